@@ -1,0 +1,84 @@
+/*
+ * The SOCKS client handshake as a resumable state machine: the TCP connect
+ * to the proxy, then SOCKS4/4a or SOCKS5 (with RFC 1929 authentication) up
+ * to the proxy's reply.  handshake_step() never blocks: it returns what it
+ * waits for, so one implementation serves the blocking driver below and
+ * drivers that resume it from readiness events.  All I/O goes through the
+ * struct sx_sys passed in.  A struct handshake is owned by one caller at a
+ * time and needs no lock.
+ */
+#ifndef SX_HANDSHAKE_H
+#define SX_HANDSHAKE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "socks5.h"
+#include "sx.h"
+#include "sys.h"
+
+enum hs_state {
+	HS_CONNECT_PROXY,	/* start the TCP connect to the proxy */
+	HS_SEND_GREETING,	/* SOCKS5 greeting (pipelined: with auth and request) */
+	HS_RECV_METHOD,		/* SOCKS5 method selection */
+	HS_SEND_AUTH,		/* RFC 1929 user name and password */
+	HS_RECV_AUTH,		/* RFC 1929 status */
+	HS_SEND_REQUEST,	/* SOCKS5 or SOCKS4 request */
+	HS_RECV_REPLY,		/* the reply to the request */
+	HS_RECV_SECOND_REPLY,	/* BIND: the reply that names the connecting peer */
+	HS_DONE,
+	HS_FAILED,
+};
+
+/* Room for a pipelined greeting (3), authentication (513) and request (262). */
+#define HS_OUT_MAX 800
+
+struct handshake {
+	int state;
+	int error;			/* -errno once HS_FAILED */
+	uint8_t cmd;			/* SOCKS5_CMD_* (SOCKS4 uses the same numbers) */
+	bool pipeline;
+	bool auth_pending;		/* pipelined: an auth reply is still to come */
+	bool proxy_reached;		/* the first bytes went out */
+	const struct config_proxy *proxy;
+	struct sockaddr_storage proxy_addr;	/* where to connect (may be v4-mapped) */
+	socklen_t proxy_addrlen;
+	struct sx_endpoint dst;
+	uint8_t out[HS_OUT_MAX];
+	uint16_t out_len, out_off;
+	uint8_t in[SOCKS5_REPLY_MAX + 4];
+	uint16_t in_len;
+	uint8_t rep;			/* the proxy's reply code when it refused */
+	const char *reason;		/* static text saying why it failed */
+	struct sx_endpoint bnd;		/* BND of the (last) reply */
+};
+
+/*
+ * Prepare a handshake for cmd to dst through proxy (proxy must outlive hs).
+ * The proxy's address is copied into hs->proxy_addr, where the caller may
+ * rewrite it (an IPv4 proxy seen from an IPv6 socket is v4-mapped).
+ */
+void handshake_init(struct handshake *hs, const struct config_proxy *proxy,
+		    uint8_t cmd, const struct sx_endpoint *dst, bool pipeline);
+/*
+ * Advance as far as possible without blocking on fd (a non-blocking
+ * socket).  Returns SX_DONE, SX_WANT_READ, SX_WANT_WRITE or -errno.
+ */
+int handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd);
+/*
+ * Blocking driver: step and poll until done, failed or deadline_ms
+ * (CLOCK_MONOTONIC milliseconds).  Returns 0, -ETIMEDOUT, -EINTR when a
+ * signal interrupted the wait (the state is kept: call again to resume), or
+ * the handshake's -errno.
+ */
+int handshake_drive(struct handshake *hs, const struct sx_sys *sys, int fd,
+		    int64_t deadline_ms);
+/* BIND: wait for the second reply (the peer that connected) next. */
+void handshake_expect_second_reply(struct handshake *hs);
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t handshake_now_ms(void);
+/* A short description of a failure (never NULL, never a secret). */
+const char *handshake_reason(const struct handshake *hs);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * The routing decision for one destination: go direct, go through the
+ * proxy, or refuse (fail closed).  Pure policy over the configuration and
+ * the fake-IP ranges; no I/O, no lock of its own.
+ */
+#ifndef SX_ROUTE_H
+#define SX_ROUTE_H
+
+#include <sys/socket.h>
+
+#include "config.h"
+#include "sx.h"
+
+enum route_action {
+	ROUTE_DIRECT,
+	ROUTE_PROXY,
+	ROUTE_DENY,
+};
+
+struct route {
+	int action;
+	int error;		/* ROUTE_DENY: the errno the program gets */
+	const char *reason;	/* ROUTE_DENY / ROUTE_DIRECT: why, for the log */
+	struct sx_endpoint dst;	/* ROUTE_PROXY: what to ask the proxy for */
+};
+
+/*
+ * Decide for a connect or datagram of socket type socktype (SOCK_STREAM,
+ * SOCK_DGRAM, ...) to sa.  A fake address becomes a name destination; a
+ * fake address with no name behind it is refused.
+ */
+void route_decide(const struct config *cfg, const struct sockaddr *sa,
+		  socklen_t len, int socktype, struct route *out);
+/* True for 127.0.0.0/8, ::1, v4-mapped loopback and the unspecified addresses. */
+bool route_is_local(const struct sockaddr *sa, socklen_t len);
+/* True when sa is the proxy's own address and port. */
+bool route_is_proxy(const struct config *cfg, const struct sockaddr *sa,
+		    socklen_t len);
+
+#endif

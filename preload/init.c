@@ -1,0 +1,97 @@
+/*
+ * Library init: resolve the real functions, read the configuration, set up
+ * the fake-IP ranges and the fork handlers.  It runs once, from the
+ * constructor or from the first hook called before it, with the guard held
+ * so that everything init itself calls goes to libc directly.  No thread is
+ * started, ever: that would break unshare(CLONE_NEWUSER) in the program.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conntab.h"
+#include "fakeip.h"
+#include "log.h"
+#include "preload.h"
+
+__thread int sx_depth __attribute__((tls_model("initial-exec")));
+struct config sx_cfg;
+
+static pthread_once_t sx_once = PTHREAD_ONCE_INIT;
+static char sx_label[300];
+
+static void
+sx_atfork_prepare(void)
+{
+	fakeip_atfork_prepare();
+	conntab_atfork_prepare();
+}
+
+static void
+sx_atfork_parent(void)
+{
+	conntab_atfork_parent();
+	fakeip_atfork_parent();
+}
+
+static void
+sx_atfork_child(void)
+{
+	conntab_atfork_child();
+	fakeip_atfork_child();
+}
+
+static char *
+sx_getenv(const char *name)
+{
+	return getenv(name);
+}
+
+static void
+sx_do_init(void)
+{
+	const struct config_proxy *p = &sx_cfg.proxy;
+	static const char *const scheme[2][2] = {
+		{ "socks4", "socks4a" }, { "socks5", "socks5h" },
+	};
+	bool v6;
+
+	sx_enter();
+	if (real_resolve() != 0) {
+		sx_cfg.valid = false;
+		snprintf(sx_cfg.error, sizeof(sx_cfg.error),
+			 "the C library lacks functions this library needs");
+	}
+	config_load(&sx_cfg, &real_sys, sx_getenv);
+	log_set_level(sx_cfg.log_level);
+	if (!sx_cfg.valid)
+		log_error("%s; connections through the proxy will fail", sx_cfg.error);
+	fakeip_init(sx_cfg.fake_net, sx_cfg.fake_prefix, sx_cfg.fake_net6,
+		    sx_cfg.fake_prefix6, 0);
+	v6 = strchr(p->host, ':') != NULL;
+	snprintf(sx_label, sizeof(sx_label), "%s %s%s%s:%u",
+		 scheme[p->version == 5][p->remote_dns], v6 ? "[" : "", p->host,
+		 v6 ? "]" : "", (unsigned)p->port);
+	pthread_atfork(sx_atfork_prepare, sx_atfork_parent, sx_atfork_child);
+	log_debug("loaded: proxy %s, timeout %d ms", sx_label, sx_cfg.timeout_ms);
+	sx_leave();
+}
+
+void
+sx_init(void)
+{
+	pthread_once(&sx_once, sx_do_init);
+}
+
+const char *
+sx_proxy_label(void)
+{
+	return sx_label;
+}
+
+__attribute__((constructor)) static void
+sx_constructor(void)
+{
+	sx_init();
+}

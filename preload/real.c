@@ -1,0 +1,117 @@
+/*
+ * Resolution of the real libc functions.  Each pointer comes from
+ * dlsym(RTLD_NEXT) and is refused if it lands inside this library (which
+ * would make a hook call itself).
+ */
+#include <dlfcn.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "log.h"
+#include "real.h"
+#include "sx.h"
+
+struct real_fns real;
+struct sx_sys real_sys;
+
+struct real_sym {
+	const char *name;
+	size_t offset;
+	bool required;
+};
+
+#define REAL_SYM(n, req) { #n, offsetof(struct real_fns, n), req }
+
+static const struct real_sym real_syms[] = {
+	REAL_SYM(socket, true),
+	REAL_SYM(connect, true),
+	REAL_SYM(bind, true),
+	REAL_SYM(listen, true),
+	REAL_SYM(accept, true),
+	REAL_SYM(accept4, true),
+	REAL_SYM(close, true),
+	REAL_SYM(close_range, false),
+	REAL_SYM(closefrom, false),
+	REAL_SYM(dup, true),
+	REAL_SYM(dup2, true),
+	REAL_SYM(dup3, true),
+	REAL_SYM(fcntl, true),
+	REAL_SYM(read, true),
+	REAL_SYM(write, true),
+	REAL_SYM(send, true),
+	REAL_SYM(recv, true),
+	REAL_SYM(sendto, true),
+	REAL_SYM(recvfrom, true),
+	REAL_SYM(sendmsg, true),
+	REAL_SYM(recvmsg, true),
+	REAL_SYM(sendmmsg, true),
+	REAL_SYM(recvmmsg, true),
+	REAL_SYM(getsockopt, true),
+	REAL_SYM(getsockname, true),
+	REAL_SYM(getpeername, true),
+	REAL_SYM(poll, true),
+	REAL_SYM(ppoll, true),
+	REAL_SYM(select, true),
+	REAL_SYM(pselect, true),
+	REAL_SYM(epoll_ctl, true),
+	REAL_SYM(epoll_wait, true),
+	REAL_SYM(epoll_pwait, true),
+	REAL_SYM(epoll_pwait2, false),
+	REAL_SYM(getaddrinfo, true),
+	REAL_SYM(freeaddrinfo, true),
+	REAL_SYM(getnameinfo, true),
+	REAL_SYM(gethostbyname, true),
+	REAL_SYM(gethostbyname2, true),
+	REAL_SYM(gethostbyname_r, true),
+	REAL_SYM(gethostbyname2_r, true),
+	REAL_SYM(gethostbyaddr, true),
+	REAL_SYM(gethostbyaddr_r, true),
+};
+
+/* True when p points into this shared object. */
+static bool
+real_is_ours(void *p)
+{
+	Dl_info mine, theirs;
+
+	if (!dladdr((void *)real_resolve, &mine) || !dladdr(p, &theirs))
+		return false;
+	return mine.dli_fbase == theirs.dli_fbase;
+}
+
+int
+real_resolve(void)
+{
+	int missing = 0;
+
+	for (size_t i = 0; i < SX_ARRAY_LEN(real_syms); i++) {
+		const struct real_sym *s = &real_syms[i];
+		void *p = dlsym(RTLD_NEXT, s->name);
+
+		if (p && real_is_ours(p))
+			p = NULL;
+		if (!p && s->required) {
+			log_error("cannot find the C library's %s()", s->name);
+			missing++;
+		}
+		memcpy((char *)&real + s->offset, &p, sizeof(p));
+	}
+	real_sys.socket = real.socket;
+	real_sys.connect = real.connect;
+	real_sys.bind = real.bind;
+	real_sys.close = real.close;
+	real_sys.send = real.send;
+	real_sys.recv = real.recv;
+	real_sys.sendto = real.sendto;
+	real_sys.recvfrom = real.recvfrom;
+	real_sys.sendmsg = real.sendmsg;
+	real_sys.recvmsg = real.recvmsg;
+	real_sys.poll = real.poll;
+	real_sys.getsockopt = real.getsockopt;
+	real_sys.getsockname = real.getsockname;
+	real_sys.getpeername = real.getpeername;
+	real_sys.fcntl = real.fcntl;
+	real_sys.getaddrinfo = real.getaddrinfo;
+	real_sys.freeaddrinfo = real.freeaddrinfo;
+	return missing;
+}
