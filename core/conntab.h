@@ -1,9 +1,12 @@
 /*
  * Proxied TCP sockets by descriptor: the destination the program asked for
  * (what getpeername() reports) and, while a non-blocking handshake is under
- * way, its state.  One process-wide table (uthash) behind one mutex taken
- * inside each call; a byte map over small descriptors answers "not ours"
- * without the lock, so calls on other sockets cost one load.
+ * way or its failure is still to be reported, that state and the program's
+ * epoll registration of the socket.  One process-wide table (uthash) behind
+ * one mutex taken inside each call and never held across I/O; a byte map
+ * over small descriptors answers "not ours" without the lock, and a counter
+ * of active (pending or failed) entries lets the readiness hooks skip all
+ * work with one load when nothing is under way.
  */
 #ifndef SX_CONNTAB_H
 #define SX_CONNTAB_H
@@ -17,31 +20,38 @@
 enum conntab_state {
 	CONNTAB_ESTABLISHED,	/* the proxy said "succeeded" */
 	CONNTAB_PENDING,	/* a handshake is under way */
-	CONNTAB_FAILED,		/* the handshake failed: so_error is set */
+	CONNTAB_FAILED,		/* the handshake failed */
 };
 
 /* A copy of one entry, handed out so that no caller holds the lock. */
 struct conntab_info {
 	int state;
-	int so_error;			/* CONNTAB_FAILED: the errno */
+	int so_error;			/* CONNTAB_FAILED: the errno, 0 once read */
 	int orig_flags;			/* file status flags before connect */
+	int want;			/* CONNTAB_PENDING: SX_WANT_READ or _WRITE */
 	int64_t deadline_ms;
+	int epfd;			/* the program's epoll set, -1 if none */
+	uint32_t ep_events;		/* the program's epoll events */
+	uint64_t ep_data;		/* the program's epoll data */
 	struct sockaddr_storage peer;	/* the program's destination */
 	socklen_t peerlen;
 };
 
 /* True when fd may have an entry (no lock; a false answer is exact). */
 bool conntab_maybe(int fd);
-/* Number of pending handshakes (no lock). */
-int conntab_pending_count(void);
+/* True when fd may be pending or failed (no lock; a false answer is exact). */
+bool conntab_maybe_active(int fd);
+/* Number of pending or failed entries (no lock). */
+int conntab_active_count(void);
 /* Record fd as established to peer (replacing any entry). -ENOMEM. */
 int conntab_set_established(int fd, const struct sockaddr *peer, socklen_t len);
 /*
- * Record fd as pending with handshake hs (taken over: freed by the table).
- * -ENOMEM (hs is then freed too).
+ * Record fd as pending with handshake hs (taken over: freed by the table),
+ * waiting for `want`.  -ENOMEM (hs is then freed too).
  */
 int conntab_set_pending(int fd, const struct sockaddr *peer, socklen_t len,
-			struct handshake *hs, int orig_flags, int64_t deadline_ms);
+			struct handshake *hs, int want, int orig_flags,
+			int64_t deadline_ms);
 /* Copy fd's entry; false when fd has none. */
 bool conntab_get(int fd, struct conntab_info *info);
 /*
@@ -56,9 +66,22 @@ struct handshake *conntab_take_handshake(int fd);
  * handshake is freed in both cases), a want keeps it pending.
  */
 void conntab_put_handshake(int fd, struct handshake *hs, int rc);
+/* Read and clear a failed entry's error (getsockopt SO_ERROR). */
+int conntab_take_error(int fd);
+/* Remember the program's epoll registration of fd (epfd -1: none). */
+void conntab_set_epoll(int fd, int epfd, uint32_t events, uint64_t data);
+/* The active descriptor registered in epfd with this data, or -1. */
+int conntab_find_epoll(int epfd, uint64_t data);
+/* The earliest deadline of the pending entries, or INT64_MAX. */
+int64_t conntab_next_deadline(void);
+/*
+ * Fill fds (up to cap) with the active descriptors whose deadline has
+ * passed at now_ms; returns how many.
+ */
+int conntab_expired(int64_t now_ms, int *fds, int cap);
 /* Forget fd (close, dup2 over it).  Cheap when fd has no entry. */
 void conntab_remove(int fd);
-/* Copy fd's entry to newfd (dup). */
+/* Copy fd's established entry to newfd (dup). */
 void conntab_dup(int fd, int newfd);
 void conntab_atfork_prepare(void);
 void conntab_atfork_parent(void);

@@ -141,7 +141,8 @@ hs_flush(struct handshake *hs, const struct sx_sys *sys, int fd)
 {
 	while (hs->out_off < hs->out_len) {
 		ssize_t n = sys->send(fd, hs->out + hs->out_off,
-				      hs->out_len - hs->out_off, MSG_NOSIGNAL);
+				      hs->out_len - hs->out_off,
+				      MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -166,7 +167,8 @@ static int
 hs_fill(struct handshake *hs, const struct sx_sys *sys, int fd, size_t need)
 {
 	while (hs->in_len < need) {
-		ssize_t n = sys->recv(fd, hs->in + hs->in_len, need - hs->in_len, 0);
+		ssize_t n = sys->recv(fd, hs->in + hs->in_len, need - hs->in_len,
+				      MSG_DONTWAIT);
 
 		if (n == 0)
 			return hs_fail(hs, -ECONNRESET,

@@ -1,9 +1,11 @@
 /*
  * The SOCKS client handshake as a resumable state machine: the TCP connect
  * to the proxy, then SOCKS4/4a or SOCKS5 (with RFC 1929 authentication) up
- * to the proxy's reply.  handshake_step() never blocks: it returns what it
- * waits for, so one implementation serves the blocking driver below and
- * drivers that resume it from readiness events.  All I/O goes through the
+ * to the proxy's reply.  handshake_step() never blocks (it sends and
+ * receives with MSG_DONTWAIT; only its first step, the connect(), needs a
+ * non-blocking socket): it returns what it waits for, so one
+ * implementation serves the blocking driver below and drivers that resume
+ * it from readiness events.  All I/O goes through the
  * struct sx_sys passed in.  A struct handshake is owned by one caller at a
  * time and needs no lock.
  */

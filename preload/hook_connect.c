@@ -1,23 +1,33 @@
 /*
- * connect() and getpeername(): TCP connections go through the proxy.
+ * connect(), getpeername() and getsockopt(SO_ERROR): TCP connections go
+ * through the proxy.
  *
  * A blocking socket gets the whole exchange inside connect(), bounded by the
  * configured timeout; the socket is switched to non-blocking for the
  * exchange and its file status flags are restored exactly afterwards.  When
  * a signal interrupts the wait, connect() fails with EINTR and the exchange
  * stays pending: calling connect() again resumes it.
+ *
+ * A non-blocking socket gets -1/EINPROGRESS at once, as from a real TCP
+ * connect; the program's own poll/select/epoll calls then drive the
+ * exchange (hook_poll.c) and see the socket writable only once the proxy
+ * has said "succeeded", or in error with SO_ERROR set to what it said.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/epoll.h>
+
 #include "conntab.h"
+#include "epwatch.h"
 #include "handshake.h"
 #include "log.h"
 #include "preload.h"
 #include "route.h"
 #include "socks5.h"
+#include "tcp.h"
 
 /* do_connect()'s answer for "let the real connect() handle it". */
 #define CONNECT_PASS 1
@@ -87,7 +97,7 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 		if (!kept)
 			return -ENOMEM;
 		memcpy(kept, hs, sizeof(*kept));
-		conntab_set_pending(fd, sa, len, kept, flags, deadline);
+		conntab_set_pending(fd, sa, len, kept, SX_WANT_READ, flags, deadline);
 		return -EINTR;
 	}
 	if (rc < 0) {
@@ -105,9 +115,109 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 	return 0;
 }
 
-/* A connect() again on a socket whose exchange a signal interrupted. */
+static uint32_t
+want_events(int want)
+{
+	return want == SX_WANT_READ ? EPOLLIN : EPOLLOUT;
+}
+
+/*
+ * Point the program's epoll registration of fd at what the exchange waits
+ * for (one shot, re-armed at each step), or give it back its own events.
+ */
+static void
+steer_epoll(int fd, const struct conntab_info *info, int state, int want)
+{
+	struct epoll_event ev;
+
+	if (info->epfd < 0)
+		return;
+	ev.data.u64 = info->ep_data;
+	if (state == CONNTAB_PENDING)
+		ev.events = want_events(want) | EPOLLONESHOT;
+	else
+		ev.events = info->ep_events;
+	real.epoll_ctl(info->epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+int
+tcp_advance(int fd)
+{
+	struct conntab_info info;
+	struct handshake *hs;
+	int rc;
+
+	if (!conntab_get(fd, &info))
+		return -1;
+	if (info.state != CONNTAB_PENDING)
+		return info.state;
+	hs = conntab_take_handshake(fd);
+	if (!hs)
+		return CONNTAB_PENDING;	/* another thread is stepping it */
+	rc = handshake_step(hs, &real_sys, fd);
+	if (rc > 0 && handshake_now_ms() >= info.deadline_ms) {
+		hs->state = HS_FAILED;
+		rc = -ETIMEDOUT;
+	}
+	if (rc < 0) {
+		log_failure(hs, rc);
+		/* Readiness as after a failed connect: readable, writable, hung up. */
+		shutdown(fd, SHUT_RDWR);
+	} else if (rc == SX_DONE && log_enabled(LOG_LEVEL_INFO)) {
+		char dst[300];
+
+		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
+		log_info("%s via %s", dst, sx_proxy_label());
+	}
+	conntab_put_handshake(fd, hs, rc);
+	if (rc > 0) {
+		if (rc != info.want || info.epfd >= 0)
+			steer_epoll(fd, &info, CONNTAB_PENDING, rc);
+		return CONNTAB_PENDING;
+	}
+	steer_epoll(fd, &info, rc == SX_DONE ? CONNTAB_ESTABLISHED : CONNTAB_FAILED, 0);
+	return rc == SX_DONE ? CONNTAB_ESTABLISHED : CONNTAB_FAILED;
+}
+
+int
+tcp_want(int fd)
+{
+	struct conntab_info info;
+
+	if (!conntab_get(fd, &info) || info.state != CONNTAB_PENDING)
+		return SX_WANT_WRITE;
+	return info.want;
+}
+
+void
+tcp_expire(void)
+{
+	int fds[64];
+	int n = conntab_expired(handshake_now_ms(), fds, (int)SX_ARRAY_LEN(fds));
+
+	for (int i = 0; i < n; i++)
+		tcp_advance(fds[i]);
+}
+
+int
+tcp_wait_cap(int limit_ms)
+{
+	int64_t next = conntab_next_deadline();
+	int64_t left;
+
+	if (next == INT64_MAX)
+		return limit_ms;
+	left = next - handshake_now_ms();
+	if (left < 0)
+		left = 0;
+	if (limit_ms >= 0 && limit_ms < left)
+		return limit_ms;
+	return left > 60000 ? 60000 : (int)left;
+}
+
+/* Drive fd's pending exchange to its end, blocking (bounded by its deadline). */
 static int
-resume_pending(int fd, const struct conntab_info *info)
+finish_blocking(int fd, const struct conntab_info *info)
 {
 	struct handshake *hs = conntab_take_handshake(fd);
 	int flags = info->orig_flags;
@@ -122,8 +232,87 @@ resume_pending(int fd, const struct conntab_info *info)
 		real.fcntl(fd, F_SETFL, flags);
 	if (rc < 0 && rc != -EINTR)
 		log_failure(hs, rc);
-	conntab_put_handshake(fd, hs, rc == -EINTR ? SX_WANT_READ : rc);
+	conntab_put_handshake(fd, hs, rc == -EINTR ? info->want : rc);
+	if (rc != -EINTR)
+		steer_epoll(fd, info, rc == 0 ? CONNTAB_ESTABLISHED : CONNTAB_FAILED, 0);
+	if (rc < 0 && rc != -EINTR)
+		conntab_take_error(fd);
 	return rc;
+}
+
+int
+tcp_io_gate(int fd)
+{
+	struct conntab_info info;
+	int state, flags, err;
+
+	state = tcp_advance(fd);
+	if (state < 0 || state == CONNTAB_ESTABLISHED)
+		return 0;
+	if (state == CONNTAB_FAILED) {
+		err = conntab_take_error(fd);
+		return err ? -err : -ENOTCONN;
+	}
+	flags = real.fcntl(fd, F_GETFL);
+	if (flags < 0 || (flags & O_NONBLOCK))
+		return -EAGAIN;
+	if (!conntab_get(fd, &info) || info.state != CONNTAB_PENDING)
+		return 0;
+	return finish_blocking(fd, &info);
+}
+
+/* Start the exchange on a non-blocking socket: -EINPROGRESS, or a failure. */
+static int
+start_nonblocking(int fd, struct handshake *stack_hs, const struct sockaddr *sa,
+		  socklen_t len, int flags)
+{
+	struct handshake *hs = malloc(sizeof(*hs));
+	struct conntab_info info;
+	int epfd, rc;
+	uint32_t events;
+	uint64_t data;
+
+	if (!hs)
+		return -ENOMEM;
+	memcpy(hs, stack_hs, sizeof(*hs));
+	rc = handshake_step(hs, &real_sys, fd);
+	if (rc < 0) {
+		log_failure(hs, rc);
+		free(hs);
+		return rc;
+	}
+	rc = conntab_set_pending(fd, sa, len, hs, rc, flags,
+				 handshake_now_ms() + sx_cfg.timeout_ms);
+	if (rc < 0)
+		return rc;
+	if (epwatch_get(fd, &epfd, &events, &data)) {
+		conntab_set_epoll(fd, epfd, events, data);
+		if (conntab_get(fd, &info))
+			steer_epoll(fd, &info, CONNTAB_PENDING, info.want);
+	}
+	return -EINPROGRESS;
+}
+
+/* connect() on a socket that already has an entry. */
+static int
+connect_again(int fd, const struct conntab_info *info)
+{
+	int state, flags, err;
+
+	if (info->state == CONNTAB_ESTABLISHED)
+		return -EISCONN;
+	if (info->state == CONNTAB_PENDING) {
+		flags = real.fcntl(fd, F_GETFL);
+		if (flags >= 0 && !(flags & O_NONBLOCK))
+			return finish_blocking(fd, info);
+		state = tcp_advance(fd);
+		if (state == CONNTAB_PENDING)
+			return -EALREADY;
+		if (state == CONNTAB_ESTABLISHED)
+			return -EISCONN;
+	}
+	err = conntab_take_error(fd);
+	return err ? -err : -ECONNABORTED;
 }
 
 static int
@@ -135,13 +324,8 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	socklen_t optlen = sizeof(int);
 	int type, flags, rc;
 
-	if (conntab_get(fd, &info)) {
-		if (info.state == CONNTAB_PENDING)
-			return resume_pending(fd, &info);
-		if (info.state == CONNTAB_ESTABLISHED)
-			return -EISCONN;
-		conntab_remove(fd);
-	}
+	if (conntab_get(fd, &info))
+		return connect_again(fd, &info);
 	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0)
 		return CONNECT_PASS;
 	route_decide(&sx_cfg, sa, len, type, &r);
@@ -170,6 +354,8 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		log_warn("the proxy has an IPv6 address, the program's socket is IPv4");
 		return rc;
 	}
+	if (flags & O_NONBLOCK)
+		return start_nonblocking(fd, &hs, sa, len, flags);
 	return drive_blocking(fd, &hs, sa, len, flags,
 			      handshake_now_ms() + sx_cfg.timeout_ms);
 }
@@ -215,5 +401,26 @@ getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 	n = *len < info.peerlen ? *len : info.peerlen;
 	memcpy(sa, &info.peer, n);
 	*len = info.peerlen;
+	return 0;
+}
+
+SX_EXPORT int
+getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	int state, err;
+
+	if (level != SOL_SOCKET || name != SO_ERROR || !conntab_maybe_active(fd) ||
+	    sx_guarded() || !val || !len || *len < sizeof(int))
+		return real.getsockopt(fd, level, name, val, len);
+	state = tcp_advance(fd);
+	if (state == CONNTAB_PENDING) {
+		err = 0;
+	} else if (state == CONNTAB_FAILED) {
+		err = conntab_take_error(fd);
+	} else {
+		return real.getsockopt(fd, level, name, val, len);
+	}
+	memcpy(val, &err, sizeof(err));
+	*len = sizeof(err);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "conntab.h"
+#include "epwatch.h"
 #include "preload.h"
 
 SX_EXPORT int
@@ -15,6 +16,7 @@ close(int fd)
 {
 	if (conntab_maybe(fd))
 		conntab_remove(fd);
+	epwatch_forget(fd);
 	return real.close(fd);
 }
 

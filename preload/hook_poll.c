@@ -1,0 +1,442 @@
+/*
+ * Readiness calls: poll, ppoll, select, pselect, epoll_ctl, epoll_wait,
+ * epoll_pwait, epoll_pwait2.  While no proxied connect is pending or failed
+ * (conntab_active_count() == 0) each one is a single load and a branch in
+ * front of the real call.  Otherwise a pending socket is watched for what
+ * its SOCKS exchange needs, the exchange is stepped when that comes, and the
+ * program sees the socket writable only once the proxy said "succeeded" (or
+ * in error, as after a failed TCP connect).  The program's timeout is kept:
+ * the real call is repeated with the time that is left.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "conntab.h"
+#include "epwatch.h"
+#include "handshake.h"
+#include "preload.h"
+#include "tcp.h"
+
+#define POLL_STACK_FDS 64
+
+/* Milliseconds left until deadline (-1: none), for the next real wait. */
+static int
+time_left(int64_t deadline)
+{
+	int64_t left;
+
+	if (deadline < 0)
+		return -1;
+	left = deadline - handshake_now_ms();
+	if (left <= 0)
+		return 0;
+	return left > 60000 ? 60000 : (int)left;
+}
+
+static int64_t
+deadline_from_ms(int timeout)
+{
+	return timeout < 0 ? -1 : handshake_now_ms() + timeout;
+}
+
+static int64_t
+deadline_from_ts(const struct timespec *ts)
+{
+	if (!ts)
+		return -1;
+	return handshake_now_ms() + ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000;
+}
+
+static bool
+timed_out(int64_t deadline)
+{
+	return deadline >= 0 && handshake_now_ms() >= deadline;
+}
+
+/* The state of a proxied socket without stepping it (-1: not proxied). */
+static int
+fd_state(int fd)
+{
+	struct conntab_info info;
+
+	return conntab_get(fd, &info) ? info.state : -1;
+}
+
+/* A failed connect's readiness, limited to what the program asked for. */
+static short
+failed_revents(short events)
+{
+	return (short)(POLLERR | POLLHUP | (events & (POLLOUT | POLLIN)));
+}
+
+/*
+ * The poll family with pending sockets among fds.  sigmask != NULL or
+ * use_ppoll selects ppoll.
+ */
+static int
+poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
+	  const sigset_t *sigmask)
+{
+	short stack_orig[POLL_STACK_FDS];
+	short *orig = stack_orig;
+	int n, ready, saved_errno;
+
+	if (nfds > POLL_STACK_FDS) {
+		orig = malloc(nfds * sizeof(*orig));
+		if (!orig) {
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	for (nfds_t i = 0; i < nfds; i++)
+		orig[i] = fds[i].events;
+	for (;;) {
+		bool failed = false;
+		int wait_ms;
+
+		tcp_expire();
+		for (nfds_t i = 0; i < nfds; i++) {
+			int state;
+
+			fds[i].events = orig[i];
+			if (!conntab_maybe_active(fds[i].fd))
+				continue;
+			state = tcp_advance(fds[i].fd);
+			if (state == CONNTAB_PENDING)
+				fds[i].events = tcp_want(fds[i].fd) == SX_WANT_READ ?
+						POLLIN : POLLOUT;
+			else if (state == CONNTAB_FAILED)
+				failed = true;
+		}
+		wait_ms = failed ? 0 : tcp_wait_cap(time_left(deadline));
+		if (use_ppoll) {
+			struct timespec ts = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
+
+			n = real.ppoll(fds, nfds, wait_ms < 0 ? NULL : &ts, sigmask);
+		} else {
+			n = real.poll(fds, nfds, wait_ms);
+		}
+		if (n < 0)
+			break;
+		ready = 0;
+		for (nfds_t i = 0; i < nfds; i++) {
+			int state;
+
+			if (conntab_maybe_active(fds[i].fd)) {
+				state = fds[i].revents ? tcp_advance(fds[i].fd) :
+							 fd_state(fds[i].fd);
+				if (state == CONNTAB_PENDING)
+					fds[i].revents = 0;
+				else if (state == CONNTAB_FAILED)
+					fds[i].revents = failed_revents(orig[i]);
+				else if (state == CONNTAB_ESTABLISHED && fds[i].events != orig[i])
+					fds[i].revents = (short)(orig[i] & POLLOUT);
+			}
+			if (fds[i].revents)
+				ready++;
+		}
+		n = ready;
+		if (n > 0 || timed_out(deadline) || deadline == 0)
+			break;
+	}
+	saved_errno = errno;
+	for (nfds_t i = 0; i < nfds; i++)
+		fds[i].events = orig[i];
+	if (orig != stack_orig)
+		free(orig);
+	errno = saved_errno;
+	return n;
+}
+
+SX_EXPORT int
+poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	if (conntab_active_count() == 0 || sx_guarded())
+		return real.poll(fds, nfds, timeout);
+	return poll_slow(fds, nfds, timeout == 0 ? 0 : deadline_from_ms(timeout),
+			 false, NULL);
+}
+
+SX_EXPORT int
+ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
+      const sigset_t *sigmask)
+{
+	if (conntab_active_count() == 0 || sx_guarded())
+		return real.ppoll(fds, nfds, ts, sigmask);
+	return poll_slow(fds, nfds,
+			 ts && ts->tv_sec == 0 && ts->tv_nsec == 0 ? 0 :
+								    deadline_from_ts(ts),
+			 true, sigmask);
+}
+
+/*
+ * The select family with pending sockets among the sets.  The program's
+ * sets are copied; each round rebuilds the sets from the copies, with a
+ * pending socket watched only for what its exchange needs.
+ */
+static int
+select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
+	    int64_t deadline, bool use_pselect, const sigset_t *sigmask)
+{
+	fd_set orig_r, orig_w, orig_e, r, w, e;
+	int n;
+
+	if (nfds > FD_SETSIZE)
+		nfds = FD_SETSIZE;
+	FD_ZERO(&orig_r);
+	FD_ZERO(&orig_w);
+	FD_ZERO(&orig_e);
+	if (rfds)
+		orig_r = *rfds;
+	if (wfds)
+		orig_w = *wfds;
+	if (efds)
+		orig_e = *efds;
+	for (;;) {
+		bool failed = false;
+		int wait_ms, ready = 0;
+
+		tcp_expire();
+		r = orig_r;
+		w = orig_w;
+		e = orig_e;
+		for (int fd = 0; fd < nfds; fd++) {
+			int state;
+
+			if (!conntab_maybe_active(fd) ||
+			    !(FD_ISSET(fd, &orig_r) || FD_ISSET(fd, &orig_w) ||
+			      FD_ISSET(fd, &orig_e)))
+				continue;
+			state = tcp_advance(fd);
+			if (state == CONNTAB_PENDING) {
+				FD_CLR(fd, &r);
+				FD_CLR(fd, &w);
+				FD_CLR(fd, &e);
+				if (tcp_want(fd) == SX_WANT_READ)
+					FD_SET(fd, &r);
+				else
+					FD_SET(fd, &w);
+			} else if (state == CONNTAB_FAILED) {
+				failed = true;
+			}
+		}
+		wait_ms = failed ? 0 : tcp_wait_cap(time_left(deadline));
+		if (use_pselect) {
+			struct timespec ts = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
+
+			n = real.pselect(nfds, &r, &w, &e, wait_ms < 0 ? NULL : &ts,
+					 sigmask);
+		} else {
+			struct timeval tv = { wait_ms / 1000, (wait_ms % 1000) * 1000 };
+
+			n = real.select(nfds, &r, &w, &e, wait_ms < 0 ? NULL : &tv);
+		}
+		if (n < 0)
+			return -1;
+		for (int fd = 0; fd < nfds; fd++) {
+			bool hit = FD_ISSET(fd, &r) || FD_ISSET(fd, &w) || FD_ISSET(fd, &e);
+			int state;
+
+			if (!conntab_maybe_active(fd) ||
+			    !(FD_ISSET(fd, &orig_r) || FD_ISSET(fd, &orig_w) ||
+			      FD_ISSET(fd, &orig_e)))
+				continue;
+			state = hit ? tcp_advance(fd) : fd_state(fd);
+			FD_CLR(fd, &r);
+			FD_CLR(fd, &w);
+			FD_CLR(fd, &e);
+			if (state == CONNTAB_FAILED) {
+				/* As after a failed connect: readable and writable. */
+				if (FD_ISSET(fd, &orig_r))
+					FD_SET(fd, &r);
+				if (FD_ISSET(fd, &orig_w))
+					FD_SET(fd, &w);
+			} else if (state == CONNTAB_ESTABLISHED && FD_ISSET(fd, &orig_w)) {
+				FD_SET(fd, &w);
+			}
+		}
+		for (int fd = 0; fd < nfds; fd++) {
+			ready += FD_ISSET(fd, &r) && FD_ISSET(fd, &orig_r);
+			ready += FD_ISSET(fd, &w) && FD_ISSET(fd, &orig_w);
+			ready += FD_ISSET(fd, &e) && FD_ISSET(fd, &orig_e);
+		}
+		if (ready > 0 || timed_out(deadline))
+			break;
+	}
+	if (rfds) {
+		FD_ZERO(rfds);
+		for (int fd = 0; fd < nfds; fd++)
+			if (FD_ISSET(fd, &r) && FD_ISSET(fd, &orig_r))
+				FD_SET(fd, rfds);
+	}
+	if (wfds) {
+		FD_ZERO(wfds);
+		for (int fd = 0; fd < nfds; fd++)
+			if (FD_ISSET(fd, &w) && FD_ISSET(fd, &orig_w))
+				FD_SET(fd, wfds);
+	}
+	if (efds) {
+		FD_ZERO(efds);
+		for (int fd = 0; fd < nfds; fd++)
+			if (FD_ISSET(fd, &e) && FD_ISSET(fd, &orig_e))
+				FD_SET(fd, efds);
+	}
+	n = 0;
+	for (int fd = 0; fd < nfds; fd++)
+		n += (rfds && FD_ISSET(fd, rfds)) + (wfds && FD_ISSET(fd, wfds)) +
+		     (efds && FD_ISSET(fd, efds));
+	return n;
+}
+
+static int64_t
+deadline_from_tv(const struct timeval *tv)
+{
+	if (!tv)
+		return -1;
+	return handshake_now_ms() + tv->tv_sec * 1000 + (tv->tv_usec + 999) / 1000;
+}
+
+SX_EXPORT int
+select(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds, struct timeval *tv)
+{
+	int64_t deadline;
+	int n;
+
+	if (conntab_active_count() == 0 || sx_guarded())
+		return real.select(nfds, rfds, wfds, efds, tv);
+	deadline = deadline_from_tv(tv);
+	n = select_slow(nfds, rfds, wfds, efds, deadline, false, NULL);
+	if (tv && n >= 0) {
+		/* Linux reports the time not slept, as the real select() does. */
+		int left = time_left(deadline);
+
+		tv->tv_sec = left / 1000;
+		tv->tv_usec = (left % 1000) * 1000;
+	}
+	return n;
+}
+
+SX_EXPORT int
+pselect(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
+	const struct timespec *ts, const sigset_t *sigmask)
+{
+	if (conntab_active_count() == 0 || sx_guarded())
+		return real.pselect(nfds, rfds, wfds, efds, ts, sigmask);
+	return select_slow(nfds, rfds, wfds, efds, deadline_from_ts(ts), true,
+			   sigmask);
+}
+
+/*
+ * epoll_ctl(): remember every registration (a later non-blocking connect
+ * needs it), and while fd's exchange is pending, register what the exchange
+ * needs instead of what the program asked for.
+ */
+SX_EXPORT int
+epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	struct epoll_event inner;
+	int state;
+
+	if (ev || op == EPOLL_CTL_DEL)
+		epwatch_note(epfd, op, fd, ev ? ev->events : 0, ev ? ev->data.u64 : 0);
+	if (!conntab_maybe_active(fd) || sx_guarded())
+		return real.epoll_ctl(epfd, op, fd, ev);
+	state = fd_state(fd);
+	if (op == EPOLL_CTL_DEL) {
+		conntab_set_epoll(fd, -1, 0, 0);
+		return real.epoll_ctl(epfd, op, fd, ev);
+	}
+	if (!ev || (state != CONNTAB_PENDING && state != CONNTAB_FAILED))
+		return real.epoll_ctl(epfd, op, fd, ev);
+	conntab_set_epoll(fd, epfd, ev->events, ev->data.u64);
+	if (state == CONNTAB_FAILED)
+		return real.epoll_ctl(epfd, op, fd, ev);
+	inner.data = ev->data;
+	inner.events = (tcp_want(fd) == SX_WANT_READ ? EPOLLIN : EPOLLOUT) |
+		       EPOLLONESHOT;
+	return real.epoll_ctl(epfd, op, fd, &inner);
+}
+
+enum epoll_kind { EPOLL_WAIT, EPOLL_PWAIT, EPOLL_PWAIT2 };
+
+/*
+ * Events for pending sockets are the exchange's own: step it and drop the
+ * event (tcp_advance() re-arms the registration, or gives the program back
+ * its own events, which the kernel then reports by itself).  Events for a
+ * failed socket get EPOLLERR, as after a failed TCP connect.
+ */
+static int
+epoll_slow(int epfd, struct epoll_event *events, int maxevents,
+	   int64_t deadline, enum epoll_kind kind, const sigset_t *sigmask)
+{
+	for (;;) {
+		int wait_ms, n, kept = 0;
+
+		tcp_expire();
+		wait_ms = tcp_wait_cap(time_left(deadline));
+		if (kind == EPOLL_PWAIT2) {
+			struct timespec ts = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
+
+			n = real.epoll_pwait2(epfd, events, maxevents,
+					      wait_ms < 0 ? NULL : &ts, sigmask);
+		} else if (kind == EPOLL_PWAIT) {
+			n = real.epoll_pwait(epfd, events, maxevents, wait_ms, sigmask);
+		} else {
+			n = real.epoll_wait(epfd, events, maxevents, wait_ms);
+		}
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			int fd = conntab_find_epoll(epfd, events[i].data.u64);
+			int state = fd < 0 ? -1 : fd_state(fd);
+
+			if (state == CONNTAB_PENDING) {
+				tcp_advance(fd);
+				continue;
+			}
+			if (state == CONNTAB_FAILED)
+				events[i].events |= EPOLLERR | EPOLLHUP;
+			events[kept++] = events[i];
+		}
+		if (kept > 0 || timed_out(deadline) || deadline == 0)
+			return kept;
+	}
+}
+
+SX_EXPORT int
+epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+	if (conntab_active_count() == 0 || sx_guarded())
+		return real.epoll_wait(epfd, events, maxevents, timeout);
+	return epoll_slow(epfd, events, maxevents,
+			  timeout == 0 ? 0 : deadline_from_ms(timeout), EPOLL_WAIT, NULL);
+}
+
+SX_EXPORT int
+epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
+	    const sigset_t *sigmask)
+{
+	if (conntab_active_count() == 0 || sx_guarded())
+		return real.epoll_pwait(epfd, events, maxevents, timeout, sigmask);
+	return epoll_slow(epfd, events, maxevents,
+			  timeout == 0 ? 0 : deadline_from_ms(timeout), EPOLL_PWAIT,
+			  sigmask);
+}
+
+SX_EXPORT int
+epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+	     const struct timespec *ts, const sigset_t *sigmask)
+{
+	if (!real.epoll_pwait2) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (conntab_active_count() == 0 || sx_guarded())
+		return real.epoll_pwait2(epfd, events, maxevents, ts, sigmask);
+	return epoll_slow(epfd, events, maxevents,
+			  ts && ts->tv_sec == 0 && ts->tv_nsec == 0 ? 0 :
+								     deadline_from_ts(ts),
+			  EPOLL_PWAIT2, sigmask);
+}
