@@ -56,14 +56,16 @@ sx_do_init(void)
 		{ "socks4", "socks4a" }, { "socks5", "socks5h" },
 	};
 	bool v6;
+	int missing;
 
 	sx_enter();
-	if (real_resolve() != 0) {
+	missing = real_resolve();
+	config_load(&sx_cfg, &real_sys, sx_getenv);
+	if (missing && sx_cfg.valid) {
 		sx_cfg.valid = false;
 		snprintf(sx_cfg.error, sizeof(sx_cfg.error),
 			 "the C library lacks functions this library needs");
 	}
-	config_load(&sx_cfg, &real_sys, sx_getenv);
 	log_set_level(sx_cfg.log_level);
 	if (!sx_cfg.valid)
 		log_error("%s; connections through the proxy will fail", sx_cfg.error);
