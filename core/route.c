@@ -1,8 +1,9 @@
 /*
  * The routing decision.  Order matters: non-IP families first (local by
- * nature, or refused), then the proxy itself, then fake addresses (always
- * proxied, by name), then the local and NO_PROXY exclusions, then the
- * proxy's ability to carry the destination.
+ * nature, or refused), then fake addresses (always proxied, by name), then
+ * an invalid configuration (everything else refused), then the loopback,
+ * proxy and NO_PROXY exclusions, then the proxy's ability to carry the
+ * destination.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -118,17 +119,18 @@ route_decide(const struct config *cfg, const struct sockaddr *sa,
 		route_set(out, ROUTE_PROXY, 0, NULL);
 		return;
 	}
+	/* An invalid configuration may have meant any policy: refuse everything. */
+	if (!cfg->valid) {
+		route_set(out, ROUTE_DENY, ENETUNREACH,
+			  "configuration error, refusing to connect");
+		return;
+	}
 	if (route_is_local(sa, len) && cfg->loopback_mode == CONFIG_LOOPBACK_DIRECT) {
 		route_set(out, ROUTE_DIRECT, 0, "loopback destination");
 		return;
 	}
-	if (cfg->valid && route_is_proxy(cfg, sa, len)) {
+	if (route_is_proxy(cfg, sa, len)) {
 		route_set(out, ROUTE_DIRECT, 0, "the proxy itself");
-		return;
-	}
-	if (!cfg->valid) {
-		route_set(out, ROUTE_DENY, ENETUNREACH,
-			  "configuration error, refusing to connect");
 		return;
 	}
 	if (config_noproxy_matches(cfg, NULL, sa, len)) {

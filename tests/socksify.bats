@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# The wrapper script: options, finding the library, LD_PRELOAD, exit status.
+# Most tests preload a stub library (an empty shared object) through a copy
+# of the script laid out like the repository, so they exercise the wrapper
+# alone; the credential tests use the real library.
+
+load lib/common
+
+setup_file() {
+	local d=$BATS_FILE_TMPDIR
+	mkdir -p "$d/repo/scripts" "$d/repo/build" "$d/other"
+	cp "$SOCKSIFY" "$d/repo/scripts/socksify"
+	printf 'int socksify_stub;\n' >"$d/stub.c"
+	cc -shared -fPIC -o "$d/repo/build/libsocksify.so" "$d/stub.c"
+	cc -shared -fPIC -o "$d/other/libother.so" "$d/stub.c"
+	export STUB_WRAPPER="$d/repo/scripts/socksify"
+	export STUB_LIB="$d/repo/build/libsocksify.so"
+	export OTHER_LIB="$d/other/libother.so"
+}
+
+@test "help states the default proxy and the environment variables" {
+	run -0 "$SOCKSIFY" --help
+	assert_output --partial "socks5h://127.0.0.1:1080"
+	assert_output --partial "Usage: socksify [-p URL] [-q] [-v] [--] COMMAND [ARGS...]"
+	for v in SOCKS_PROXY ALL_PROXY NO_PROXY SOCKSIFY_LOG SOCKSIFY_TIMEOUT SOCKSIFY_LOOPBACK; do
+		assert_output --partial "$v"
+	done
+	run -0 "$SOCKSIFY" -h
+	assert_output --partial "socks5h://127.0.0.1:1080"
+}
+
+@test "an unknown option is a usage error with exit status 2" {
+	run --separate-stderr -2 "$SOCKSIFY" -x true
+	assert_equal "$stderr" "socksify: unknown option: -x (see 'socksify --help')"
+	assert_output ""
+	run --separate-stderr -2 "$SOCKSIFY" --bogus true
+	assert_equal "${#stderr_lines[@]}" 1
+}
+
+@test "a missing command is a usage error with exit status 2" {
+	run --separate-stderr -2 "$SOCKSIFY"
+	assert_equal "$stderr" "socksify: no command given (see 'socksify --help')"
+	run --separate-stderr -2 "$SOCKSIFY" -q --
+	assert_equal "$stderr" "socksify: no command given (see 'socksify --help')"
+	run --separate-stderr -2 "$SOCKSIFY" -p
+	assert_equal "$stderr" "socksify: option -p needs a proxy URL (see 'socksify --help')"
+}
+
+@test "a command that does not exist exits 127 with one line" {
+	run --separate-stderr -127 "$STUB_WRAPPER" no-such-command-for-socksify
+	assert_equal "$stderr" "socksify: no-such-command-for-socksify: command not found"
+	run --separate-stderr -127 "$STUB_WRAPPER" ./no/such/file
+	assert_equal "$stderr" "socksify: ./no/such/file: no such file"
+}
+
+@test "a command that cannot be executed exits 126" {
+	printf '#!/bin/sh\necho hi\n' >"$BATS_TEST_TMPDIR/notexec"
+	chmod 0644 "$BATS_TEST_TMPDIR/notexec"
+	run --separate-stderr -126 "$STUB_WRAPPER" "$BATS_TEST_TMPDIR/notexec"
+	assert_equal "$stderr" "socksify: $BATS_TEST_TMPDIR/notexec: permission denied"
+	run --separate-stderr -126 "$STUB_WRAPPER" "$BATS_TEST_TMPDIR"
+	assert_equal "$stderr" "socksify: $BATS_TEST_TMPDIR: is a directory"
+}
+
+@test "a missing library is a clear error with exit status 127" {
+	mkdir -p "$BATS_TEST_TMPDIR/bare/scripts"
+	cp "$SOCKSIFY" "$BATS_TEST_TMPDIR/bare/scripts/socksify"
+	run --separate-stderr -127 "$BATS_TEST_TMPDIR/bare/scripts/socksify" true
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_regex "$stderr" "^socksify: library not found: .*/build/libsocksify.so \(run 'make' first, or set SOCKSIFY_LIB\)$"
+	run --separate-stderr -127 env SOCKSIFY_LIB=/nonexistent/libsocksify.so "$STUB_WRAPPER" true
+	assert_equal "$stderr" "socksify: SOCKSIFY_LIB: no such file: /nonexistent/libsocksify.so"
+}
+
+@test "the library is found next to the script in the repository layout" {
+	run -0 "$STUB_WRAPPER" env
+	assert_line "LD_PRELOAD=$STUB_LIB"
+	# Also through a relative path and a symbolic link to the script.
+	ln -s "$STUB_WRAPPER" "$BATS_TEST_TMPDIR/socksify-link"
+	run -0 "$BATS_TEST_TMPDIR/socksify-link" env
+	assert_line "LD_PRELOAD=$STUB_LIB"
+	cd "$BATS_FILE_TMPDIR/repo"
+	run -0 scripts/socksify env
+	assert_line "LD_PRELOAD=$STUB_LIB"
+}
+
+@test "an installed copy finds the library in SOCKSIFY_LIBDIR" {
+	local d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/bin" "$d/lib/socksify"
+	cp "$STUB_LIB" "$d/lib/socksify/libsocksify.so"
+	# What make install does to the script.
+	sed "s#^SOCKSIFY_LIBDIR=.*#SOCKSIFY_LIBDIR=\"$d/lib/socksify\"#" "$SOCKSIFY" >"$d/bin/socksify"
+	chmod 0755 "$d/bin/socksify"
+	run -0 "$d/bin/socksify" env
+	assert_line "LD_PRELOAD=$d/lib/socksify/libsocksify.so"
+	rm "$d/lib/socksify/libsocksify.so"
+	run --separate-stderr -127 "$d/bin/socksify" true
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_regex "$stderr" "^socksify: library not found: $d/lib/socksify/libsocksify.so"
+}
+
+@test "make install writes the library directory into the installed script" {
+	require_library
+	local d=$BATS_TEST_TMPDIR/destdir
+	run -0 make -s -C "$REPO" install DESTDIR="$d" PREFIX=/opt/sx
+	[ -f "$d/opt/sx/lib/socksify/libsocksify.so" ]
+	[ -x "$d/opt/sx/bin/socksify" ]
+	run -0 grep -c '^SOCKSIFY_LIBDIR="/opt/sx/lib/socksify"$' "$d/opt/sx/bin/socksify"
+	assert_output 1
+}
+
+@test "SOCKSIFY_LIB overrides where the library is looked for" {
+	run -0 env SOCKSIFY_LIB="$OTHER_LIB" "$STUB_WRAPPER" env
+	assert_line "LD_PRELOAD=$OTHER_LIB"
+}
+
+@test "the library is prepended to an existing LD_PRELOAD" {
+	run -0 env LD_PRELOAD="$OTHER_LIB" "$STUB_WRAPPER" env
+	assert_line "LD_PRELOAD=$STUB_LIB:$OTHER_LIB"
+}
+
+@test "nested socksify preloads the library once" {
+	run -0 "$STUB_WRAPPER" "$STUB_WRAPPER" "$STUB_WRAPPER" env
+	assert_line "LD_PRELOAD=$STUB_LIB"
+	# Entries separated by spaces count too, wherever the library is.
+	run -0 env LD_PRELOAD="$OTHER_LIB $STUB_LIB" "$STUB_WRAPPER" env
+	assert_line "LD_PRELOAD=$OTHER_LIB $STUB_LIB"
+	run -0 env LD_PRELOAD="$OTHER_LIB:$STUB_LIB" "$STUB_WRAPPER" "$STUB_WRAPPER" env
+	assert_line "LD_PRELOAD=$OTHER_LIB:$STUB_LIB"
+	# Also when the earlier entry names the library through a symbolic link.
+	ln -s "$STUB_LIB" "$BATS_TEST_TMPDIR/alias.so"
+	run -0 env LD_PRELOAD="$BATS_TEST_TMPDIR/alias.so" "$STUB_WRAPPER" env
+	assert_line "LD_PRELOAD=$BATS_TEST_TMPDIR/alias.so"
+}
+
+@test "the command's exit status is passed through" {
+	run -42 "$STUB_WRAPPER" sh -c 'exit 42'
+	run -0 "$STUB_WRAPPER" true
+	run -1 "$STUB_WRAPPER" false
+	# A command killed by a signal: the shell sees 128 + SIGTERM.
+	run -143 "$STUB_WRAPPER" sh -c 'kill -TERM $$'
+}
+
+@test "the command keeps its arguments, options included" {
+	run -0 "$STUB_WRAPPER" printf '[%s]' -q -v -p 'two words' -- ''
+	assert_output "[-q][-v][-p][two words][--][]"
+	run -0 "$STUB_WRAPPER" -- printf '[%s]' -x
+	assert_output "[-x]"
+}
+
+@test "-p sets SOCKS_PROXY, -q sets SOCKSIFY_LOG=error, -v sets SOCKSIFY_LOG=debug" {
+	run -0 "$STUB_WRAPPER" -p socks4://10.1.2.3:1081 env
+	assert_line "SOCKS_PROXY=socks4://10.1.2.3:1081"
+	run -0 "$STUB_WRAPPER" '--proxy=socks5h://[::1]:9050' env
+	assert_line "SOCKS_PROXY=socks5h://[::1]:9050"
+	run -0 "$STUB_WRAPPER" --proxy socks5://h env
+	assert_line "SOCKS_PROXY=socks5://h"
+	run -0 "$STUB_WRAPPER" -q env
+	assert_line "SOCKSIFY_LOG=error"
+	run --separate-stderr -0 "$STUB_WRAPPER" -v env
+	assert_line "SOCKSIFY_LOG=debug"
+	# The last of -q and -v wins.
+	run --separate-stderr -0 "$STUB_WRAPPER" -v -q env
+	assert_line "SOCKSIFY_LOG=error"
+	# Without options nothing is set for the library.
+	run -0 "$STUB_WRAPPER" env
+	refute_line --regexp '^(SOCKS_PROXY|SOCKSIFY_LOG)='
+}
+
+@test "-v names the library and the proxy without credentials" {
+	run --separate-stderr -0 "$STUB_WRAPPER" -v -p 'socks5://alice:s3cr3t%40x@127.0.0.1:1081' true
+	assert_equal "$stderr" "socksify: preloading $STUB_LIB; proxy socks5://127.0.0.1:1081 (SOCKS_PROXY)"
+	run --separate-stderr -0 "$STUB_WRAPPER" -v true
+	assert_equal "$stderr" "socksify: preloading $STUB_LIB; proxy socks5h://127.0.0.1:1080 (the default)"
+	run --separate-stderr -0 env ALL_PROXY='socks4a://bob:pw@[::1]:1082' "$STUB_WRAPPER" -v true
+	assert_equal "$stderr" "socksify: preloading $STUB_LIB; proxy socks4a://[::1]:1082 (ALL_PROXY)"
+}
+
+@test "credentials never appear on stderr with -v and the real library" {
+	require_library
+	local port
+	port=$(free_port)
+	# Nothing listens on the port: the connection fails and is logged at
+	# debug level, with the password nowhere.
+	run --separate-stderr timeout 20 "$SOCKSIFY" -v \
+		-p "socks5://alice:s3cr3t%3Apw@127.0.0.1:$port" \
+		env SOCKSIFY_LOOPBACK=proxy "$PY" "$HELPERS/client.py" --timeout 5 127.0.0.1 9
+	assert_output --partial "ERRNO ECONNREFUSED"
+	assert_regex "$stderr" "socksify: "
+	refute_regex "$stderr" "s3cr3t"
+	refute_regex "$stderr" "%3Apw"
+	refute_regex "$stderr" "alice:"
+	# The same through socks4 (user id, no password) and a malformed URL.
+	run --separate-stderr timeout 20 "$SOCKSIFY" -v \
+		-p "socks5://alice:s3cr3t@127.0.0.1:99999" \
+		env SOCKSIFY_LOOPBACK=proxy "$PY" "$HELPERS/client.py" --timeout 5 127.0.0.1 9
+	assert_output --partial "ERRNO "
+	assert_regex "$stderr" "socksify: SOCKS_PROXY: "
+	refute_regex "$stderr" "s3cr3t"
+}
+
+@test "a setuid command draws a warning that it will run unproxied" {
+	cp /bin/true "$BATS_TEST_TMPDIR/suid-true"
+	chmod 4755 "$BATS_TEST_TMPDIR/suid-true"
+	[ -u "$BATS_TEST_TMPDIR/suid-true" ]
+	run --separate-stderr -0 "$STUB_WRAPPER" "$BATS_TEST_TMPDIR/suid-true"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_regex "$stderr" "^socksify: warning: .*/suid-true is setuid; the dynamic linker ignores LD_PRELOAD for it"
+	cp /bin/true "$BATS_TEST_TMPDIR/sgid-true"
+	chmod 2755 "$BATS_TEST_TMPDIR/sgid-true"
+	run --separate-stderr -0 "$STUB_WRAPPER" "$BATS_TEST_TMPDIR/sgid-true"
+	assert_regex "$stderr" "is setgid"
+	# An ordinary program draws no warning.
+	run --separate-stderr -0 "$STUB_WRAPPER" true
+	assert_equal "$stderr" ""
+}
+
+@test "a command with file capabilities draws the same warning" {
+	command -v setcap >/dev/null || {
+		echo "# setcap is missing (libcap2-bin, make deps)" >&2
+		return 1
+	}
+	cp /bin/true "$BATS_TEST_TMPDIR/cap-true"
+	if ! setcap cap_net_raw+ep "$BATS_TEST_TMPDIR/cap-true" 2>/dev/null; then
+		skip "this file system or user cannot set file capabilities"
+	fi
+	run --separate-stderr "$STUB_WRAPPER" "$BATS_TEST_TMPDIR/cap-true"
+	assert_regex "$stderr" "^socksify: warning: .*/cap-true is given file capabilities"
+}
+
+@test "the wrapper is POSIX sh that shellcheck accepts" {
+	run -0 sh -n "$SOCKSIFY"
+	run -0 head -n1 "$SOCKSIFY"
+	assert_output "#!/bin/sh"
+	if command -v shellcheck >/dev/null; then
+		run -0 shellcheck -s sh "$SOCKSIFY"
+	fi
+	run -0 grep -c '^SOCKSIFY_LIBDIR=""$' "$SOCKSIFY"
+	assert_output 1
+}
