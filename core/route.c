@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "directset.h"
 #include "fakeip.h"
 #include "route.h"
 
@@ -135,6 +136,10 @@ route_decide(const struct config *cfg, const struct sockaddr *sa,
 	}
 	if (config_noproxy_matches(cfg, NULL, sa, len)) {
 		route_set(out, ROUTE_DIRECT, 0, "excluded by NO_PROXY");
+		return;
+	}
+	if (directset_has(sa, len)) {
+		route_set(out, ROUTE_DIRECT, 0, "address of a name excluded by NO_PROXY");
 		return;
 	}
 	if (cfg->proxy.version == 4 && out->dst.atyp == SX_ATYP_IPV6) {

@@ -1,0 +1,965 @@
+/*
+ * The resolver: getaddrinfo(), gethostbyname(), gethostbyname2(), their
+ * _r forms, gethostbyaddr(), gethostbyaddr_r() and getnameinfo().
+ *
+ * With a proxy that resolves names (socks4a://, socks5h://) no name is
+ * resolved here: the program gets a fake address from the fake-IP map, and
+ * a connect to that address asks the proxy for the name.  Names that
+ * resolve locally instead:
+ *   - numeric addresses, which the real calls parse without asking anyone;
+ *   - "localhost" and names under ".localhost" (RFC 6761): from the hosts
+ *     file when it lists them, else the loopback addresses;
+ *   - names listed in the hosts file, when SOCKSIFY_HOSTS is on: answered
+ *     from the file by the library itself (core/hosts.c), so that no other
+ *     source of names is asked whatever order nsswitch.conf gives and
+ *     whichever family the program asks for;
+ *   - names excluded by NO_PROXY: the real resolver.
+ * With socks4:// or socks5:// every call goes to the real resolver and the
+ * address then goes to the proxy.
+ *
+ * Reverse lookups: a fake address gives its name; with remote DNS any
+ * other address is answered from the hosts file or not at all (numeric
+ * for getnameinfo(), HOST_NOT_FOUND for gethostbyaddr()), so that no PTR
+ * query leaves the machine, unless NO_PROXY excludes the address.
+ *
+ * getaddrinfo() answers are built by the real getaddrinfo() on the numeric
+ * address with AI_NUMERICHOST: the C library allocates them, fills one
+ * entry per socket type, resolves the service from /etc/services, and its
+ * own freeaddrinfo() frees them, so freeaddrinfo() needs no hook.  A hosts
+ * file name with several addresses gets such lists chained together, which
+ * glibc's freeaddrinfo() frees entry by entry.  AI_CANONNAME is dropped
+ * from those calls and the canonical name set afterwards with a string
+ * from malloc(), which freeaddrinfo() frees.
+ *
+ * Choices:
+ *   - AF_UNSPEC gets the IPv4 fake address only.  Every program accepts
+ *     an IPv4 answer, a second (IPv6) answer for the same name would make
+ *     clients that race both families open two proxy connections per
+ *     request, and the proxy picks the destination's family anyway.  When
+ *     the real getaddrinfo() refuses the IPv4 answer (AI_ADDRCONFIG on a
+ *     host with IPv6 only) the IPv6 fake is given instead.
+ *   - AI_ADDRCONFIG is applied to fake answers exactly as the real
+ *     resolver applies it to real ones (it is passed on to the real call):
+ *     AF_INET6 with AI_ADDRCONFIG on a host without IPv6 gets EAI_NONAME,
+ *     as it would without this library.  The program then sees the same
+ *     families with and without the proxy.
+ *   - With an invalid configuration a name the library would have resolved
+ *     remotely (or through NO_PROXY) still gets a fake address: the lookup
+ *     succeeds and the connect then fails closed with the configuration
+ *     error in the log, which says more than "name not known" would.
+ *     Nothing is resolved for real, since nothing may be sent anywhere.
+ *   - A name the file lists, but not for the family asked for, is
+ *     EAI_NONAME / HOST_NOT_FOUND rather than a question to DNS.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "directset.h"
+#include "fakeip.h"
+#include "hosts.h"
+#include "log.h"
+#include "preload.h"
+
+/* Longest DNS name we answer for, without a trailing dot. */
+#define DNS_NAME_MAX 255
+
+/*
+ * Room for the largest hostent the library builds itself: alignment,
+ * HOSTS_ADDR_MAX address pointers and the terminator, the empty alias
+ * list, the addresses and a 255-byte name.
+ */
+#define DNS_HOSTENT_BUF \
+	(8 + (HOSTS_ADDR_MAX + 2) * sizeof(char *) + HOSTS_ADDR_MAX * 16 + 256)
+
+/* he_by_*()'s answer for "let the real call handle it". */
+#define DNS_PASS 1
+
+/* Where the answer for a name comes from. */
+enum dns_source {
+	DNS_REAL,	/* the real resolver */
+	DNS_LOCAL,	/* the hosts file */
+	DNS_LOCALHOST,	/* the hosts file, else the loopback address */
+	DNS_FAKE,	/* a fake address */
+};
+
+/* The hostent that gethostbyname() and friends return, one per thread. */
+struct dns_hostent {
+	struct hostent he;
+	char buf[DNS_HOSTENT_BUF];
+};
+
+static __thread struct dns_hostent dns_tls_hostent
+	__attribute__((tls_model("initial-exec")));
+
+/* True when names go to the real resolver: the user chose local DNS. */
+static bool
+dns_local_resolution(void)
+{
+	return sx_cfg.valid && !sx_cfg.proxy.remote_dns;
+}
+
+static size_t
+dns_addr_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+/* The length of name without one trailing dot. */
+static size_t
+dns_name_len(const char *name)
+{
+	size_t n = strnlen(name, DNS_NAME_MAX + 2);
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	return n;
+}
+
+/* "localhost", "x.localhost", with or without a trailing dot, any case. */
+static bool
+dns_is_localhost(const char *name)
+{
+	static const char suffix[] = "localhost";
+	size_t n = dns_name_len(name);
+	size_t s = sizeof(suffix) - 1;
+
+	if (n < s || n > DNS_NAME_MAX)
+		return false;
+	if (strncasecmp(name + n - s, suffix, s) != 0)
+		return false;
+	return n == s || name[n - s - 1] == '.';
+}
+
+/*
+ * True for the names the C library's gethostbyname() family parses as
+ * addresses without asking any name service (glibc's digits-and-dots
+ * rule); anything else would reach the name services.
+ */
+static bool
+dns_is_digits_dots(const char *name, int family)
+{
+	size_t n = strlen(name);
+
+	if (n == 0)
+		return false;
+	if (isdigit((unsigned char)name[0]) &&
+	    strspn(name, "0123456789.") == n && name[n - 1] != '.')
+		return true;
+	if ((isxdigit((unsigned char)name[0]) && strchr(name, ':')) ||
+	    name[0] == ':') {
+		if (family == AF_INET)
+			return true;
+		return strspn(name, "0123456789abcdefABCDEF:.") == n &&
+		       name[n - 1] != '.';
+	}
+	return false;
+}
+
+/* True when getaddrinfo() reads node as an address of any family. */
+static bool
+dns_is_numeric(const char *node)
+{
+	struct addrinfo hints, *res = NULL;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST;
+	if (real.getaddrinfo(node, NULL, &hints, &res) != 0)
+		return false;
+	real.freeaddrinfo(res);
+	return true;
+}
+
+/*
+ * Give a localhost answer the loopback address of family when the hosts
+ * file gave none of that family (AF_UNSPEC: when it gave none at all).
+ */
+static void
+dns_complete_localhost(struct hosts_answer *ans, int family)
+{
+	struct hosts_addr *a;
+
+	for (size_t i = 0; i < ans->count; i++) {
+		if (family == AF_UNSPEC || ans->addr[i].family == family)
+			return;
+	}
+	if (family == AF_UNSPEC) {
+		dns_complete_localhost(ans, AF_INET);
+		dns_complete_localhost(ans, AF_INET6);
+		return;
+	}
+	if ((family != AF_INET && family != AF_INET6) ||
+	    ans->count == HOSTS_ADDR_MAX)
+		return;
+	a = &ans->addr[ans->count++];
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	if (family == AF_INET) {
+		a->addr[0] = 127;
+		a->addr[3] = 1;
+	} else {
+		a->addr[15] = 1;
+	}
+}
+
+/*
+ * Decide where the answer for name comes from (remote DNS configured, or
+ * the configuration invalid); DNS_LOCAL and DNS_LOCALHOST fill ans.
+ */
+static int
+dns_decide(const char *name, struct hosts_answer *ans)
+{
+	if (dns_is_localhost(name)) {
+		if (hosts_lookup_name(NULL, &real_sys, name, ans) == 0) {
+			size_t n = dns_name_len(name);
+
+			memcpy(ans->canon, name, n);
+			ans->canon[n] = '\0';
+		}
+		return DNS_LOCALHOST;
+	}
+	if (sx_cfg.hosts_file && hosts_lookup_name(NULL, &real_sys, name, ans) > 0)
+		return DNS_LOCAL;
+	if (sx_cfg.valid && config_noproxy_matches(&sx_cfg, name, NULL, 0))
+		return DNS_REAL;
+	return DNS_FAKE;
+}
+
+/* The addrinfo error for a failed fakeip_assign(). */
+static int
+dns_gai_error(int rc)
+{
+	if (rc == -ENOMEM)
+		return EAI_MEMORY;
+	if (rc == -EINVAL || rc == -ENAMETOOLONG)
+		return EAI_NONAME;
+	return EAI_FAIL;
+}
+
+/* The hints the real getaddrinfo() works with (glibc's for NULL). */
+static void
+gai_hints(struct addrinfo *h, const struct addrinfo *hints)
+{
+	memset(h, 0, sizeof(*h));
+	if (!hints) {
+		h->ai_flags = AI_V4MAPPED | AI_ADDRCONFIG;
+		h->ai_family = AF_UNSPEC;
+		return;
+	}
+	h->ai_flags = hints->ai_flags;
+	h->ai_family = hints->ai_family;
+	h->ai_socktype = hints->ai_socktype;
+	h->ai_protocol = hints->ai_protocol;
+}
+
+/*
+ * The real getaddrinfo() on one numeric address (family, raw bytes), with
+ * the program's service, socket type, protocol, family and flags less
+ * AI_CANONNAME.  The address's text goes to text (INET6_ADDRSTRLEN).
+ */
+static int
+gai_numeric(int family, const uint8_t *addr, const char *service,
+	    const struct addrinfo *h, struct addrinfo **res, char *text)
+{
+	struct addrinfo nh = *h;
+
+	if (!inet_ntop(family, addr, text, INET6_ADDRSTRLEN))
+		return EAI_FAIL;
+	nh.ai_flags = (h->ai_flags & ~AI_CANONNAME) | AI_NUMERICHOST;
+	return real.getaddrinfo(text, service, &nh, res);
+}
+
+/* Give res the canonical name canon (len bytes). */
+static int
+gai_set_canon(struct addrinfo *res, const char *canon, size_t len)
+{
+	char *copy = strndup(canon, len);
+
+	if (!copy)
+		return EAI_MEMORY;
+	free(res->ai_canonname);
+	res->ai_canonname = copy;
+	return 0;
+}
+
+/* Answer with the fake address of name. */
+static int
+gai_fake(const char *name, const char *service, const struct addrinfo *h,
+	 struct addrinfo **res)
+{
+	static const int unspec[] = { AF_INET, AF_INET6 };
+	const int *families = unspec;
+	size_t nfamilies = SX_ARRAY_LEN(unspec);
+	char text[INET6_ADDRSTRLEN];
+	int rc = EAI_NONAME;
+
+	if (h->ai_family == AF_INET || h->ai_family == AF_INET6) {
+		families = &h->ai_family;
+		nfamilies = 1;
+	} else if (h->ai_family != AF_UNSPEC) {
+		return EAI_FAMILY;
+	}
+	for (size_t i = 0; i < nfamilies; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		const uint8_t *raw;
+		int n;
+
+		n = fakeip_assign(name, families[i], &ss, &len);
+		if (n < 0)
+			return dns_gai_error(n);
+		if (families[i] == AF_INET)
+			raw = (const uint8_t *)&((struct sockaddr_in *)&ss)->sin_addr;
+		else
+			raw = ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr;
+		rc = gai_numeric(families[i], raw, service, h, res, text);
+		if (rc == 0)
+			break;
+		if (rc != EAI_ADDRFAMILY && rc != EAI_NONAME)
+			return rc;
+		rc = EAI_NONAME;
+	}
+	if (rc != 0)
+		return rc;
+	log_debug("%s -> %s", name, text);
+	if (h->ai_flags & AI_CANONNAME) {
+		rc = gai_set_canon(*res, name, dns_name_len(name));
+		if (rc != 0) {
+			real.freeaddrinfo(*res);
+			*res = NULL;
+		}
+	}
+	return rc;
+}
+
+/* True when the answer for family h->ai_family includes address a. */
+static bool
+gai_wants(const struct addrinfo *h, const struct hosts_answer *ans,
+	  const struct hosts_addr *a)
+{
+	bool have_v6 = false;
+
+	if (h->ai_family == AF_UNSPEC || h->ai_family == a->family)
+		return true;
+	if (h->ai_family != AF_INET6 || !(h->ai_flags & AI_V4MAPPED))
+		return false;
+	for (size_t i = 0; i < ans->count; i++) {
+		if (ans->addr[i].family == AF_INET6)
+			have_v6 = true;
+	}
+	return !have_v6 || (h->ai_flags & AI_ALL);
+}
+
+/* Answer from the hosts file (or the loopback addresses). */
+static int
+gai_local(const struct hosts_answer *ans, const char *service,
+	  const struct addrinfo *h, struct addrinfo **res)
+{
+	struct addrinfo *head = NULL, **tail = &head;
+	char text[INET6_ADDRSTRLEN];
+	int rc;
+
+	for (size_t i = 0; i < ans->count; i++) {
+		struct addrinfo *part = NULL;
+
+		if (!gai_wants(h, ans, &ans->addr[i]))
+			continue;
+		rc = gai_numeric(ans->addr[i].family, ans->addr[i].addr,
+				 service, h, &part, text);
+		if (rc == EAI_ADDRFAMILY || rc == EAI_NONAME)
+			continue;
+		if (rc != 0)
+			goto err_free;
+		*tail = part;
+		while (*tail)
+			tail = &(*tail)->ai_next;
+	}
+	if (!head)
+		return EAI_NONAME;
+	if (h->ai_flags & AI_CANONNAME) {
+		rc = gai_set_canon(head, ans->canon, strlen(ans->canon));
+		if (rc != 0)
+			goto err_free;
+	}
+	*res = head;
+	return 0;
+
+err_free:
+	if (head)
+		real.freeaddrinfo(head);
+	return rc;
+}
+
+/*
+ * Addresses a NO_PROXY name resolved to: connects to them go direct
+ * (core/directset.c), as the name was meant to.
+ */
+static void
+dns_note_direct(const struct addrinfo *res)
+{
+	for (; res; res = res->ai_next) {
+		if (res->ai_family == AF_INET)
+			directset_add(AF_INET, (const uint8_t *)&((struct sockaddr_in *)
+								   res->ai_addr)->sin_addr);
+		else if (res->ai_family == AF_INET6)
+			directset_add(AF_INET6, ((struct sockaddr_in6 *)
+						 res->ai_addr)->sin6_addr.s6_addr);
+	}
+}
+
+static int
+dns_getaddrinfo(const char *node, const char *service,
+		const struct addrinfo *hints, struct addrinfo **res)
+{
+	struct hosts_answer ans;
+	struct addrinfo h, probe;
+	int rc;
+
+	gai_hints(&h, hints);
+	/* Addresses, and every error not about the name, as the C library says. */
+	probe = h;
+	probe.ai_flags |= AI_NUMERICHOST;
+	rc = real.getaddrinfo(node, service, &probe, res);
+	if (rc != EAI_NONAME)
+		return rc;
+	/* AI_ADDRCONFIG can refuse before the address is even parsed. */
+	if ((h.ai_flags & AI_ADDRCONFIG) && dns_is_numeric(node))
+		return EAI_NONAME;
+	if (node[0] == '\0' || dns_name_len(node) > DNS_NAME_MAX)
+		return EAI_NONAME;
+	switch (dns_decide(node, &ans)) {
+	case DNS_REAL:
+		rc = real.getaddrinfo(node, service, hints, res);
+		if (rc == 0)
+			dns_note_direct(*res);
+		return rc;
+	case DNS_LOCALHOST:
+		dns_complete_localhost(&ans, h.ai_family);
+		return gai_local(&ans, service, &h, res);
+	case DNS_LOCAL:
+		return gai_local(&ans, service, &h, res);
+	default:
+		return gai_fake(node, service, &h, res);
+	}
+}
+
+SX_EXPORT int
+getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+	    struct addrinfo **res)
+{
+	int saved_errno = errno;
+	int rc;
+
+	if (sx_guarded())
+		return real.getaddrinfo(node, service, hints, res);
+	sx_init();
+	sx_enter();
+	if (!node || !res || (hints && (hints->ai_flags & AI_NUMERICHOST)) ||
+	    dns_local_resolution())
+		rc = real.getaddrinfo(node, service, hints, res);
+	else
+		rc = dns_getaddrinfo(node, service, hints, res);
+	sx_leave();
+	if (rc != EAI_SYSTEM)
+		errno = saved_errno;
+	return rc;
+}
+
+/*
+ * Lay out a hostent in buf: the address pointers, an empty alias list,
+ * the addresses (count of them, dns_addr_len(family) bytes each, taken
+ * from addrs[i]) and the name.  -ERANGE when buf is too small.
+ */
+static int
+he_fill(struct hostent *he, char *buf, size_t buflen, const char *name,
+	size_t name_len, int family, const struct hosts_addr *addrs,
+	size_t count)
+{
+	size_t alen = dns_addr_len(family);
+	size_t pad = (alignof(char *) - (uintptr_t)buf % alignof(char *)) %
+		     alignof(char *);
+	size_t need = pad + (count + 2) * sizeof(char *) + count * alen +
+		      name_len + 1;
+	char **list, **aliases;
+	char *p;
+
+	if (!buf || buflen < need)
+		return -ERANGE;
+	list = (char **)(void *)(buf + pad);
+	aliases = list + count + 1;
+	p = (char *)(aliases + 1);
+	for (size_t i = 0; i < count; i++) {
+		memcpy(p, addrs[i].addr, alen);
+		list[i] = p;
+		p += alen;
+	}
+	list[count] = NULL;
+	aliases[0] = NULL;
+	memcpy(p, name, name_len);
+	p[name_len] = '\0';
+	he->h_name = p;
+	he->h_aliases = aliases;
+	he->h_addrtype = family;
+	he->h_length = (int)alen;
+	he->h_addr_list = list;
+	return 0;
+}
+
+/* A NO_PROXY name for the gethostbyname family: the real resolver. */
+static int
+he_by_name_real(const char *name, int family, struct hostent *he, char *buf,
+		size_t buflen)
+{
+	struct hosts_addr picked[HOSTS_ADDR_MAX];
+	struct addrinfo h, *res, *ai;
+	const char *canon;
+	size_t n = 0;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	h.ai_family = family;
+	h.ai_socktype = SOCK_STREAM;
+	h.ai_flags = AI_CANONNAME;
+	if (real.getaddrinfo(name, NULL, &h, &res) != 0)
+		return -ENOENT;
+	dns_note_direct(res);
+	for (ai = res; ai && n < HOSTS_ADDR_MAX; ai = ai->ai_next) {
+		memset(&picked[n], 0, sizeof(picked[n]));
+		picked[n].family = family;
+		if (family == AF_INET)
+			memcpy(picked[n].addr, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
+		else
+			memcpy(picked[n].addr,
+			       &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
+		n++;
+	}
+	canon = res->ai_canonname ? res->ai_canonname : name;
+	rc = he_fill(he, buf, buflen, canon, strlen(canon), family, picked, n);
+	real.freeaddrinfo(res);
+	return rc;
+}
+
+/*
+ * Answer a forward lookup of name for family into he and buf: 0,
+ * DNS_PASS (the real call answers), -ENOENT (HOST_NOT_FOUND), -ERANGE,
+ * -ENOMEM or -EAFNOSUPPORT.
+ */
+static int
+he_by_name(const char *name, int family, struct hostent *he, char *buf,
+	   size_t buflen)
+{
+	struct hosts_answer ans;
+	struct hosts_addr picked[HOSTS_ADDR_MAX];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	size_t n = 0;
+	int rc;
+
+	if (dns_local_resolution())
+		return DNS_PASS;
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (dns_is_digits_dots(name, family))
+		return DNS_PASS;
+	if (name[0] == '\0' || dns_name_len(name) > DNS_NAME_MAX)
+		return -ENOENT;
+	switch (dns_decide(name, &ans)) {
+	case DNS_REAL:
+		return he_by_name_real(name, family, he, buf, buflen);
+	case DNS_LOCALHOST:
+		dns_complete_localhost(&ans, family);
+		/* fall through */
+	case DNS_LOCAL:
+		for (size_t i = 0; i < ans.count; i++) {
+			if (ans.addr[i].family == family)
+				picked[n++] = ans.addr[i];
+		}
+		if (n == 0)
+			return -ENOENT;
+		return he_fill(he, buf, buflen, ans.canon, strlen(ans.canon),
+			       family, picked, n);
+	default:
+		break;
+	}
+	rc = fakeip_assign(name, family, &ss, &len);
+	if (rc == -ENOMEM)
+		return -ENOMEM;
+	if (rc < 0)
+		return -ENOENT;
+	memset(&picked[0], 0, sizeof(picked[0]));
+	picked[0].family = family;
+	if (family == AF_INET)
+		memcpy(picked[0].addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	else
+		memcpy(picked[0].addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	rc = he_fill(he, buf, buflen, name, dns_name_len(name), family, picked, 1);
+	if (rc == 0 && log_enabled(LOG_LEVEL_DEBUG)) {
+		char text[INET6_ADDRSTRLEN];
+
+		if (inet_ntop(family, picked[0].addr, text, sizeof(text)))
+			log_debug("%s -> %s", name, text);
+	}
+	return rc;
+}
+
+/*
+ * Fill a sockaddr for a raw address (family, 4 or 16 bytes) with port 0,
+ * for the NO_PROXY check.
+ */
+static socklen_t
+dns_sockaddr(struct sockaddr_storage *ss, int family, const uint8_t *addr)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, addr, 4);
+		return sizeof(*sin);
+	}
+	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+	memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, addr, 16);
+	return sizeof(struct sockaddr_in6);
+}
+
+/*
+ * The name of a non-fake address under remote DNS, from the hosts file
+ * (a v4-mapped address as its IPv4 address): 0 or -ENODATA.
+ */
+static int
+dns_reverse_local(int family, const uint8_t *addr, char *name, size_t cap)
+{
+	static const uint8_t mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+	};
+
+	if (family == AF_INET6 && memcmp(addr, mapped, sizeof(mapped)) == 0) {
+		family = AF_INET;
+		addr += 12;
+	}
+	if (hosts_lookup_addr(NULL, &real_sys, family, addr, name, cap) < 0)
+		return -ENODATA;
+	return 0;
+}
+
+/*
+ * The name behind an address (family, 4 or 16 bytes): 0 with name
+ * filled; DNS_PASS when the real resolver may be asked; -ENOENT for a fake
+ * address that names nothing (stale or invented); -ENODATA for another
+ * address the hosts file does not name, when no one may be asked.
+ */
+static int
+dns_reverse(int family, const uint8_t *addr, char *name, size_t cap)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int rc;
+
+	if (dns_local_resolution())
+		return DNS_PASS;
+	if (fakeip_is_fake_raw(family, addr)) {
+		rc = fakeip_lookup_raw(family, addr, name, cap);
+		if (rc < 0) {
+			char text[INET6_ADDRSTRLEN];
+
+			if (inet_ntop(family, addr, text, sizeof(text)))
+				log_debug("%s is a fake address naming nothing", text);
+			return -ENOENT;
+		}
+		return 0;
+	}
+	len = dns_sockaddr(&ss, family, addr);
+	if (sx_cfg.valid &&
+	    config_noproxy_matches(&sx_cfg, NULL, (struct sockaddr *)&ss, len))
+		return DNS_PASS;
+	return dns_reverse_local(family, addr, name, cap);
+}
+
+/* gethostbyaddr() for an address we answer: see dns_reverse(). */
+static int
+he_by_addr(const void *addr, socklen_t len, int type, struct hostent *he,
+	   char *buf, size_t buflen)
+{
+	struct hosts_addr a;
+	char name[DNS_NAME_MAX + 1];
+	int rc;
+
+	if (!addr || !((type == AF_INET && len == 4) ||
+		       (type == AF_INET6 && len == 16)))
+		return DNS_PASS;
+	memset(&a, 0, sizeof(a));
+	a.family = type;
+	memcpy(a.addr, addr, len);
+	rc = dns_reverse(type, a.addr, name, sizeof(name));
+	if (rc == -ENODATA)
+		return -ENOENT;
+	if (rc != 0)
+		return rc;
+	return he_fill(he, buf, buflen, name, strlen(name), type, &a, 1);
+}
+
+/* Turn he_by_*()'s result into gethostbyname_r()'s; rc != DNS_PASS. */
+static int
+he_r_result(int rc, struct hostent *ret, struct hostent **result,
+	    int *h_errnop, int saved_errno)
+{
+	/* Like the C library, set h_errno too: some programs read that one. */
+	if (rc == 0) {
+		*result = ret;
+		*h_errnop = NETDB_SUCCESS;
+		h_errno = NETDB_SUCCESS;
+		errno = saved_errno;
+		return 0;
+	}
+	*result = NULL;
+	if (rc == -ENOENT) {
+		*h_errnop = HOST_NOT_FOUND;
+		h_errno = HOST_NOT_FOUND;
+		errno = saved_errno;
+		return 0;
+	}
+	*h_errnop = NETDB_INTERNAL;
+	h_errno = NETDB_INTERNAL;
+	errno = -rc;
+	return -rc;
+}
+
+/* Turn he_by_*()'s result into gethostbyname()'s; rc != DNS_PASS. */
+static struct hostent *
+he_result(int rc, int saved_errno)
+{
+	if (rc == 0) {
+		errno = saved_errno;
+		return &dns_tls_hostent.he;
+	}
+	if (rc == -ENOENT) {
+		h_errno = HOST_NOT_FOUND;
+		errno = saved_errno;
+		return NULL;
+	}
+	h_errno = NETDB_INTERNAL;
+	errno = -rc;
+	return NULL;
+}
+
+SX_EXPORT struct hostent *
+gethostbyname(const char *name)
+{
+	struct hostent *he;
+	int saved_errno = errno;
+	int rc;
+
+	if (sx_guarded() || !name)
+		return real.gethostbyname(name);
+	sx_init();
+	sx_enter();
+	rc = he_by_name(name, AF_INET, &dns_tls_hostent.he, dns_tls_hostent.buf,
+			sizeof(dns_tls_hostent.buf));
+	if (rc == DNS_PASS) {
+		he = real.gethostbyname(name);
+		sx_leave();
+		return he;
+	}
+	sx_leave();
+	return he_result(rc, saved_errno);
+}
+
+SX_EXPORT struct hostent *
+gethostbyname2(const char *name, int af)
+{
+	struct hostent *he;
+	int saved_errno = errno;
+	int rc;
+
+	if (sx_guarded() || !name)
+		return real.gethostbyname2(name, af);
+	sx_init();
+	sx_enter();
+	rc = he_by_name(name, af, &dns_tls_hostent.he, dns_tls_hostent.buf,
+			sizeof(dns_tls_hostent.buf));
+	if (rc == DNS_PASS) {
+		he = real.gethostbyname2(name, af);
+		sx_leave();
+		return he;
+	}
+	sx_leave();
+	return he_result(rc, saved_errno);
+}
+
+SX_EXPORT int
+gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,
+		struct hostent **result, int *h_errnop)
+{
+	int saved_errno = errno;
+	int rc;
+
+	if (sx_guarded() || !name || !ret || !result || !h_errnop)
+		return real.gethostbyname_r(name, ret, buf, buflen, result,
+					    h_errnop);
+	sx_init();
+	sx_enter();
+	rc = he_by_name(name, AF_INET, ret, buf, buflen);
+	if (rc == DNS_PASS) {
+		rc = real.gethostbyname_r(name, ret, buf, buflen, result,
+					  h_errnop);
+		sx_leave();
+		return rc;
+	}
+	sx_leave();
+	return he_r_result(rc, ret, result, h_errnop, saved_errno);
+}
+
+SX_EXPORT int
+gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf,
+		 size_t buflen, struct hostent **result, int *h_errnop)
+{
+	int saved_errno = errno;
+	int rc;
+
+	if (sx_guarded() || !name || !ret || !result || !h_errnop)
+		return real.gethostbyname2_r(name, af, ret, buf, buflen, result,
+					     h_errnop);
+	sx_init();
+	sx_enter();
+	rc = he_by_name(name, af, ret, buf, buflen);
+	if (rc == DNS_PASS) {
+		rc = real.gethostbyname2_r(name, af, ret, buf, buflen, result,
+					   h_errnop);
+		sx_leave();
+		return rc;
+	}
+	sx_leave();
+	return he_r_result(rc, ret, result, h_errnop, saved_errno);
+}
+
+SX_EXPORT struct hostent *
+gethostbyaddr(const void *addr, socklen_t len, int type)
+{
+	struct hostent *he;
+	int saved_errno = errno;
+	int rc;
+
+	if (sx_guarded())
+		return real.gethostbyaddr(addr, len, type);
+	sx_init();
+	sx_enter();
+	rc = he_by_addr(addr, len, type, &dns_tls_hostent.he,
+			dns_tls_hostent.buf, sizeof(dns_tls_hostent.buf));
+	if (rc == DNS_PASS) {
+		he = real.gethostbyaddr(addr, len, type);
+		sx_leave();
+		return he;
+	}
+	sx_leave();
+	return he_result(rc, saved_errno);
+}
+
+SX_EXPORT int
+gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
+		char *buf, size_t buflen, struct hostent **result,
+		int *h_errnop)
+{
+	int saved_errno = errno;
+	int rc;
+
+	if (sx_guarded() || !ret || !result || !h_errnop)
+		return real.gethostbyaddr_r(addr, len, type, ret, buf, buflen,
+					    result, h_errnop);
+	sx_init();
+	sx_enter();
+	rc = he_by_addr(addr, len, type, ret, buf, buflen);
+	if (rc == DNS_PASS) {
+		rc = real.gethostbyaddr_r(addr, len, type, ret, buf, buflen,
+					  result, h_errnop);
+		sx_leave();
+		return rc;
+	}
+	sx_leave();
+	return he_r_result(rc, ret, result, h_errnop, saved_errno);
+}
+
+/*
+ * getnameinfo() for an IPv4 or IPv6 address whose host name is asked for
+ * (not numerically): 0, an EAI_* error, or DNS_PASS with *flags set to
+ * what the real call is to be given.
+ */
+static int
+dns_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
+		socklen_t hostlen, char *serv, socklen_t servlen, int *flags)
+{
+	char name[DNS_NAME_MAX + 1];
+	const uint8_t *raw;
+	int family = sa->sa_family;
+	size_t n;
+	int rc;
+
+	if (family == AF_INET)
+		raw = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	else
+		raw = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+	rc = dns_reverse(family, raw, name, sizeof(name));
+	if (rc == DNS_PASS)
+		return DNS_PASS;
+	if (rc == -ENOENT)
+		return EAI_NONAME;
+	if (rc < 0) {
+		/* Remote DNS: no PTR query; the address itself, if allowed. */
+		if (*flags & NI_NAMEREQD)
+			return EAI_NONAME;
+		*flags |= NI_NUMERICHOST;
+		return DNS_PASS;
+	}
+	n = strlen(name);
+	if (n >= (size_t)hostlen)
+		return EAI_OVERFLOW;
+	if (serv && servlen > 0) {
+		rc = real.getnameinfo(sa, salen, NULL, 0, serv, servlen, *flags);
+		if (rc != 0)
+			return rc;
+	}
+	memcpy(host, name, n + 1);
+	return 0;
+}
+
+/* True for an IPv4 or IPv6 socket address of full length. */
+static bool
+dns_is_inet(const struct sockaddr *sa, socklen_t salen)
+{
+	if (!sa)
+		return false;
+	if (sa->sa_family == AF_INET)
+		return salen >= (socklen_t)sizeof(struct sockaddr_in);
+	if (sa->sa_family == AF_INET6)
+		return salen >= (socklen_t)sizeof(struct sockaddr_in6);
+	return false;
+}
+
+SX_EXPORT int
+getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
+	    socklen_t hostlen, char *serv, socklen_t servlen, int flags)
+{
+	int saved_errno = errno;
+	int rc = DNS_PASS;
+
+	if (sx_guarded())
+		return real.getnameinfo(sa, salen, host, hostlen, serv, servlen,
+					flags);
+	sx_init();
+	sx_enter();
+	if (host && hostlen > 0 && !(flags & NI_NUMERICHOST) &&
+	    dns_is_inet(sa, salen))
+		rc = dns_getnameinfo(sa, salen, host, hostlen, serv, servlen,
+				     &flags);
+	if (rc == DNS_PASS)
+		rc = real.getnameinfo(sa, salen, host, hostlen, serv, servlen,
+				      flags);
+	sx_leave();
+	if (rc != EAI_SYSTEM)
+		errno = saved_errno;
+	return rc;
+}
