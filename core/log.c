@@ -1,13 +1,12 @@
 /*
- * One-line diagnostics: format into a stack buffer and write(2) it.
- * write() is not one of the calls the library interposes, so calling it
- * here cannot re-enter the library.
+ * One-line diagnostics: format into a stack buffer and write(2) it through
+ * the writer the caller installed (the preload layer installs the real
+ * libc write(), so logging never re-enters the library's own hooks).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "log.h"
 
@@ -17,6 +16,13 @@
 /* Set once at init, read without a lock afterwards. */
 static int log_level = LOG_LEVEL_WARN;
 static int log_fd = 2;
+static ssize_t (*log_writer)(int, const void *, size_t);
+
+void
+log_set_writer(ssize_t (*writer)(int fd, const void *buf, size_t len))
+{
+	log_writer = writer;
+}
 
 void
 log_set_level(int level)
@@ -51,7 +57,7 @@ log_msg(int level, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (!log_enabled(level))
+	if (!log_enabled(level) || !log_writer)
 		return;
 	memcpy(line, LOG_PREFIX, len);
 	va_start(ap, fmt);
@@ -68,7 +74,7 @@ log_msg(int level, const char *fmt, ...)
 	}
 	line[len++] = '\n';
 	for (size_t off = 0; off < len;) {
-		ssize_t w = write(log_fd, line + off, len - off);
+		ssize_t w = log_writer(log_fd, line + off, len - off);
 
 		if (w < 0 && errno == EINTR)
 			continue;

@@ -8,6 +8,7 @@
 #define SX_LOG_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 enum log_level {
 	LOG_LEVEL_NONE = 0,
@@ -21,6 +22,11 @@ void log_set_level(int level);
 int log_get_level(void);
 /* Also write lines to this descriptor (default 2). */
 void log_set_fd(int fd);
+/*
+ * The write function lines go out through (the preload layer passes the
+ * real libc write(), never its own hook); without one, lines are dropped.
+ */
+void log_set_writer(ssize_t (*writer)(int fd, const void *buf, size_t len));
 bool log_enabled(int level);
 void log_msg(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

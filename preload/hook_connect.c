@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 
+#include "bindtab.h"
 #include "conntab.h"
 #include "epwatch.h"
 #include "handshake.h"
@@ -28,6 +30,7 @@
 #include "route.h"
 #include "socks5.h"
 #include "tcp.h"
+#include "udp.h"
 
 /* do_connect()'s answer for "let the real connect() handle it". */
 #define CONNECT_PASS 1
@@ -65,7 +68,16 @@ log_failure(const struct handshake *hs, int rc)
 	char dst[300];
 
 	sx_endpoint_format(&hs->dst, dst, sizeof(dst));
-	if (rc == -ETIMEDOUT && hs->state != HS_FAILED)
+	/*
+	 * Some servers (microsocks) answer a pipelined greeting and drop the
+	 * request that came with it: say so, since resending is never safe.
+	 */
+	if (rc == -ETIMEDOUT && hs->pipeline &&
+	    (hs->state == HS_RECV_AUTH || hs->state == HS_RECV_REPLY))
+		log_warn("%s via %s: the proxy answered the greeting but not the "
+			 "pipelined request within the timeout; it may not accept "
+			 "pipelining (unset SOCKSIFY_PIPELINE)", dst, sx_proxy_label());
+	else if (rc == -ETIMEDOUT && hs->state != HS_FAILED)
 		log_warn("%s via %s: no answer from the proxy within the timeout",
 			 dst, sx_proxy_label());
 	else if (!hs->proxy_reached)
@@ -112,6 +124,8 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 	}
 	if (conntab_set_established(fd, sa, len) < 0)
 		log_warn("out of memory: getpeername() will show the proxy");
+	/* The proxy's end, for getsockname() and a later BIND (hook_bind.c). */
+	bindtab_add_conn(fd, sa->sa_family, &hs->dst, &hs->bnd);
 	return 0;
 }
 
@@ -155,10 +169,12 @@ tcp_advance(int fd)
 	if (!hs)
 		return CONNTAB_PENDING;	/* another thread is stepping it */
 	rc = handshake_step(hs, &real_sys, fd);
-	if (rc > 0 && handshake_now_ms() >= info.deadline_ms) {
-		hs->state = HS_FAILED;
+	/*
+	 * Past the deadline: fail, leaving the state as it is, since
+	 * log_failure() reads it to say which answer never came.
+	 */
+	if (rc > 0 && handshake_now_ms() >= info.deadline_ms)
 		rc = -ETIMEDOUT;
-	}
 	if (rc < 0) {
 		log_failure(hs, rc);
 		/* Readiness as after a failed connect: readable, writable, hung up. */
@@ -169,6 +185,8 @@ tcp_advance(int fd)
 		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
 		log_info("%s via %s", dst, sx_proxy_label());
 	}
+	if (rc == SX_DONE)
+		bindtab_add_conn(fd, info.peer.ss_family, &hs->dst, &hs->bnd);
 	conntab_put_handshake(fd, hs, rc);
 	if (rc > 0) {
 		if (rc != info.want || info.epfd >= 0)
@@ -232,6 +250,8 @@ finish_blocking(int fd, const struct conntab_info *info)
 		real.fcntl(fd, F_SETFL, flags);
 	if (rc < 0 && rc != -EINTR)
 		log_failure(hs, rc);
+	if (rc == 0)
+		bindtab_add_conn(fd, info->peer.ss_family, &hs->dst, &hs->bnd);
 	conntab_put_handshake(fd, hs, rc == -EINTR ? info->want : rc);
 	if (rc != -EINTR)
 		steer_epoll(fd, info, rc == 0 ? CONNTAB_ESTABLISHED : CONNTAB_FAILED, 0);
@@ -315,6 +335,62 @@ connect_again(int fd, const struct conntab_info *info)
 	return err ? -err : -ECONNABORTED;
 }
 
+/* Socket options carried over when an IPv4 socket is replaced. */
+static const struct {
+	int level, name;
+} swap_opts[] = {
+	{ SOL_SOCKET, SO_KEEPALIVE }, { SOL_SOCKET, SO_RCVBUF },
+	{ SOL_SOCKET, SO_SNDBUF }, { SOL_SOCKET, SO_LINGER },
+	{ SOL_SOCKET, SO_OOBINLINE }, { SOL_SOCKET, SO_PRIORITY },
+	{ SOL_SOCKET, SO_RCVTIMEO }, { SOL_SOCKET, SO_SNDTIMEO },
+	{ IPPROTO_TCP, TCP_NODELAY }, { IPPROTO_TCP, TCP_KEEPIDLE },
+	{ IPPROTO_TCP, TCP_KEEPINTVL }, { IPPROTO_TCP, TCP_KEEPCNT },
+};
+
+/*
+ * An IPv4 socket cannot reach a proxy that has only an IPv6 address: give
+ * the program's descriptor an IPv6 socket instead, with the same flags and
+ * the common options.  Refused when that would lose something the program
+ * set up: a local address it bound, or an epoll registration.
+ */
+static int
+swap_to_inet6(int fd, int flags)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	uint32_t events;
+	uint64_t data;
+	int epfd, nfd, fdflags, rc = 0;
+
+	if (real.getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0 &&
+	    ss.ss_family == AF_INET &&
+	    ((struct sockaddr_in *)&ss)->sin_port != 0)
+		goto err_refuse;
+	if (epwatch_get(fd, &epfd, &events, &data))
+		goto err_refuse;
+	fdflags = real.fcntl(fd, F_GETFD);
+	nfd = real.socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (nfd < 0)
+		return -errno;
+	for (size_t i = 0; i < SX_ARRAY_LEN(swap_opts); i++) {
+		char val[64];
+		socklen_t vlen = sizeof(val);
+
+		if (real.getsockopt(fd, swap_opts[i].level, swap_opts[i].name, val,
+				    &vlen) == 0)
+			setsockopt(nfd, swap_opts[i].level, swap_opts[i].name, val, vlen);
+	}
+	real.fcntl(nfd, F_SETFL, flags);
+	if (real.dup3(nfd, fd, fdflags > 0 && (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+		rc = -errno;
+	real.close(nfd);
+	return rc;
+err_refuse:
+	log_warn("the proxy has only an IPv6 address and this IPv4 socket is bound "
+		 "or watched by epoll; give the proxy an IPv4 address");
+	return -EAFNOSUPPORT;
+}
+
 static int
 do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
@@ -324,10 +400,15 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	socklen_t optlen = sizeof(int);
 	int type, flags, rc;
 
-	if (conntab_get(fd, &info))
-		return connect_again(fd, &info);
 	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0)
 		return CONNECT_PASS;
+	if (type == SOCK_DGRAM) {
+		/* The UDP layer's, before the table: a UDP socket may connect again. */
+		rc = udp_connect(fd, sa, len);
+		return rc == UDP_PASS ? CONNECT_PASS : rc;
+	}
+	if (conntab_get(fd, &info))
+		return connect_again(fd, &info);
 	route_decide(&sx_cfg, sa, len, type, &r);
 	if (r.action == ROUTE_DIRECT) {
 		log_debug("direct connect: %s", r.reason);
@@ -340,19 +421,16 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		log_warn("refusing to connect to %s: %s", dst, r.reason);
 		return -r.error;
 	}
-	if (type != SOCK_STREAM) {
-		/* Datagram sockets are the UDP layer's; without it, fail closed. */
-		log_warn("UDP through the proxy is not available; refusing");
-		return -EOPNOTSUPP;
-	}
 	flags = real.fcntl(fd, F_GETFL);
 	if (flags < 0)
 		return -errno;
 	handshake_init(&hs, &sx_cfg.proxy, SOCKS5_CMD_CONNECT, &r.dst, sx_cfg.pipeline);
 	rc = proxy_addr_for_family(&hs, sa->sa_family);
 	if (rc < 0) {
-		log_warn("the proxy has an IPv6 address, the program's socket is IPv4");
-		return rc;
+		rc = swap_to_inet6(fd, flags);
+		if (rc < 0)
+			return rc;
+		proxy_addr_for_family(&hs, AF_INET6);
 	}
 	if (flags & O_NONBLOCK)
 		return start_nonblocking(fd, &hs, sa, len, flags);

@@ -10,10 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bindtab.h"
 #include "conntab.h"
+#include "directset.h"
 #include "fakeip.h"
+#include "hosts.h"
 #include "log.h"
 #include "preload.h"
+#include "udpassoc.h"
 
 __thread int sx_depth __attribute__((tls_model("initial-exec")));
 struct config sx_cfg;
@@ -26,11 +30,19 @@ sx_atfork_prepare(void)
 {
 	fakeip_atfork_prepare();
 	conntab_atfork_prepare();
+	udpassoc_atfork_prepare();
+	bindtab_atfork_prepare();
+	hosts_atfork_prepare();
+	directset_atfork_prepare();
 }
 
 static void
 sx_atfork_parent(void)
 {
+	directset_atfork_parent();
+	hosts_atfork_parent();
+	bindtab_atfork_parent();
+	udpassoc_atfork_parent();
 	conntab_atfork_parent();
 	fakeip_atfork_parent();
 }
@@ -38,6 +50,10 @@ sx_atfork_parent(void)
 static void
 sx_atfork_child(void)
 {
+	directset_atfork_child();
+	hosts_atfork_child();
+	bindtab_atfork_child();
+	udpassoc_atfork_child();
 	conntab_atfork_child();
 	fakeip_atfork_child();
 }

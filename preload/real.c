@@ -38,6 +38,8 @@ static const struct real_sym real_syms[] = {
 	REAL_SYM(fcntl, true),
 	REAL_SYM(read, true),
 	REAL_SYM(write, true),
+	REAL_SYM(readv, true),
+	REAL_SYM(writev, true),
 	REAL_SYM(send, true),
 	REAL_SYM(recv, true),
 	REAL_SYM(sendto, true),
@@ -46,6 +48,7 @@ static const struct real_sym real_syms[] = {
 	REAL_SYM(recvmsg, true),
 	REAL_SYM(sendmmsg, true),
 	REAL_SYM(recvmmsg, true),
+	REAL_SYM(syscall, true),
 	REAL_SYM(getsockopt, true),
 	REAL_SYM(getsockname, true),
 	REAL_SYM(getpeername, true),
@@ -66,6 +69,15 @@ static const struct real_sym real_syms[] = {
 	REAL_SYM(gethostbyname2_r, true),
 	REAL_SYM(gethostbyaddr, true),
 	REAL_SYM(gethostbyaddr_r, true),
+	REAL_SYM(res_query, false),
+	REAL_SYM(res_search, false),
+	REAL_SYM(res_querydomain, false),
+	REAL_SYM(res_send, false),
+	REAL_SYM(res_nquery, false),
+	REAL_SYM(res_nsearch, false),
+	REAL_SYM(res_nquerydomain, false),
+	REAL_SYM(res_nsend, false),
+	REAL_SYM(getaddrinfo_a, false),
 };
 
 /* True when p points into this shared object. */
@@ -90,11 +102,19 @@ real_resolve(void)
 
 		if (p && real_is_ours(p))
 			p = NULL;
+		memcpy((char *)&real + s->offset, &p, sizeof(p));
+	}
+	/* Our own log lines go out through the real write(). */
+	log_set_writer(real.write);
+	for (size_t i = 0; i < SX_ARRAY_LEN(real_syms); i++) {
+		const struct real_sym *s = &real_syms[i];
+		void *p;
+
+		memcpy(&p, (char *)&real + s->offset, sizeof(p));
 		if (!p && s->required) {
 			log_error("cannot find the C library's %s()", s->name);
 			missing++;
 		}
-		memcpy((char *)&real + s->offset, &p, sizeof(p));
 	}
 	real_sys.socket = real.socket;
 	real_sys.connect = real.connect;

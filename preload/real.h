@@ -15,8 +15,11 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "sys.h"
+
+struct __res_state;
 
 struct real_fns {
 	int (*socket)(int, int, int);
@@ -34,6 +37,8 @@ struct real_fns {
 	int (*fcntl)(int, int, ...);
 	ssize_t (*read)(int, void *, size_t);
 	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*writev)(int, const struct iovec *, int);
 	ssize_t (*send)(int, const void *, size_t, int);
 	ssize_t (*recv)(int, void *, size_t, int);
 	ssize_t (*sendto)(int, const void *, size_t, int,
@@ -45,6 +50,7 @@ struct real_fns {
 	int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
 	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int,
 			struct timespec *);
+	long (*syscall)(long, ...);
 	int (*getsockopt)(int, int, int, void *, socklen_t *);
 	int (*getsockname)(int, struct sockaddr *, socklen_t *);
 	int (*getpeername)(int, struct sockaddr *, socklen_t *);
@@ -74,6 +80,21 @@ struct real_fns {
 	struct hostent *(*gethostbyaddr)(const void *, socklen_t, int);
 	int (*gethostbyaddr_r)(const void *, socklen_t, int, struct hostent *,
 			       char *, size_t, struct hostent **, int *);
+	/* The resolver's packet interface and getaddrinfo_a(): optional. */
+	int (*res_query)(const char *, int, int, unsigned char *, int);
+	int (*res_search)(const char *, int, int, unsigned char *, int);
+	int (*res_querydomain)(const char *, const char *, int, int,
+			       unsigned char *, int);
+	int (*res_send)(const unsigned char *, int, unsigned char *, int);
+	int (*res_nquery)(struct __res_state *, const char *, int, int,
+			  unsigned char *, int);
+	int (*res_nsearch)(struct __res_state *, const char *, int, int,
+			   unsigned char *, int);
+	int (*res_nquerydomain)(struct __res_state *, const char *,
+				const char *, int, int, unsigned char *, int);
+	int (*res_nsend)(struct __res_state *, const unsigned char *, int,
+			 unsigned char *, int);
+	int (*getaddrinfo_a)(int, struct gaicb **, int, struct sigevent *);
 };
 
 extern struct real_fns real;

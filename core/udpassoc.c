@@ -1,0 +1,616 @@
+/*
+ * UDP associations by descriptor.  The mutex guards both hash tables and
+ * every entry in them; the byte map is written under the mutex and read
+ * without it (a stale read only costs a lookup).  Map bits: UA_BIT_SOCK
+ * for a UDP socket with an entry, UA_BIT_CTRL for a control socket.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "udpassoc.h"
+
+static bool udpassoc_oom;
+#define uthash_nonfatal_oom(obj) (udpassoc_oom = true)
+#include "table.h"
+
+#define UA_BIT_SOCK 0x01
+#define UA_BIT_CTRL 0x02
+
+struct udpassoc_entry {
+	int fd;
+	struct udpassoc_info info;
+	UT_hash_handle hh;		/* by fd */
+	UT_hash_handle hh_ctrl;		/* by info.ctrl, while it is >= 0 */
+};
+
+static pthread_mutex_t udpassoc_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct udpassoc_entry *by_fd;
+static struct udpassoc_entry *by_ctrl;
+static _Atomic uint8_t udpassoc_map[UDPASSOC_MAP_SIZE];
+
+static uint8_t
+map_load(int fd)
+{
+	return atomic_load_explicit(&udpassoc_map[fd], memory_order_relaxed);
+}
+
+bool
+udpassoc_maybe(int fd)
+{
+	if (fd < 0)
+		return false;
+	if (fd < UDPASSOC_MAP_SIZE)
+		return (map_load(fd) & UA_BIT_SOCK) != 0;
+	return true;
+}
+
+bool
+udpassoc_maybe_any(int fd)
+{
+	if (fd < 0)
+		return false;
+	if (fd < UDPASSOC_MAP_SIZE)
+		return map_load(fd) != 0;
+	return true;
+}
+
+/* Set or clear bit for fd in the map.  Lock held. */
+static void
+map_set(int fd, uint8_t bit, bool on)
+{
+	uint8_t v;
+
+	if (fd < 0 || fd >= UDPASSOC_MAP_SIZE)
+		return;
+	v = map_load(fd);
+	v = on ? (uint8_t)(v | bit) : (uint8_t)(v & ~bit);
+	atomic_store_explicit(&udpassoc_map[fd], v, memory_order_relaxed);
+}
+
+static struct udpassoc_entry *
+find_fd(int fd)
+{
+	struct udpassoc_entry *e = NULL;
+
+	HASH_FIND(hh, by_fd, &fd, sizeof(fd), e);
+	return e;
+}
+
+static struct udpassoc_entry *
+find_ctrl(int ctrl)
+{
+	struct udpassoc_entry *e = NULL;
+
+	HASH_FIND(hh_ctrl, by_ctrl, &ctrl, sizeof(ctrl), e);
+	return e;
+}
+
+/* Give e the control socket ctrl (e has none).  Lock held.  -ENOMEM. */
+static int
+ctrl_attach(struct udpassoc_entry *e, int ctrl, uint64_t ino)
+{
+	e->info.ctrl = ctrl;
+	e->info.ctrl_ino = ino;
+	udpassoc_oom = false;
+	HASH_ADD(hh_ctrl, by_ctrl, info.ctrl, sizeof(int), e);
+	if (udpassoc_oom) {
+		e->info.ctrl = -1;
+		e->info.ctrl_ino = 0;
+		return -ENOMEM;
+	}
+	map_set(ctrl, UA_BIT_CTRL, true);
+	return 0;
+}
+
+/* Take e's control socket out of the ctrl table.  Lock held. */
+static void
+ctrl_detach(struct udpassoc_entry *e)
+{
+	if (e->info.ctrl < 0)
+		return;
+	HASH_DELETE(hh_ctrl, by_ctrl, e);
+	map_set(e->info.ctrl, UA_BIT_CTRL, false);
+	e->info.ctrl = -1;
+	e->info.ctrl_ino = 0;
+}
+
+/* Find or add fd's entry.  Lock held.  NULL when out of memory. */
+static struct udpassoc_entry *
+upsert(int fd, int family)
+{
+	struct udpassoc_entry *e = find_fd(fd);
+
+	if (e)
+		return e;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->fd = fd;
+	e->info.state = UDPASSOC_NONE;
+	e->info.family = family;
+	e->info.ctrl = -1;
+	e->info.hdr_hint = UDPASSOC_HDR_DEFAULT;
+	udpassoc_oom = false;
+	HASH_ADD(hh, by_fd, fd, sizeof(int), e);
+	if (udpassoc_oom) {
+		free(e);
+		return NULL;
+	}
+	map_set(fd, UA_BIT_SOCK, true);
+	return e;
+}
+
+static void
+delete_entry(struct udpassoc_entry *e)
+{
+	ctrl_detach(e);
+	HASH_DELETE(hh, by_fd, e);
+	map_set(e->fd, UA_BIT_SOCK, false);
+	free(e);
+}
+
+bool
+udpassoc_get(int fd, struct udpassoc_info *out)
+{
+	struct udpassoc_entry *e;
+
+	if (!udpassoc_maybe(fd))
+		return false;
+	pthread_mutex_lock(&udpassoc_lock);
+	e = find_fd(fd);
+	if (e)
+		*out = e->info;
+	pthread_mutex_unlock(&udpassoc_lock);
+	return e != NULL;
+}
+
+bool
+udpassoc_is_ctrl(int fd)
+{
+	bool found;
+
+	if (fd < 0)
+		return false;
+	if (fd < UDPASSOC_MAP_SIZE && !(map_load(fd) & UA_BIT_CTRL))
+		return false;
+	pthread_mutex_lock(&udpassoc_lock);
+	found = find_ctrl(fd) != NULL;
+	pthread_mutex_unlock(&udpassoc_lock);
+	return found;
+}
+
+int
+udpassoc_set_peer(int fd, int family, const struct sockaddr *sa,
+		  socklen_t len, const struct sx_endpoint *ep)
+{
+	struct udpassoc_entry *e;
+	int rc = 0;
+
+	if (fd < 0 || !sa || !ep || len > sizeof(struct sockaddr_storage))
+		return -EINVAL;
+	pthread_mutex_lock(&udpassoc_lock);
+	e = upsert(fd, family);
+	if (!e) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	memset(&e->info.peer, 0, sizeof(e->info.peer));
+	memcpy(&e->info.peer, sa, len);
+	e->info.peerlen = len;
+	e->info.peer_ep = *ep;
+	e->info.has_peer = true;
+out_unlock:
+	pthread_mutex_unlock(&udpassoc_lock);
+	return rc;
+}
+
+void
+udpassoc_clear_peer(int fd)
+{
+	struct udpassoc_entry *e;
+
+	if (!udpassoc_maybe(fd))
+		return;
+	pthread_mutex_lock(&udpassoc_lock);
+	e = find_fd(fd);
+	if (e) {
+		e->info.has_peer = false;
+		e->info.peerlen = 0;
+	}
+	pthread_mutex_unlock(&udpassoc_lock);
+}
+
+int
+udpassoc_set_state(int fd, int family, int state, int error)
+{
+	struct udpassoc_entry *e;
+	int rc = 0;
+
+	if (fd < 0 || (state != UDPASSOC_REFUSED && state != UDPASSOC_DIRECT))
+		return -EINVAL;
+	pthread_mutex_lock(&udpassoc_lock);
+	e = upsert(fd, family);
+	if (!e) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	if (e->info.ctrl >= 0) {
+		rc = -EBUSY;
+		goto out_unlock;
+	}
+	e->info.state = state;
+	e->info.error = state == UDPASSOC_REFUSED ? error : 0;
+out_unlock:
+	pthread_mutex_unlock(&udpassoc_lock);
+	return rc;
+}
+
+int
+udpassoc_install(int fd, int family, int ctrl, uint64_t ino,
+		 const struct sockaddr *relay, socklen_t relaylen)
+{
+	struct udpassoc_entry *e;
+	int rc;
+
+	if (fd < 0 || ctrl < 0 || !relay ||
+	    relaylen > sizeof(struct sockaddr_storage))
+		return -EINVAL;
+	pthread_mutex_lock(&udpassoc_lock);
+	e = upsert(fd, family);
+	if (!e) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	if (e->info.ctrl >= 0) {
+		rc = -EEXIST;
+		goto out_unlock;
+	}
+	rc = ctrl_attach(e, ctrl, ino);
+	if (rc < 0)
+		goto out_unlock;
+	e->info.state = UDPASSOC_ASSOCIATED;
+	e->info.error = 0;
+	e->info.family = family;
+	memset(&e->info.relay, 0, sizeof(e->info.relay));
+	memcpy(&e->info.relay, relay, relaylen);
+	e->info.relaylen = relaylen;
+out_unlock:
+	pthread_mutex_unlock(&udpassoc_lock);
+	return rc;
+}
+
+bool
+udpassoc_drop_ctrl(int fd, int ctrl)
+{
+	struct udpassoc_entry *e;
+	bool dropped = false;
+
+	if (!udpassoc_maybe(fd) || ctrl < 0)
+		return false;
+	pthread_mutex_lock(&udpassoc_lock);
+	e = find_fd(fd);
+	if (e && e->info.ctrl == ctrl) {
+		ctrl_detach(e);
+		e->info.state = UDPASSOC_NONE;
+		e->info.relaylen = 0;
+		dropped = true;
+	}
+	pthread_mutex_unlock(&udpassoc_lock);
+	return dropped;
+}
+
+bool
+udpassoc_first_log(int fd, int family)
+{
+	struct udpassoc_entry *e;
+	bool first = false;
+
+	if (fd < 0)
+		return true;
+	pthread_mutex_lock(&udpassoc_lock);
+	e = upsert(fd, family);
+	if (!e) {
+		/* Out of memory: better a second line than none. */
+		first = true;
+	} else if (!e->info.logged) {
+		e->info.logged = true;
+		first = true;
+	}
+	pthread_mutex_unlock(&udpassoc_lock);
+	return first;
+}
+
+void
+udpassoc_set_hint(int fd, uint16_t hdr_len)
+{
+	struct udpassoc_entry *e;
+
+	if (!udpassoc_maybe(fd))
+		return;
+	pthread_mutex_lock(&udpassoc_lock);
+	e = find_fd(fd);
+	if (e)
+		e->info.hdr_hint = hdr_len;
+	pthread_mutex_unlock(&udpassoc_lock);
+}
+
+int
+udpassoc_remove(int fd, uint64_t *ino)
+{
+	struct udpassoc_entry *e;
+	int ctrl = -1;
+
+	*ino = 0;
+	if (!udpassoc_maybe(fd))
+		return -1;
+	pthread_mutex_lock(&udpassoc_lock);
+	e = find_fd(fd);
+	if (e) {
+		ctrl = e->info.ctrl;
+		*ino = e->info.ctrl_ino;
+		delete_entry(e);
+	}
+	pthread_mutex_unlock(&udpassoc_lock);
+	return ctrl;
+}
+
+int
+udpassoc_move_ctrl(int ctrl, int newctrl)
+{
+	struct udpassoc_entry *e;
+	uint64_t ino;
+	int rc = 0;
+
+	if (ctrl < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&udpassoc_lock);
+	e = find_ctrl(ctrl);
+	if (!e) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
+	ino = e->info.ctrl_ino;
+	ctrl_detach(e);
+	rc = newctrl < 0 ? -EBADF : ctrl_attach(e, newctrl, ino);
+	if (rc < 0) {
+		/* The association is lost; the next send opens a new one. */
+		e->info.state = UDPASSOC_NONE;
+		e->info.relaylen = 0;
+		if (newctrl < 0)
+			rc = 0;
+	}
+out_unlock:
+	pthread_mutex_unlock(&udpassoc_lock);
+	return rc;
+}
+
+int
+udpassoc_copy(int fd, int newfd, int newctrl)
+{
+	struct udpassoc_entry *e, *n;
+	struct udpassoc_info info;
+	int rc = 0;
+
+	if (fd < 0 || newfd < 0 || fd == newfd)
+		return -EINVAL;
+	pthread_mutex_lock(&udpassoc_lock);
+	e = find_fd(fd);
+	if (!e) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
+	info = e->info;
+	n = find_fd(newfd);
+	if (n)
+		delete_entry(n);
+	n = upsert(newfd, info.family);
+	if (!n) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	n->info = info;
+	n->info.ctrl = -1;
+	n->info.ctrl_ino = 0;
+	if (info.state == UDPASSOC_ASSOCIATED) {
+		if (newctrl < 0 || ctrl_attach(n, newctrl, info.ctrl_ino) < 0) {
+			/* The copy opens its own association when it sends. */
+			n->info.state = UDPASSOC_NONE;
+			n->info.relaylen = 0;
+			rc = newctrl < 0 ? 0 : -ENOMEM;
+		}
+	}
+out_unlock:
+	pthread_mutex_unlock(&udpassoc_lock);
+	return rc;
+}
+
+int
+udpassoc_next_fd(int from)
+{
+	struct udpassoc_entry *e, *tmp;
+	int best = -1;
+
+	pthread_mutex_lock(&udpassoc_lock);
+	HASH_ITER(hh, by_fd, e, tmp) {
+		if (e->fd >= from && (best < 0 || e->fd < best))
+			best = e->fd;
+	}
+	pthread_mutex_unlock(&udpassoc_lock);
+	return best;
+}
+
+int
+udpassoc_next_ctrl(int from)
+{
+	struct udpassoc_entry *e, *tmp;
+	int best = -1;
+
+	pthread_mutex_lock(&udpassoc_lock);
+	HASH_ITER(hh_ctrl, by_ctrl, e, tmp) {
+		if (e->info.ctrl >= from && (best < 0 || e->info.ctrl < best))
+			best = e->info.ctrl;
+	}
+	pthread_mutex_unlock(&udpassoc_lock);
+	return best;
+}
+
+size_t
+udpassoc_count(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&udpassoc_lock);
+	n = HASH_CNT(hh, by_fd);
+	pthread_mutex_unlock(&udpassoc_lock);
+	return n;
+}
+
+void
+udpassoc_atfork_prepare(void)
+{
+	pthread_mutex_lock(&udpassoc_lock);
+}
+
+void
+udpassoc_atfork_parent(void)
+{
+	pthread_mutex_unlock(&udpassoc_lock);
+}
+
+void
+udpassoc_atfork_child(void)
+{
+	pthread_mutex_unlock(&udpassoc_lock);
+}
+
+size_t
+udpassoc_iov_len(const struct iovec *v, size_t n)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += v[i].iov_len;
+	return total;
+}
+
+/*
+ * The buffer holding byte off of v[0..n): its index in *idx and the
+ * offset inside it in *pos.  With at_end, the byte just before off instead
+ * (*pos is then one past it), which is where a backward copy ends.  False
+ * when v is shorter.
+ */
+static bool
+iov_locate(const struct iovec *v, size_t n, size_t off, bool at_end,
+	   size_t *idx, size_t *pos)
+{
+	if (at_end && off == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = v[i].iov_len;
+
+		if (at_end ? off <= len : off < len) {
+			*idx = i;
+			*pos = off;
+			return true;
+		}
+		off -= len;
+	}
+	return false;
+}
+
+void
+udpassoc_iov_move(const struct iovec *v, size_t n, size_t dst, size_t src,
+		  size_t count)
+{
+	size_t di, dp, si, sp, chunk;
+
+	if (dst == src)
+		return;
+	if (dst < src) {
+		/* Forward: what is written never lies ahead of what is read. */
+		while (count > 0) {
+			if (!iov_locate(v, n, dst, false, &di, &dp) ||
+			    !iov_locate(v, n, src, false, &si, &sp))
+				return;
+			chunk = v[di].iov_len - dp;
+			if (v[si].iov_len - sp < chunk)
+				chunk = v[si].iov_len - sp;
+			if (count < chunk)
+				chunk = count;
+			memmove((uint8_t *)v[di].iov_base + dp,
+				(const uint8_t *)v[si].iov_base + sp, chunk);
+			dst += chunk;
+			src += chunk;
+			count -= chunk;
+		}
+		return;
+	}
+	/* Backward, from the end, for the same reason the other way round. */
+	while (count > 0) {
+		if (!iov_locate(v, n, dst + count, true, &di, &dp) ||
+		    !iov_locate(v, n, src + count, true, &si, &sp))
+			return;
+		chunk = dp < sp ? dp : sp;
+		if (count < chunk)
+			chunk = count;
+		memmove((uint8_t *)v[di].iov_base + dp - chunk,
+			(const uint8_t *)v[si].iov_base + sp - chunk, chunk);
+		count -= chunk;
+	}
+}
+
+/* Copy len bytes at offset off of v[0..n) to out; false when v is shorter. */
+static bool
+iov_copy_out(const struct iovec *v, size_t n, size_t off, uint8_t *out,
+	     size_t len)
+{
+	size_t i, pos, chunk;
+
+	while (len > 0) {
+		if (!iov_locate(v, n, off, false, &i, &pos))
+			return false;
+		chunk = v[i].iov_len - pos;
+		if (len < chunk)
+			chunk = len;
+		memcpy(out, (const uint8_t *)v[i].iov_base + pos, chunk);
+		out += chunk;
+		off += chunk;
+		len -= chunk;
+	}
+	return true;
+}
+
+/*
+ * The header is gathered into one buffer (at most SOCKS5_UDP_HEADER_MAX
+ * bytes: RSV RSV FRAG ATYP, then ATYP says how much follows) and decoded
+ * by the one UDP header decoder.
+ */
+ssize_t
+udpassoc_parse(const struct iovec *v, size_t n, size_t got,
+	       struct socks5_udp_header *out)
+{
+	uint8_t hdr[SOCKS5_UDP_HEADER_MAX];
+	size_t need;
+
+	if (got < 5 || !iov_copy_out(v, n, 0, hdr, 5))
+		return -EPROTO;
+	switch (hdr[3]) {
+	case SX_ATYP_IPV4:
+		need = 4 + 4 + 2;
+		break;
+	case SX_ATYP_IPV6:
+		need = 4 + 16 + 2;
+		break;
+	case SX_ATYP_DOMAIN:
+		need = 4 + 1 + (size_t)hdr[4] + 2;
+		break;
+	default:
+		return -EPROTO;
+	}
+	if (got < need || !iov_copy_out(v, n, 0, hdr, need))
+		return -EPROTO;
+	return socks5_decode_udp_header(hdr, need, out);
+}

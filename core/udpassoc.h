@@ -1,0 +1,168 @@
+/*
+ * UDP associations by descriptor (RFC 1928 section 7): for each UDP socket
+ * the library speaks for, the TCP control connection that keeps its UDP
+ * ASSOCIATE alive, the relay its datagrams go to, and the proxied default
+ * destination connect() gave it.
+ *
+ * One process-wide table guarded by one mutex, taken and released inside
+ * each call; no call does I/O, so the lock is never held across a
+ * system call.  Entries are found by descriptor (uthash) and, while
+ * associated, by control descriptor (a second uthash handle).  A byte map
+ * over descriptors below UDPASSOC_MAP_SIZE, written under the lock and read
+ * without it, answers "not ours" with one load: a hook on any other
+ * socket costs that load and a branch.  Callers get copies
+ * (struct udpassoc_info), never pointers into the table.
+ *
+ * The table only records: opening, checking and closing control sockets
+ * is the caller's work, done without the lock.  A forked child inherits a
+ * copy of the table (and of the control sockets, shared with the parent).
+ *
+ * The second half of this header holds the pure helpers the receive path
+ * uses to take a datagram scattered over several buffers apart.
+ */
+#ifndef SX_UDPASSOC_H
+#define SX_UDPASSOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "socks5.h"
+#include "sx.h"
+
+/* Descriptors below this are answered by the byte map; above, by lookup. */
+#define UDPASSOC_MAP_SIZE 65536
+
+/* Header length to expect when nothing has been received yet (IPv4). */
+#define UDPASSOC_HDR_DEFAULT 10
+
+enum udpassoc_state {
+	UDPASSOC_NONE,		/* no association (yet): maybe a default destination */
+	UDPASSOC_ASSOCIATED,	/* a live control connection and a relay */
+	UDPASSOC_REFUSED,	/* the proxy cannot or will not carry UDP: fail */
+	UDPASSOC_DIRECT,	/* the proxy cannot carry UDP; direct UDP is allowed */
+};
+
+/* A copy of one entry. */
+struct udpassoc_info {
+	int state;
+	int error;			/* UDPASSOC_REFUSED: the errno a send gets */
+	int family;			/* the UDP socket's address family */
+	int ctrl;			/* UDPASSOC_ASSOCIATED: control socket, else -1 */
+	uint64_t ctrl_ino;		/* its inode, to know it again before closing */
+	struct sockaddr_storage relay;	/* where datagrams go, in `family` */
+	socklen_t relaylen;
+	uint16_t hdr_hint;		/* header length of the last datagram received */
+	bool logged;			/* a failure on this socket was logged */
+	bool has_peer;			/* connect() set a proxied default destination */
+	struct sockaddr_storage peer;	/* that destination, as the program gave it */
+	socklen_t peerlen;
+	struct sx_endpoint peer_ep;	/* that destination, as the proxy is told it */
+};
+
+/* True when fd may be a UDP socket with an entry (no lock; false is exact). */
+bool udpassoc_maybe(int fd);
+/* True when fd may have an entry or be a control socket (no lock). */
+bool udpassoc_maybe_any(int fd);
+/* Copy fd's entry; false when it has none. */
+bool udpassoc_get(int fd, struct udpassoc_info *out);
+/* True when fd is one of the control sockets in the table. */
+bool udpassoc_is_ctrl(int fd);
+
+/*
+ * Record a proxied default destination for fd (connect() on a UDP socket of
+ * the given family), creating the entry.  -ENOMEM, -EINVAL.
+ */
+int udpassoc_set_peer(int fd, int family, const struct sockaddr *sa,
+		      socklen_t len, const struct sx_endpoint *ep);
+/* Forget fd's default destination (connect(AF_UNSPEC), a direct connect). */
+void udpassoc_clear_peer(int fd);
+/*
+ * Put fd in state UDPASSOC_REFUSED (with error) or UDPASSOC_DIRECT,
+ * creating the entry.  Returns -ENOMEM, -EINVAL, or -EBUSY when fd is
+ * associated (the caller must drop the association first).
+ */
+int udpassoc_set_state(int fd, int family, int state, int error);
+/*
+ * Record the association of fd: control socket ctrl (inode ino), relay
+ * address relay (in family).  Only when fd has no control socket:
+ * -EEXIST when another thread installed one first (the caller closes its
+ * own and uses that one), -ENOMEM.
+ */
+int udpassoc_install(int fd, int family, int ctrl, uint64_t ino,
+		     const struct sockaddr *relay, socklen_t relaylen);
+/*
+ * Forget fd's association if its control socket is still ctrl (the proxy
+ * dropped it).  True when it was: the caller then closes ctrl.
+ */
+bool udpassoc_drop_ctrl(int fd, int ctrl);
+/*
+ * Mark that a failure on fd has been logged, creating the entry.  True the
+ * first time only: the caller logs when this says so.
+ */
+bool udpassoc_first_log(int fd, int family);
+/* Remember the header length of the last datagram fd received. */
+void udpassoc_set_hint(int fd, uint16_t hdr_len);
+/*
+ * Remove fd's entry (close, dup2 over it).  Returns its control socket for
+ * the caller to close (-1: none) and its inode in *ino.
+ */
+int udpassoc_remove(int fd, uint64_t *ino);
+/*
+ * The control socket ctrl now lives at newctrl (moved out of the way of a
+ * dup2); newctrl -1: it could not be moved, forget the association (the
+ * next send opens a new one).  -ENOENT when ctrl is not a control socket,
+ * -ENOMEM.
+ */
+int udpassoc_move_ctrl(int ctrl, int newctrl);
+/*
+ * Give newfd a copy of fd's entry (dup2, dup3) with control socket newctrl
+ * (the caller's duplicate of fd's, or -1 when fd is not associated).
+ * -ENOENT when fd has no entry, -ENOMEM.
+ */
+int udpassoc_copy(int fd, int newfd, int newctrl);
+/* The smallest UDP socket with an entry that is >= from; -1 when none. */
+int udpassoc_next_fd(int from);
+/* The smallest control socket that is >= from; -1 when none. */
+int udpassoc_next_ctrl(int from);
+/* Number of entries (tests). */
+size_t udpassoc_count(void);
+/* Make the lock usable in a forked child (pthread_atfork handlers). */
+void udpassoc_atfork_prepare(void);
+void udpassoc_atfork_parent(void);
+void udpassoc_atfork_child(void);
+
+/*
+ * Receiving: the preload layer hands the kernel the iovec
+ *
+ *	[ header room | the program's buffers ... | spill ]
+ *
+ * and the kernel scatters one datagram over it: got bytes, in order.  The
+ * datagram's SOCKS header (RSV FRAG ATYP ADDR PORT) is usually exactly as
+ * long as the header room, and then the payload is already in the
+ * program's buffers.  When it is not (another address type), the payload
+ * sits a few bytes off and is moved into place; the spill catches the
+ * tail a longer header pushed out of the program's buffers.
+ */
+
+/*
+ * Decode the SOCKS UDP header at the start of the got bytes scattered over
+ * v[0..n): the header length, or -EPROTO when malformed or longer than the
+ * datagram.  FRAG is reported in out, not judged.
+ */
+ssize_t udpassoc_parse(const struct iovec *v, size_t n, size_t got,
+		       struct socks5_udp_header *out);
+/*
+ * Move count bytes within the byte sequence v[0..n) describes, from offset
+ * src to offset dst; the ranges may overlap.  Offsets past the end are
+ * the caller's error (nothing past it is touched).
+ */
+void udpassoc_iov_move(const struct iovec *v, size_t n, size_t dst, size_t src,
+		       size_t count);
+/* Total length of v[0..n). */
+size_t udpassoc_iov_len(const struct iovec *v, size_t n);
+
+#endif
