@@ -7,12 +7,19 @@
  * program sees the socket writable only once the proxy said "succeeded" (or
  * in error, as after a failed TCP connect).  The program's timeout is kept:
  * the real call is repeated with the time that is left.
+ *
+ * A listening socket waiting for the peer of a SOCKS BIND (hook_bind.c) is
+ * announced by its control connection to the proxy: poll and select watch
+ * that connection in its place (bindtab_active_count() is the one load that
+ * skips this), and epoll_ctl keeps it in the program's epoll set with the
+ * program's events and data, so epoll_wait needs nothing of its own.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "bindtab.h"
 #include "conntab.h"
 #include "epwatch.h"
 #include "handshake.h"
@@ -64,6 +71,32 @@ fd_state(int fd)
 	return conntab_get(fd, &info) ? info.state : -1;
 }
 
+/* True when a readiness call has nothing of ours to watch. */
+static inline bool
+nothing_pending(void)
+{
+	return conntab_active_count() == 0 && bindtab_active_count() == 0;
+}
+
+/*
+ * Watch the control connection of a listening socket waiting on a BIND in
+ * its place (the caller restores the descriptor).  False when p is none.
+ */
+static bool
+bind_watch(struct pollfd *p)
+{
+	int ctrl;
+
+	if (!bindtab_maybe_active(p->fd) || !(p->events & (POLLIN | POLLRDNORM)))
+		return false;
+	ctrl = bindtab_ctrl(p->fd);
+	if (ctrl < 0)
+		return false;
+	p->fd = ctrl;
+	p->events = POLLIN;
+	return true;
+}
+
 /* A failed connect's readiness, limited to what the program asked for. */
 static short
 failed_revents(short events)
@@ -80,19 +113,31 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 	  const sigset_t *sigmask)
 {
 	short stack_orig[POLL_STACK_FDS];
+	int stack_ofd[POLL_STACK_FDS];
 	short *orig = stack_orig;
+	int *ofd = stack_ofd;
 	int n, ready, saved_errno;
 
 	if (nfds > POLL_STACK_FDS) {
 		orig = malloc(nfds * sizeof(*orig));
-		if (!orig) {
+		ofd = malloc(nfds * sizeof(*ofd));
+		if (!orig || !ofd) {
+			free(orig);
+			free(ofd);
 			errno = ENOMEM;
 			return -1;
 		}
 	}
-	for (nfds_t i = 0; i < nfds; i++)
+	for (nfds_t i = 0; i < nfds; i++) {
 		orig[i] = fds[i].events;
-	for (;;) {
+		ofd[i] = fds[i].fd;
+	}
+	/*
+	 * Pending sockets are stepped before the first wait only: later rounds
+	 * follow a wait after which every socket that had an event was stepped,
+	 * and stepping again would only meet EAGAIN.
+	 */
+	for (bool first = true;; first = false) {
 		bool failed = false;
 		int wait_ms;
 
@@ -101,9 +146,11 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 			int state;
 
 			fds[i].events = orig[i];
+			if (bind_watch(&fds[i]))
+				continue;
 			if (!conntab_maybe_active(fds[i].fd))
 				continue;
-			state = tcp_advance(fds[i].fd);
+			state = first ? tcp_advance(fds[i].fd) : fd_state(fds[i].fd);
 			if (state == CONNTAB_PENDING)
 				fds[i].events = tcp_want(fds[i].fd) == SX_WANT_READ ?
 						POLLIN : POLLOUT;
@@ -124,7 +171,12 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 		for (nfds_t i = 0; i < nfds; i++) {
 			int state;
 
-			if (conntab_maybe_active(fds[i].fd)) {
+			if (fds[i].fd != ofd[i]) {
+				/* The BIND's control connection stood in. */
+				fds[i].fd = ofd[i];
+				fds[i].revents = fds[i].revents ?
+						 (short)(orig[i] & (POLLIN | POLLRDNORM)) : 0;
+			} else if (conntab_maybe_active(fds[i].fd)) {
 				state = fds[i].revents ? tcp_advance(fds[i].fd) :
 							 fd_state(fds[i].fd);
 				if (state == CONNTAB_PENDING)
@@ -142,10 +194,14 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 			break;
 	}
 	saved_errno = errno;
-	for (nfds_t i = 0; i < nfds; i++)
+	for (nfds_t i = 0; i < nfds; i++) {
 		fds[i].events = orig[i];
-	if (orig != stack_orig)
+		fds[i].fd = ofd[i];
+	}
+	if (orig != stack_orig) {
 		free(orig);
+		free(ofd);
+	}
 	errno = saved_errno;
 	return n;
 }
@@ -153,7 +209,7 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 SX_EXPORT int
 poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-	if (conntab_active_count() == 0 || sx_guarded())
+	if (nothing_pending() || sx_guarded())
 		return real.poll(fds, nfds, timeout);
 	return poll_slow(fds, nfds, timeout == 0 ? 0 : deadline_from_ms(timeout),
 			 false, NULL);
@@ -163,7 +219,7 @@ SX_EXPORT int
 ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
       const sigset_t *sigmask)
 {
-	if (conntab_active_count() == 0 || sx_guarded())
+	if (nothing_pending() || sx_guarded())
 		return real.ppoll(fds, nfds, ts, sigmask);
 	return poll_slow(fds, nfds,
 			 ts && ts->tv_sec == 0 && ts->tv_nsec == 0 ? 0 :
@@ -174,13 +230,14 @@ ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
 /*
  * The select family with pending sockets among the sets.  The program's
  * sets are copied; each round rebuilds the sets from the copies, with a
- * pending socket watched only for what its exchange needs.
+ * pending socket watched only for what its exchange needs, and a listening
+ * socket waiting on a BIND replaced by its control connection.
  */
 static int
 select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 	    int64_t deadline, bool use_pselect, const sigset_t *sigmask)
 {
-	fd_set orig_r, orig_w, orig_e, r, w, e;
+	fd_set orig_r, orig_w, orig_e, r, w, e, swapped;
 	int n;
 
 	if (nfds > FD_SETSIZE)
@@ -194,22 +251,35 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 		orig_w = *wfds;
 	if (efds)
 		orig_e = *efds;
-	for (;;) {
+	/* As in poll_slow(), pending sockets are stepped before the first wait only. */
+	for (bool first = true;; first = false) {
 		bool failed = false;
-		int wait_ms, ready = 0;
+		int wait_ms, wait_nfds = nfds, ready = 0;
 
 		tcp_expire();
 		r = orig_r;
 		w = orig_w;
 		e = orig_e;
+		FD_ZERO(&swapped);
 		for (int fd = 0; fd < nfds; fd++) {
-			int state;
+			int state, ctrl;
 
+			if (bindtab_maybe_active(fd) && FD_ISSET(fd, &orig_r)) {
+				ctrl = bindtab_ctrl(fd);
+				if (ctrl >= 0 && ctrl < FD_SETSIZE) {
+					FD_CLR(fd, &r);
+					FD_SET(ctrl, &r);
+					FD_SET(fd, &swapped);
+					if (ctrl >= wait_nfds)
+						wait_nfds = ctrl + 1;
+				}
+				continue;
+			}
 			if (!conntab_maybe_active(fd) ||
 			    !(FD_ISSET(fd, &orig_r) || FD_ISSET(fd, &orig_w) ||
 			      FD_ISSET(fd, &orig_e)))
 				continue;
-			state = tcp_advance(fd);
+			state = first ? tcp_advance(fd) : fd_state(fd);
 			if (state == CONNTAB_PENDING) {
 				FD_CLR(fd, &r);
 				FD_CLR(fd, &w);
@@ -226,15 +296,28 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 		if (use_pselect) {
 			struct timespec ts = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
 
-			n = real.pselect(nfds, &r, &w, &e, wait_ms < 0 ? NULL : &ts,
+			n = real.pselect(wait_nfds, &r, &w, &e, wait_ms < 0 ? NULL : &ts,
 					 sigmask);
 		} else {
 			struct timeval tv = { wait_ms / 1000, (wait_ms % 1000) * 1000 };
 
-			n = real.select(nfds, &r, &w, &e, wait_ms < 0 ? NULL : &tv);
+			n = real.select(wait_nfds, &r, &w, &e, wait_ms < 0 ? NULL : &tv);
 		}
 		if (n < 0)
 			return -1;
+		for (int fd = 0; fd < nfds; fd++) {
+			int ctrl;
+
+			if (!FD_ISSET(fd, &swapped))
+				continue;
+			/* The BIND's control connection stood in for fd. */
+			ctrl = bindtab_ctrl(fd);
+			if (ctrl >= 0 && ctrl < FD_SETSIZE && FD_ISSET(ctrl, &r)) {
+				FD_SET(fd, &r);
+				if (!FD_ISSET(ctrl, &orig_r))
+					FD_CLR(ctrl, &r);
+			}
+		}
 		for (int fd = 0; fd < nfds; fd++) {
 			bool hit = FD_ISSET(fd, &r) || FD_ISSET(fd, &w) || FD_ISSET(fd, &e);
 			int state;
@@ -304,7 +387,7 @@ select(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds, struct timeval *tv)
 	int64_t deadline;
 	int n;
 
-	if (conntab_active_count() == 0 || sx_guarded())
+	if (nothing_pending() || sx_guarded())
 		return real.select(nfds, rfds, wfds, efds, tv);
 	deadline = deadline_from_tv(tv);
 	n = select_slow(nfds, rfds, wfds, efds, deadline, false, NULL);
@@ -322,10 +405,39 @@ SX_EXPORT int
 pselect(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 	const struct timespec *ts, const sigset_t *sigmask)
 {
-	if (conntab_active_count() == 0 || sx_guarded())
+	if (nothing_pending() || sx_guarded())
 		return real.pselect(nfds, rfds, wfds, efds, ts, sigmask);
 	return select_slow(nfds, rfds, wfds, efds, deadline_from_ts(ts), true,
 			   sigmask);
+}
+
+/*
+ * epoll_ctl() on a listening socket waiting on a BIND: the same change for
+ * its control connection (hook_bind.c put it in the set the socket was in
+ * then), with the program's data, and never for writability.
+ */
+static int
+bind_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	struct bindtab_info info;
+	struct epoll_event inner;
+	int rc = real.epoll_ctl(epfd, op, fd, ev);
+
+	if (rc < 0 || !bindtab_get(fd, &info) || info.kind != BINDTAB_LISTEN ||
+	    info.ctrl < 0)
+		return rc;
+	if (info.ctrl_epfd >= 0 && (op == EPOLL_CTL_DEL || info.ctrl_epfd != epfd)) {
+		real.epoll_ctl(info.ctrl_epfd, EPOLL_CTL_DEL, info.ctrl, NULL);
+		bindtab_set_ctrl_epoll(fd, -1);
+	}
+	if (op == EPOLL_CTL_DEL || !ev)
+		return rc;
+	inner.events = ev->events & ~(uint32_t)(EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+	inner.data = ev->data;
+	if (real.epoll_ctl(epfd, info.ctrl_epfd == epfd ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+			   info.ctrl, &inner) == 0)
+		bindtab_set_ctrl_epoll(fd, epfd);
+	return rc;
 }
 
 /*
@@ -341,6 +453,8 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 
 	if (ev || op == EPOLL_CTL_DEL)
 		epwatch_note(epfd, op, fd, ev ? ev->events : 0, ev ? ev->data.u64 : 0);
+	if (bindtab_maybe_active(fd) && !sx_guarded())
+		return bind_epoll_ctl(epfd, op, fd, ev);
 	if (!conntab_maybe_active(fd) || sx_guarded())
 		return real.epoll_ctl(epfd, op, fd, ev);
 	state = fd_state(fd);
