@@ -31,6 +31,11 @@ packages="
 	procps
 	psmisc
 	libcap2-bin
+	vsftpd
+	valgrind
+	nodejs
+	shellcheck
+	libclang-rt-14-dev
 "
 
 say() {
