@@ -42,6 +42,8 @@ hs_set_state(struct handshake *hs, int state)
 static int
 hs_fail(struct handshake *hs, int err, const char *reason)
 {
+	/* Nothing queued will be sent now, and it may hold the password. */
+	explicit_bzero(hs->out, sizeof(hs->out));
 	hs->error = err;
 	hs->reason = reason;
 	hs_set_state(hs, HS_FAILED);
@@ -156,6 +158,8 @@ hs_flush(struct handshake *hs, const struct sx_sys *sys, int fd)
 		hs->proxy_reached = true;
 		hs->out_off = (uint16_t)(hs->out_off + n);
 	}
+	/* What went out may hold the password (RFC 1929): keep no copy of it. */
+	explicit_bzero(hs->out, hs->out_len);
 	return 0;
 }
 
@@ -367,6 +371,23 @@ hs_connect_proxy(struct handshake *hs, const struct sx_sys *sys, int fd)
 	return hs_fail(hs, -errno, "cannot connect to the proxy");
 }
 
+/*
+ * Flush what is queued, then wait for the proxy's answer in state next.
+ * No read is tried right after a send: the answer cannot be there yet,
+ * unless earlier bytes of a pipelined exchange already are.
+ */
+static int
+hs_send_then_wait(struct handshake *hs, const struct sx_sys *sys, int fd,
+		  int next)
+{
+	int rc = hs_flush(hs, sys, fd);
+
+	if (rc != 0)
+		return rc;
+	hs_set_state(hs, next);
+	return hs->in_len == 0 ? SX_WANT_READ : 0;
+}
+
 int
 handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd)
 {
@@ -378,31 +399,19 @@ handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd)
 			rc = hs_connect_proxy(hs, sys, fd);
 			break;
 		case HS_SEND_GREETING:
-			rc = hs_flush(hs, sys, fd);
-			if (rc == 0)
-				hs_set_state(hs, HS_RECV_METHOD);
-			if (rc == 0 && hs->in_len == 0)
-				return SX_WANT_READ;
+			rc = hs_send_then_wait(hs, sys, fd, HS_RECV_METHOD);
 			break;
 		case HS_RECV_METHOD:
 			rc = hs_recv_method(hs, sys, fd);
 			break;
 		case HS_SEND_AUTH:
-			rc = hs_flush(hs, sys, fd);
-			if (rc == 0)
-				hs_set_state(hs, HS_RECV_AUTH);
-			if (rc == 0)
-				return SX_WANT_READ;
+			rc = hs_send_then_wait(hs, sys, fd, HS_RECV_AUTH);
 			break;
 		case HS_RECV_AUTH:
 			rc = hs_recv_auth(hs, sys, fd);
 			break;
 		case HS_SEND_REQUEST:
-			rc = hs_flush(hs, sys, fd);
-			if (rc == 0)
-				hs_set_state(hs, HS_RECV_REPLY);
-			if (rc == 0)
-				return SX_WANT_READ;
+			rc = hs_send_then_wait(hs, sys, fd, HS_RECV_REPLY);
 			break;
 		case HS_RECV_REPLY:
 		case HS_RECV_SECOND_REPLY:
