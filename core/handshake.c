@@ -364,10 +364,19 @@ hs_connect_proxy(struct handshake *hs, const struct sx_sys *sys, int fd)
 		return rc;
 	hs_set_state(hs, p->version == 5 ? HS_SEND_GREETING : HS_SEND_REQUEST);
 	if (sys->connect(fd, (const struct sockaddr *)&hs->proxy_addr,
-			 hs->proxy_addrlen) == 0)
+			 hs->proxy_addrlen) == 0) {
+		hs->connect_started = true;
 		return 0;
-	if (errno == EINPROGRESS || errno == EINTR)
-		return SX_WANT_WRITE;
+	}
+	/*
+	 * Try the first send at once: a proxy on loopback or the local network
+	 * has usually answered the SYN before connect() returns, and the send
+	 * says EAGAIN (wait for writability) when it has not.
+	 */
+	if (errno == EINPROGRESS || errno == EINTR) {
+		hs->connect_started = true;
+		return 0;
+	}
 	return hs_fail(hs, -errno, "cannot connect to the proxy");
 }
 

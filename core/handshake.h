@@ -43,6 +43,7 @@ struct handshake {
 	bool pipeline;
 	bool auth_pending;		/* pipelined: an auth reply is still to come */
 	bool proxy_reached;		/* the first bytes went out */
+	bool connect_started;		/* connect() to the proxy is under way */
 	const struct config_proxy *proxy;
 	struct sockaddr_storage proxy_addr;	/* where to connect (may be v4-mapped) */
 	socklen_t proxy_addrlen;

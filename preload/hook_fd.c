@@ -1,10 +1,21 @@
 /*
- * Descriptor lifetime: close(), dup2(), dup3() and close_range() drop the
- * state the library keeps for the descriptors they end, so a reused number
- * never inherits a stale entry.
+ * Descriptor lifetime: close(), dup2(), dup3(), close_range() and
+ * closefrom() drop the state the library keeps for the descriptors they
+ * end, so a reused number never inherits a stale entry.
+ *
+ * The library's own descriptors (the control connections of UDP
+ * associations and of BIND requests still waiting for their peer) are not
+ * the program's: it never got those numbers from the kernel, so closing
+ * one is EBADF for it and leaves ours open, and a sweep (close_range(),
+ * closefrom(), a close() loop over /proc/self/fd, as daemons and sandboxes
+ * do after fork) closes around them.  A BIND's control connection goes
+ * with its listening socket: a sweep that closes that socket closes both.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "bindtab.h"
@@ -13,6 +24,11 @@
 #include "preload.h"
 #include "udp.h"
 #include "udpassoc.h"
+
+/* Descriptors below this are swept entry by entry (the tables' byte maps). */
+#define FD_SWEEP_MAX 65536
+/* Passes over /proc/self/fd before closefrom() gives up on a moving target. */
+#define FD_PROC_PASSES 16
 
 /* Drop fd's BIND state, closing the control connection a listening socket had. */
 static void
@@ -26,20 +42,59 @@ bind_forget(int fd)
 	errno = saved_errno;
 }
 
-SX_EXPORT int
-close(int fd)
+/*
+ * True when fd is the control connection of a BIND whose listening socket
+ * stays open (outside [first, last], the descriptors being closed).
+ */
+static bool
+fd_is_kept_bind_ctrl(int fd, unsigned int first, unsigned int last)
+{
+	struct bindtab_info info;
+
+	if (!bindtab_maybe(fd) || !bindtab_get(fd, &info) ||
+	    info.kind != BINDTAB_CTRL || info.owner < 0)
+		return false;
+	return (unsigned int)info.owner < first || (unsigned int)info.owner > last;
+}
+
+/* The body of close(): 0 or -errno. */
+static int
+fd_close(int fd)
 {
 	/* Our own control sockets are not the program's to close. */
-	if (udpassoc_maybe_any(fd) && udp_fd_close(fd) < 0) {
-		errno = EBADF;
-		return -1;
-	}
+	if (udpassoc_maybe_any(fd) && udp_fd_close(fd) < 0)
+		return -EBADF;
+	if (fd >= 0 && fd_is_kept_bind_ctrl(fd, (unsigned int)fd, (unsigned int)fd))
+		return -EBADF;
 	if (conntab_maybe(fd))
 		conntab_remove(fd);
 	if (bindtab_maybe(fd))
 		bind_forget(fd);
 	epwatch_forget(fd);
-	return real.close(fd);
+	if (real.close(fd) < 0)
+		return -errno;
+	return 0;
+}
+
+SX_EXPORT int
+close(int fd)
+{
+	int saved_errno = errno;
+	int rc;
+
+	if (!real.close && !sx_guarded())
+		sx_init();
+	if (!real.close) {
+		errno = ENOSYS;
+		return -1;
+	}
+	rc = fd_close(fd);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	errno = saved_errno;
+	return 0;
 }
 
 SX_EXPORT int
@@ -102,28 +157,124 @@ dup3(int oldfd, int newfd, int flags)
 	return rc;
 }
 
+/*
+ * The body of close_range(): forget what the library knew of the
+ * descriptors in [first, last], then close the range around our control
+ * sockets (the UDP layer goes around its own; the BIND control connections
+ * that stay are holes cut here).  0 or -errno.
+ */
+static int
+fd_close_range(unsigned int first, unsigned int last, int flags)
+{
+	unsigned int from = first;
+	int rc;
+
+	if (!real.close_range)
+		return -ENOSYS;
+	if (first > last || (flags & CLOSE_RANGE_CLOEXEC))
+		return udp_close_range(first, last, flags);
+	/* A kernel without the call must not cost the program its state. */
+	if (real.close_range(~0U, ~0U, 0) < 0 && errno == ENOSYS)
+		return -ENOSYS;
+	for (unsigned int fd = first; fd <= last && fd < FD_SWEEP_MAX; fd++) {
+		if (fd_is_kept_bind_ctrl((int)fd, first, last)) {
+			if (fd > from) {
+				rc = udp_close_range(from, fd - 1, flags);
+				if (rc < 0)
+					return rc;
+			}
+			from = fd + 1;
+			continue;
+		}
+		if (conntab_maybe((int)fd))
+			conntab_remove((int)fd);
+		if (bindtab_maybe((int)fd))
+			bind_forget((int)fd);
+		epwatch_forget((int)fd);
+	}
+	if (from > last)
+		return 0;
+	return udp_close_range(from, last, flags);
+}
+
 SX_EXPORT int
 close_range(unsigned int first, unsigned int last, int flags)
 {
+	int saved_errno = errno;
 	int rc;
 
-	if (!real.close_range) {
-		errno = ENOSYS;
-		return -1;
-	}
-	if (!(flags & CLOSE_RANGE_CLOEXEC)) {
-		for (unsigned int fd = first; fd <= last && fd < 65536; fd++) {
-			if (conntab_maybe((int)fd))
-				conntab_remove((int)fd);
-			if (bindtab_maybe((int)fd))
-				bind_forget((int)fd);
-		}
-	}
-	/* Around our control sockets. */
-	rc = udp_close_range(first, last, flags);
+	if (!real.close_range && !sx_guarded())
+		sx_init();
+	rc = fd_close_range(first, last, flags);
 	if (rc < 0) {
 		errno = -rc;
 		return -1;
 	}
+	errno = saved_errno;
 	return 0;
+}
+
+/*
+ * closefrom() without the close_range system call (Linux before 5.9):
+ * close() every descriptor /proc/self/fd lists from lowfd on, ours
+ * excepted, pass after pass until one closes nothing (closing while the
+ * directory is read may hide entries).  Nothing is allocated: the entries
+ * are read with getdents64() into a stack buffer.
+ */
+static void
+fd_closefrom_slow(int lowfd)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	int dir, pass;
+
+	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return;
+	for (pass = 0; pass < FD_PROC_PASSES; pass++) {
+		bool closed = false;
+		ssize_t n;
+
+		if (lseek(dir, 0, SEEK_SET) < 0)
+			break;
+		for (;;) {
+			n = getdents64(dir, buf, sizeof(buf));
+			if (n <= 0)
+				break;
+			for (ssize_t off = 0; off < n;) {
+				struct dirent64 *de = (struct dirent64 *)(buf + off);
+				char *end;
+				long fd = strtol(de->d_name, &end, 10);
+
+				off += de->d_reclen;
+				if (end == de->d_name || *end != '\0' || fd < lowfd ||
+				    fd == dir || fd > INT_MAX)
+					continue;
+				if (fd_close((int)fd) == 0)
+					closed = true;
+			}
+		}
+		if (!closed)
+			break;
+	}
+	real.close(dir);
+}
+
+/*
+ * glibc's closefrom() makes the close_range system call itself, past the
+ * close_range() above, so it gets the same treatment here.  Where glibc
+ * would end the process when the fallback fails, this returns.
+ */
+SX_EXPORT void
+closefrom(int lowfd)
+{
+	int saved_errno = errno;
+	unsigned int first = lowfd < 0 ? 0 : (unsigned int)lowfd;
+
+	if (!real.close && !sx_guarded())
+		sx_init();
+	if (!real.close)
+		return;
+	if (fd_close_range(first, ~0U, 0) == -ENOSYS)
+		fd_closefrom_slow((int)first);
+	errno = saved_errno;
 }

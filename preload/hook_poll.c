@@ -133,11 +133,11 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 		ofd[i] = fds[i].fd;
 	}
 	/*
-	 * Pending sockets are stepped before the first wait only: later rounds
-	 * follow a wait after which every socket that had an event was stepped,
-	 * and stepping again would only meet EAGAIN.
+	 * Pending sockets are not stepped before the wait: the wait itself says
+	 * at once when what the exchange waits for is there, and a step before
+	 * it would mostly meet EAGAIN.
 	 */
-	for (bool first = true;; first = false) {
+	for (;;) {
 		bool failed = false;
 		int wait_ms;
 
@@ -150,7 +150,7 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 				continue;
 			if (!conntab_maybe_active(fds[i].fd))
 				continue;
-			state = first ? tcp_advance(fds[i].fd) : fd_state(fds[i].fd);
+			state = fd_state(fds[i].fd);
 			if (state == CONNTAB_PENDING)
 				fds[i].events = tcp_want(fds[i].fd) == SX_WANT_READ ?
 						POLLIN : POLLOUT;
@@ -251,8 +251,8 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 		orig_w = *wfds;
 	if (efds)
 		orig_e = *efds;
-	/* As in poll_slow(), pending sockets are stepped before the first wait only. */
-	for (bool first = true;; first = false) {
+	/* As in poll_slow(), pending sockets are not stepped before the wait. */
+	for (;;) {
 		bool failed = false;
 		int wait_ms, wait_nfds = nfds, ready = 0;
 
@@ -279,7 +279,7 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 			    !(FD_ISSET(fd, &orig_r) || FD_ISSET(fd, &orig_w) ||
 			      FD_ISSET(fd, &orig_e)))
 				continue;
-			state = first ? tcp_advance(fd) : fd_state(fd);
+			state = fd_state(fd);
 			if (state == CONNTAB_PENDING) {
 				FD_CLR(fd, &r);
 				FD_CLR(fd, &w);
