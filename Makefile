@@ -1,5 +1,6 @@
 # socksify: a SOCKS4/4a/5 socksifier loaded with LD_PRELOAD.
 # Targets: all test test-unit test-bats install uninstall clean demo deps
+#          fuzz fuzz-replay sanitize tsan bench
 # Local overrides (CC, CFLAGS, PREFIX, ...) go in config.mak.
 
 -include config.mak
@@ -9,11 +10,14 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 LIBDIR   ?= $(PREFIX)/lib/socksify
 BINDIR   ?= $(PREFIX)/bin
-BUILD    ?= build
-
 # SANITIZE=1 builds the library, the unit tests and the test helpers with
-# AddressSanitizer and UndefinedBehaviorSanitizer.
+# AddressSanitizer and UndefinedBehaviorSanitizer, into build/asan.
 SANITIZE ?=
+ifeq ($(SANITIZE),1)
+BUILD    ?= build/asan
+endif
+BUILD    ?= build
+FUZZ_SECONDS ?= 60
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wvla
@@ -25,6 +29,8 @@ ifeq ($(SANITIZE),1)
 BASE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=undefined
 SAN_LDFLAGS := -fsanitize=address,undefined
+# clang links no sanitizer runtime into a shared object unless told to.
+SAN_SOFLAGS := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),-shared-libasan)
 endif
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 LDFLAGS  ?=
@@ -42,7 +48,8 @@ HELPER_BIN  := $(HELPER_SRC:%.c=$(BUILD)/%)
 CORE_LIB    := $(BUILD)/libsxcore.a
 PRELOAD_LIB := $(BUILD)/libsocksify.so
 
-.PHONY: all test test-unit test-bats check-layers install uninstall clean demo deps
+.PHONY: all test test-unit test-bats check-layers install uninstall clean demo deps \
+	fuzz fuzz-replay fuzz-short sanitize tsan bench
 
 all: $(PRELOAD_LIB) $(HELPER_BIN)
 
@@ -57,7 +64,7 @@ $(CORE_LIB): $(CORE_OBJ)
 
 # Only the hooks are exported (-fvisibility=hidden plus SX_EXPORT).
 $(PRELOAD_LIB): $(PRELOAD_OBJ) $(CORE_LIB)
-	$(CC) -shared -Wl,-z,defs -Wl,-z,now -Wl,--as-needed $(SAN_LDFLAGS) $(LDFLAGS) \
+	$(CC) -shared -Wl,-z,defs -Wl,-z,now -Wl,--as-needed $(SAN_LDFLAGS) $(SAN_SOFLAGS) $(LDFLAGS) \
 		-o $@ $(PRELOAD_OBJ) $(CORE_LIB) -ldl -lpthread
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(CORE_LIB)
@@ -81,7 +88,28 @@ test-unit: $(UNIT_BIN)
 test-bats: all
 	bats --timing tests/
 
-test: deps check-layers test-unit test-bats
+# The whole suite: unit tests, the fuzzers' corpora and regressions, the
+# end-to-end tests, then the sanitizer, ThreadSanitizer and short fuzzing
+# passes.
+test: deps check-layers test-unit fuzz-replay test-bats sanitize tsan fuzz-short
+
+fuzz:
+	BUILD="$(BUILD)" FUZZ_SECONDS="$(FUZZ_SECONDS)" sh scripts/fuzz.sh
+
+fuzz-short:
+	BUILD="$(BUILD)" FUZZ_SECONDS=10 sh scripts/fuzz.sh
+
+fuzz-replay:
+	CC="$(CC)" BUILD="$(BUILD)" sh scripts/fuzz.sh --replay
+
+sanitize:
+	CC="$(CC)" BUILD="$(BUILD)" ASAN_BUILD="$(BUILD)/asan" sh scripts/sanitize-check.sh
+
+tsan:
+	sh scripts/tsan-check.sh
+
+bench: all
+	sh tests/bench/run.sh
 
 demo: deps all
 	sh scripts/demo.sh

@@ -249,7 +249,7 @@ enum port_fault {
 	PORT_OUT_OF_RANGE,
 };
 
-/* Worded to follow the port itself: "port \"x\" <why>". */
+/* Worded to follow the word: "port <why>". */
 static const char *const url_port_why[] = {
 	[PORT_EMPTY] = "is empty",
 	[PORT_NOT_DECIMAL] = "is not a decimal number",
@@ -471,11 +471,14 @@ proxy_set_addr(struct config_proxy *p, int family, const uint8_t *addr,
 	}
 }
 
+/*
+ * The port's text is never shown: in "socks5://user:password" (the host
+ * forgotten) the password stands where the port goes.
+ */
 static int
 url_port(const char *s, size_t n, struct config_proxy *p, char *err,
 	 size_t errlen)
 {
-	char shown[CONFIG_SHOW_BUF];
 	enum port_fault fault;
 
 	if (n == 0) {
@@ -484,9 +487,7 @@ url_port(const char *s, size_t n, struct config_proxy *p, char *err,
 	}
 	fault = parse_port(s, n, &p->port);
 	if (fault != PORT_OK) {
-		show(shown, sizeof(shown), s, n);
-		set_err(err, errlen, "port \"%s\" %s", shown,
-			url_port_why[fault]);
+		set_err(err, errlen, "port %s", url_port_why[fault]);
 		return -EINVAL;
 	}
 	return 0;
@@ -784,6 +785,9 @@ np_name(const char *s, size_t n, struct config_noproxy *e, char *name_buf)
 		return "empty host name";
 	if (n > 255)
 		return "host name longer than 255 bytes";
+	/* A second trailing dot ("a..") is an empty last label. */
+	if (s[n - 1] == '.')
+		return "empty label in host name";
 	for (size_t i = 0; i < n; i++) {
 		if (!is_host_char(s[i]))
 			return "invalid character in host name";

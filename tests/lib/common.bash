@@ -14,7 +14,10 @@ bats_load_library bats-support
 bats_load_library bats-assert
 
 REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
-LIB="$REPO/build/libsocksify.so"
+# SOCKSIFY_TEST_LIB: another build of the library to test (e.g. build/asan);
+# SOCKSIFY_TEST_PRELOAD: the whole LD_PRELOAD to use with it (a sanitizer
+# runtime first).  scripts/sanitize-check.sh sets both.
+LIB="${SOCKSIFY_TEST_LIB:-$REPO/build/libsocksify.so}"
 SOCKSIFY="$REPO/scripts/socksify"
 HELPERS="$REPO/tests/helpers"
 if [ -x /usr/bin/python3 ]; then
@@ -378,9 +381,12 @@ EOF
 # destinations proxied too, bounded by CLIENT_TIMEOUT.
 through() {
 	local url=$1
+	local -a pre=()
 	shift
+	[ -n "${SOCKSIFY_TEST_LIB:-}" ] && pre+=(SOCKSIFY_LIB="$LIB")
+	[ -n "${SOCKSIFY_TEST_PRELOAD:-}" ] && pre+=(LD_PRELOAD="$SOCKSIFY_TEST_PRELOAD")
 	timeout -k 2 "$CLIENT_TIMEOUT" env SOCKSIFY_LOOPBACK=proxy SOCKS_PROXY="$url" \
-		"$SOCKSIFY" "$@"
+		"${pre[@]}" "$SOCKSIFY" "$@"
 }
 
 # pyclient ARGS...: tests/helpers/client.py (see there for its output).
