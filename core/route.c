@@ -13,6 +13,9 @@
 #include "fakeip.h"
 #include "route.h"
 
+/* Where name servers listen (RFC 1035 section 4.2). */
+#define ROUTE_DNS_PORT 53
+
 static void
 route_set(struct route *out, int action, int error, const char *reason)
 {
@@ -127,6 +130,18 @@ route_decide(const struct config *cfg, const struct sockaddr *sa,
 		return;
 	}
 	if (route_is_local(sa, len) && cfg->loopback_mode == CONFIG_LOOPBACK_DIRECT) {
+		/*
+		 * Under remote DNS a name server on the loopback (a caching stub
+		 * such as systemd-resolved's 127.0.0.53) would resolve, outside
+		 * the proxy, the names of programs with resolvers of their own.
+		 */
+		if (cfg->proxy.remote_dns && out->dst.port == ROUTE_DNS_PORT &&
+		    !config_noproxy_matches(cfg, NULL, sa, len)) {
+			route_set(out, ROUTE_DENY, ECONNREFUSED,
+				  "a name server on the loopback would resolve names "
+				  "outside the proxy (remote DNS; NO_PROXY can allow it)");
+			return;
+		}
 		route_set(out, ROUTE_DIRECT, 0, "loopback destination");
 		return;
 	}

@@ -33,7 +33,7 @@
 #include "udp.h"
 
 /* do_connect()'s answer for "let the real connect() handle it". */
-#define CONNECT_PASS 1
+#define CONNECT_PASS TCP_PASS
 
 /*
  * The proxy's address as a socket of family `family` can reach it: an IPv4
@@ -288,7 +288,7 @@ start_nonblocking(int fd, struct handshake *stack_hs, const struct sockaddr *sa,
 {
 	struct handshake *hs = malloc(sizeof(*hs));
 	struct conntab_info info;
-	int epfd, rc;
+	int epfd, rc, step;
 	uint32_t events;
 	uint64_t data;
 
@@ -296,19 +296,31 @@ start_nonblocking(int fd, struct handshake *stack_hs, const struct sockaddr *sa,
 		return -ENOMEM;
 	memcpy(hs, stack_hs, sizeof(*hs));
 	rc = handshake_step(hs, &real_sys, fd);
-	if (rc < 0) {
+	if (rc < 0 && !hs->connect_started) {
 		log_failure(hs, rc);
 		free(hs);
 		return rc;
 	}
-	rc = conntab_set_pending(fd, sa, len, hs, rc, flags,
-				 handshake_now_ms() + sx_cfg.timeout_ms);
+	step = rc;
+	rc = conntab_set_pending(fd, sa, len, hs, step < 0 ? SX_WANT_WRITE : step,
+				 flags, handshake_now_ms() + sx_cfg.timeout_ms);
 	if (rc < 0)
 		return rc;
+	if (step < 0) {
+		/*
+		 * The connect to the proxy failed after it had started: as with a
+		 * real non-blocking connect, the program learns it from the
+		 * readiness calls and SO_ERROR, not from connect() itself.
+		 */
+		log_failure(hs, step);
+		hs = conntab_take_handshake(fd);
+		if (hs)
+			conntab_put_handshake(fd, hs, step);
+	}
 	if (epwatch_get(fd, &epfd, &events, &data)) {
 		conntab_set_epoll(fd, epfd, events, data);
 		if (conntab_get(fd, &info))
-			steer_epoll(fd, &info, CONNTAB_PENDING, info.want);
+			steer_epoll(fd, &info, info.state, info.want);
 	}
 	return -EINPROGRESS;
 }
@@ -400,8 +412,9 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	socklen_t optlen = sizeof(int);
 	int type, flags, rc;
 
+	/* Not a socket we can see into: never a connect we did not decide. */
 	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0)
-		return CONNECT_PASS;
+		return -errno;
 	if (type == SOCK_DGRAM) {
 		/* The UDP layer's, before the table: a UDP socket may connect again. */
 		rc = udp_connect(fd, sa, len);
@@ -436,6 +449,12 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return start_nonblocking(fd, &hs, sa, len, flags);
 	return drive_blocking(fd, &hs, sa, len, flags,
 			      handshake_now_ms() + sx_cfg.timeout_ms);
+}
+
+int
+tcp_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	return do_connect(fd, sa, len);
 }
 
 SX_EXPORT int

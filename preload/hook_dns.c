@@ -61,6 +61,7 @@
 #include <string.h>
 
 #include "directset.h"
+#include "dns.h"
 #include "fakeip.h"
 #include "hosts.h"
 #include "log.h"
@@ -448,6 +449,16 @@ dns_getaddrinfo(const char *node, const char *service,
 	}
 }
 
+int
+dns_getaddrinfo_hooked(const char *node, const char *service,
+		       const struct addrinfo *hints, struct addrinfo **res)
+{
+	if (!node || !res || (hints && (hints->ai_flags & AI_NUMERICHOST)) ||
+	    dns_local_resolution())
+		return real.getaddrinfo(node, service, hints, res);
+	return dns_getaddrinfo(node, service, hints, res);
+}
+
 SX_EXPORT int
 getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 	    struct addrinfo **res)
@@ -459,11 +470,7 @@ getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		return real.getaddrinfo(node, service, hints, res);
 	sx_init();
 	sx_enter();
-	if (!node || !res || (hints && (hints->ai_flags & AI_NUMERICHOST)) ||
-	    dns_local_resolution())
-		rc = real.getaddrinfo(node, service, hints, res);
-	else
-		rc = dns_getaddrinfo(node, service, hints, res);
+	rc = dns_getaddrinfo_hooked(node, service, hints, res);
 	sx_leave();
 	if (rc != EAI_SYSTEM)
 		errno = saved_errno;

@@ -86,6 +86,7 @@
 
 #include "conntab.h"
 #include "fakeip.h"
+#include "fastopen.h"
 #include "handshake.h"
 #include "log.h"
 #include "preload.h"
@@ -258,7 +259,8 @@ udp_route_proxied(const struct route *r)
  * The family of fd when it is a UDP socket of family AF_INET or AF_INET6;
  * 0 when it is not ours (a TCP socket, say).  Other datagram and raw
  * sockets cannot go through a SOCKS proxy at all: -EACCES (ICMP "ping"
- * sockets are SOCK_DGRAM too).  sa is the destination, for the log.
+ * sockets are SOCK_DGRAM too).  -errno when getsockopt() fails on fd.
+ * sa is the destination, for the log.
  */
 static int
 udp_socket_family(int fd, int flags, const struct sockaddr *sa, socklen_t len)
@@ -267,8 +269,9 @@ udp_socket_family(int fd, int flags, const struct sockaddr *sa, socklen_t len)
 	char where[300];
 	int type, proto, family;
 
+	/* A socket we cannot see into gets no datagram we did not decide. */
 	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0)
-		return 0;
+		return -errno;
 	if (type == SOCK_STREAM && !(flags & MSG_FASTOPEN))
 		return 0;
 	sx_sockaddr_format(sa, len, where, sizeof(where));
@@ -280,7 +283,7 @@ udp_socket_family(int fd, int flags, const struct sockaddr *sa, socklen_t len)
 	}
 	optlen = sizeof(int);
 	if (real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &optlen) < 0)
-		return 0;
+		return -errno;
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
 	optlen = sizeof(int);
@@ -1022,6 +1025,9 @@ sendto(int fd, const void *buf, size_t len, int flags,
 	if (sx_guarded())
 		return real.sendto(fd, buf, len, flags, sa, salen);
 	sx_init();
+	/* TCP Fast Open connects without connect(): hook_fastopen.c. */
+	if (fastopen_wanted(fd, flags))
+		return fastopen_sendto(fd, buf, len, flags, sa, salen);
 	if (conntab_maybe_active(fd) && udp_tcp_gate(fd) < 0)
 		return -1;
 	if (!udpassoc_maybe(fd) && !udp_dst_maybe(sa, salen))
@@ -1090,6 +1096,9 @@ sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (sx_guarded() || !msg)
 		return real.sendmsg(fd, msg, flags);
 	sx_init();
+	/* TCP Fast Open connects without connect(): hook_fastopen.c. */
+	if (fastopen_wanted(fd, flags))
+		return fastopen_sendmsg(fd, msg, flags);
 	if (conntab_maybe_active(fd) && udp_tcp_gate(fd) < 0)
 		return -1;
 	if (!udpassoc_maybe(fd) && !udp_dst_maybe(msg->msg_name, msg->msg_namelen))
@@ -1108,7 +1117,7 @@ sendmsg(int fd, const struct msghdr *msg, int flags)
 }
 
 /* The body of the sendmmsg() hook (also reached through syscall()). */
-static int
+int
 udp_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
 	int saved_errno = errno;
@@ -1334,7 +1343,7 @@ recvmsg(int fd, struct msghdr *msg, int flags)
  * the kernel does it: with MSG_WAITFORONE only the first datagram is
  * waited for, and the timeout is checked after each datagram.
  */
-static int
+int
 udp_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	     struct timespec *timeout)
 {
@@ -1388,42 +1397,6 @@ recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	return udp_recvmmsg(fd, vec, vlen, flags, timeout);
 }
 
-/*
- * syscall(): libuv before 1.45 (under dig and named, for one) sends and
- * receives batches of datagrams with the raw system calls sendmmsg and
- * recvmmsg.  Those two go to the hooks' bodies; every other number goes
- * to the C library untouched.  Six arguments are always taken and passed
- * on, as the C library's own syscall() reads them.
- */
-SX_EXPORT long
-syscall(long number, ...)
-{
-	va_list ap;
-	long a[6];
-
-	va_start(ap, number);
-	for (int i = 0; i < 6; i++)
-		a[i] = va_arg(ap, long);
-	va_end(ap);
-	if (!real.syscall)
-		sx_init();
-	if (!real.syscall) {
-		errno = ENOSYS;
-		return -1;
-	}
-	if ((number == SYS_sendmmsg || number == SYS_recvmmsg) && !sx_guarded() &&
-	    a[1] != 0) {
-		sx_init();
-		if (number == SYS_sendmmsg)
-			return udp_sendmmsg((int)a[0], (struct mmsghdr *)a[1],
-					    (unsigned int)a[2], (int)a[3]);
-		if ((unsigned int)a[2] != 0)
-			return udp_recvmmsg((int)a[0], (struct mmsghdr *)a[1],
-					    (unsigned int)a[2], (int)a[3],
-					    (struct timespec *)a[4]);
-	}
-	return real.syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
-}
 
 /*
  * read(), write(), readv() and writev() on a UDP socket with an entry, for

@@ -8,6 +8,7 @@
 #define SX_TCP_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 
 /*
  * Advance fd's pending exchange without blocking, failing it once past its
@@ -23,6 +24,15 @@ int tcp_want(int fd);
  * failure's errno.  A blocking socket waits for the exchange to end.
  */
 int tcp_io_gate(int fd);
+/* tcp_connect()'s answer for "let the real call handle it". */
+#define TCP_PASS 1
+/*
+ * connect() as the hook decides it, for the library's own callers (a send
+ * with MSG_FASTOPEN, hook_fastopen.c), with the guard held: 0, TCP_PASS
+ * for a destination reached directly, or -errno (-EINPROGRESS for a
+ * non-blocking socket whose exchange has begun).
+ */
+int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len);
 /* Fail every pending exchange whose deadline has passed. */
 void tcp_expire(void);
 /* Milliseconds until the next pending deadline (capped by limit_ms; -1 = none). */

@@ -65,4 +65,9 @@ ssize_t udp_io_writev(int fd, const struct iovec *iov, int n);
 /* The lowest number a control socket is moved to (see hook_udp.c). */
 int udp_ctrl_floor(void);
 
+/* The bodies of the sendmmsg() and recvmmsg() hooks (syscall() uses them). */
+int udp_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags);
+int udp_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+		 struct timespec *timeout);
+
 #endif

@@ -75,6 +75,14 @@ assert_echo_via_proxy() {
 	assert_line "FLAGS-KEPT yes"
 }
 
+@test "a connect made through syscall(SYS_connect) goes through microsocks too" {
+	[ "$(uname -m)" = x86_64 ] || skip "the helper knows x86_64's system call numbers"
+	run through "$MS_URL" "$PY" "$HELPERS/rawconnect.py" 127.0.0.1 "$ECHO_PORT"
+	assert_success
+	assert_line "CONNECTED"
+	assert_line --regexp '^PEER-LINE PEER 127\.0\.0\.3 [0-9]+$'
+}
+
 @test "python3 connects a non-blocking socket with select through microsocks" {
 	run through "$MS_URL" "$PY" "$HELPERS/client.py" --mode nonblock --send hello \
 		127.0.0.1 "$ECHO_PORT"
