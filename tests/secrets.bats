@@ -157,6 +157,7 @@ every_level() {
 }
 
 @test "a child sees only the variables the user set, LD_PRELOAD, and what -p, -q and -v stand for" {
+	[ -z "${SOCKSIFY_TEST_PRELOAD:-}" ] || skip "a sanitizer build adds its own variables"
 	local url="socks5h://alice:$PASSWORD_URL@127.0.0.1:$MSA_PORT" lib
 	lib=$(readlink -f "$LIB")
 	# The wrapper is a POSIX sh script, and sh always exports PWD: the
