@@ -106,7 +106,7 @@ sanitize:
 	CC="$(CC)" BUILD="$(BUILD)" ASAN_BUILD="$(BUILD)/asan" sh scripts/sanitize-check.sh
 
 tsan:
-	sh scripts/tsan-check.sh
+	bash scripts/tsan-check.sh
 
 bench: all
 	sh tests/bench/run.sh
