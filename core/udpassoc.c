@@ -30,6 +30,8 @@ static pthread_mutex_t udpassoc_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct udpassoc_entry *by_fd;
 static struct udpassoc_entry *by_ctrl;
 static _Atomic uint8_t udpassoc_map[UDPASSOC_MAP_SIZE];
+/* Entries in by_fd: written under the lock, read without it. */
+static _Atomic size_t udpassoc_nentries;
 
 static uint8_t
 map_load(int fd)
@@ -140,6 +142,7 @@ upsert(int fd, int family)
 		return NULL;
 	}
 	map_set(fd, UA_BIT_SOCK, true);
+	atomic_fetch_add_explicit(&udpassoc_nentries, 1, memory_order_relaxed);
 	return e;
 }
 
@@ -149,6 +152,7 @@ delete_entry(struct udpassoc_entry *e)
 	ctrl_detach(e);
 	HASH_DELETE(hh, by_fd, e);
 	map_set(e->fd, UA_BIT_SOCK, false);
+	atomic_fetch_sub_explicit(&udpassoc_nentries, 1, memory_order_relaxed);
 	free(e);
 }
 
@@ -455,6 +459,12 @@ udpassoc_next_ctrl(int from)
 	}
 	pthread_mutex_unlock(&udpassoc_lock);
 	return best;
+}
+
+bool
+udpassoc_any(void)
+{
+	return atomic_load_explicit(&udpassoc_nentries, memory_order_relaxed) != 0;
 }
 
 size_t

@@ -130,6 +130,8 @@ int udpassoc_next_fd(int from);
 int udpassoc_next_ctrl(int from);
 /* Number of entries (tests). */
 size_t udpassoc_count(void);
+/* True when any descriptor has an entry (no lock). */
+bool udpassoc_any(void);
 /* Make the lock usable in a forked child (pthread_atfork handlers). */
 void udpassoc_atfork_prepare(void);
 void udpassoc_atfork_parent(void);

@@ -1191,14 +1191,26 @@ recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
 		socklen_t ownlen = sizeof(own);
 		bool named;
 
-		/* The sender is asked for even when the program does not want it. */
-		if (sa)
+		/*
+		 * While any UDP socket of the process has an association, the
+		 * sender is asked for even when the program does not want it:
+		 * another thread may open one on fd during this receive.
+		 */
+		bool asked = sa || udpassoc_any();
+
+		if (sa || !asked)
 			rc = real.recvfrom(fd, buf, len, flags, sa, salen);
 		else
 			rc = real.recvfrom(fd, buf, len, flags, (struct sockaddr *)&own,
 					   &ownlen);
 		if (rc < 0 || !udpassoc_maybe(fd))
 			return rc;
+		/*
+		 * The first association came during the wait: an unknown sender
+		 * cannot be checked, so that datagram is dropped as a stranger's.
+		 */
+		if (!asked)
+			goto associated;
 		rc = udp_recv_late(fd, &msg, flags, rc,
 				   sa ? sa : (struct sockaddr *)&own,
 				   sa ? (*salen < msg.msg_namelen ? *salen : msg.msg_namelen) :
@@ -1212,6 +1224,7 @@ recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
 		errno = saved_errno;
 		return rc;
 	}
+associated:
 	rc = udp_recv(fd, &msg, flags, &pass);
 	if (pass) {
 		errno = saved_errno;

@@ -4,6 +4,8 @@
  * would make a hook call itself).
  */
 #include <dlfcn.h>
+#include <link.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -80,15 +82,43 @@ static const struct real_sym real_syms[] = {
 	REAL_SYM(getaddrinfo_a, false),
 };
 
-/* True when p points into this shared object. */
+/* This shared object's loaded address range, found once. */
+static uintptr_t real_own_lo, real_own_hi;
+
+/* dl_iterate_phdr() callback: record the range of the object holding data. */
+static int
+real_find_own(struct dl_phdr_info *info, size_t size, void *data)
+{
+	uintptr_t target = (uintptr_t)data, lo = UINTPTR_MAX, hi = 0;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (start < lo)
+			lo = start;
+		if (start + ph->p_memsz > hi)
+			hi = start + ph->p_memsz;
+	}
+	if (target < lo || target >= hi)
+		return 0;
+	real_own_lo = lo;
+	real_own_hi = hi;
+	return 1;
+}
+
+/*
+ * True when p points into this shared object.  The range is looked up once:
+ * dladdr() on every symbol would scan the C library's symbol table each
+ * time, most of the library's start-up cost.
+ */
 static bool
 real_is_ours(void *p)
 {
-	Dl_info mine, theirs;
-
-	if (!dladdr((void *)real_resolve, &mine) || !dladdr(p, &theirs))
-		return false;
-	return mine.dli_fbase == theirs.dli_fbase;
+	return (uintptr_t)p >= real_own_lo && (uintptr_t)p < real_own_hi;
 }
 
 int
@@ -96,6 +126,7 @@ real_resolve(void)
 {
 	int missing = 0;
 
+	dl_iterate_phdr(real_find_own, (void *)real_resolve);
 	for (size_t i = 0; i < SX_ARRAY_LEN(real_syms); i++) {
 		const struct real_sym *s = &real_syms[i];
 		void *p = dlsym(RTLD_NEXT, s->name);
