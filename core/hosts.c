@@ -13,7 +13,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hosts.h"
@@ -40,6 +42,8 @@ struct hosts_key {
  * of the version read, and the parsed table.  Held only while looking up
  * or swapping a table in, never while reading the file.
  */
+#define HOSTS_RECHECK_MS 1000
+
 static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool cache_loaded;
 static char *cache_path;
@@ -369,16 +373,40 @@ out_close:
 	return rc;
 }
 
+/*
+ * When the system's file was last checked (CLOCK_MONOTONIC_COARSE, ms):
+ * it is looked at again at most once a second, so that a burst of lookups
+ * does not cost a stat() each.  A path given by the caller is checked on
+ * every lookup.
+ */
+static _Atomic int64_t hosts_checked_ms = INT64_MIN / 2;
+
+static int64_t
+hosts_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Bring the cache up to date with the file at path. */
 static void
-refresh(const char *path, const struct sx_sys *sys)
+refresh(const char *path, const struct sx_sys *sys, bool system_file)
 {
 	struct hosts_table fresh, old;
 	struct hosts_key now, read_key;
 	struct stat st;
 	char *path_copy;
+	int64_t t = 0;
 	bool same;
 
+	if (system_file) {
+		t = hosts_now_ms();
+		if (t - atomic_load_explicit(&hosts_checked_ms, memory_order_acquire) <
+		    HOSTS_RECHECK_MS)
+			return;
+	}
 	memset(&now, 0, sizeof(now));
 	if (stat(path, &st) == 0)
 		key_from_stat(&now, &st);
@@ -387,7 +415,7 @@ refresh(const char *path, const struct sx_sys *sys)
 	       key_equal(&cache_key, &now);
 	pthread_mutex_unlock(&hosts_lock);
 	if (same)
-		return;
+		goto out_checked;
 
 	path_copy = strdup(path);
 	if (!path_copy)
@@ -405,6 +433,13 @@ refresh(const char *path, const struct sx_sys *sys)
 	cache_loaded = true;
 	pthread_mutex_unlock(&hosts_lock);
 	hosts_free(&old);
+out_checked:
+	/*
+	 * Only a cache that holds the system's file, up to date, spares the
+	 * next lookups the check.
+	 */
+	atomic_store_explicit(&hosts_checked_ms, system_file ? t : INT64_MIN / 2,
+			      memory_order_release);
 }
 
 size_t
@@ -413,9 +448,7 @@ hosts_lookup_name(const char *path, const struct sx_sys *sys, const char *name,
 {
 	size_t n;
 
-	if (!path)
-		path = HOSTS_PATH;
-	refresh(path, sys);
+	refresh(path ? path : HOSTS_PATH, sys, !path);
 	pthread_mutex_lock(&hosts_lock);
 	n = hosts_find(&cache_table, name, out);
 	pthread_mutex_unlock(&hosts_lock);
@@ -428,9 +461,7 @@ hosts_lookup_addr(const char *path, const struct sx_sys *sys, int family,
 {
 	int rc;
 
-	if (!path)
-		path = HOSTS_PATH;
-	refresh(path, sys);
+	refresh(path ? path : HOSTS_PATH, sys, !path);
 	pthread_mutex_lock(&hosts_lock);
 	rc = hosts_find_addr(&cache_table, family, addr, name, cap);
 	pthread_mutex_unlock(&hosts_lock);
@@ -446,6 +477,7 @@ hosts_reset(void)
 	cache_path = NULL;
 	memset(&cache_key, 0, sizeof(cache_key));
 	cache_loaded = false;
+	atomic_store_explicit(&hosts_checked_ms, INT64_MIN / 2, memory_order_release);
 	pthread_mutex_unlock(&hosts_lock);
 }
 

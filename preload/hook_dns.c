@@ -288,6 +288,107 @@ gai_set_canon(struct addrinfo *res, const char *canon, size_t len)
 	return 0;
 }
 
+/* gai_build()'s answer for "ask the C library" (EAI_* codes are negative). */
+#define GAI_USE_LIBC 1
+
+/*
+ * The port of a numeric service (NULL: 0); -1 for anything else (a service
+ * name, which the C library's getaddrinfo() looks up).
+ */
+static int
+gai_numeric_port(const char *service)
+{
+	long port = 0;
+
+	if (!service)
+		return 0;
+	if (service[0] == '\0' || strlen(service) > 5)
+		return -1;
+	for (const char *c = service; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		port = port * 10 + (*c - '0');
+	}
+	return port <= 65535 ? (int)port : -1;
+}
+
+/*
+ * Build the answer for a fake address without the C library, shaped as
+ * its getaddrinfo() shapes it for a numeric address: one entry per socket
+ * type when none is given (stream/TCP, datagram/UDP, raw), each node and
+ * its address in one allocation, the canonical name allocated apart, so
+ * that the C library's freeaddrinfo() frees it.  Returns 0 or EAI_*, or
+ * GAI_USE_LIBC when the hints need the C library (a service name,
+ * AI_ADDRCONFIG, a raw socket with a port, a protocol that fits no socket
+ * type).
+ */
+static int
+gai_build(int family, const uint8_t *raw, const char *service,
+	  const struct addrinfo *h, const char *canon, size_t canon_len,
+	  struct addrinfo **res)
+{
+	static const struct {
+		int socktype, protocol;
+	} kinds[] = {
+		{ SOCK_STREAM, IPPROTO_TCP },
+		{ SOCK_DGRAM, IPPROTO_UDP },
+		{ SOCK_RAW, 0 },
+	};
+	struct addrinfo *head = NULL, **tail = &head;
+	int port = gai_numeric_port(service);
+
+	if (port < 0 || (h->ai_flags & AI_ADDRCONFIG) ||
+	    (service && h->ai_socktype == SOCK_RAW))
+		return GAI_USE_LIBC;
+	for (size_t i = 0; i < SX_ARRAY_LEN(kinds); i++) {
+		struct addrinfo *ai;
+
+		if (h->ai_socktype && h->ai_socktype != kinds[i].socktype)
+			continue;
+		if (h->ai_protocol && h->ai_protocol != kinds[i].protocol &&
+		    h->ai_socktype != SOCK_RAW)
+			continue;
+		ai = calloc(1, sizeof(*ai) + sizeof(struct sockaddr_in6));
+		if (!ai) {
+			real.freeaddrinfo(head);
+			return EAI_MEMORY;
+		}
+		ai->ai_flags = h->ai_flags;
+		ai->ai_family = family;
+		ai->ai_socktype = kinds[i].socktype;
+		ai->ai_protocol = h->ai_protocol ? h->ai_protocol : kinds[i].protocol;
+		ai->ai_addr = (struct sockaddr *)(ai + 1);
+		if (family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)ai->ai_addr;
+
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons((uint16_t)port);
+			memcpy(&sin->sin_addr, raw, 4);
+			ai->ai_addrlen = sizeof(*sin);
+		} else {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ai->ai_addr;
+
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = htons((uint16_t)port);
+			memcpy(&sin6->sin6_addr, raw, 16);
+			ai->ai_addrlen = sizeof(*sin6);
+		}
+		*tail = ai;
+		tail = &ai->ai_next;
+	}
+	if (!head)
+		return GAI_USE_LIBC;
+	if (h->ai_flags & AI_CANONNAME) {
+		head->ai_canonname = strndup(canon, canon_len);
+		if (!head->ai_canonname) {
+			real.freeaddrinfo(head);
+			return EAI_MEMORY;
+		}
+	}
+	*res = head;
+	return 0;
+}
+
 /* Answer with the fake address of name. */
 static int
 gai_fake(const char *name, const char *service, const struct addrinfo *h,
@@ -318,6 +419,16 @@ gai_fake(const char *name, const char *service, const struct addrinfo *h,
 			raw = (const uint8_t *)&((struct sockaddr_in *)&ss)->sin_addr;
 		else
 			raw = ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr;
+		rc = gai_build(families[i], raw, service, h, name, dns_name_len(name),
+			       res);
+		if (rc == 0) {
+			if (log_enabled(LOG_LEVEL_DEBUG))
+				inet_ntop(families[i], raw, text, sizeof(text));
+			log_debug("%s -> %s", name, text);
+			return 0;
+		}
+		if (rc != GAI_USE_LIBC)
+			return rc;
 		rc = gai_numeric(families[i], raw, service, h, res, text);
 		if (rc == 0)
 			break;
@@ -413,6 +524,29 @@ dns_note_direct(const struct addrinfo *res)
 	}
 }
 
+/* The getaddrinfo() flags the fake answers know how to honour. */
+#define GAI_KNOWN_FLAGS (AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | \
+			 AI_V4MAPPED | AI_ALL | AI_ADDRCONFIG | AI_NUMERICSERV)
+
+/*
+ * True when node cannot be a numeric address in any form the C library
+ * reads (inet_aton's hex and octal parts, IPv6 with a scope): it has no
+ * ':' and a character that is neither a hex digit, 'x' nor '.'.
+ */
+static bool
+dns_is_plain_name(const char *node)
+{
+	bool other = false;
+
+	for (const char *c = node; *c; c++) {
+		if (*c == ':')
+			return false;
+		if (!isxdigit((unsigned char)*c) && *c != 'x' && *c != 'X' && *c != '.')
+			other = true;
+	}
+	return other;
+}
+
 static int
 dns_getaddrinfo(const char *node, const char *service,
 		const struct addrinfo *hints, struct addrinfo **res)
@@ -422,12 +556,17 @@ dns_getaddrinfo(const char *node, const char *service,
 	int rc;
 
 	gai_hints(&h, hints);
-	/* Addresses, and every error not about the name, as the C library says. */
-	probe = h;
-	probe.ai_flags |= AI_NUMERICHOST;
-	rc = real.getaddrinfo(node, service, &probe, res);
-	if (rc != EAI_NONAME)
-		return rc;
+	/*
+	 * Addresses, and every error not about the name, as the C library says
+	 * (a name that cannot be an address, with ordinary flags, skips that).
+	 */
+	if (!dns_is_plain_name(node) || (h.ai_flags & ~GAI_KNOWN_FLAGS)) {
+		probe = h;
+		probe.ai_flags |= AI_NUMERICHOST;
+		rc = real.getaddrinfo(node, service, &probe, res);
+		if (rc != EAI_NONAME)
+			return rc;
+	}
 	/* AI_ADDRCONFIG can refuse before the address is even parsed. */
 	if ((h.ai_flags & AI_ADDRCONFIG) && dns_is_numeric(node))
 		return EAI_NONAME;
