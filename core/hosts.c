@@ -382,6 +382,18 @@ out_close:
 static _Atomic int64_t hosts_checked_ms = INT64_MIN / 2;
 
 static int64_t
+hosts_checked_get(void)
+{
+	return atomic_load_explicit(&hosts_checked_ms, memory_order_acquire);
+}
+
+static void
+hosts_checked_set(int64_t ms)
+{
+	atomic_store_explicit(&hosts_checked_ms, ms, memory_order_release);
+}
+
+static int64_t
 hosts_now_ms(void)
 {
 	struct timespec ts;
@@ -403,8 +415,7 @@ refresh(const char *path, const struct sx_sys *sys, bool system_file)
 
 	if (system_file) {
 		t = hosts_now_ms();
-		if (t - atomic_load_explicit(&hosts_checked_ms, memory_order_acquire) <
-		    HOSTS_RECHECK_MS)
+		if (t - hosts_checked_get() < HOSTS_RECHECK_MS)
 			return;
 	}
 	memset(&now, 0, sizeof(now));
@@ -438,8 +449,7 @@ out_checked:
 	 * Only a cache that holds the system's file, up to date, spares the
 	 * next lookups the check.
 	 */
-	atomic_store_explicit(&hosts_checked_ms, system_file ? t : INT64_MIN / 2,
-			      memory_order_release);
+	hosts_checked_set(system_file ? t : INT64_MIN / 2);
 }
 
 size_t
@@ -477,7 +487,7 @@ hosts_reset(void)
 	cache_path = NULL;
 	memset(&cache_key, 0, sizeof(cache_key));
 	cache_loaded = false;
-	atomic_store_explicit(&hosts_checked_ms, INT64_MIN / 2, memory_order_release);
+	hosts_checked_set(INT64_MIN / 2);
 	pthread_mutex_unlock(&hosts_lock);
 }
 

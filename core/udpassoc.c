@@ -33,6 +33,15 @@ static _Atomic uint8_t udpassoc_map[UDPASSOC_MAP_SIZE];
 /* Entries in by_fd: written under the lock, read without it. */
 static _Atomic size_t udpassoc_nentries;
 
+static void
+udpassoc_nentries_add(size_t n, bool up)
+{
+	if (up)
+		atomic_fetch_add_explicit(&udpassoc_nentries, n, memory_order_relaxed);
+	else
+		atomic_fetch_sub_explicit(&udpassoc_nentries, n, memory_order_relaxed);
+}
+
 static uint8_t
 map_load(int fd)
 {
@@ -142,7 +151,7 @@ upsert(int fd, int family)
 		return NULL;
 	}
 	map_set(fd, UA_BIT_SOCK, true);
-	atomic_fetch_add_explicit(&udpassoc_nentries, 1, memory_order_relaxed);
+	udpassoc_nentries_add(1, true);
 	return e;
 }
 
@@ -152,7 +161,7 @@ delete_entry(struct udpassoc_entry *e)
 	ctrl_detach(e);
 	HASH_DELETE(hh, by_fd, e);
 	map_set(e->fd, UA_BIT_SOCK, false);
-	atomic_fetch_sub_explicit(&udpassoc_nentries, 1, memory_order_relaxed);
+	udpassoc_nentries_add(1, false);
 	free(e);
 }
 
