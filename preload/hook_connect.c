@@ -154,8 +154,8 @@ steer_epoll(int fd, const struct conntab_info *info, int state, int want)
 	real.epoll_ctl(info->epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
-int
-tcp_advance(int fd)
+static int
+tcp_advance_errno(int fd)
 {
 	struct conntab_info info;
 	struct handshake *hs;
@@ -195,6 +195,17 @@ tcp_advance(int fd)
 	}
 	steer_epoll(fd, &info, rc == SX_DONE ? CONNTAB_ESTABLISHED : CONNTAB_FAILED, 0);
 	return rc == SX_DONE ? CONNTAB_ESTABLISHED : CONNTAB_FAILED;
+}
+
+/* The callers are hooks whose program must see its own errno. */
+int
+tcp_advance(int fd)
+{
+	int saved_errno = errno;
+	int state = tcp_advance_errno(fd);
+
+	errno = saved_errno;
+	return state;
 }
 
 int
@@ -260,8 +271,8 @@ finish_blocking(int fd, const struct conntab_info *info)
 	return rc;
 }
 
-int
-tcp_io_gate(int fd)
+static int
+tcp_io_gate_errno(int fd)
 {
 	struct conntab_info info;
 	int state, flags, err;
@@ -279,6 +290,16 @@ tcp_io_gate(int fd)
 	if (!conntab_get(fd, &info) || info.state != CONNTAB_PENDING)
 		return 0;
 	return finish_blocking(fd, &info);
+}
+
+int
+tcp_io_gate(int fd)
+{
+	int saved_errno = errno;
+	int rc = tcp_io_gate_errno(fd);
+
+	errno = saved_errno;
+	return rc;
 }
 
 /* Start the exchange on a non-blocking socket: -EINPROGRESS, or a failure. */
