@@ -67,7 +67,7 @@ $(PRELOAD_LIB): $(PRELOAD_OBJ) $(CORE_LIB)
 	$(CC) -shared -Wl,-z,defs -Wl,-z,now -Wl,--as-needed $(SAN_LDFLAGS) $(SAN_SOFLAGS) $(LDFLAGS) \
 		-o $@ $(PRELOAD_OBJ) $(CORE_LIB) -ldl -lpthread
 
-$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(CORE_LIB)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit -o $@ $< $(CORE_LIB) \
 		$(SAN_LDFLAGS) $(LDFLAGS) -lpthread

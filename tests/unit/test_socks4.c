@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "socks4.h"
+#include "enospc.h"
 #include "tap.h"
 
 /* A byte string literal and its length, without the literal's NUL. */
@@ -28,43 +29,27 @@ static const struct sx_endpoint dst_name = {
 	.name = "example.com",
 };
 
-/*
- * Encode into heap buffers of exactly cap bytes for every cap short of the
- * full length: each must be -ENOSPC and leave the buffer as it was.
- */
+struct s4_args {
+	uint8_t cmd;
+	const struct sx_endpoint *dst;
+	const char *user;
+};
+
+static ssize_t
+s4_encode(const void *args, uint8_t *buf, size_t cap)
+{
+	const struct s4_args *a = args;
+
+	return socks4_encode_request(buf, cap, a->cmd, a->dst, a->user);
+}
+
 static void
 check_enospc(uint8_t cmd, const struct sx_endpoint *dst, const char *user,
 	     size_t full, const char *what)
 {
-	char msg[200];
+	struct s4_args a = { cmd, dst, user };
 
-	for (size_t cap = 0; cap < full; cap++) {
-		uint8_t *buf = malloc(cap);
-		ssize_t r;
-		size_t i;
-
-		if (buf == NULL && cap > 0) {
-			ok(0, "malloc");
-			return;
-		}
-		if (cap > 0)
-			memset(buf, SENTINEL, cap);
-		r = socks4_encode_request(buf, cap, cmd, dst, user);
-		i = 0;
-		while (i < cap && buf[i] == SENTINEL)
-			i++;
-		free(buf);
-		if (r != -ENOSPC || i != cap) {
-			snprintf(msg, sizeof(msg), "%s: cap %zu", what, cap);
-			ok(0, msg);
-			printf("#   returned %zd, buffer %s\n", r,
-			       i == cap ? "untouched" : "written");
-			return;
-		}
-	}
-	snprintf(msg, sizeof(msg), "%s: -ENOSPC, nothing written, at every cap 0..%zu",
-		 what, full - 1);
-	ok(1, msg);
+	check_enospc_every_cap(s4_encode, &a, full, what);
 }
 
 static void
