@@ -9,7 +9,10 @@
 # the bats process that made them; lab_down removes them and everything
 # running in them, and lab_up first removes those of runs that are gone.
 # Nothing is changed outside these namespaces.  Needs root and iproute2.
-# Loaded after lib/common.
+# Loaded after lib/common; it reuses tests/lib/netns.bash's server starters.
+
+# shellcheck source=tests/lib/netns.bash
+source "${BASH_SOURCE[0]%/*}/netns.bash"
 
 LAB_CLIENT_IP=192.0.2.2
 LAB_PROXY_IP=192.0.2.1
@@ -116,39 +119,10 @@ lab_wait_port() {
 
 # start_lab_danted NAME PORT: danted in the proxy namespace on
 # LAB_PROXY_IP:PORT, going out from LAB_PROXY_OUT, allowing CONNECT and
-# BIND.  Sets PID and LOG.
+# BIND (tests/lib/netns.bash starts it).  Sets PID and LOG.
 start_lab_danted() {
-	local name=$1 port=$2 dir conf
-	dir=$(bg_dir)
-	command -v danted >/dev/null || {
-		echo "# danted is not installed (make deps)" >&2
-		return 1
-	}
-	LOG="$dir/$name.log"
-	conf="$dir/$name.conf"
-	: >"$LOG"
-	cat >"$conf" <<EOF
-logoutput: $LOG
-internal: $LAB_PROXY_IP port = $port
-external: $LAB_PROXY_OUT
-socksmethod: none
-clientmethod: none
-user.privileged: root
-user.unprivileged: nobody
-client pass {
-	from: 0.0.0.0/0 to: 0.0.0.0/0
-	log: connect disconnect error
-}
-socks pass {
-	from: 0.0.0.0/0 to: 0.0.0.0/0
-	command: bind connect bindreply
-	log: connect disconnect error
-}
-EOF
-	start_bg "$name" ip netns exec "$LAB-p" danted -f "$conf" -N 1 -p "$dir/$name.pid"
-	PID=$BG_PID
-	lab_wait_port p "$LAB_PROXY_IP" "$port" "$PID" ||
-		server_failed "$name" "did not start" "$LOG" "$conf"
+	start_ns_danted "$1" "$LAB-p" "$LAB_PROXY_IP" "$2" "$LAB_PROXY_OUT" \
+		"bind connect bindreply"
 }
 
 # start_lab_microsocks NAME PORT: microsocks (CONNECT only) in the proxy

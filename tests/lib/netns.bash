@@ -185,11 +185,12 @@ start_ns_microsocks() {
 		server_failed "$name" "did not start"
 }
 
-# start_ns_danted NAME NS HOST PORT EXTERNAL: Dante's sockd in NS on
-# HOST:PORT, without authentication, connecting out from EXTERNAL.  It
+# start_ns_danted NAME NS HOST PORT EXTERNAL [COMMANDS]: Dante's sockd in
+# NS on HOST:PORT, without authentication, connecting out from EXTERNAL,
+# allowing COMMANDS (sockd's "command:" list; default: every command).  It
 # resolves names with the C library, from NS's hosts file.  Sets PID, LOG.
 start_ns_danted() {
-	local name=$1 ns=$2 host=$3 port=$4 external=$5 dir conf
+	local name=$1 ns=$2 host=$3 port=$4 external=$5 commands=${6:-} dir conf
 	dir=$(bg_dir)
 	command -v danted >/dev/null || {
 		echo "# danted is not installed (make deps)" >&2
@@ -211,7 +212,8 @@ client pass {
 	log: connect disconnect error
 }
 socks pass {
-	from: 0.0.0.0/0 to: 0.0.0.0/0
+	from: 0.0.0.0/0 to: 0.0.0.0/0${commands:+
+	command: $commands}
 	log: connect disconnect error
 }
 EOF
