@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bindtab.h"
+#include "fdident.h"
 
 static bool bindtab_oom;
 #define uthash_nonfatal_oom(obj) (bindtab_oom = true)
@@ -27,6 +28,7 @@ static bool bindtab_oom;
 
 struct bindtab_entry {
 	int fd;
+	uint64_t ident;			/* the socket's identity (fdident.h) */
 	int kind;
 	int family;
 	int state;
@@ -50,6 +52,14 @@ static uint64_t bindtab_seq;
 static _Atomic uint8_t bindtab_map[BINDTAB_MAP_SIZE];
 static _Atomic int bindtab_nactive;
 static _Atomic int bindtab_nconn;
+/* Closes the control connection of a listening entry found stale. */
+static _Atomic(bindtab_closer_fn) bindtab_closer;
+
+void
+bindtab_set_closer(bindtab_closer_fn closer)
+{
+	atomic_store_explicit(&bindtab_closer, closer, memory_order_release);
+}
 
 bool
 bindtab_maybe(int fd)
@@ -139,6 +149,51 @@ bindtab_delete(struct bindtab_entry *e)
 	free(e);
 }
 
+static void bindtab_drop_ctrl(struct bindtab_entry *e);
+
+/*
+ * fd's entry, when fd still stands for the socket it was made for (ident:
+ * fd's identity now, read before the lock).  A stale entry is forgotten as
+ * bindtab_remove() would; the control connection it leaves for closing
+ * goes to *stale_ctrl (with its identity in *stale_ident).  Lock held.
+ */
+static struct bindtab_entry *
+bindtab_find_live(int fd, uint64_t ident, int *stale_ctrl,
+		  uint64_t *stale_ident)
+{
+	struct bindtab_entry *e = bindtab_find(fd), *c;
+
+	if (!e || e->ident == 0 || e->ident == ident)
+		return e;
+	if (e->kind == BINDTAB_CTRL)
+		return e;	/* ours: only bindtab_remove() ends it */
+	if (e->kind == BINDTAB_LISTEN) {
+		if (e->busy) {
+			e->hs = NULL;
+		} else if (e->ctrl >= 0) {
+			c = bindtab_find_ctrl(e->ctrl);
+			*stale_ctrl = e->ctrl;
+			*stale_ident = c ? c->ident : 0;
+		}
+		bindtab_drop_ctrl(e);
+	}
+	bindtab_delete(e);
+	return NULL;
+}
+
+/* Close what bindtab_find_live() left.  Lock not held. */
+static void
+bindtab_close_stale(int ctrl, uint64_t ident)
+{
+	bindtab_closer_fn closer;
+
+	if (ctrl < 0)
+		return;
+	closer = atomic_load_explicit(&bindtab_closer, memory_order_acquire);
+	if (closer)
+		closer(ctrl, ident);
+}
+
 /* Forget the control connection of listening entry e.  Lock held. */
 static void
 bindtab_drop_ctrl(struct bindtab_entry *e)
@@ -172,6 +227,7 @@ bindtab_insert(int fd, int kind)
 	if (!e)
 		return NULL;
 	e->fd = fd;
+	e->ident = fdident_of(fd);
 	e->kind = kind;
 	e->ctrl = -1;
 	e->ctrl_epfd = -1;
@@ -289,14 +345,18 @@ bool
 bindtab_get(int fd, struct bindtab_info *info)
 {
 	struct bindtab_entry *e;
+	uint64_t ident, stale_ident = 0;
+	int stale_ctrl = -1;
 
 	if (!bindtab_maybe(fd))
 		return false;
+	ident = fdident_of(fd);
 	pthread_mutex_lock(&bindtab_lock);
-	e = bindtab_find(fd);
+	e = bindtab_find_live(fd, ident, &stale_ctrl, &stale_ident);
 	if (e)
 		bindtab_copy(e, info);
 	pthread_mutex_unlock(&bindtab_lock);
+	bindtab_close_stale(stale_ctrl, stale_ident);
 	return e != NULL;
 }
 
@@ -304,13 +364,16 @@ int
 bindtab_take(int fd, struct bindtab_info *info, struct handshake **hs)
 {
 	struct bindtab_entry *e;
+	uint64_t ident, stale_ident = 0;
+	int stale_ctrl = -1;
 	int rc = 0;
 
 	*hs = NULL;
 	if (!bindtab_maybe(fd))
 		return -ENOENT;
+	ident = fdident_of(fd);
 	pthread_mutex_lock(&bindtab_lock);
-	e = bindtab_find(fd);
+	e = bindtab_find_live(fd, ident, &stale_ctrl, &stale_ident);
 	if (!e || e->kind != BINDTAB_LISTEN) {
 		rc = -ENOENT;
 		goto out_unlock;
@@ -324,6 +387,7 @@ bindtab_take(int fd, struct bindtab_info *info, struct handshake **hs)
 	*hs = e->hs;
 out_unlock:
 	pthread_mutex_unlock(&bindtab_lock);
+	bindtab_close_stale(stale_ctrl, stale_ident);
 	return rc;
 }
 

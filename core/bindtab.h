@@ -54,6 +54,15 @@ struct bindtab_info {
 	struct sx_endpoint bnd;	/* CONN: the CONNECT reply's BND; LISTEN: the first BIND reply's */
 };
 
+/*
+ * Entries carry their socket's identity (fdident.h): bindtab_get() and
+ * bindtab_take() drop an entry whose descriptor now stands for another
+ * socket, closing a listening entry's control connection through the
+ * closer installed here (once, at init).
+ */
+typedef void (*bindtab_closer_fn)(int ctrl, uint64_t ident);
+void bindtab_set_closer(bindtab_closer_fn closer);
+
 /* True when fd may have an entry (no lock; a false answer is exact). */
 bool bindtab_maybe(int fd);
 /* True when fd may be a listening socket waiting for a peer (no lock). */

@@ -1,8 +1,17 @@
 /*
- * Proxied TCP sockets by descriptor.  The mutex guards the hash table, the
- * active list and every entry; the byte map and the active counter are
- * written under the mutex and read without it (a stale read only costs a
- * lookup, and a hook that reads zero finds nothing to do).
+ * Proxied TCP sockets by descriptor.
+ *
+ * The state of a proxied connection belongs to the open socket, not to one
+ * descriptor number: a socket has one struct conntab_sock, and every
+ * descriptor the program holds for it (the one it connected, and the
+ * copies dup(), dup2(), dup3() and fcntl(F_DUPFD) made) has a slot that
+ * points there, with the socket's identity (fdident.h) to know a stale
+ * number again and the program's epoll registration of that number.
+ *
+ * The mutex guards the hash table of slots, the active list of sockets and
+ * every slot and socket; the byte map, the slot counter and the active
+ * counter are written under the mutex and read without it (a stale read
+ * only costs a lookup, and a hook that reads zero finds nothing to do).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -11,41 +20,54 @@
 #include <string.h>
 
 #include "conntab.h"
+#include "fdident.h"
 
 static bool conntab_oom;
 #define uthash_nonfatal_oom(obj) (conntab_oom = true)
 #include "table.h"
 
 #define CONNTAB_MAP_SIZE 65536
-/* Byte map values: no entry, an established entry, an active one. */
+/* Byte map values: no slot, a slot of an established socket, of an active one. */
 #define CONNTAB_MAP_NONE 0
 #define CONNTAB_MAP_ESTABLISHED 1
 #define CONNTAB_MAP_ACTIVE 2
 
-struct conntab_entry {
-	int fd;
+struct conntab_slot;
+
+/* One proxied socket, shared by all its descriptors. */
+struct conntab_sock {
 	int state;
 	int so_error;
 	int orig_flags;
 	int want;
 	bool busy;			/* a caller has taken the handshake out */
+	bool active;			/* on the active list */
 	int64_t deadline_ms;
-	int epfd;
-	uint32_t ep_events;
-	uint64_t ep_data;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	struct handshake *hs;
-	struct conntab_entry *act_prev, *act_next;	/* the active list */
-	bool active;
+	struct conntab_slot *slots;	/* the descriptors, newest first */
+	struct conntab_sock *act_prev, *act_next;
+};
+
+/* One descriptor of a proxied socket. */
+struct conntab_slot {
+	int fd;
+	uint64_t ident;			/* the socket's identity when recorded */
+	int epfd;			/* the program's epoll set for fd, -1 if none */
+	uint32_t ep_events;
+	uint64_t ep_data;
+	struct conntab_sock *sock;
+	struct conntab_slot *sib_next;	/* the socket's next descriptor */
 	UT_hash_handle hh;
 };
 
 static pthread_mutex_t conntab_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct conntab_entry *conntab_head;
-static struct conntab_entry *conntab_active_head;
+static struct conntab_slot *conntab_head;
+static struct conntab_sock *conntab_active_head;
 static _Atomic uint8_t conntab_map[CONNTAB_MAP_SIZE];
 static _Atomic int conntab_nactive;
+static _Atomic int conntab_nslots;
 
 bool
 conntab_maybe(int fd)
@@ -54,8 +76,8 @@ conntab_maybe(int fd)
 		return false;
 	if (fd < CONNTAB_MAP_SIZE)
 		return atomic_load_explicit(&conntab_map[fd], memory_order_relaxed) != 0;
-	/* Beyond the map: look it up. */
-	return true;
+	/* Beyond the map: look it up when anything is recorded at all. */
+	return atomic_load_explicit(&conntab_nslots, memory_order_relaxed) > 0;
 }
 
 bool
@@ -82,113 +104,184 @@ conntab_mark(int fd, uint8_t present)
 		atomic_store_explicit(&conntab_map[fd], present, memory_order_relaxed);
 }
 
-static struct conntab_entry *
-conntab_find(int fd)
+/* The byte map value for the descriptors of s. */
+static uint8_t
+conntab_map_value(const struct conntab_sock *s)
 {
-	struct conntab_entry *e = NULL;
-
-	HASH_FIND_INT(conntab_head, &fd, e);
-	return e;
+	return s->active ? CONNTAB_MAP_ACTIVE : CONNTAB_MAP_ESTABLISHED;
 }
 
-/* Put e on the active list or take it off.  Lock held. */
+/* Put s on the active list or take it off, with all its descriptors.  Lock held. */
 static void
-conntab_set_active(struct conntab_entry *e, bool active)
+conntab_set_active(struct conntab_sock *s, bool active)
 {
-	if (e->active == active)
+	if (s->active == active)
 		return;
-	e->active = active;
-	conntab_mark(e->fd, active ? CONNTAB_MAP_ACTIVE : CONNTAB_MAP_ESTABLISHED);
+	s->active = active;
+	for (struct conntab_slot *sl = s->slots; sl; sl = sl->sib_next)
+		conntab_mark(sl->fd, conntab_map_value(s));
 	if (active) {
-		e->act_prev = NULL;
-		e->act_next = conntab_active_head;
+		s->act_prev = NULL;
+		s->act_next = conntab_active_head;
 		if (conntab_active_head)
-			conntab_active_head->act_prev = e;
-		conntab_active_head = e;
+			conntab_active_head->act_prev = s;
+		conntab_active_head = s;
 		atomic_fetch_add_explicit(&conntab_nactive, 1, memory_order_relaxed);
 		return;
 	}
-	if (e->act_prev)
-		e->act_prev->act_next = e->act_next;
+	if (s->act_prev)
+		s->act_prev->act_next = s->act_next;
 	else
-		conntab_active_head = e->act_next;
-	if (e->act_next)
-		e->act_next->act_prev = e->act_prev;
-	e->act_prev = e->act_next = NULL;
+		conntab_active_head = s->act_next;
+	if (s->act_next)
+		s->act_next->act_prev = s->act_prev;
+	s->act_prev = s->act_next = NULL;
 	atomic_fetch_sub_explicit(&conntab_nactive, 1, memory_order_relaxed);
 }
 
-/* Drop e's handshake unless a caller holds it.  Lock held. */
+/* Drop s's handshake unless a caller holds it.  Lock held. */
 static void
-conntab_drop_handshake(struct conntab_entry *e)
+conntab_drop_handshake(struct conntab_sock *s)
 {
-	if (!e->busy)
-		free(e->hs);
-	e->hs = NULL;
-	e->busy = false;
+	if (!s->busy)
+		free(s->hs);
+	s->hs = NULL;
+	s->busy = false;
 }
 
+/* Unhook slot sl from its socket, freeing the socket with its last slot. */
 static void
-conntab_delete(struct conntab_entry *e)
+conntab_slot_delete(struct conntab_slot *sl)
 {
-	HASH_DEL(conntab_head, e);
-	conntab_set_active(e, false);
-	conntab_mark(e->fd, CONNTAB_MAP_NONE);
-	conntab_drop_handshake(e);
-	free(e);
-}
+	struct conntab_sock *s = sl->sock;
+	struct conntab_slot **pp;
 
-/* Find or add fd's entry, reset to a blank state.  Lock held. */
-static struct conntab_entry *
-conntab_upsert(int fd)
-{
-	struct conntab_entry *e = conntab_find(fd);
-
-	if (e) {
-		conntab_drop_handshake(e);
-		conntab_set_active(e, false);
-	} else {
-		e = calloc(1, sizeof(*e));
-		if (!e)
-			return NULL;
-		e->fd = fd;
-		conntab_oom = false;
-		HASH_ADD_INT(conntab_head, fd, e);
-		if (conntab_oom) {
-			free(e);
-			return NULL;
+	HASH_DEL(conntab_head, sl);
+	atomic_fetch_sub_explicit(&conntab_nslots, 1, memory_order_relaxed);
+	conntab_mark(sl->fd, CONNTAB_MAP_NONE);
+	for (pp = &s->slots; *pp; pp = &(*pp)->sib_next) {
+		if (*pp == sl) {
+			*pp = sl->sib_next;
+			break;
 		}
-		conntab_mark(fd, CONNTAB_MAP_ESTABLISHED);
 	}
-	e->epfd = -1;
-	e->so_error = 0;
-	return e;
+	free(sl);
+	if (s->slots)
+		return;
+	conntab_set_active(s, false);
+	/* A thread stepping the handshake frees it in conntab_put_handshake(). */
+	conntab_drop_handshake(s);
+	free(s);
+}
+
+/*
+ * fd's slot, checked against the identity of the socket fd stands for now
+ * (read by the caller before taking the lock): a slot left by a socket
+ * closed where we could not see it is dropped here.  Lock held.
+ */
+static struct conntab_slot *
+conntab_find(int fd, uint64_t ident)
+{
+	struct conntab_slot *sl = NULL;
+
+	HASH_FIND_INT(conntab_head, &fd, sl);
+	if (sl && sl->ident != 0 && sl->ident != ident) {
+		conntab_slot_delete(sl);
+		sl = NULL;
+	}
+	return sl;
+}
+
+/*
+ * fd's slot as recorded, unchecked: for the calls that follow a
+ * conntab_get() of the same hook call, which checked it.  Lock held.
+ */
+static struct conntab_slot *
+conntab_find_recorded(int fd)
+{
+	struct conntab_slot *sl = NULL;
+
+	HASH_FIND_INT(conntab_head, &fd, sl);
+	return sl;
+}
+
+/* Add a slot for fd on socket s.  Lock held; NULL when out of memory. */
+static struct conntab_slot *
+conntab_slot_add(int fd, uint64_t ident, struct conntab_sock *s)
+{
+	struct conntab_slot *sl = calloc(1, sizeof(*sl));
+
+	if (!sl)
+		return NULL;
+	sl->fd = fd;
+	sl->ident = ident;
+	sl->epfd = -1;
+	sl->sock = s;
+	conntab_oom = false;
+	HASH_ADD_INT(conntab_head, fd, sl);
+	if (conntab_oom) {
+		free(sl);
+		return NULL;
+	}
+	sl->sib_next = s->slots;
+	s->slots = sl;
+	atomic_fetch_add_explicit(&conntab_nslots, 1, memory_order_relaxed);
+	conntab_mark(fd, conntab_map_value(s));
+	return sl;
+}
+
+/*
+ * Find or add fd's socket, reset to a blank state (its handshake dropped,
+ * off the active list).  Lock held.
+ */
+static struct conntab_sock *
+conntab_upsert(int fd, uint64_t ident)
+{
+	struct conntab_slot *sl = conntab_find(fd, ident);
+	struct conntab_sock *s;
+
+	if (sl) {
+		s = sl->sock;
+		conntab_drop_handshake(s);
+		conntab_set_active(s, false);
+		s->so_error = 0;
+		return s;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	if (!conntab_slot_add(fd, ident, s)) {
+		free(s);
+		return NULL;
+	}
+	return s;
 }
 
 static void
-conntab_fill_peer(struct conntab_entry *e, const struct sockaddr *peer,
+conntab_fill_peer(struct conntab_sock *s, const struct sockaddr *peer,
 		  socklen_t len)
 {
-	if (len > sizeof(e->peer))
-		len = sizeof(e->peer);
-	memcpy(&e->peer, peer, len);
-	e->peerlen = len;
+	if (len > sizeof(s->peer))
+		len = sizeof(s->peer);
+	memcpy(&s->peer, peer, len);
+	s->peerlen = len;
 }
 
 int
 conntab_set_established(int fd, const struct sockaddr *peer, socklen_t len)
 {
-	struct conntab_entry *e;
+	uint64_t ident = fdident_of(fd);
+	struct conntab_sock *s;
 	int rc = 0;
 
 	pthread_mutex_lock(&conntab_lock);
-	e = conntab_upsert(fd);
-	if (!e) {
+	s = conntab_upsert(fd, ident);
+	if (!s) {
 		rc = -ENOMEM;
 		goto out_unlock;
 	}
-	e->state = CONNTAB_ESTABLISHED;
-	conntab_fill_peer(e, peer, len);
+	s->state = CONNTAB_ESTABLISHED;
+	conntab_fill_peer(s, peer, len);
 out_unlock:
 	pthread_mutex_unlock(&conntab_lock);
 	return rc;
@@ -199,23 +292,24 @@ conntab_set_pending(int fd, const struct sockaddr *peer, socklen_t len,
 		    struct handshake *hs, int want, int orig_flags,
 		    int64_t deadline_ms)
 {
-	struct conntab_entry *e;
+	uint64_t ident = fdident_of(fd);
+	struct conntab_sock *s;
 	int rc = 0;
 
 	pthread_mutex_lock(&conntab_lock);
-	e = conntab_upsert(fd);
-	if (!e) {
+	s = conntab_upsert(fd, ident);
+	if (!s) {
 		free(hs);
 		rc = -ENOMEM;
 		goto out_unlock;
 	}
-	e->state = CONNTAB_PENDING;
-	conntab_fill_peer(e, peer, len);
-	e->hs = hs;
-	e->want = want;
-	e->orig_flags = orig_flags;
-	e->deadline_ms = deadline_ms;
-	conntab_set_active(e, true);
+	s->state = CONNTAB_PENDING;
+	conntab_fill_peer(s, peer, len);
+	s->hs = hs;
+	s->want = want;
+	s->orig_flags = orig_flags;
+	s->deadline_ms = deadline_ms;
+	conntab_set_active(s, true);
 out_unlock:
 	pthread_mutex_unlock(&conntab_lock);
 	return rc;
@@ -224,41 +318,63 @@ out_unlock:
 bool
 conntab_get(int fd, struct conntab_info *info)
 {
-	struct conntab_entry *e;
+	struct conntab_slot *sl;
+	struct conntab_sock *s;
+	uint64_t ident;
 
 	if (!conntab_maybe(fd))
 		return false;
+	ident = fdident_of(fd);
 	pthread_mutex_lock(&conntab_lock);
-	e = conntab_find(fd);
-	if (e) {
-		info->state = e->state;
-		info->so_error = e->so_error;
-		info->orig_flags = e->orig_flags;
-		info->want = e->want;
-		info->deadline_ms = e->deadline_ms;
-		info->epfd = e->epfd;
-		info->ep_events = e->ep_events;
-		info->ep_data = e->ep_data;
-		memcpy(&info->peer, &e->peer, sizeof(info->peer));
-		info->peerlen = e->peerlen;
+	sl = conntab_find(fd, ident);
+	if (sl) {
+		s = sl->sock;
+		info->state = s->state;
+		info->so_error = s->so_error;
+		info->orig_flags = s->orig_flags;
+		info->want = s->want;
+		info->deadline_ms = s->deadline_ms;
+		info->epfd = sl->epfd;
+		info->ep_events = sl->ep_events;
+		info->ep_data = sl->ep_data;
+		memcpy(&info->peer, &s->peer, sizeof(info->peer));
+		info->peerlen = s->peerlen;
 	}
 	pthread_mutex_unlock(&conntab_lock);
-	return e != NULL;
+	return sl != NULL;
+}
+
+int
+conntab_want(int fd)
+{
+	struct conntab_slot *sl;
+	int want = SX_WANT_WRITE;
+
+	if (!conntab_maybe_active(fd))
+		return want;
+	pthread_mutex_lock(&conntab_lock);
+	sl = conntab_find_recorded(fd);
+	if (sl && sl->sock->state == CONNTAB_PENDING)
+		want = sl->sock->want;
+	pthread_mutex_unlock(&conntab_lock);
+	return want;
 }
 
 struct handshake *
 conntab_take_handshake(int fd)
 {
-	struct conntab_entry *e;
+	struct conntab_slot *sl;
+	struct conntab_sock *s;
 	struct handshake *hs = NULL;
 
 	if (!conntab_maybe(fd))
 		return NULL;
 	pthread_mutex_lock(&conntab_lock);
-	e = conntab_find(fd);
-	if (e && e->state == CONNTAB_PENDING && e->hs && !e->busy) {
-		e->busy = true;
-		hs = e->hs;
+	sl = conntab_find_recorded(fd);
+	s = sl ? sl->sock : NULL;
+	if (s && s->state == CONNTAB_PENDING && s->hs && !s->busy) {
+		s->busy = true;
+		hs = s->hs;
 	}
 	pthread_mutex_unlock(&conntab_lock);
 	return hs;
@@ -267,27 +383,29 @@ conntab_take_handshake(int fd)
 void
 conntab_put_handshake(int fd, struct handshake *hs, int rc)
 {
-	struct conntab_entry *e;
+	struct conntab_slot *sl;
+	struct conntab_sock *s;
 
 	pthread_mutex_lock(&conntab_lock);
-	e = conntab_find(fd);
-	if (!e || e->hs != hs) {
+	sl = conntab_find_recorded(fd);
+	s = sl ? sl->sock : NULL;
+	if (!s || s->hs != hs) {
 		/* The descriptor was closed or reused meanwhile. */
 		free(hs);
 		goto out_unlock;
 	}
-	e->busy = false;
+	s->busy = false;
 	if (rc > 0) {
-		e->want = rc;
+		s->want = rc;
 		goto out_unlock;
 	}
-	conntab_drop_handshake(e);
+	conntab_drop_handshake(s);
 	if (rc == SX_DONE) {
-		e->state = CONNTAB_ESTABLISHED;
-		conntab_set_active(e, false);
+		s->state = CONNTAB_ESTABLISHED;
+		conntab_set_active(s, false);
 	} else {
-		e->state = CONNTAB_FAILED;
-		e->so_error = -rc;
+		s->state = CONNTAB_FAILED;
+		s->so_error = -rc;
 	}
 out_unlock:
 	pthread_mutex_unlock(&conntab_lock);
@@ -296,14 +414,14 @@ out_unlock:
 int
 conntab_take_error(int fd)
 {
-	struct conntab_entry *e;
+	struct conntab_slot *sl;
 	int err = 0;
 
 	pthread_mutex_lock(&conntab_lock);
-	e = conntab_find(fd);
-	if (e && e->state == CONNTAB_FAILED) {
-		err = e->so_error;
-		e->so_error = 0;
+	sl = conntab_find_recorded(fd);
+	if (sl && sl->sock->state == CONNTAB_FAILED) {
+		err = sl->sock->so_error;
+		sl->sock->so_error = 0;
 	}
 	pthread_mutex_unlock(&conntab_lock);
 	return err;
@@ -312,14 +430,14 @@ conntab_take_error(int fd)
 void
 conntab_set_epoll(int fd, int epfd, uint32_t events, uint64_t data)
 {
-	struct conntab_entry *e;
+	struct conntab_slot *sl;
 
 	pthread_mutex_lock(&conntab_lock);
-	e = conntab_find(fd);
-	if (e) {
-		e->epfd = epfd;
-		e->ep_events = events;
-		e->ep_data = data;
+	sl = conntab_find_recorded(fd);
+	if (sl) {
+		sl->epfd = epfd;
+		sl->ep_events = events;
+		sl->ep_data = data;
 	}
 	pthread_mutex_unlock(&conntab_lock);
 }
@@ -327,14 +445,16 @@ conntab_set_epoll(int fd, int epfd, uint32_t events, uint64_t data)
 int
 conntab_find_epoll(int epfd, uint64_t data)
 {
-	struct conntab_entry *e;
+	struct conntab_sock *s;
 	int fd = -1;
 
 	pthread_mutex_lock(&conntab_lock);
-	for (e = conntab_active_head; e; e = e->act_next) {
-		if (e->epfd == epfd && e->ep_data == data) {
-			fd = e->fd;
-			break;
+	for (s = conntab_active_head; s && fd < 0; s = s->act_next) {
+		for (struct conntab_slot *sl = s->slots; sl; sl = sl->sib_next) {
+			if (sl->epfd == epfd && sl->ep_data == data) {
+				fd = sl->fd;
+				break;
+			}
 		}
 	}
 	pthread_mutex_unlock(&conntab_lock);
@@ -344,13 +464,13 @@ conntab_find_epoll(int epfd, uint64_t data)
 int64_t
 conntab_next_deadline(void)
 {
-	struct conntab_entry *e;
+	struct conntab_sock *s;
 	int64_t next = INT64_MAX;
 
 	pthread_mutex_lock(&conntab_lock);
-	for (e = conntab_active_head; e; e = e->act_next) {
-		if (e->state == CONNTAB_PENDING && e->deadline_ms < next)
-			next = e->deadline_ms;
+	for (s = conntab_active_head; s; s = s->act_next) {
+		if (s->state == CONNTAB_PENDING && s->deadline_ms < next)
+			next = s->deadline_ms;
 	}
 	pthread_mutex_unlock(&conntab_lock);
 	return next;
@@ -359,13 +479,13 @@ conntab_next_deadline(void)
 int
 conntab_expired(int64_t now_ms, int *fds, int cap)
 {
-	struct conntab_entry *e;
+	struct conntab_sock *s;
 	int n = 0;
 
 	pthread_mutex_lock(&conntab_lock);
-	for (e = conntab_active_head; e && n < cap; e = e->act_next) {
-		if (e->state == CONNTAB_PENDING && e->deadline_ms <= now_ms)
-			fds[n++] = e->fd;
+	for (s = conntab_active_head; s && n < cap; s = s->act_next) {
+		if (s->state == CONNTAB_PENDING && s->deadline_ms <= now_ms)
+			fds[n++] = s->slots->fd;
 	}
 	pthread_mutex_unlock(&conntab_lock);
 	return n;
@@ -374,32 +494,36 @@ conntab_expired(int64_t now_ms, int *fds, int cap)
 void
 conntab_remove(int fd)
 {
-	struct conntab_entry *e;
+	struct conntab_slot *sl = NULL;
 
 	if (!conntab_maybe(fd))
 		return;
 	pthread_mutex_lock(&conntab_lock);
-	e = conntab_find(fd);
-	if (e) {
-		if (e->busy) {
-			/* The stepping thread frees it in conntab_put_handshake(). */
-			e->hs = NULL;
-			e->busy = false;
-		}
-		conntab_delete(e);
-	}
+	HASH_FIND_INT(conntab_head, &fd, sl);
+	if (sl)
+		conntab_slot_delete(sl);
 	pthread_mutex_unlock(&conntab_lock);
 }
 
 void
 conntab_dup(int fd, int newfd)
 {
-	struct conntab_info info;
+	struct conntab_slot *sl, *old = NULL;
+	uint64_t ident, newident;
 
-	if (!conntab_get(fd, &info) || info.state != CONNTAB_ESTABLISHED)
+	if (fd == newfd || !conntab_maybe(fd))
 		return;
-	conntab_set_established(newfd, (const struct sockaddr *)&info.peer,
-				info.peerlen);
+	ident = fdident_of(fd);
+	newident = fdident_of(newfd);
+	pthread_mutex_lock(&conntab_lock);
+	HASH_FIND_INT(conntab_head, &newfd, old);
+	if (old)
+		conntab_slot_delete(old);
+	sl = conntab_find(fd, ident);
+	/* Out of memory: the copy behaves as a plain socket. */
+	if (sl)
+		conntab_slot_add(newfd, newident, sl->sock);
+	pthread_mutex_unlock(&conntab_lock);
 }
 
 void

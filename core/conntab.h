@@ -2,11 +2,20 @@
  * Proxied TCP sockets by descriptor: the destination the program asked for
  * (what getpeername() reports) and, while a non-blocking handshake is under
  * way or its failure is still to be reported, that state and the program's
- * epoll registration of the socket.  One process-wide table (uthash) behind
- * one mutex taken inside each call and never held across I/O; a byte map
- * over small descriptors answers "not ours" without the lock, and a counter
- * of active (pending or failed) entries lets the readiness hooks skip all
- * work with one load when nothing is under way.
+ * epoll registration of the socket.
+ *
+ * The state belongs to the open socket: every copy of the descriptor that
+ * conntab_dup() was told of shares it, so a copy of a socket still
+ * negotiating behaves as the original.  Each descriptor's entry carries the
+ * socket's identity (fdident.h) and is checked against it before use: an
+ * entry whose socket was closed where the library could not see it is
+ * dropped when its number comes back, never inherited.
+ *
+ * One process-wide table (uthash) behind one mutex taken inside each call
+ * and never held across I/O; a byte map over small descriptors answers
+ * "not ours" without the lock, and a counter of active (pending or failed)
+ * sockets lets the readiness hooks skip all work with one load when nothing
+ * is under way.
  */
 #ifndef SX_CONNTAB_H
 #define SX_CONNTAB_H
@@ -52,8 +61,18 @@ int conntab_set_established(int fd, const struct sockaddr *peer, socklen_t len);
 int conntab_set_pending(int fd, const struct sockaddr *peer, socklen_t len,
 			struct handshake *hs, int want, int orig_flags,
 			int64_t deadline_ms);
-/* Copy fd's entry; false when fd has none. */
+/*
+ * Copy fd's entry; false when fd has none.  This is the call that checks
+ * the entry against the socket fd stands for now (one fstat()): the calls
+ * below that a hook makes after it on the same descriptor trust it.
+ */
 bool conntab_get(int fd, struct conntab_info *info);
+/*
+ * What fd's pending exchange waits for (SX_WANT_READ or SX_WANT_WRITE;
+ * SX_WANT_WRITE when fd is not pending).  Unchecked: a hint for the events
+ * to wait on, which the conntab_get() after the wait checks.
+ */
+int conntab_want(int fd);
 /*
  * Take the pending handshake of fd out of the table for the caller to step
  * (NULL when none, or when another thread has it).  The caller gives it
@@ -81,7 +100,7 @@ int64_t conntab_next_deadline(void);
 int conntab_expired(int64_t now_ms, int *fds, int cap);
 /* Forget fd (close, dup2 over it).  Cheap when fd has no entry. */
 void conntab_remove(int fd);
-/* Copy fd's established entry to newfd (dup). */
+/* newfd is a copy of fd (dup): it shares fd's socket state from now on. */
 void conntab_dup(int fd, int newfd);
 void conntab_atfork_prepare(void);
 void conntab_atfork_parent(void);

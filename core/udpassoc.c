@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fdident.h"
 #include "udpassoc.h"
 
 static bool udpassoc_oom;
@@ -21,6 +22,7 @@ static bool udpassoc_oom;
 
 struct udpassoc_entry {
 	int fd;
+	uint64_t ident;			/* the UDP socket's identity (fdident.h) */
 	struct udpassoc_info info;
 	UT_hash_handle hh;		/* by fd */
 	UT_hash_handle hh_ctrl;		/* by info.ctrl, while it is >= 0 */
@@ -32,6 +34,18 @@ static struct udpassoc_entry *by_ctrl;
 static _Atomic uint8_t udpassoc_map[UDPASSOC_MAP_SIZE];
 /* Entries in by_fd: written under the lock, read without it. */
 static _Atomic size_t udpassoc_nentries;
+/* Closes the control socket of an entry found stale (set once at init). */
+static _Atomic(udpassoc_closer_fn) udpassoc_closer;
+
+/*
+ * The control socket of an entry dropped because its descriptor now stands
+ * for another socket: closed by the caller's closer once the lock is gone.
+ */
+struct udpassoc_stale {
+	int ctrl;
+	uint64_t ino;
+};
+#define UDPASSOC_STALE_NONE { -1, 0 }
 
 static void
 udpassoc_nentries_add(size_t n, bool up)
@@ -99,6 +113,46 @@ find_ctrl(int ctrl)
 	return e;
 }
 
+static void delete_entry(struct udpassoc_entry *e);
+
+/*
+ * fd's entry, when fd still stands for the socket the entry was made for
+ * (ident: its identity now, read before the lock).  An entry left by a
+ * socket closed where we could not see it is dropped, its control socket
+ * handed to *stale for closing.  Lock held.
+ */
+static struct udpassoc_entry *
+find_live(int fd, uint64_t ident, struct udpassoc_stale *stale)
+{
+	struct udpassoc_entry *e = find_fd(fd);
+
+	if (!e || e->ident == 0 || e->ident == ident)
+		return e;
+	stale->ctrl = e->info.ctrl;
+	stale->ino = e->info.ctrl_ino;
+	delete_entry(e);
+	return NULL;
+}
+
+/* Close what find_live() dropped.  Lock not held. */
+static void
+stale_close(const struct udpassoc_stale *stale)
+{
+	udpassoc_closer_fn closer;
+
+	if (stale->ctrl < 0)
+		return;
+	closer = atomic_load_explicit(&udpassoc_closer, memory_order_acquire);
+	if (closer)
+		closer(stale->ctrl, stale->ino);
+}
+
+void
+udpassoc_set_closer(udpassoc_closer_fn closer)
+{
+	atomic_store_explicit(&udpassoc_closer, closer, memory_order_release);
+}
+
 /* Give e the control socket ctrl (e has none).  Lock held.  -ENOMEM. */
 static int
 ctrl_attach(struct udpassoc_entry *e, int ctrl, uint64_t ino)
@@ -128,11 +182,14 @@ ctrl_detach(struct udpassoc_entry *e)
 	e->info.ctrl_ino = 0;
 }
 
-/* Find or add fd's entry.  Lock held.  NULL when out of memory. */
+/*
+ * Find or add fd's entry (ident: fd's identity now, see find_live()).
+ * Lock held.  NULL when out of memory.
+ */
 static struct udpassoc_entry *
-upsert(int fd, int family)
+upsert(int fd, int family, uint64_t ident, struct udpassoc_stale *stale)
 {
-	struct udpassoc_entry *e = find_fd(fd);
+	struct udpassoc_entry *e = find_live(fd, ident, stale);
 
 	if (e)
 		return e;
@@ -140,6 +197,7 @@ upsert(int fd, int family)
 	if (!e)
 		return NULL;
 	e->fd = fd;
+	e->ident = ident;
 	e->info.state = UDPASSOC_NONE;
 	e->info.family = family;
 	e->info.ctrl = -1;
@@ -168,15 +226,19 @@ delete_entry(struct udpassoc_entry *e)
 bool
 udpassoc_get(int fd, struct udpassoc_info *out)
 {
+	struct udpassoc_stale stale = UDPASSOC_STALE_NONE;
 	struct udpassoc_entry *e;
+	uint64_t ident;
 
 	if (!udpassoc_maybe(fd))
 		return false;
+	ident = fdident_of(fd);
 	pthread_mutex_lock(&udpassoc_lock);
-	e = find_fd(fd);
+	e = find_live(fd, ident, &stale);
 	if (e)
 		*out = e->info;
 	pthread_mutex_unlock(&udpassoc_lock);
+	stale_close(&stale);
 	return e != NULL;
 }
 
@@ -199,13 +261,16 @@ int
 udpassoc_set_peer(int fd, int family, const struct sockaddr *sa,
 		  socklen_t len, const struct sx_endpoint *ep)
 {
+	struct udpassoc_stale stale = UDPASSOC_STALE_NONE;
 	struct udpassoc_entry *e;
+	uint64_t ident;
 	int rc = 0;
 
 	if (fd < 0 || !sa || !ep || len > sizeof(struct sockaddr_storage))
 		return -EINVAL;
+	ident = fdident_of(fd);
 	pthread_mutex_lock(&udpassoc_lock);
-	e = upsert(fd, family);
+	e = upsert(fd, family, ident, &stale);
 	if (!e) {
 		rc = -ENOMEM;
 		goto out_unlock;
@@ -217,6 +282,7 @@ udpassoc_set_peer(int fd, int family, const struct sockaddr *sa,
 	e->info.has_peer = true;
 out_unlock:
 	pthread_mutex_unlock(&udpassoc_lock);
+	stale_close(&stale);
 	return rc;
 }
 
@@ -239,13 +305,16 @@ udpassoc_clear_peer(int fd)
 int
 udpassoc_set_state(int fd, int family, int state, int error)
 {
+	struct udpassoc_stale stale = UDPASSOC_STALE_NONE;
 	struct udpassoc_entry *e;
+	uint64_t ident;
 	int rc = 0;
 
 	if (fd < 0 || (state != UDPASSOC_REFUSED && state != UDPASSOC_DIRECT))
 		return -EINVAL;
+	ident = fdident_of(fd);
 	pthread_mutex_lock(&udpassoc_lock);
-	e = upsert(fd, family);
+	e = upsert(fd, family, ident, &stale);
 	if (!e) {
 		rc = -ENOMEM;
 		goto out_unlock;
@@ -258,6 +327,7 @@ udpassoc_set_state(int fd, int family, int state, int error)
 	e->info.error = state == UDPASSOC_REFUSED ? error : 0;
 out_unlock:
 	pthread_mutex_unlock(&udpassoc_lock);
+	stale_close(&stale);
 	return rc;
 }
 
@@ -265,14 +335,17 @@ int
 udpassoc_install(int fd, int family, int ctrl, uint64_t ino,
 		 const struct sockaddr *relay, socklen_t relaylen)
 {
+	struct udpassoc_stale stale = UDPASSOC_STALE_NONE;
 	struct udpassoc_entry *e;
+	uint64_t ident;
 	int rc;
 
 	if (fd < 0 || ctrl < 0 || !relay ||
 	    relaylen > sizeof(struct sockaddr_storage))
 		return -EINVAL;
+	ident = fdident_of(fd);
 	pthread_mutex_lock(&udpassoc_lock);
-	e = upsert(fd, family);
+	e = upsert(fd, family, ident, &stale);
 	if (!e) {
 		rc = -ENOMEM;
 		goto out_unlock;
@@ -292,6 +365,7 @@ udpassoc_install(int fd, int family, int ctrl, uint64_t ino,
 	e->info.relaylen = relaylen;
 out_unlock:
 	pthread_mutex_unlock(&udpassoc_lock);
+	stale_close(&stale);
 	return rc;
 }
 
@@ -318,13 +392,16 @@ udpassoc_drop_ctrl(int fd, int ctrl)
 bool
 udpassoc_first_log(int fd, int family)
 {
+	struct udpassoc_stale stale = UDPASSOC_STALE_NONE;
 	struct udpassoc_entry *e;
+	uint64_t ident;
 	bool first = false;
 
 	if (fd < 0)
 		return true;
+	ident = fdident_of(fd);
 	pthread_mutex_lock(&udpassoc_lock);
-	e = upsert(fd, family);
+	e = upsert(fd, family, ident, &stale);
 	if (!e) {
 		/* Out of memory: better a second line than none. */
 		first = true;
@@ -333,6 +410,7 @@ udpassoc_first_log(int fd, int family)
 		first = true;
 	}
 	pthread_mutex_unlock(&udpassoc_lock);
+	stale_close(&stale);
 	return first;
 }
 
@@ -403,12 +481,15 @@ out_unlock:
 int
 udpassoc_copy(int fd, int newfd, int newctrl)
 {
+	struct udpassoc_stale stale = UDPASSOC_STALE_NONE;
 	struct udpassoc_entry *e, *n;
 	struct udpassoc_info info;
+	uint64_t newident;
 	int rc = 0;
 
 	if (fd < 0 || newfd < 0 || fd == newfd)
 		return -EINVAL;
+	newident = fdident_of(newfd);
 	pthread_mutex_lock(&udpassoc_lock);
 	e = find_fd(fd);
 	if (!e) {
@@ -419,7 +500,8 @@ udpassoc_copy(int fd, int newfd, int newctrl)
 	n = find_fd(newfd);
 	if (n)
 		delete_entry(n);
-	n = upsert(newfd, info.family);
+	/* Nothing is left at newfd: the caller forgot it before the dup. */
+	n = upsert(newfd, info.family, newident, &stale);
 	if (!n) {
 		rc = -ENOMEM;
 		goto out_unlock;

@@ -63,6 +63,17 @@ struct udpassoc_info {
 	struct sx_endpoint peer_ep;	/* that destination, as the proxy is told it */
 };
 
+/*
+ * Each entry carries the identity of its UDP socket (fdident.h) and is
+ * checked against it whenever it is looked up: an entry whose socket was
+ * closed where the library could not see it (fclose(fdopen(s)), a raw
+ * system call) is dropped, never inherited by the next socket to get the
+ * number, and its control socket is closed through the closer below.
+ */
+typedef void (*udpassoc_closer_fn)(int ctrl, uint64_t ino);
+/* Install the closer for control sockets of stale entries (once, at init). */
+void udpassoc_set_closer(udpassoc_closer_fn closer);
+
 /* True when fd may be a UDP socket with an entry (no lock; false is exact). */
 bool udpassoc_maybe(int fd);
 /* True when fd may have an entry or be a control socket (no lock). */

@@ -1,7 +1,9 @@
 /*
- * Descriptor lifetime: close(), dup2(), dup3(), close_range() and
- * closefrom() drop the state the library keeps for the descriptors they
- * end, so a reused number never inherits a stale entry.
+ * Descriptor lifetime: close(), close_range() and closefrom() drop the
+ * state the library keeps for the descriptors they end, and dup(), dup2(),
+ * dup3() and fcntl(F_DUPFD) give a copy the state of its original.  The
+ * tables also check each entry against its socket's identity, so a number
+ * closed where we could not see it never passes on a stale entry.
  *
  * The library's own descriptors (the control connections of UDP
  * associations and of BIND requests still waiting for their peer) are not
@@ -15,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -97,33 +100,101 @@ close(int fd)
 	return 0;
 }
 
-SX_EXPORT int
-dup2(int oldfd, int newfd)
+/*
+ * newfd is now a copy of oldfd (dup, dup2, dup3, fcntl F_DUPFD): it gets
+ * the state the library keeps for oldfd's socket, shared where the state
+ * belongs to the socket (a proxied connection, pending or established),
+ * copied where it is per descriptor (a UDP association gets its own
+ * control connection, a BIND's proxied connection its own entry).
+ */
+static void
+fd_dup_done(int oldfd, int newfd)
+{
+	int saved_errno = errno;
+
+	if (oldfd == newfd)
+		return;
+	if (udpassoc_maybe(oldfd))
+		udp_fd_dup_done(oldfd, newfd);
+	if (conntab_maybe(oldfd))
+		conntab_dup(oldfd, newfd);
+	if (bindtab_maybe(oldfd))
+		bindtab_dup(oldfd, newfd);
+	errno = saved_errno;
+}
+
+/*
+ * Before a copy lands on newfd (dup2, dup3): forget what newfd was.
+ * -EBADF when oldfd is one of our control sockets.
+ */
+static int
+fd_dup_prepare(int oldfd, int newfd)
 {
 	int rc;
 
 	if (udpassoc_maybe_any(oldfd) || udpassoc_maybe_any(newfd)) {
 		rc = udp_fd_dup_prepare(oldfd, newfd);
-		if (rc < 0) {
-			errno = -rc;
-			return -1;
-		}
+		if (rc < 0)
+			return rc;
 	}
 	if (oldfd != newfd && conntab_maybe(newfd))
 		conntab_remove(newfd);
 	if (oldfd != newfd && bindtab_maybe(newfd))
 		bind_forget(newfd);
-	rc = real.dup2(oldfd, newfd);
-	if (rc >= 0 && udpassoc_maybe(oldfd))
-		udp_fd_dup_done(oldfd, newfd);
-	if (rc >= 0 && oldfd != newfd && conntab_maybe(oldfd)) {
-		int saved_errno = errno;
+	return 0;
+}
 
-		conntab_dup(oldfd, newfd);
-		errno = saved_errno;
+/* A hook called before init (another library's constructor) runs it first. */
+static void
+fd_init_for(const void *fn)
+{
+	if (!fn && !sx_guarded())
+		sx_init();
+}
+
+SX_EXPORT int
+dup(int oldfd)
+{
+	int rc;
+
+	fd_init_for((void *)real.dup);
+	if (!real.dup) {
+		errno = ENOSYS;
+		return -1;
 	}
-	if (rc >= 0 && oldfd != newfd && bindtab_maybe(oldfd))
-		bindtab_dup(oldfd, newfd);
+	if (sx_guarded())
+		return real.dup(oldfd);
+	/* Our control sockets are not the program's to copy. */
+	if (udpassoc_maybe_any(oldfd) && udpassoc_is_ctrl(oldfd)) {
+		errno = EBADF;
+		return -1;
+	}
+	rc = real.dup(oldfd);
+	if (rc >= 0)
+		fd_dup_done(oldfd, rc);
+	return rc;
+}
+
+SX_EXPORT int
+dup2(int oldfd, int newfd)
+{
+	int rc;
+
+	fd_init_for((void *)real.dup2);
+	if (!real.dup2) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (sx_guarded())
+		return real.dup2(oldfd, newfd);
+	rc = fd_dup_prepare(oldfd, newfd);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	rc = real.dup2(oldfd, newfd);
+	if (rc >= 0)
+		fd_dup_done(oldfd, newfd);
 	return rc;
 }
 
@@ -132,29 +203,74 @@ dup3(int oldfd, int newfd, int flags)
 {
 	int rc;
 
-	if (udpassoc_maybe_any(oldfd) || udpassoc_maybe_any(newfd)) {
-		rc = udp_fd_dup_prepare(oldfd, newfd);
-		if (rc < 0) {
-			errno = -rc;
-			return -1;
-		}
+	fd_init_for((void *)real.dup3);
+	if (!real.dup3) {
+		errno = ENOSYS;
+		return -1;
 	}
-	if (oldfd != newfd && conntab_maybe(newfd))
-		conntab_remove(newfd);
-	if (oldfd != newfd && bindtab_maybe(newfd))
-		bind_forget(newfd);
+	if (sx_guarded())
+		return real.dup3(oldfd, newfd, flags);
+	rc = fd_dup_prepare(oldfd, newfd);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
 	rc = real.dup3(oldfd, newfd, flags);
-	if (rc >= 0 && udpassoc_maybe(oldfd))
-		udp_fd_dup_done(oldfd, newfd);
-	if (rc >= 0 && conntab_maybe(oldfd)) {
-		int saved_errno = errno;
-
-		conntab_dup(oldfd, newfd);
-		errno = saved_errno;
-	}
-	if (rc >= 0 && bindtab_maybe(oldfd))
-		bindtab_dup(oldfd, newfd);
+	if (rc >= 0)
+		fd_dup_done(oldfd, newfd);
 	return rc;
+}
+
+/*
+ * fcntl() and its large-file name: F_DUPFD and F_DUPFD_CLOEXEC make copies
+ * like dup(); every other command goes straight through.  The argument is
+ * taken as glibc takes it, one pointer-sized word.
+ */
+static int
+fd_fcntl(int (*fn)(int, int, ...), int fd, int cmd, void *arg)
+{
+	int rc;
+
+	if (!fn) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (sx_guarded() || (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC))
+		return fn(fd, cmd, arg);
+	if (udpassoc_maybe_any(fd) && udpassoc_is_ctrl(fd)) {
+		errno = EBADF;
+		return -1;
+	}
+	rc = fn(fd, cmd, arg);
+	if (rc >= 0)
+		fd_dup_done(fd, rc);
+	return rc;
+}
+
+SX_EXPORT int
+fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	fd_init_for((void *)real.fcntl);
+	return fd_fcntl(real.fcntl, fd, cmd, arg);
+}
+
+SX_EXPORT int
+fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	fd_init_for((void *)real.fcntl64);
+	return fd_fcntl(real.fcntl64 ? real.fcntl64 : real.fcntl, fd, cmd, arg);
 }
 
 /*

@@ -8,12 +8,15 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bindtab.h"
 #include "conntab.h"
 #include "directset.h"
 #include "fakeip.h"
+#include "fdident.h"
 #include "hosts.h"
 #include "log.h"
 #include "preload.h"
@@ -58,6 +61,34 @@ sx_atfork_child(void)
 	fakeip_atfork_child();
 }
 
+/* The identity of the socket behind fd (fdident.h): its inode, 0 if none. */
+static uint64_t
+sx_fd_ident(int fd)
+{
+	int saved_errno = errno;
+	struct stat st;
+	uint64_t ident = 0;
+
+	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+		ident = (uint64_t)st.st_ino;
+	errno = saved_errno;
+	return ident;
+}
+
+/*
+ * Close a control connection the tables dropped with a stale entry, if
+ * the number still holds that socket.
+ */
+static void
+sx_close_stale_ctrl(int ctrl, uint64_t ident)
+{
+	int saved_errno = errno;
+
+	if (ident == 0 || sx_fd_ident(ctrl) == ident)
+		real.close(ctrl);
+	errno = saved_errno;
+}
+
 static char *
 sx_getenv(const char *name)
 {
@@ -76,6 +107,9 @@ sx_do_init(void)
 
 	sx_enter();
 	missing = real_resolve();
+	fdident_set_probe(sx_fd_ident);
+	udpassoc_set_closer(sx_close_stale_ctrl);
+	bindtab_set_closer(sx_close_stale_ctrl);
 	config_load(&sx_cfg, &real_sys, sx_getenv);
 	if (missing && sx_cfg.valid) {
 		sx_cfg.valid = false;

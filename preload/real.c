@@ -38,6 +38,7 @@ static const struct real_sym real_syms[] = {
 	REAL_SYM(dup2, true),
 	REAL_SYM(dup3, true),
 	REAL_SYM(fcntl, true),
+	REAL_SYM(fcntl64, false),
 	REAL_SYM(read, true),
 	REAL_SYM(write, true),
 	REAL_SYM(readv, true),

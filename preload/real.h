@@ -35,6 +35,7 @@ struct real_fns {
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
 	int (*fcntl)(int, int, ...);
+	int (*fcntl64)(int, int, ...);
 	ssize_t (*read)(int, void *, size_t);
 	ssize_t (*write)(int, const void *, size_t);
 	ssize_t (*readv)(int, const struct iovec *, int);
