@@ -35,6 +35,8 @@
 /* do_connect()'s answer for "let the real connect() handle it". */
 #define CONNECT_PASS TCP_PASS
 
+static void tcp_renew_after_failure(int fd);
+
 /*
  * The proxy's address as a socket of family `family` can reach it: an IPv4
  * proxy from an IPv6 socket becomes v4-mapped.  -EAFNOSUPPORT when an IPv4
@@ -114,6 +116,7 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 	}
 	if (rc < 0) {
 		log_failure(hs, rc);
+		tcp_renew_after_failure(fd);
 		return rc;
 	}
 	if (log_enabled(LOG_LEVEL_INFO)) {
@@ -211,11 +214,7 @@ tcp_advance(int fd)
 int
 tcp_want(int fd)
 {
-	struct conntab_info info;
-
-	if (!conntab_get(fd, &info) || info.state != CONNTAB_PENDING)
-		return SX_WANT_WRITE;
-	return info.want;
+	return conntab_want(fd);
 }
 
 void
@@ -266,8 +265,11 @@ finish_blocking(int fd, const struct conntab_info *info)
 	conntab_put_handshake(fd, hs, rc == -EINTR ? info->want : rc);
 	if (rc != -EINTR)
 		steer_epoll(fd, info, rc == 0 ? CONNTAB_ESTABLISHED : CONNTAB_FAILED, 0);
-	if (rc < 0 && rc != -EINTR)
-		conntab_take_error(fd);
+	/* The failure is this call's answer; the socket takes a new connect(). */
+	if (rc < 0 && rc != -EINTR) {
+		conntab_remove(fd);
+		tcp_renew_after_failure(fd);
+	}
 	return rc;
 }
 
@@ -364,21 +366,103 @@ connect_again(int fd, const struct conntab_info *info)
 		if (state == CONNTAB_ESTABLISHED)
 			return -EISCONN;
 	}
+	/*
+	 * As the kernel does after a failed connect: this call reports the
+	 * failure (ECONNABORTED once SO_ERROR has taken it), and the socket
+	 * takes a new connect() afterwards.
+	 */
 	err = conntab_take_error(fd);
+	conntab_remove(fd);
+	tcp_renew_after_failure(fd);
 	return err ? -err : -ECONNABORTED;
 }
 
-/* Socket options carried over when an IPv4 socket is replaced. */
+/*
+ * Socket options carried over when a socket is replaced: family 0 applies
+ * to both families, otherwise only when the old and the new socket both
+ * have that family.
+ */
 static const struct {
-	int level, name;
+	int family, level, name;
 } swap_opts[] = {
-	{ SOL_SOCKET, SO_KEEPALIVE }, { SOL_SOCKET, SO_RCVBUF },
-	{ SOL_SOCKET, SO_SNDBUF }, { SOL_SOCKET, SO_LINGER },
-	{ SOL_SOCKET, SO_OOBINLINE }, { SOL_SOCKET, SO_PRIORITY },
-	{ SOL_SOCKET, SO_RCVTIMEO }, { SOL_SOCKET, SO_SNDTIMEO },
-	{ IPPROTO_TCP, TCP_NODELAY }, { IPPROTO_TCP, TCP_KEEPIDLE },
-	{ IPPROTO_TCP, TCP_KEEPINTVL }, { IPPROTO_TCP, TCP_KEEPCNT },
+	{ 0, SOL_SOCKET, SO_KEEPALIVE }, { 0, SOL_SOCKET, SO_RCVBUF },
+	{ 0, SOL_SOCKET, SO_SNDBUF }, { 0, SOL_SOCKET, SO_LINGER },
+	{ 0, SOL_SOCKET, SO_OOBINLINE }, { 0, SOL_SOCKET, SO_PRIORITY },
+	{ 0, SOL_SOCKET, SO_RCVTIMEO }, { 0, SOL_SOCKET, SO_SNDTIMEO },
+	{ 0, SOL_SOCKET, SO_REUSEADDR }, { 0, SOL_SOCKET, SO_REUSEPORT },
+	{ 0, SOL_SOCKET, SO_MARK }, { 0, SOL_SOCKET, SO_BINDTODEVICE },
+	{ 0, IPPROTO_TCP, TCP_NODELAY }, { 0, IPPROTO_TCP, TCP_KEEPIDLE },
+	{ 0, IPPROTO_TCP, TCP_KEEPINTVL }, { 0, IPPROTO_TCP, TCP_KEEPCNT },
+	{ 0, IPPROTO_TCP, TCP_USER_TIMEOUT }, { 0, IPPROTO_TCP, TCP_CONGESTION },
+	{ AF_INET, IPPROTO_IP, IP_TOS }, { AF_INET6, IPPROTO_IPV6, IPV6_TCLASS },
+	{ AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY },
 };
+
+/*
+ * Give descriptor fd (a TCP socket of family `from`) a new, unconnected
+ * TCP socket of family `to`, with file status flags `flags`, its
+ * close-on-exec flag and the options above.  The program's epoll
+ * registration of fd, if we know one, is made again for the new socket
+ * (closing the old one ended it).  0 or -errno; fd is unchanged on error.
+ */
+static int
+tcp_replace_socket(int fd, int from, int to, int flags)
+{
+	struct epoll_event ev;
+	uint32_t events;
+	uint64_t data;
+	socklen_t optlen = sizeof(int);
+	int epfd, nfd, fdflags, protocol = 0, rc = 0;
+
+	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &optlen) < 0)
+		protocol = 0;
+	fdflags = real.fcntl(fd, F_GETFD);
+	nfd = real.socket(to, SOCK_STREAM | SOCK_CLOEXEC, protocol);
+	if (nfd < 0)
+		return -errno;
+	for (size_t i = 0; i < SX_ARRAY_LEN(swap_opts); i++) {
+		char val[64];
+		socklen_t vlen = sizeof(val);
+
+		if (swap_opts[i].family != 0 &&
+		    (swap_opts[i].family != from || swap_opts[i].family != to))
+			continue;
+		if (real.getsockopt(fd, swap_opts[i].level, swap_opts[i].name, val,
+				    &vlen) == 0 && vlen > 0)
+			setsockopt(nfd, swap_opts[i].level, swap_opts[i].name, val, vlen);
+	}
+	real.fcntl(nfd, F_SETFL, flags);
+	if (real.dup3(nfd, fd, fdflags > 0 && (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+		rc = -errno;
+	real.close(nfd);
+	if (rc == 0 && epwatch_get(fd, &epfd, &events, &data)) {
+		ev.events = events;
+		ev.data.u64 = data;
+		real.epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+	}
+	return rc;
+}
+
+/*
+ * After a failed exchange fd is still connected to the proxy, or half way
+ * there.  As after a failed TCP connect it must carry nothing either way
+ * and take a new connect(): it gets a fresh socket of its family, with its
+ * flags and options.  When none can be made, both directions are shut so
+ * that no byte reaches the proxy or the program.
+ */
+static void
+tcp_renew_after_failure(int fd)
+{
+	int saved_errno = errno;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int flags = real.fcntl(fd, F_GETFL);
+
+	if (flags < 0 || real.getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    tcp_replace_socket(fd, ss.ss_family, ss.ss_family, flags) < 0)
+		shutdown(fd, SHUT_RDWR);
+	errno = saved_errno;
+}
 
 /*
  * An IPv4 socket cannot reach a proxy that has only an IPv6 address: give
@@ -393,7 +477,7 @@ swap_to_inet6(int fd, int flags)
 	socklen_t sslen = sizeof(ss);
 	uint32_t events;
 	uint64_t data;
-	int epfd, nfd, fdflags, rc = 0;
+	int epfd;
 
 	if (real.getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0 &&
 	    ss.ss_family == AF_INET &&
@@ -401,23 +485,7 @@ swap_to_inet6(int fd, int flags)
 		goto err_refuse;
 	if (epwatch_get(fd, &epfd, &events, &data))
 		goto err_refuse;
-	fdflags = real.fcntl(fd, F_GETFD);
-	nfd = real.socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (nfd < 0)
-		return -errno;
-	for (size_t i = 0; i < SX_ARRAY_LEN(swap_opts); i++) {
-		char val[64];
-		socklen_t vlen = sizeof(val);
-
-		if (real.getsockopt(fd, swap_opts[i].level, swap_opts[i].name, val,
-				    &vlen) == 0)
-			setsockopt(nfd, swap_opts[i].level, swap_opts[i].name, val, vlen);
-	}
-	real.fcntl(nfd, F_SETFL, flags);
-	if (real.dup3(nfd, fd, fdflags > 0 && (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
-		rc = -errno;
-	real.close(nfd);
-	return rc;
+	return tcp_replace_socket(fd, AF_INET, AF_INET6, flags);
 err_refuse:
 	log_warn("the proxy has only an IPv6 address and this IPv4 socket is bound "
 		 "or watched by epoll; give the proxy an IPv4 address");
