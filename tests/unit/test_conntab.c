@@ -125,7 +125,8 @@ test_stale_entry_dropped(void)
 			    SX_WANT_READ, 0, 1000);
 	is_int(conntab_active_count(), 1, "one pending socket");
 	ident[21] = 0;	/* now a pipe, say */
-	ok(conntab_take_handshake(21) == NULL, "no handshake for a stale number");
+	ok(!conntab_get(21, &info), "a stale pending number is not found");
+	ok(conntab_take_handshake(21) == NULL, "and hands out no handshake");
 	is_int(conntab_active_count(), 0, "the stale pending socket stopped counting");
 }
 
