@@ -235,7 +235,7 @@ EOF
 	assert_imports "$d/early.so" __poll_chk __read_chk __recvfrom_chk
 	run timeout -k 2 "$CLIENT_TIMEOUT" env SOCKSIFY_LOOPBACK=proxy \
 		SOCKS_PROXY="socks5://127.0.0.1:$DANTE_PORT" EARLY_ECHO_PORT="$UDPECHO_PORT" \
-		LD_PRELOAD="${SOCKSIFY_TEST_PRELOAD:-$LIB} $d/early.so" /bin/true
+		LD_PRELOAD="$LIB${SOCKSIFY_TEST_PRELOAD:+:$SOCKSIFY_TEST_PRELOAD}:$d/early.so" /bin/true
 	assert_success
 	assert_line "EARLY-POLL 1"
 	assert_line "EARLY-READ 1"
