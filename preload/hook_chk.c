@@ -16,8 +16,11 @@
  * plain hooks are reached through their exported names, as the program's
  * own plain calls reach them.  The other hooked functions have no twin:
  * select() and pselect() are not fortified (FD_SET's __fdelt_chk() only
- * checks a descriptor number), and the library hooks neither pread() nor
- * the other checked calls, which never touch a socket's stream.
+ * checks a descriptor number).  The C library's other checked calls need
+ * none: pread() on a socket fails with ESPIPE, readlink(), getcwd() and
+ * their kind never read a socket, and the stdio ones (__fread_chk(),
+ * __fgets_chk()) read through calls the C library makes internally, which
+ * no preloaded library sees, fortified or not.
  *
  * A twin may run before the library's constructor (from another library's
  * constructor): it runs init first, with the program's errno kept, since

@@ -64,7 +64,7 @@ fortified() {
 	through "$url" "$FORTIFIED" "$@"
 }
 
-# assert_pending_read_clean: the TCP client never read a byte of the
+# assert_tcp_clean: the TCP client never read a byte of the
 # proxy's (a SOCKS5 reply starts with \x05) and got the destination's line
 # through the proxy, then its own echo.
 assert_tcp_clean() {
