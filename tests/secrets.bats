@@ -246,3 +246,55 @@ print("COPIES", count)
 EOF
 	assert_output "COPIES 1"
 }
+
+# scan_cmdlines FILE: set SCAN_CMD to a command for socksify that writes
+# the command line of every process on the machine to FILE, one a line (its
+# own marked by its name), then connects through the proxy to the echo
+# server.
+scan_cmdlines() {
+	SCAN_CMD=(sh -c 'for f in /proc/[0-9]*/cmdline; do
+	{ tr "\0" " " <"$f"; } 2>/dev/null
+	echo
+done >"$1"
+exec "$2" connect 127.0.0.1 "$3"' socksify-cmdline-scan "$1" \
+		"$REPO/build/tests/helpers/gethost" "$ECHO_PORT")
+}
+
+@test "with --proxy-file the password reaches the proxy and is in no process's command line" {
+	local f=$BATS_TEST_TMPDIR/proxy scan=$BATS_TEST_TMPDIR/scan
+	scan_cmdlines "$scan"
+	printf 'socks5h://alice:%s@127.0.0.1:%s\n' "$PASSWORD_URL" "$MSA_PORT" >"$f"
+	chmod 600 "$f"
+	OUT=$BATS_TEST_TMPDIR/out
+	: >"$OUT"
+	run --separate-stderr socksified SOCKSIFY_LOOPBACK=proxy --proxy-file "$f" "${SCAN_CMD[@]}"
+	assert_success
+	assert_output --partial "LINE PEER 127.0.0.3 "
+	printf '%s\n' "$stderr" >"$OUT"
+	refute_secret "$OUT"
+	# The scan saw the processes, its own included, and no password.
+	grep -q ' socksify-cmdline-scan ' "$scan"
+	[ "$(wc -l <"$scan")" -gt 3 ]
+	refute_secret "$scan"
+	# The same URL given with -p: the scan finds it in the command line of
+	# the process that started socksify (here timeout), and socksify warned.
+	run --separate-stderr socksified SOCKSIFY_LOOPBACK=proxy \
+		-p "socks5h://alice:$PASSWORD_URL@127.0.0.1:$MSA_PORT" "${SCAN_CMD[@]}"
+	assert_success
+	assert_regex "$stderr" "^socksify: warning: the password in the -p URL can be read by every user"
+	run refute_secret "$scan"
+	assert_failure
+}
+
+@test "with SOCKS_PROXY in the environment the password is in no process's command line" {
+	local scan=$BATS_TEST_TMPDIR/scan
+	scan_cmdlines "$scan"
+	# Set here, not on the command line of env (as socksified would).
+	export SOCKS_PROXY="socks5h://alice:$PASSWORD_URL@127.0.0.1:$MSA_PORT"
+	run --separate-stderr socksified SOCKSIFY_LOOPBACK=proxy "${SCAN_CMD[@]}"
+	assert_success
+	assert_output --partial "LINE PEER 127.0.0.3 "
+	assert_equal "$stderr" ""
+	grep -q ' socksify-cmdline-scan ' "$scan"
+	refute_secret "$scan"
+}

@@ -21,7 +21,7 @@ setup_file() {
 @test "help states the default proxy and the environment variables" {
 	run -0 "$SOCKSIFY" --help
 	assert_output --partial "socks5h://127.0.0.1:1080"
-	assert_output --partial "Usage: socksify [-p URL] [-q] [-v] [--] COMMAND [ARGS...]"
+	assert_output --partial "Usage: socksify [-p URL | --proxy-file FILE] [-q] [-v] [--] COMMAND [ARGS...]"
 	for v in SOCKS_PROXY ALL_PROXY NO_PROXY SOCKSIFY_LOG SOCKSIFY_TIMEOUT SOCKSIFY_LOOPBACK; do
 		assert_output --partial "$v"
 	done
@@ -169,7 +169,8 @@ setup_file() {
 
 @test "-v names the library and the proxy without credentials" {
 	run --separate-stderr -0 "$STUB_WRAPPER" -v -p 'socks5://alice:s3cr3t%40x@127.0.0.1:1081' true
-	assert_equal "$stderr" "socksify: preloading $STUB_LIB; proxy socks5://127.0.0.1:1081 (SOCKS_PROXY)"
+	assert_equal "${stderr_lines[1]}" "socksify: preloading $STUB_LIB; proxy socks5://127.0.0.1:1081 (SOCKS_PROXY)"
+	refute_regex "$stderr" "s3cr3t"
 	run --separate-stderr -0 "$STUB_WRAPPER" -v true
 	assert_equal "$stderr" "socksify: preloading $STUB_LIB; proxy socks5h://127.0.0.1:1080 (the default)"
 	run --separate-stderr -0 env ALL_PROXY='socks4a://bob:pw@[::1]:1082' "$STUB_WRAPPER" -v true
@@ -226,6 +227,104 @@ setup_file() {
 	fi
 	run --separate-stderr "$STUB_WRAPPER" "$BATS_TEST_TMPDIR/cap-true"
 	assert_regex "$stderr" "^socksify: warning: .*/cap-true is given file capabilities"
+}
+
+@test "help recommends --proxy-file or SOCKS_PROXY over -p for a password" {
+	run -0 "$SOCKSIFY" --help
+	assert_output --partial "--proxy-file FILE"
+	assert_output --regexp "-p, --proxy URL +the proxy to use \(sets SOCKS_PROXY\); not for a URL with"
+	assert_output --partial "list (socksify warns): use --proxy-file or SOCKS_PROXY"
+	assert_output --partial "chmod 600 FILE"
+}
+
+@test "--proxy-file sets SOCKS_PROXY from the one line of the file" {
+	local f=$BATS_TEST_TMPDIR/proxy
+	printf 'socks5h://alice:s3cr3t@127.0.0.1:1081\n' >"$f"
+	chmod 600 "$f"
+	run -0 "$STUB_WRAPPER" --proxy-file "$f" env
+	assert_line "SOCKS_PROXY=socks5h://alice:s3cr3t@127.0.0.1:1081"
+	# Without the trailing newline, in the --opt=value form, and from a pipe.
+	printf 'socks4a://127.0.0.1:9050' >"$f"
+	run -0 "$STUB_WRAPPER" "--proxy-file=$f" env
+	assert_line "SOCKS_PROXY=socks4a://127.0.0.1:9050"
+	run -0 "$STUB_WRAPPER" --proxy-file <(printf 'socks5://bob:pw@[::1]:1080\n') env
+	assert_line "SOCKS_PROXY=socks5://bob:pw@[::1]:1080"
+	# The last of -p and --proxy-file wins.
+	run -0 "$STUB_WRAPPER" -p socks5://127.0.0.9:1 --proxy-file "$f" env
+	assert_line "SOCKS_PROXY=socks4a://127.0.0.1:9050"
+	# -v names the file's proxy without its credentials.
+	printf 'socks5h://alice:s3cr3t@127.0.0.1:1081\n' >"$f"
+	run --separate-stderr -0 "$STUB_WRAPPER" -v --proxy-file "$f" true
+	assert_equal "$stderr" "socksify: preloading $STUB_LIB; proxy socks5h://127.0.0.1:1081 (SOCKS_PROXY)"
+}
+
+@test "a proxy file holding a password that group or others can read is refused, and nothing runs" {
+	local f=$BATS_TEST_TMPDIR/proxy mode
+	printf 'socks5h://alice:s3cr3t@127.0.0.1:1081\n' >"$f"
+	for mode in 640 604 644 666; do
+		chmod "$mode" "$f"
+		run --separate-stderr -2 "$STUB_WRAPPER" --proxy-file "$f" touch "$BATS_TEST_TMPDIR/ran"
+		assert_equal "$stderr" "socksify: --proxy-file $f: holds a password but group or others can read it (chmod 600 $f)"
+		assert_output ""
+		[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	done
+	# A user name alone is no password; a URL without one may be public.
+	printf 'socks4a://alice@127.0.0.1:9050\n' >"$f"
+	run -0 "$STUB_WRAPPER" --proxy-file "$f" env
+	assert_line "SOCKS_PROXY=socks4a://alice@127.0.0.1:9050"
+}
+
+@test "a missing, empty, many-line or spaced proxy file, or a directory, is one line naming --proxy-file" {
+	local d=$BATS_TEST_TMPDIR
+	: >"$d/empty"
+	printf 'socks5://127.0.0.1:1080\nsocks5://127.0.0.1:1081\n' >"$d/two"
+	printf 'socks5://127.0.0.1:1080\n\n' >"$d/blank"
+	printf ' socks5://127.0.0.1:1080\n' >"$d/spaced"
+	printf 'socks5://127.0.0.1:1080\r\n' >"$d/crlf"
+	run --separate-stderr -2 "$STUB_WRAPPER" --proxy-file "$d/none" true
+	assert_equal "$stderr" "socksify: --proxy-file $d/none: no such file"
+	run --separate-stderr -2 "$STUB_WRAPPER" --proxy-file "$d/empty" true
+	assert_equal "$stderr" "socksify: --proxy-file $d/empty: is empty; it must hold one proxy URL"
+	run --separate-stderr -2 "$STUB_WRAPPER" --proxy-file "$d/two" true
+	assert_equal "$stderr" "socksify: --proxy-file $d/two: holds more than one line; it must hold one proxy URL"
+	run --separate-stderr -2 "$STUB_WRAPPER" --proxy-file "$d/spaced" true
+	assert_equal "$stderr" "socksify: --proxy-file $d/spaced: the URL contains white space"
+	run --separate-stderr -2 "$STUB_WRAPPER" --proxy-file "$d/crlf" true
+	assert_equal "$stderr" "socksify: --proxy-file $d/crlf: the URL contains white space"
+	run --separate-stderr -2 "$STUB_WRAPPER" --proxy-file "$d" true
+	assert_equal "$stderr" "socksify: --proxy-file $d: is a directory"
+	run --separate-stderr -2 "$STUB_WRAPPER" --proxy-file
+	assert_equal "$stderr" "socksify: option --proxy-file needs a file name (see 'socksify --help')"
+	# A trailing blank line is only trailing newlines: accepted.
+	run -0 "$STUB_WRAPPER" --proxy-file "$d/blank" env
+	assert_line "SOCKS_PROXY=socks5://127.0.0.1:1080"
+}
+
+@test "a password given with -p draws one warning, without the password, unless errors only are asked for" {
+	local url
+	for url in 'socks5://alice:s3cr3t@127.0.0.1:1081' 'socks5h://alice:@127.0.0.1:1081' \
+		'socks5://a:b@c:s3cr3t@127.0.0.1:1081'; do
+		run --separate-stderr -0 "$STUB_WRAPPER" -p "$url" true
+		assert_equal "$stderr" "socksify: warning: the password in the -p URL can be read by every user in the process list (ps, /proc/PID/cmdline); give it with --proxy-file FILE or SOCKS_PROXY instead"
+		run --separate-stderr -0 "$STUB_WRAPPER" "--proxy=$url" -p "$url" true
+		assert_equal "${#stderr_lines[@]}" 1
+		run --separate-stderr -0 "$STUB_WRAPPER" "-p$url" true
+		assert_equal "${#stderr_lines[@]}" 1
+	done
+	# -q (errors only) and SOCKSIFY_LOG=none or error keep it quiet.
+	url='socks5://alice:s3cr3t@127.0.0.1:1081'
+	run --separate-stderr -0 "$STUB_WRAPPER" -q -p "$url" true
+	assert_equal "$stderr" ""
+	run --separate-stderr -0 env SOCKSIFY_LOG=none "$STUB_WRAPPER" -p "$url" true
+	assert_equal "$stderr" ""
+	run --separate-stderr -0 "$STUB_WRAPPER" -q -v -p "$url" true
+	assert_equal "${#stderr_lines[@]}" 2
+	for url in 'socks5://127.0.0.1:1081' 'socks4://alice@127.0.0.1:1081' 'socks5h://[::1]:1080'; do
+		run --separate-stderr -0 "$STUB_WRAPPER" -p "$url" true
+		assert_equal "$stderr" ""
+	done
+	run --separate-stderr -0 env SOCKS_PROXY='socks5://alice:s3cr3t@127.0.0.1:1081' "$STUB_WRAPPER" true
+	assert_equal "$stderr" ""
 }
 
 @test "the wrapper is POSIX sh that shellcheck accepts" {
