@@ -9,6 +9,8 @@
 
 #include "fakeip.h"
 #include "fakepin.h"
+#include "log.h"
+#include "sx.h"
 
 /* The ticket each descriptor holds, 0: none. */
 static _Atomic uint32_t fakepin_ticket[FAKEPIN_FD_MAX];
@@ -21,6 +23,12 @@ fakepin_hold(int fd, const struct sockaddr *sa, socklen_t len)
 
 	if (!fakeip_is_fake(sa, len) || fakeip_hold(sa, len, &ticket) < 0)
 		return;
+	if (log_enabled(LOG_LEVEL_DEBUG)) {
+		char dst[300];
+
+		sx_sockaddr_format(sa, len, dst, sizeof(dst));
+		log_debug("fake address %s held by descriptor %d", dst, fd);
+	}
 	if (fd < 0 || fd >= FAKEPIN_FD_MAX)
 		return;
 	old = atomic_exchange(&fakepin_ticket[fd], ticket);
@@ -37,6 +45,9 @@ fakepin_forget(int fd)
 	    atomic_load_explicit(&fakepin_ticket[fd], memory_order_relaxed) == 0)
 		return;
 	old = atomic_exchange(&fakepin_ticket[fd], 0);
-	if (old != 0)
-		fakeip_release(old);
+	if (old == 0)
+		return;
+	fakeip_release(old);
+	log_debug("descriptor %d no longer holds fake address number %u", fd,
+		  (unsigned)old);
 }
