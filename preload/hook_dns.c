@@ -892,12 +892,15 @@ he_r_result(int rc, struct hostent *ret, struct hostent **result,
 		errno = saved_errno;
 		return 0;
 	}
-	/* No fake address free yet: TRY_AGAIN, as for a resolver timeout. */
+	/*
+	 * No fake address free yet: TRY_AGAIN and EAGAIN, as the C library
+	 * answers when a name server does not answer in time.
+	 */
 	if (rc == -EAGAIN) {
 		*h_errnop = TRY_AGAIN;
 		h_errno = TRY_AGAIN;
-		errno = saved_errno;
-		return 0;
+		errno = EAGAIN;
+		return EAGAIN;
 	}
 	*h_errnop = NETDB_INTERNAL;
 	h_errno = NETDB_INTERNAL;
