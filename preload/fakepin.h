@@ -10,6 +10,10 @@
  * again by a new proxied connect drops what it held before (its old socket
  * was closed in a way the hooks did not see).  Descriptors from
  * FAKEPIN_FD_MAX up hold their address for the life of the process.
+ * Copies made with dup(), dup2() or fcntl() hold nothing: when the
+ * descriptor that connected is closed while a copy stays open, only the
+ * grace period keeps the address with its name.  Datagram sockets hold
+ * nothing either (the grace period alone).
  */
 #ifndef SX_FAKEPIN_H
 #define SX_FAKEPIN_H
