@@ -1015,19 +1015,21 @@ np_cidr_matches(const struct config_noproxy *e, const struct np_addr *a)
 	return a->has6 && prefix_equal(a->a6, e->addr, e->prefix);
 }
 
-bool
-config_noproxy_matches(const struct config *cfg, const char *name,
-		       const struct sockaddr *sa, socklen_t salen)
+/*
+ * The match itself: name may be NULL, by_sa holds the address of the
+ * destination (if any), port is -1 when unknown (then only entries without
+ * a port apply).
+ */
+static bool
+np_matches(const struct config *cfg, const char *name,
+	   const struct np_addr *by_sa, int port)
 {
-	struct np_addr by_sa, by_name;
+	struct np_addr by_name;
 	size_t name_len = 0;
-	int port;
 
 	if (cfg == NULL || cfg->noproxy == NULL)
 		return false;
-	memset(&by_sa, 0, sizeof(by_sa));
 	memset(&by_name, 0, sizeof(by_name));
-	port = np_addr_from_sockaddr(&by_sa, sa, salen);
 	if (name != NULL) {
 		/* Longer than a DNS name with its root dot: matches no entry. */
 		name_len = strnlen(name, 257);
@@ -1053,7 +1055,7 @@ config_noproxy_matches(const struct config *cfg, const char *name,
 				return true;
 			break;
 		case CONFIG_NP_CIDR:
-			if (np_cidr_matches(e, &by_sa) ||
+			if (np_cidr_matches(e, by_sa) ||
 			    np_cidr_matches(e, &by_name))
 				return true;
 			break;
@@ -1062,6 +1064,30 @@ config_noproxy_matches(const struct config *cfg, const char *name,
 		}
 	}
 	return false;
+}
+
+bool
+config_noproxy_matches(const struct config *cfg, const char *name,
+		       const struct sockaddr *sa, socklen_t salen)
+{
+	struct np_addr by_sa;
+	int port;
+
+	memset(&by_sa, 0, sizeof(by_sa));
+	port = np_addr_from_sockaddr(&by_sa, sa, salen);
+	return np_matches(cfg, name, &by_sa, port);
+}
+
+bool
+config_noproxy_matches_name(const struct config *cfg, const char *name,
+			    int port)
+{
+	struct np_addr none;
+
+	if (name == NULL)
+		return false;
+	memset(&none, 0, sizeof(none));
+	return np_matches(cfg, name, &none, port >= 1 && port <= 65535 ? port : -1);
 }
 
 static void fail(struct config *cfg, const char *var, const char *fmt, ...)

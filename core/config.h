@@ -96,6 +96,14 @@ void config_free_noproxy(struct config_noproxy *np, size_t count);
  */
 bool config_noproxy_matches(const struct config *cfg, const char *name,
 			    const struct sockaddr *sa, socklen_t salen);
+/*
+ * True when host name `name` reached on `port` is excluded by NO_PROXY
+ * (port 0 or -1: unknown, so entries with a port do not apply).  Used where
+ * the name is known only at connect time, behind a fake address: address
+ * entries apply only to a name that is an address literal.
+ */
+bool config_noproxy_matches_name(const struct config *cfg, const char *name,
+				 int port);
 
 /*
  * Read the environment into cfg (getenv is passed in for tests).  Never

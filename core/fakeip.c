@@ -15,10 +15,16 @@
  *     recently used at the head.
  *
  * Indices are handed out in order; entries are only ever removed by
- * reusing the least recently used one when all capacity indices are live,
- * so index i is live exactly when i < next_index.  A very old address may
- * therefore come to name a newer host; one address never names two live
- * names at once.
+ * reusing one when all capacity indices are live, so index i is live
+ * exactly when i < next_index.  One address never names two live names at
+ * once.
+ *
+ * Reuse takes the tail of the use order, and only when it has been idle
+ * for the grace period: the order is sorted by last use (every use moves
+ * an entry to the head with the current time), so when the tail is not
+ * idle no entry is.  An entry held by open connections (holds > 0) is
+ * taken out of the use order, and put back at the head when the last hold
+ * goes, so the tail is never held.  Both checks are O(1).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -29,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "fakeip.h"
 
@@ -67,6 +74,8 @@ struct fakeip_entry {
 	uint32_t index;		/* 1..capacity */
 	uint32_t prev;		/* more recently used neighbour, 0: none */
 	uint32_t next;		/* less recently used neighbour, 0: none */
+	uint32_t used_s;	/* clock reading at the last use */
+	uint32_t holds;		/* open connections; > 0: out of the use order */
 	char name[];		/* as first given, without trailing dot, NUL */
 };
 
@@ -93,6 +102,20 @@ static uint32_t capacity;		/* indices 1..capacity may be used */
 static uint32_t next_index = 1;	/* 1..capacity + 1; below it all live */
 static uint32_t lru_head;		/* most recently used index, 0: none */
 static uint32_t lru_tail;		/* least recently used index, 0: none */
+static uint32_t grace_s = FAKEIP_GRACE_S;	/* idle time before reuse */
+static uint32_t (*clock_now)(void);	/* NULL: CLOCK_MONOTONIC */
+
+/* The clock reading in seconds (lock held). */
+static uint32_t
+now_seconds(void)
+{
+	struct timespec ts;
+
+	if (clock_now)
+		return clock_now();
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint32_t)ts.tv_sec;
+}
 
 static unsigned char
 fold(unsigned char c)
@@ -313,13 +336,33 @@ lru_push_front(struct fakeip_entry *e)
 	lru_head = e->index;
 }
 
+/* Record a use of e at time now (lock held); a held entry stays out. */
 static void
-lru_touch(struct fakeip_entry *e)
+lru_touch(struct fakeip_entry *e, uint32_t now)
 {
-	if (lru_head == e->index)
+	e->used_s = now;
+	if (e->holds != 0 || lru_head == e->index)
 		return;
 	lru_unlink(e);
 	lru_push_front(e);
+}
+
+/*
+ * The entry a new name may take when the range is full, or NULL when none
+ * may be reused yet: the least recently used entry that is not held, if
+ * it has been idle for the grace period (lock held).
+ */
+static struct fakeip_entry *
+reusable(uint32_t now)
+{
+	struct fakeip_entry *e;
+
+	if (lru_tail == 0)
+		return NULL;
+	e = slots[lru_tail];
+	if ((uint32_t)(now - e->used_s) < grace_s)
+		return NULL;
+	return e;
 }
 
 /* Make slots[index] addressable (lock held); -ENOMEM leaves it as it was. */
@@ -406,6 +449,7 @@ fakeip_assign(const char *name, int family, struct sockaddr_storage *ss,
 	struct fakeip_entry *e;
 	struct fakeip_entry *victim = NULL;
 	uint32_t index;
+	uint32_t now;
 	int n;
 	int rc = 0;
 
@@ -422,11 +466,19 @@ fakeip_assign(const char *name, int family, struct sockaddr_storage *ss,
 		rc = -EADDRNOTAVAIL;
 		goto out_unlock;
 	}
+	now = now_seconds();
 	HASH_FIND(hh, by_name, name, (unsigned)n, e);
 	if (e) {
-		lru_touch(e);
+		lru_touch(e, now);
 		index = e->index;
 		goto out_fill;
+	}
+	if (next_index > capacity) {
+		victim = reusable(now);
+		if (!victim) {
+			rc = -EAGAIN;
+			goto out_unlock;
+		}
 	}
 
 	e = malloc(offsetof(struct fakeip_entry, name) + (size_t)n + 1);
@@ -436,18 +488,19 @@ fakeip_assign(const char *name, int family, struct sockaddr_storage *ss,
 	}
 	memcpy(e->name, name, (size_t)n);
 	e->name[n] = '\0';
-	if (next_index <= capacity) {
+	if (!victim) {
 		rc = slots_reserve(next_index);
 		if (rc < 0)
 			goto err_free_entry;
 		index = next_index;
 	} else {
-		victim = slots[lru_tail];
 		index = victim->index;
 	}
 	e->index = index;
 	e->prev = 0;
 	e->next = 0;
+	e->used_s = now;
+	e->holds = 0;
 	add_oomed = false;
 	HASH_ADD_KEYPTR(hh, by_name, e->name, (unsigned)n, e);
 	if (add_oomed) {
@@ -498,16 +551,19 @@ fakeip_lookup_raw(int family, const uint8_t *addr, char *name, size_t cap)
 		goto out_unlock;
 	}
 	e = slots[offset];
-	lru_touch(e);
+	lru_touch(e, now_seconds());
 	memcpy(name, e->name, (size_t)e->hh.keylen + 1);
 out_unlock:
 	pthread_mutex_unlock(&fakeip_lock);
 	return rc;
 }
 
-int
-fakeip_lookup_name(const struct sockaddr *sa, socklen_t len, char *name,
-		   size_t cap)
+/*
+ * The raw address inside a sockaddr_in or sockaddr_in6, copied to raw (16
+ * bytes); its family, or -EINVAL for anything else or a short length.
+ */
+static int
+sockaddr_raw(const struct sockaddr *sa, socklen_t len, uint8_t *raw)
 {
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
@@ -518,17 +574,85 @@ fakeip_lookup_name(const struct sockaddr *sa, socklen_t len, char *name,
 		if (len < (socklen_t)sizeof(sin))
 			return -EINVAL;
 		memcpy(&sin, sa, sizeof(sin));
-		return fakeip_lookup_raw(AF_INET, (const uint8_t *)&sin.sin_addr,
-					 name, cap);
+		memcpy(raw, &sin.sin_addr, 4);
+		return AF_INET;
 	}
 	if (sa->sa_family == AF_INET6) {
 		if (len < (socklen_t)sizeof(sin6))
 			return -EINVAL;
 		memcpy(&sin6, sa, sizeof(sin6));
-		return fakeip_lookup_raw(AF_INET6, sin6.sin6_addr.s6_addr,
-					 name, cap);
+		memcpy(raw, sin6.sin6_addr.s6_addr, 16);
+		return AF_INET6;
 	}
 	return -EINVAL;
+}
+
+int
+fakeip_lookup_name(const struct sockaddr *sa, socklen_t len, char *name,
+		   size_t cap)
+{
+	uint8_t raw[16];
+	int family = sockaddr_raw(sa, len, raw);
+
+	if (family < 0)
+		return family;
+	return fakeip_lookup_raw(family, raw, name, cap);
+}
+
+int
+fakeip_hold(const struct sockaddr *sa, socklen_t len, uint32_t *ticket)
+{
+	struct fakeip_entry *e;
+	uint8_t raw[16];
+	uint32_t offset;
+	int family;
+	int rc;
+
+	if (!ticket)
+		return -EINVAL;
+	family = sockaddr_raw(sa, len, raw);
+	if (family < 0)
+		return family;
+	rc = address_offset(family, raw, &offset);
+	if (rc < 0)
+		return rc;
+
+	pthread_mutex_lock(&fakeip_lock);
+	if (offset == 0 || offset >= next_index) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
+	e = slots[offset];
+	e->used_s = now_seconds();
+	if (e->holds == 0)
+		lru_unlink(e);
+	/* A count that could ever wrap stays pinned for good instead. */
+	if (e->holds != UINT32_MAX)
+		e->holds++;
+	*ticket = offset;
+out_unlock:
+	pthread_mutex_unlock(&fakeip_lock);
+	return rc;
+}
+
+void
+fakeip_release(uint32_t ticket)
+{
+	struct fakeip_entry *e;
+
+	pthread_mutex_lock(&fakeip_lock);
+	if (ticket == 0 || ticket >= next_index)
+		goto out_unlock;
+	e = slots[ticket];
+	if (e->holds == 0 || e->holds == UINT32_MAX)
+		goto out_unlock;
+	e->holds--;
+	if (e->holds == 0) {
+		e->used_s = now_seconds();
+		lru_push_front(e);
+	}
+out_unlock:
+	pthread_mutex_unlock(&fakeip_lock);
 }
 
 bool
@@ -568,6 +692,22 @@ fakeip_count(void)
 	n = (size_t)next_index - 1;
 	pthread_mutex_unlock(&fakeip_lock);
 	return n;
+}
+
+void
+fakeip_set_clock(uint32_t (*now_s)(void))
+{
+	pthread_mutex_lock(&fakeip_lock);
+	clock_now = now_s;
+	pthread_mutex_unlock(&fakeip_lock);
+}
+
+void
+fakeip_set_grace(uint32_t seconds)
+{
+	pthread_mutex_lock(&fakeip_lock);
+	grace_s = seconds;
+	pthread_mutex_unlock(&fakeip_lock);
 }
 
 void

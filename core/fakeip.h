@@ -2,9 +2,21 @@
  * The fake-IP map: host name <-> fake address, O(1) both ways (uthash).
  * One process-wide table guarded by its own mutex (taken and released
  * inside each call, never held across I/O).  Entry i stands for both
- * fake_net + i (IPv4) and fake_net6 + i (IPv6).  When the range is full the
- * least recently used entry is reused; one address never names two live
- * names at once.  A forked child inherits an identical copy.
+ * fake_net + i (IPv4) and fake_net6 + i (IPv6).  A forked child inherits an
+ * identical copy.
+ *
+ * Reuse: a fake address must never silently come to name another host
+ * while a program may still hold it, so an entry is given to a new name
+ * only when the range is full and the entry is
+ *   - not held: no proxied connection made to its address is still open
+ *     (fakeip_hold() / fakeip_release()), and
+ *   - idle: neither looked up by name nor by address (a connect to it) for
+ *     FAKEIP_GRACE_S seconds.
+ * The least recently used entry that is not held is the candidate (O(1):
+ * held entries leave the use order while held).  When it is not idle yet,
+ * no address is free and fakeip_assign() fails with -EAGAIN: the lookup
+ * fails rather than point a name somewhere another host may still be
+ * reached.
  */
 #ifndef SX_FAKEIP_H
 #define SX_FAKEIP_H
@@ -13,6 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+
+/* How long after its last use an address stays with its name, in seconds. */
+#define FAKEIP_GRACE_S 600
 
 /*
  * Set the ranges (network address and prefix length for each family).
@@ -25,7 +40,8 @@ int fakeip_init(const uint8_t net4[4], uint8_t prefix4, const uint8_t net6[16],
 /*
  * The fake address for name (allocating or refreshing its entry), written
  * as a sockaddr_in or sockaddr_in6 of the given family with port 0.
- * -ENAMETOOLONG, -EINVAL for an invalid name, -ENOMEM.
+ * -ENAMETOOLONG, -EINVAL for an invalid name, -ENOMEM, -EAGAIN when the
+ * range is full and no entry may be reused yet (see above).
  */
 int fakeip_assign(const char *name, int family, struct sockaddr_storage *ss,
 		  socklen_t *len);
@@ -41,8 +57,29 @@ int fakeip_lookup_raw(int family, const uint8_t *addr, char *name, size_t cap);
 /* True when the address lies in a fake range (v4, v6, or v4-mapped v6). */
 bool fakeip_is_fake(const struct sockaddr *sa, socklen_t len);
 bool fakeip_is_fake_raw(int family, const uint8_t *addr);
+/*
+ * Pin the entry behind fake address sa while a proxied connection to it is
+ * open: it keeps its name, whatever the range's pressure, until released.
+ * Holds are counted.  0 with *ticket set (the entry's number, > 0) for
+ * fakeip_release(), -ENOENT when the address names nothing, -EINVAL when
+ * it is not a fake address.
+ */
+int fakeip_hold(const struct sockaddr *sa, socklen_t len, uint32_t *ticket);
+/*
+ * Drop one hold taken with fakeip_hold().  The last one puts the entry
+ * back in the use order as just used, so it stays with its name for the
+ * grace period after its connection closed.  A ticket that holds nothing
+ * is ignored.
+ */
+void fakeip_release(uint32_t ticket);
 /* Number of live entries (tests and benchmarks). */
 size_t fakeip_count(void);
+/*
+ * Tests: the clock the grace period is measured with (monotonic seconds;
+ * NULL: CLOCK_MONOTONIC) and the grace period itself (seconds).
+ */
+void fakeip_set_clock(uint32_t (*now_s)(void));
+void fakeip_set_grace(uint32_t seconds);
 /* Make the lock usable in a forked child (pthread_atfork handlers). */
 void fakeip_atfork_prepare(void);
 void fakeip_atfork_parent(void);

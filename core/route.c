@@ -1,6 +1,7 @@
 /*
  * The routing decision.  Order matters: non-IP families first (local by
- * nature, or refused), then fake addresses (always proxied, by name), then
+ * nature, or refused), then fake addresses (proxied by name, unless NO_PROXY
+ * excludes the name on that port), then
  * an invalid configuration (everything else refused), then the loopback,
  * proxy and NO_PROXY exclusions, then the proxy's ability to carry the
  * destination.
@@ -118,6 +119,16 @@ route_decide(const struct config *cfg, const struct sockaddr *sa,
 		if (!cfg->valid) {
 			route_set(out, ROUTE_DENY, ENETUNREACH,
 				  "configuration error, refusing to connect");
+			return;
+		}
+		/*
+		 * The lookup could not apply NO_PROXY entries with a port (it
+		 * gave a fake address so that the name's other ports go through
+		 * the proxy); the port is known now.
+		 */
+		if (socktype == SOCK_STREAM &&
+		    config_noproxy_matches_name(cfg, name, port)) {
+			route_set(out, ROUTE_DIRECT_NAME, 0, "excluded by NO_PROXY");
 			return;
 		}
 		route_set(out, ROUTE_PROXY, 0, NULL);

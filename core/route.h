@@ -15,19 +15,25 @@ enum route_action {
 	ROUTE_DIRECT,
 	ROUTE_PROXY,
 	ROUTE_DENY,
+	ROUTE_DIRECT_NAME,	/* resolve dst's name for real, connect there */
 };
 
 struct route {
 	int action;
 	int error;		/* ROUTE_DENY: the errno the program gets */
-	const char *reason;	/* ROUTE_DENY / ROUTE_DIRECT: why, for the log */
-	struct sx_endpoint dst;	/* ROUTE_PROXY: what to ask the proxy for */
+	const char *reason;	/* ROUTE_DENY / ROUTE_DIRECT*: why, for the log */
+	struct sx_endpoint dst;	/* ROUTE_PROXY, ROUTE_DIRECT_NAME: the destination */
 };
 
 /*
  * Decide for a connect or datagram of socket type socktype (SOCK_STREAM,
  * SOCK_DGRAM, ...) to sa.  A fake address becomes a name destination; a
- * fake address with no name behind it is refused.
+ * fake address with no name behind it is refused.  A stream connect to a
+ * fake address whose name and port NO_PROXY excludes (an entry such as
+ * "name:8000", which cannot apply at lookup time, when the port is not
+ * known) is ROUTE_DIRECT_NAME: the caller resolves the name for real and
+ * connects to that address, or fails.  Datagrams to such a name still go
+ * through the proxy.
  */
 void route_decide(const struct config *cfg, const struct sockaddr *sa,
 		  socklen_t len, int socktype, struct route *out);

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@
 #include "bindtab.h"
 #include "conntab.h"
 #include "epwatch.h"
+#include "fakepin.h"
 #include "handshake.h"
 #include "log.h"
 #include "preload.h"
@@ -492,6 +494,58 @@ err_refuse:
 	return -EAFNOSUPPORT;
 }
 
+/*
+ * A connect to a fake address whose name NO_PROXY excludes on this port:
+ * resolve the name for real (NO_PROXY names may use DNS; the guard is held,
+ * so the resolver's own sockets go straight out) and connect the socket to
+ * the first address of its family.  A name that does not resolve fails the
+ * connect: nothing goes to the proxy or to the fake address instead.
+ */
+static int
+connect_by_name(int fd, const struct sockaddr *sa, const struct route *r)
+{
+	struct sockaddr_storage ss;
+	struct addrinfo hints;
+	struct addrinfo *res = NULL;
+	char dst[300];
+	char to[300];
+	socklen_t sslen;
+	int rc;
+
+	sx_endpoint_format(&r->dst, dst, sizeof(dst));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = sa->sa_family;
+	hints.ai_socktype = SOCK_STREAM;
+	/* An IPv6 socket reaches an IPv4-only name through a mapped address. */
+	if (sa->sa_family == AF_INET6)
+		hints.ai_flags = AI_V4MAPPED;
+	rc = real.getaddrinfo(r->dst.name, NULL, &hints, &res);
+	if (rc != 0) {
+		int err = rc == EAI_SYSTEM ? errno : 0;
+
+		log_warn("%s is excluded by NO_PROXY but the name does not resolve "
+			 "here (%s); not connecting", dst,
+			 rc == EAI_SYSTEM ? strerror(err) : gai_strerror(rc));
+		if (rc == EAI_MEMORY)
+			return -ENOMEM;
+		return err != 0 ? -err : -EHOSTUNREACH;
+	}
+	sslen = res->ai_addrlen <= sizeof(ss) ? res->ai_addrlen : sizeof(ss);
+	memcpy(&ss, res->ai_addr, sslen);
+	real.freeaddrinfo(res);
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(r->dst.port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(r->dst.port);
+	if (log_enabled(LOG_LEVEL_INFO)) {
+		sx_sockaddr_format((struct sockaddr *)&ss, sslen, to, sizeof(to));
+		log_info("%s direct (NO_PROXY) at %s", dst, to);
+	}
+	if (real.connect(fd, (struct sockaddr *)&ss, sslen) < 0)
+		return -errno;
+	return 0;
+}
+
 static int
 do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
@@ -512,6 +566,8 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (conntab_get(fd, &info))
 		return connect_again(fd, &info);
 	route_decide(&sx_cfg, sa, len, type, &r);
+	if (r.action == ROUTE_DIRECT_NAME)
+		return connect_by_name(fd, sa, &r);
 	if (r.action == ROUTE_DIRECT) {
 		log_debug("direct connect: %s", r.reason);
 		return CONNECT_PASS;
@@ -534,10 +590,19 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 			return rc;
 		proxy_addr_for_family(&hs, AF_INET6);
 	}
+	/*
+	 * A fake address keeps its name while this socket may use it: held
+	 * until the connect fails here or the program closes the socket.
+	 */
+	fakepin_hold(fd, sa, len);
 	if (flags & O_NONBLOCK)
-		return start_nonblocking(fd, &hs, sa, len, flags);
-	return drive_blocking(fd, &hs, sa, len, flags,
-			      handshake_now_ms() + sx_cfg.timeout_ms);
+		rc = start_nonblocking(fd, &hs, sa, len, flags);
+	else
+		rc = drive_blocking(fd, &hs, sa, len, flags,
+				    handshake_now_ms() + sx_cfg.timeout_ms);
+	if (rc < 0 && rc != -EINPROGRESS && rc != -EINTR)
+		fakepin_forget(fd);
+	return rc;
 }
 
 int

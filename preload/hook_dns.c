@@ -231,12 +231,35 @@ dns_decide(const char *name, struct hosts_answer *ans)
 	return DNS_FAKE;
 }
 
+/*
+ * The fake address for name; when every address is still in use (held by
+ * an open connection or used within the grace period, core/fakeip.h) the
+ * lookup fails with a line saying why, rather than take one away.
+ */
+static int
+dns_fake_assign(const char *name, int family, struct sockaddr_storage *ss,
+		socklen_t *len)
+{
+	int rc = fakeip_assign(name, family, ss, len);
+
+	if (rc == -EAGAIN)
+		log_warn("%s: no fake address free: all %zu addresses of the fake "
+			 "range are held by open connections or were used in the "
+			 "last %d minutes; the lookup fails rather than reuse one "
+			 "(a larger SOCKSIFY_FAKE_NET holds more)", name,
+			 fakeip_count(), FAKEIP_GRACE_S / 60);
+	return rc;
+}
+
 /* The addrinfo error for a failed fakeip_assign(). */
 static int
 dns_gai_error(int rc)
 {
 	if (rc == -ENOMEM)
 		return EAI_MEMORY;
+	/* "Temporary failure in name resolution": try again later. */
+	if (rc == -EAGAIN)
+		return EAI_AGAIN;
 	if (rc == -EINVAL || rc == -ENAMETOOLONG)
 		return EAI_NONAME;
 	return EAI_FAIL;
@@ -412,7 +435,7 @@ gai_fake(const char *name, const char *service, const struct addrinfo *h,
 		const uint8_t *raw;
 		int n;
 
-		n = fakeip_assign(name, families[i], &ss, &len);
+		n = dns_fake_assign(name, families[i], &ss, &len);
 		if (n < 0)
 			return dns_gai_error(n);
 		if (families[i] == AF_INET)
@@ -732,9 +755,9 @@ he_by_name(const char *name, int family, struct hostent *he, char *buf,
 	default:
 		break;
 	}
-	rc = fakeip_assign(name, family, &ss, &len);
-	if (rc == -ENOMEM)
-		return -ENOMEM;
+	rc = dns_fake_assign(name, family, &ss, &len);
+	if (rc == -ENOMEM || rc == -EAGAIN)
+		return rc;
 	if (rc < 0)
 		return -ENOENT;
 	memset(&picked[0], 0, sizeof(picked[0]));
@@ -869,6 +892,16 @@ he_r_result(int rc, struct hostent *ret, struct hostent **result,
 		errno = saved_errno;
 		return 0;
 	}
+	/*
+	 * No fake address free yet: TRY_AGAIN and EAGAIN, as the C library
+	 * answers when a name server does not answer in time.
+	 */
+	if (rc == -EAGAIN) {
+		*h_errnop = TRY_AGAIN;
+		h_errno = TRY_AGAIN;
+		errno = EAGAIN;
+		return EAGAIN;
+	}
 	*h_errnop = NETDB_INTERNAL;
 	h_errno = NETDB_INTERNAL;
 	errno = -rc;
@@ -885,6 +918,11 @@ he_result(int rc, int saved_errno)
 	}
 	if (rc == -ENOENT) {
 		h_errno = HOST_NOT_FOUND;
+		errno = saved_errno;
+		return NULL;
+	}
+	if (rc == -EAGAIN) {
+		h_errno = TRY_AGAIN;
 		errno = saved_errno;
 		return NULL;
 	}

@@ -24,6 +24,7 @@
 #include "bindtab.h"
 #include "conntab.h"
 #include "epwatch.h"
+#include "fakepin.h"
 #include "preload.h"
 #include "udp.h"
 #include "udpassoc.h"
@@ -71,6 +72,7 @@ fd_close(int fd)
 		return -EBADF;
 	if (conntab_maybe(fd))
 		conntab_remove(fd);
+	fakepin_forget(fd);
 	if (bindtab_maybe(fd))
 		bind_forget(fd);
 	epwatch_forget(fd);

@@ -1,8 +1,9 @@
 /*
  * The fake-IP map: allocation order, stability across case and trailing
  * dots, both lookups, name validation, least-recently-used reuse checked
- * against a reference model, many threads, fork, out of memory, and a
- * timing print.
+ * against a reference model, the grace period and holds that keep an
+ * address with its name (on a clock the tests set, never by sleeping),
+ * many threads, fork, out of memory, and a timing print.
  */
 #include <errno.h>
 #include <arpa/inet.h>
@@ -120,6 +121,31 @@ lookup6(uint32_t index, char *name)
 	a[14] = (uint8_t)(index >> 8);
 	a[15] = (uint8_t)index;
 	return fakeip_lookup_raw(AF_INET6, a, name, 256);
+}
+
+/* The clock the map's grace period runs on: seconds the tests set. */
+static uint32_t test_now = 1000;
+
+static uint32_t
+test_clock(void)
+{
+	return test_now;
+}
+
+/* Hold the IPv4 address of index; the ticket, or the negative error. */
+static long
+hold4(uint32_t index)
+{
+	struct sockaddr_in sin;
+	uint32_t ticket = 0;
+	int rc;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(443);
+	sin.sin_addr.s_addr = htonl(BASE4 + index);
+	rc = fakeip_hold((struct sockaddr *)&sin, sizeof(sin), &ticket);
+	return rc < 0 ? rc : (long)ticket;
 }
 
 static uint64_t
@@ -647,6 +673,312 @@ test_model(void)
 		}
 	}
 	ok(distinct, "every address names one distinct live name");
+}
+
+/* The rc of an IPv4 assign, for the cases that must fail. */
+static int
+assign4_rc(const char *name)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	return fakeip_assign(name, AF_INET, &ss, &len);
+}
+
+static void
+test_grace(void)
+{
+	char name[256];
+
+	fakeip_set_grace(600);
+	test_now = 1000;
+	init_default(4);
+	assign4("a.test");
+	assign4("b.test");
+	assign4("c.test");
+	assign4("d.test");
+	is_int(assign4_rc("e.test"), -EAGAIN,
+	       "a full map whose names were all used just now refuses a new name");
+	is_int(fakeip_count(), 4, "and stays as it was");
+	ok(lookup4(2, name) == 0 && strcmp(name, "b.test") == 0,
+	   ".2 still names b");
+	is_int(assign4("C.test."), 3, "a name already in the map is still answered");
+
+	test_now = 1599;
+	is_int(assign4_rc("e.test"), -EAGAIN, "599 seconds later: still refused");
+	is_int(lookup4(1, name), 0, "a connect to .1 (a lookup by address) uses a");
+	test_now = 1600;
+	is_int(assign4("e.test"), 4,
+	       "600 seconds after its last use d gives its address to e "
+	       "(b and c were used after d, by address and by name)");
+	is_int(assign4("f.test"), 2, "then b");
+	is_int(assign4("g.test"), 3, "then c");
+	is_int(assign4_rc("h.test"), -EAGAIN, "a, used at 1599, not yet");
+	test_now = 1599 + 600;
+	is_int(assign4("h.test"), 1, "a after its own 600 seconds");
+	is_int(lookup4(4, name), 0, ".4 is live");
+	is_str(name, "e.test", ".4 names e");
+
+	/* A grace period of zero is plain least-recently-used reuse. */
+	fakeip_set_grace(0);
+	is_int(assign4("i.test"), 2, "with no grace period the oldest (f) goes at once");
+}
+
+static void
+test_holds(void)
+{
+	struct sockaddr_in6 sin6;
+	struct sockaddr_in sin;
+	char name[256];
+	uint32_t ticket = 0;
+	long t1, t2;
+
+	fakeip_set_grace(0);
+	test_now = 5000;
+	init_default(2);
+	assign4("a.test");
+	assign4("b.test");
+	t1 = hold4(1);
+	is_int(t1, 1, "holding .1 gives the ticket 1");
+	is_int(assign4("c.test"), 2, "c takes b's address: a is held");
+	is_int(assign4("d.test"), 2, "d takes c's: a is still held");
+	is_int(lookup4(1, name), 0, ".1 is live");
+	is_str(name, "a.test", ".1 still names a");
+	t2 = hold4(2);
+	is_int(t2, 2, "hold .2 (d) too");
+	is_int(assign4_rc("e.test"), -EAGAIN,
+	       "every address held: the lookup fails instead of taking one");
+	is_int(assign4("A.test"), 1, "names already in the map still resolve");
+	is_int(hold4(2), 2, "a second hold on .2");
+	fakeip_release(2);
+	is_int(assign4_rc("e.test"), -EAGAIN, "one release of two leaves .2 held");
+	fakeip_release((uint32_t)t1);
+	is_int(assign4("e.test"), 1, "the last release of .1 frees it for e");
+	is_int(lookup4(1, name), 0, ".1 is live");
+	is_str(name, "e.test", ".1 names e now");
+	fakeip_release(1);
+	fakeip_release(1);
+	is_int(assign4_rc("f.test"), 0, "releases of what is not held are ignored");
+	is_int(lookup4(2, name), 0, ".2 is live");
+	is_str(name, "d.test", "and .2, still held, kept its name");
+	fakeip_release(2);
+
+	/* Every spelling of the address holds the same entry. */
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	memcpy(sin6.sin6_addr.s6_addr, NET6, 16);
+	sin6.sin6_addr.s6_addr[15] = 2;
+	is_int(fakeip_hold((struct sockaddr *)&sin6, sizeof(sin6), &ticket), 0,
+	       "hold fd53:6f63:6b73::2");
+	is_int(ticket, 2, "its ticket is 2, as for 198.18.0.2");
+	fakeip_release(ticket);
+	memset(sin6.sin6_addr.s6_addr, 0, 16);
+	sin6.sin6_addr.s6_addr[10] = 0xff;
+	sin6.sin6_addr.s6_addr[11] = 0xff;
+	sin6.sin6_addr.s6_addr[12] = 198;
+	sin6.sin6_addr.s6_addr[13] = 18;
+	sin6.sin6_addr.s6_addr[15] = 1;
+	ticket = 0;
+	is_int(fakeip_hold((struct sockaddr *)&sin6, sizeof(sin6), &ticket), 0,
+	       "hold ::ffff:198.18.0.1");
+	is_int(ticket, 1, "its ticket is 1");
+	fakeip_release(ticket);
+
+	is_int(hold4(3), -ENOENT, "capacity 2: .3 names nothing to hold");
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(0x0a000001u);
+	is_int(fakeip_hold((struct sockaddr *)&sin, sizeof(sin), &ticket), -EINVAL,
+	       "10.0.0.1 is not fake: -EINVAL");
+	is_int(fakeip_hold((struct sockaddr *)&sin, sizeof(sin) - 1, &ticket),
+	       -EINVAL, "a short address: -EINVAL");
+
+	/* A release counts as a use: the grace period starts again from it. */
+	fakeip_set_grace(600);
+	test_now = 10000;
+	init_default(2);
+	assign4("a.test");
+	assign4("b.test");
+	t1 = hold4(1);
+	test_now = 20000;
+	is_int(assign4("c.test"), 2, "b, idle long enough, goes to c");
+	fakeip_release((uint32_t)t1);
+	is_int(assign4_rc("d.test"), -EAGAIN,
+	       "a was released just now: it stays a's for the grace period");
+	test_now = 20600;
+	is_int(assign4("d.test"), 2, "600 seconds on, c (assigned before the release) goes");
+	is_int(assign4("e.test"), 1, "and then a, 600 seconds after its release");
+}
+
+/*
+ * A reference model with holds and a clock: after every step no address
+ * that was held or used within the grace period names another host, and a
+ * lookup fails exactly when no address may be reused.
+ */
+#define PIN_CAP 8
+#define PIN_POOL 20
+#define PIN_GRACE 5
+
+struct pin_model {
+	char name[PIN_CAP + 1][64];
+	uint32_t used[PIN_CAP + 1];	/* clock at the last use */
+	uint64_t order[PIN_CAP + 1];	/* use order, for ties in time */
+	uint32_t holds[PIN_CAP + 1];
+	uint32_t next;
+	uint64_t seq;
+	int reuses;		/* addresses given to another name */
+};
+
+static void
+pin_touch(struct pin_model *m, uint32_t i)
+{
+	m->used[i] = test_now;
+	if (m->holds[i] == 0)
+		m->order[i] = ++m->seq;
+}
+
+/* The index the map must hand name, 0 when it must refuse. */
+static uint32_t
+pin_assign(struct pin_model *m, const char *name)
+{
+	uint32_t victim = 0;
+
+	for (uint32_t i = 1; i < m->next; i++) {
+		if (strcmp(m->name[i], name) == 0) {
+			pin_touch(m, i);
+			return i;
+		}
+	}
+	if (m->next <= PIN_CAP) {
+		victim = m->next++;
+	} else {
+		for (uint32_t i = 1; i <= PIN_CAP; i++) {
+			if (m->holds[i] != 0)
+				continue;
+			if (victim == 0 || m->order[i] < m->order[victim])
+				victim = i;
+		}
+		if (victim == 0 || test_now - m->used[victim] < PIN_GRACE)
+			return 0;
+		m->reuses++;
+	}
+	strcpy(m->name[victim], name);
+	m->holds[victim] = 0;
+	pin_touch(m, victim);
+	return victim;
+}
+
+static void
+test_pin_model(void)
+{
+	struct pin_model m;
+	uint64_t s = 0x5851f42d4c957f2dull;
+	int mismatches = 0;
+	int refused = 0;
+	char spelled[64];
+	char name[256];
+
+	memset(&m, 0, sizeof(m));
+	m.next = 1;
+	test_now = 100;
+	fakeip_set_grace(PIN_GRACE);
+	init_default(PIN_CAP);
+	for (int step = 0; step < 50000 && mismatches < 5; step++) {
+		uint32_t op = rnd(&s) % 20;
+		uint32_t i = 1 + rnd(&s) % PIN_CAP;
+
+		if (op < 8) {
+			long want, got;
+
+			snprintf(spelled, sizeof(spelled), "pin%02u.example",
+				 rnd(&s) % PIN_POOL);
+			want = pin_assign(&m, spelled);
+			got = assign4(spelled);
+			if (want == 0 && got == -1 && assign4_rc(spelled) == -EAGAIN) {
+				refused++;
+				continue;
+			}
+			if (got != want) {
+				mismatches++;
+				printf("# step %d: assign %s: got %ld, want %ld\n",
+				       step, spelled, got, want);
+			}
+		} else if (op < 11) {
+			if (i >= m.next)
+				continue;
+			if (hold4(i) != (long)i)
+				mismatches++;
+			m.holds[i]++;
+			m.used[i] = test_now;
+		} else if (op < 14) {
+			if (i >= m.next || m.holds[i] == 0)
+				continue;
+			fakeip_release(i);
+			if (--m.holds[i] == 0)
+				pin_touch(&m, i);
+		} else if (op < 16) {
+			int rc = lookup4(i, name);
+
+			if (i >= m.next) {
+				if (rc != -ENOENT)
+					mismatches++;
+				continue;
+			}
+			if (rc != 0 || strcmp(name, m.name[i]) != 0)
+				mismatches++;
+			pin_touch(&m, i);
+		} else {
+			test_now += rnd(&s) % 3;
+		}
+	}
+	is_int(mismatches, 0,
+	       "50000 steps of lookups, holds, releases and time agree with the model");
+	ok(refused > 100, "the model's map was often full of held or recent names");
+	ok(m.reuses > 100, "and often reused an idle address");
+	for (uint32_t i = 1; i < m.next; i++) {
+		while (m.holds[i]-- > 0)
+			fakeip_release(i);
+	}
+	fakeip_set_grace(0);
+}
+
+/* A forked child inherits the holds with the map, and its own are its own. */
+static void
+test_fork_holds(void)
+{
+	char name[256];
+	pid_t pid;
+	int status = -1;
+
+	fakeip_set_grace(0);
+	init_default(2);
+	assign4("a.test");
+	assign4("b.test");
+	hold4(1);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int code = 0;
+
+		alarm(10);
+		if (assign4("c.test") != 2)
+			code |= 1;
+		if (assign4("d.test") != 2)
+			code |= 2;
+		fakeip_release(1);
+		if (assign4("e.test") != 2)
+			code |= 4;
+		if (assign4("g.test") != 1)
+			code |= 8;
+		_exit(code);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "a child keeps the parent's hold on .1 until it releases its copy");
+	is_int(assign4("f.test"), 2, "the parent still holds .1: f takes .2");
+	is_int(lookup4(1, name), 0, ".1 in the parent");
+	is_str(name, "a.test", "still names a: the child's release stayed there");
+	fakeip_release(1);
 }
 
 /* Many threads on overlapping names. */
@@ -1275,6 +1607,12 @@ test_timing(void)
 int
 main(void)
 {
+	/*
+	 * The tests of the plain least-recently-used order run with no grace
+	 * period; test_grace(), test_holds() and test_pin_model() set theirs.
+	 */
+	fakeip_set_clock(test_clock);
+	fakeip_set_grace(0);
 	test_before_init();
 	test_init_arguments();
 	test_order_and_stability();
@@ -1284,9 +1622,13 @@ main(void)
 	test_capacity_from_v6();
 	test_lru();
 	test_model();
+	test_grace();
+	test_holds();
+	test_pin_model();
 	test_threads();
 	test_churn();
 	test_fork();
+	test_fork_holds();
 	test_out_of_memory();
 	test_timing();
 	init_default(0);
