@@ -71,9 +71,11 @@ void handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 int handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd);
 /*
  * Blocking driver: step and poll until done, failed or deadline_ms
- * (CLOCK_MONOTONIC milliseconds).  Returns 0, -ETIMEDOUT, -EINTR when a
- * signal interrupted the wait (the state is kept: call again to resume), or
- * the handshake's -errno.
+ * (CLOCK_MONOTONIC milliseconds).  A signal whose handler has SA_RESTART
+ * lets the wait go on, as the kernel restarts connect() (unless fd has a
+ * send timeout); one whose handler lacks it ends the wait.  Returns 0,
+ * -ETIMEDOUT, -EINTR when a signal interrupted the wait (the state is kept:
+ * call again to resume), or the handshake's -errno.
  */
 int handshake_drive(struct handshake *hs, const struct sx_sys *sys, int fd,
 		    int64_t deadline_ms);

@@ -9,6 +9,7 @@
 
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -34,6 +35,16 @@ struct sx_sys {
 	int (*getaddrinfo)(const char *node, const char *service,
 			   const struct addrinfo *hints, struct addrinfo **res);
 	void (*freeaddrinfo)(struct addrinfo *res);
+	/*
+	 * The blocking handshake's wait tells a signal whose handler has
+	 * SA_RESTART from one without (core/handshake.c).  A table without
+	 * them (a test's fake) gets a wait that any signal interrupts.
+	 */
+	int (*sigprocmask)(int how, const sigset_t *set, sigset_t *old);
+	int (*sigpending)(sigset_t *set);
+	int (*sigaction)(int sig, const struct sigaction *act,
+			 struct sigaction *old);
+	int (*signalfd)(int fd, const sigset_t *mask, int flags);
 };
 
 #endif

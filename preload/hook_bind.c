@@ -38,7 +38,12 @@
  * socket's O_NONBLOCK), and then the socket is bound to loopback with port
  * 0 and listens there only as an idle placeholder, so that it behaves as a
  * listening socket towards the kernel (epoll, SO_ACCEPTCONN); a local
- * process that connects to it is turned away.  getsockname() reports where
+ * process that connects to it is turned away.  A socket bound to the
+ * any-address with port 0 is the exception: a client that only wants a
+ * local port binds it the same way, so only listen() asks for its BIND; a
+ * getsockname() before that binds it where the program asked and reports
+ * its real address, and the socket is the program's own from then on (a
+ * later listen() listens on this machine).  getsockname() reports where
  * the proxy listens (the proxy's own address when it reported none).  The
  * proxy refusing the BIND (microsocks, ssh -D and Tor answer "command not
  * supported") fails that getsockname() or listen() with the errno of its
@@ -63,6 +68,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +87,15 @@
 
 /* A hook's answer for "let the real call handle it". */
 #define BIND_PASS 1
+
+/*
+ * Which listening entries stand for a bind() to the any-address with port
+ * 0, by descriptor (bind_note_any()); written when the entry is made and
+ * read only while it exists.  A descriptor past the map counts as bound
+ * to a proxied connection's address.
+ */
+#define BIND_ANY_MAP_SIZE 65536
+static _Atomic uint8_t bind_any_map[BIND_ANY_MAP_SIZE];
 
 static void
 bind_log_failure(const struct handshake *hs, int rc, const char *what)
@@ -328,6 +345,56 @@ bind_find_primary(const struct sockaddr *sa, socklen_t len,
 	return -1;
 }
 
+/* What bind_any_map holds for a descriptor. */
+enum bind_any {
+	BIND_ANY_NO,		/* a proxied connection's address */
+	BIND_ANY_PLAIN,		/* 0.0.0.0 or :: with port 0 */
+	BIND_ANY_MAPPED,	/* ::ffff:0.0.0.0 with port 0 */
+};
+
+static int
+bind_any_kind(const struct sockaddr *sa, socklen_t len)
+{
+	static const uint8_t mapped_any[16] = { [10] = 0xff, [11] = 0xff };
+	struct sockaddr_in6 sin6;
+	struct sockaddr_in sin;
+
+	if (sa->sa_family == AF_INET && len >= sizeof(sin)) {
+		memcpy(&sin, sa, sizeof(sin));
+		return sin.sin_addr.s_addr == htonl(INADDR_ANY) && sin.sin_port == 0 ?
+		       BIND_ANY_PLAIN : BIND_ANY_NO;
+	}
+	/* The kernel takes an IPv6 address without its scope id too. */
+	if (sa->sa_family != AF_INET6 ||
+	    len < offsetof(struct sockaddr_in6, sin6_scope_id))
+		return BIND_ANY_NO;
+	memset(&sin6, 0, sizeof(sin6));
+	memcpy(&sin6, sa, len < sizeof(sin6) ? len : sizeof(sin6));
+	if (sin6.sin6_port != 0)
+		return BIND_ANY_NO;
+	if (IN6_IS_ADDR_UNSPECIFIED(&sin6.sin6_addr))
+		return BIND_ANY_PLAIN;
+	if (!memcmp(sin6.sin6_addr.s6_addr, mapped_any, sizeof(mapped_any)))
+		return BIND_ANY_MAPPED;
+	return BIND_ANY_NO;
+}
+
+static void
+bind_note_any(int fd, int kind)
+{
+	if (fd >= 0 && fd < BIND_ANY_MAP_SIZE)
+		atomic_store_explicit(&bind_any_map[fd], (uint8_t)kind,
+				      memory_order_relaxed);
+}
+
+static int
+bind_was_any(int fd)
+{
+	if (fd < 0 || fd >= BIND_ANY_MAP_SIZE)
+		return BIND_ANY_NO;
+	return atomic_load_explicit(&bind_any_map[fd], memory_order_relaxed);
+}
+
 static int
 do_bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
@@ -364,6 +431,7 @@ do_bind(int fd, const struct sockaddr *sa, socklen_t len)
 		log_debug("bind to %s: listening through the proxy for the peer of %s",
 			  want, dst);
 	}
+	bind_note_any(fd, bind_any_kind(sa, len));
 	return bindtab_add_listen(fd, sa->sa_family, &info.dst);
 }
 
@@ -435,6 +503,36 @@ listen(int fd, int backlog)
 	return 0;
 }
 
+/*
+ * getsockname() before listen() on a socket bound to the any-address with
+ * port 0 (kind: enum bind_any): bind it there now, as the program asked,
+ * and leave it alone (BIND_PASS: the real getsockname() reports it), or
+ * -errno.
+ */
+static int
+bind_release(int fd, int family, int kind)
+{
+	struct sockaddr_storage any;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&any;
+	socklen_t anylen = family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+						 sizeof(struct sockaddr_in);
+	int ctrl = bindtab_remove(fd);
+
+	if (ctrl >= 0)
+		real.close(ctrl);
+	memset(&any, 0, sizeof(any));
+	any.ss_family = (sa_family_t)family;
+	if (family == AF_INET6 && kind == BIND_ANY_MAPPED) {
+		sin6->sin6_addr.s6_addr[10] = 0xff;
+		sin6->sin6_addr.s6_addr[11] = 0xff;
+	}
+	if (real.bind(fd, (const struct sockaddr *)&any, anylen) < 0)
+		return -errno;
+	log_debug("getsockname() before listen() on a socket bound to the "
+		  "any-address: a local socket, no BIND");
+	return BIND_PASS;
+}
+
 static int
 do_getsockname(int fd, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -461,6 +559,10 @@ do_getsockname(int fd, struct sockaddr_storage *ss, socklen_t *len)
 	}
 	if (info.state == BINDTAB_FAILED)
 		return -info.error;
+	/* Only a listener asks for a BIND when it may be a client's local port. */
+	if (info.state == BINDTAB_BOUND && !info.listening &&
+	    bind_was_any(fd) != BIND_ANY_NO)
+		return bind_release(fd, info.family, bind_was_any(fd));
 	if (info.state == BINDTAB_BOUND || info.state == BINDTAB_SPENT) {
 		rc = bind_ask(fd);
 		if (rc < 0)

@@ -5,8 +5,9 @@
  * A blocking socket gets the whole exchange inside connect(), bounded by the
  * configured timeout; the socket is switched to non-blocking for the
  * exchange and its file status flags are restored exactly afterwards.  When
- * a signal interrupts the wait, connect() fails with EINTR and the exchange
- * stays pending: calling connect() again resumes it.
+ * a signal interrupts the wait (its handler lacks SA_RESTART: see
+ * handshake_drive()), connect() fails with EINTR and the exchange stays
+ * pending: calling connect() again resumes it.
  *
  * A non-blocking socket gets -1/EINPROGRESS at once, as from a real TCP
  * connect; the program's own poll/select/epoll calls then drive the

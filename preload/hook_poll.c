@@ -1,12 +1,19 @@
 /*
  * Readiness calls: poll, ppoll, select, pselect, epoll_ctl, epoll_wait,
  * epoll_pwait, epoll_pwait2.  While no proxied connect is pending or failed
- * (conntab_active_count() == 0) each one is a single load and a branch in
- * front of the real call.  Otherwise a pending socket is watched for what
- * its SOCKS exchange needs, the exchange is stepped when that comes, and the
- * program sees the socket writable only once the proxy said "succeeded" (or
- * in error, as after a failed TCP connect).  The program's timeout is kept:
- * the real call is repeated with the time that is left.
+ * (conntab_active_count() == 0) each one is a load and a branch in front of
+ * the real call (and a clock read when it has a timeout), and one more load
+ * after it.  Otherwise a pending socket is watched for what its SOCKS
+ * exchange needs, the exchange is stepped when that comes, and the program
+ * sees the socket as a connecting TCP socket: neither readable nor writable
+ * (the proxy's answers are not its data), then writable once the proxy said
+ * "succeeded", readable only when its own data is there, or in error, as
+ * after a failed TCP connect.  The program's timeout is kept: the real call
+ * is repeated with the time that is left.  A poll or epoll wait that began
+ * with nothing pending and saw the exchange of a connect another thread
+ * started meanwhile gives those events back the same way (select cannot:
+ * its sets hold the answer by then, and a thread rarely selects on a socket
+ * another one has not finished connecting).
  *
  * A listening socket waiting for the peer of a SOCKS BIND (hook_bind.c) is
  * announced by its control connection to the proxy: poll and select watch
@@ -105,6 +112,55 @@ failed_revents(short events)
 }
 
 /*
+ * What the program sees of a proxied socket it asked `events` of, after a
+ * wait that reported `revents` for it (the readiness of the exchange while
+ * it was pending: the proxy's answers make the socket readable, the TCP
+ * connect to the proxy makes it writable).  Pending, nothing: a connecting
+ * TCP socket is neither.  Failed, a failed connect's readiness.  Just
+ * established, the socket's own readiness asked anew, since what the wait
+ * saw was the exchange's (the reply is read by now): writable, and
+ * readable only when the program's data is there.
+ */
+static short
+proxied_revents(int fd, short events, short revents)
+{
+	struct pollfd p = { fd, events, 0 };
+	int state = revents ? tcp_advance(fd) : fd_state(fd);
+	int saved_errno;
+
+	if (state == CONNTAB_PENDING)
+		return 0;
+	if (state == CONNTAB_FAILED)
+		return failed_revents(events);
+	if (state != CONNTAB_ESTABLISHED)
+		return revents;
+	saved_errno = errno;
+	if (real.poll(&p, 1, 0) < 0)
+		p.revents = (short)(events & POLLOUT);
+	errno = saved_errno;
+	return p.revents;
+}
+
+/*
+ * A wait that began while nothing was pending may end after another thread
+ * started a proxied connect on one of fds: what it reported for that
+ * socket is the exchange's.  Returns the number of descriptors left ready.
+ */
+static int
+poll_claim(struct pollfd *fds, nfds_t nfds)
+{
+	int ready = 0;
+
+	for (nfds_t i = 0; i < nfds; i++) {
+		if (fds[i].revents && conntab_maybe_active(fds[i].fd))
+			fds[i].revents = proxied_revents(fds[i].fd, fds[i].events,
+							 fds[i].revents);
+		ready += fds[i].revents != 0;
+	}
+	return ready;
+}
+
+/*
  * The poll family with pending sockets among fds.  sigmask != NULL or
  * use_ppoll selects ppoll.
  */
@@ -169,22 +225,14 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 			break;
 		ready = 0;
 		for (nfds_t i = 0; i < nfds; i++) {
-			int state;
-
 			if (fds[i].fd != ofd[i]) {
 				/* The BIND's control connection stood in. */
 				fds[i].fd = ofd[i];
 				fds[i].revents = fds[i].revents ?
 						 (short)(orig[i] & (POLLIN | POLLRDNORM)) : 0;
 			} else if (conntab_maybe_active(fds[i].fd)) {
-				state = fds[i].revents ? tcp_advance(fds[i].fd) :
-							 fd_state(fds[i].fd);
-				if (state == CONNTAB_PENDING)
-					fds[i].revents = 0;
-				else if (state == CONNTAB_FAILED)
-					fds[i].revents = failed_revents(orig[i]);
-				else if (state == CONNTAB_ESTABLISHED && fds[i].events != orig[i])
-					fds[i].revents = (short)(orig[i] & POLLOUT);
+				fds[i].revents = proxied_revents(fds[i].fd, orig[i],
+								 fds[i].revents);
 			}
 			if (fds[i].revents)
 				ready++;
@@ -206,25 +254,52 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 	return n;
 }
 
+/*
+ * After a wait that began with nothing pending (n its result): when a
+ * proxied connect started meanwhile, take back what was the exchange's and
+ * wait on for the time left if nothing else was ready.
+ */
+static int
+poll_after_fast(struct pollfd *fds, nfds_t nfds, int n, int64_t deadline,
+		bool use_ppoll, const sigset_t *sigmask)
+{
+	if (n <= 0 || conntab_active_count() == 0)
+		return n;
+	n = poll_claim(fds, nfds);
+	if (n > 0 || deadline == 0 || timed_out(deadline))
+		return n;
+	return poll_slow(fds, nfds, deadline, use_ppoll, sigmask);
+}
+
 SX_EXPORT int
 poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-	if (nothing_pending() || sx_guarded())
+	int64_t deadline;
+	int n;
+
+	if (sx_guarded())
 		return real.poll(fds, nfds, timeout);
-	return poll_slow(fds, nfds, timeout == 0 ? 0 : deadline_from_ms(timeout),
-			 false, NULL);
+	deadline = timeout == 0 ? 0 : deadline_from_ms(timeout);
+	if (!nothing_pending())
+		return poll_slow(fds, nfds, deadline, false, NULL);
+	n = real.poll(fds, nfds, timeout);
+	return poll_after_fast(fds, nfds, n, deadline, false, NULL);
 }
 
 SX_EXPORT int
 ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
       const sigset_t *sigmask)
 {
-	if (nothing_pending() || sx_guarded())
+	int64_t deadline;
+	int n;
+
+	if (sx_guarded())
 		return real.ppoll(fds, nfds, ts, sigmask);
-	return poll_slow(fds, nfds,
-			 ts && ts->tv_sec == 0 && ts->tv_nsec == 0 ? 0 :
-								    deadline_from_ts(ts),
-			 true, sigmask);
+	deadline = ts && ts->tv_sec == 0 && ts->tv_nsec == 0 ? 0 : deadline_from_ts(ts);
+	if (!nothing_pending())
+		return poll_slow(fds, nfds, deadline, true, sigmask);
+	n = real.ppoll(fds, nfds, ts, sigmask);
+	return poll_after_fast(fds, nfds, n, deadline, true, sigmask);
 }
 
 /*
@@ -482,11 +557,31 @@ enum epoll_kind { EPOLL_WAIT, EPOLL_PWAIT, EPOLL_PWAIT2 };
  * failed socket get EPOLLERR, as after a failed TCP connect.
  */
 static int
+epoll_claim(int epfd, struct epoll_event *events, int n)
+{
+	int kept = 0;
+
+	for (int i = 0; i < n; i++) {
+		int fd = conntab_find_epoll(epfd, events[i].data.u64);
+		int state = fd < 0 ? -1 : fd_state(fd);
+
+		if (state == CONNTAB_PENDING) {
+			tcp_advance(fd);
+			continue;
+		}
+		if (state == CONNTAB_FAILED)
+			events[i].events |= EPOLLERR | EPOLLHUP;
+		events[kept++] = events[i];
+	}
+	return kept;
+}
+
+static int
 epoll_slow(int epfd, struct epoll_event *events, int maxevents,
 	   int64_t deadline, enum epoll_kind kind, const sigset_t *sigmask)
 {
 	for (;;) {
-		int wait_ms, n, kept = 0;
+		int wait_ms, n, kept;
 
 		tcp_expire();
 		wait_ms = tcp_wait_cap(time_left(deadline));
@@ -502,55 +597,84 @@ epoll_slow(int epfd, struct epoll_event *events, int maxevents,
 		}
 		if (n < 0)
 			return n;
-		for (int i = 0; i < n; i++) {
-			int fd = conntab_find_epoll(epfd, events[i].data.u64);
-			int state = fd < 0 ? -1 : fd_state(fd);
-
-			if (state == CONNTAB_PENDING) {
-				tcp_advance(fd);
-				continue;
-			}
-			if (state == CONNTAB_FAILED)
-				events[i].events |= EPOLLERR | EPOLLHUP;
-			events[kept++] = events[i];
-		}
+		kept = epoll_claim(epfd, events, n);
 		if (kept > 0 || timed_out(deadline) || deadline == 0)
 			return kept;
 	}
 }
 
+/*
+ * The epoll wait as the program called it, when nothing was pending: a
+ * proxied connect that another thread started meanwhile may have had its
+ * exchange's events reported (its registration is the exchange's then);
+ * they are taken back, and the wait goes on for the time left if nothing
+ * else was ready.
+ */
+static int
+epoll_fast(int epfd, struct epoll_event *events, int maxevents,
+	   int64_t deadline, enum epoll_kind kind, int timeout,
+	   const struct timespec *ts, const sigset_t *sigmask)
+{
+	int n;
+
+	if (kind == EPOLL_PWAIT2)
+		n = real.epoll_pwait2(epfd, events, maxevents, ts, sigmask);
+	else if (kind == EPOLL_PWAIT)
+		n = real.epoll_pwait(epfd, events, maxevents, timeout, sigmask);
+	else
+		n = real.epoll_wait(epfd, events, maxevents, timeout);
+	if (n <= 0 || conntab_active_count() == 0)
+		return n;
+	n = epoll_claim(epfd, events, n);
+	if (n > 0 || deadline == 0 || timed_out(deadline))
+		return n;
+	return epoll_slow(epfd, events, maxevents, deadline, kind, sigmask);
+}
+
 SX_EXPORT int
 epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 {
-	if (conntab_active_count() == 0 || sx_guarded())
+	int64_t deadline;
+
+	if (sx_guarded())
 		return real.epoll_wait(epfd, events, maxevents, timeout);
-	return epoll_slow(epfd, events, maxevents,
-			  timeout == 0 ? 0 : deadline_from_ms(timeout), EPOLL_WAIT, NULL);
+	deadline = timeout == 0 ? 0 : deadline_from_ms(timeout);
+	if (conntab_active_count() == 0)
+		return epoll_fast(epfd, events, maxevents, deadline, EPOLL_WAIT,
+				  timeout, NULL, NULL);
+	return epoll_slow(epfd, events, maxevents, deadline, EPOLL_WAIT, NULL);
 }
 
 SX_EXPORT int
 epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
 	    const sigset_t *sigmask)
 {
-	if (conntab_active_count() == 0 || sx_guarded())
+	int64_t deadline;
+
+	if (sx_guarded())
 		return real.epoll_pwait(epfd, events, maxevents, timeout, sigmask);
-	return epoll_slow(epfd, events, maxevents,
-			  timeout == 0 ? 0 : deadline_from_ms(timeout), EPOLL_PWAIT,
-			  sigmask);
+	deadline = timeout == 0 ? 0 : deadline_from_ms(timeout);
+	if (conntab_active_count() == 0)
+		return epoll_fast(epfd, events, maxevents, deadline, EPOLL_PWAIT,
+				  timeout, NULL, sigmask);
+	return epoll_slow(epfd, events, maxevents, deadline, EPOLL_PWAIT, sigmask);
 }
 
 SX_EXPORT int
 epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 	     const struct timespec *ts, const sigset_t *sigmask)
 {
+	int64_t deadline;
+
 	if (!real.epoll_pwait2) {
 		errno = ENOSYS;
 		return -1;
 	}
-	if (conntab_active_count() == 0 || sx_guarded())
+	if (sx_guarded())
 		return real.epoll_pwait2(epfd, events, maxevents, ts, sigmask);
-	return epoll_slow(epfd, events, maxevents,
-			  ts && ts->tv_sec == 0 && ts->tv_nsec == 0 ? 0 :
-								     deadline_from_ts(ts),
-			  EPOLL_PWAIT2, sigmask);
+	deadline = ts && ts->tv_sec == 0 && ts->tv_nsec == 0 ? 0 : deadline_from_ts(ts);
+	if (conntab_active_count() == 0)
+		return epoll_fast(epfd, events, maxevents, deadline, EPOLL_PWAIT2,
+				  0, ts, sigmask);
+	return epoll_slow(epfd, events, maxevents, deadline, EPOLL_PWAIT2, sigmask);
 }

@@ -5,9 +5,11 @@
  */
 #include <dlfcn.h>
 #include <link.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/signalfd.h>
 
 #include "log.h"
 #include "real.h"
@@ -165,5 +167,10 @@ real_resolve(void)
 	real_sys.fcntl = real.fcntl;
 	real_sys.getaddrinfo = real.getaddrinfo;
 	real_sys.freeaddrinfo = real.freeaddrinfo;
+	/* Not hooked: the C library's own functions. */
+	real_sys.sigprocmask = sigprocmask;
+	real_sys.sigpending = sigpending;
+	real_sys.sigaction = sigaction;
+	real_sys.signalfd = signalfd;
 	return missing;
 }

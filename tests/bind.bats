@@ -214,9 +214,20 @@ assert_called_back() {
 }
 
 @test "a socket bound to the any-address with port 0 listens through the proxy" {
-	run bindclient -b any -w select
+	run bindclient -b any -l -w select
 	assert_success
 	assert_called_back
+}
+
+@test "a client bound to the any-address with port 0 gets its real address from getsockname(), and no BIND" {
+	local before
+	before=$(binds_logged)
+	run bindclient -b any -C
+	assert_success
+	assert_line --regexp '^BOUND 0\.0\.0\.0 [1-9][0-9]*$'
+	assert_line "CLIENT-CONNECT 0"
+	assert_line "FDS-LEAKED 0"
+	[ "$(binds_logged)" -eq "$before" ]
 }
 
 @test "a socket bound to loopback stays a local listener" {

@@ -29,10 +29,17 @@
  *   -t MS      the timeout of each poll/select/epoll wait (default 5000)
  *   -L         connect to the listening socket from this process itself
  *              (a local connection) instead of sending CALL
+ *   -l         listen() before the first getsockname() of the listening
+ *              socket
+ *   -C         the bound socket is a client: after getsockname() it
+ *              connects to HOST:PORT and closes (no listen, no accept)
  *
  * Report lines:
  *   CONTROL <ip> <port>      getsockname() of the connection to HOST:PORT
  *   LISTEN <ip> <port>       getsockname() of the listening socket
+ *   BOUND <ip> <port>        -C: getsockname() of the bound socket
+ *   CLIENT-CONNECT 0|<errno name>
+ *                            -C: its connect() to HOST:PORT
  *   READY <n>                what the wait returned
  *   ACCEPT-ERRNO <name>      -x: how accept() failed
  *   ACCEPTED                 accept() gave a connection
@@ -72,6 +79,8 @@ static const char *accept4_flags;
 static bool epoll_early;
 static bool no_call;
 static bool local_self;
+static bool listen_first;
+static bool client_only;
 static int accepts = 1;
 static int wait_ms = 5000;
 static struct timespec started;
@@ -300,10 +309,12 @@ serve_one(int ctrl, int l, int epfd, int round)
 	char line[256], call[128];
 	int c, fl, fdfl, self = -1;
 
+	if (round == 0 && listen_first && listen(l, 1) < 0)
+		return failed("listen");
 	if (getsockname(l, (struct sockaddr *)&me, &len) < 0)
 		return failed("getsockname-listen");
 	print_addr("LISTEN", &me);
-	if (round == 0 && listen(l, 1) < 0)
+	if (round == 0 && !listen_first && listen(l, 1) < 0)
 		return failed("listen");
 	if (strcmp(wait_mode, "epoll") == 0 && round == 0 && !epoll_early) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0x5eedULL };
@@ -364,7 +375,7 @@ main(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &started);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "w:b:En:4:xt:L")) != -1) {
+	while ((opt = getopt(argc, argv, "w:b:En:4:xt:LlC")) != -1) {
 		switch (opt) {
 		case 'w': wait_mode = optarg; break;
 		case 'b': bind_where = optarg; break;
@@ -374,9 +385,11 @@ main(int argc, char **argv)
 		case 'x': no_call = true; break;
 		case 't': wait_ms = atoi(optarg); break;
 		case 'L': local_self = true; break;
+		case 'l': listen_first = true; break;
+		case 'C': client_only = true; break;
 		default:
 			fprintf(stderr, "usage: bindclient [-w mode] [-b where] [-E] [-n N] "
-				"[-4 flags] [-x] [-t ms] [-L] HOST PORT\n");
+				"[-4 flags] [-x] [-t ms] [-L] [-l] [-C] HOST PORT\n");
 			return 2;
 		}
 	}
@@ -426,6 +439,20 @@ main(int argc, char **argv)
 		return 2;
 	if (bind(l, (struct sockaddr *)&where, sizeof(where)) < 0)
 		die("bind");
+	if (client_only) {
+		struct sockaddr_in me;
+
+		len = sizeof(me);
+		if (getsockname(l, (struct sockaddr *)&me, &len) < 0)
+			ok = failed("getsockname-bound");
+		else
+			print_addr("BOUND", &me);
+		set_nonblock(l, false);
+		printf("CLIENT-CONNECT %s\n",
+		       connect(l, (struct sockaddr *)&dst, sizeof(dst)) == 0 ? "0" :
+									    errno_name(errno));
+		accepts = 0;
+	}
 	for (int i = 0; i < accepts && ok; i++)
 		ok = serve_one(ctrl, l, epfd, i);
 	close(l);
