@@ -345,6 +345,22 @@ conntab_get(int fd, struct conntab_info *info)
 }
 
 int
+conntab_state_hint(int fd)
+{
+	struct conntab_slot *sl;
+	int state = -1;
+
+	if (!conntab_maybe(fd))
+		return state;
+	pthread_mutex_lock(&conntab_lock);
+	sl = conntab_find_recorded(fd);
+	if (sl)
+		state = sl->sock->state;
+	pthread_mutex_unlock(&conntab_lock);
+	return state;
+}
+
+int
 conntab_want(int fd)
 {
 	struct conntab_slot *sl;

@@ -68,6 +68,11 @@ int conntab_set_pending(int fd, const struct sockaddr *peer, socklen_t len,
  */
 bool conntab_get(int fd, struct conntab_info *info);
 /*
+ * fd's state as recorded (CONNTAB_*, -1: none), unchecked: a hint for what
+ * to wait on, which the conntab_get() after the wait checks.
+ */
+int conntab_state_hint(int fd);
+/*
  * What fd's pending exchange waits for (SX_WANT_READ or SX_WANT_WRITE;
  * SX_WANT_WRITE when fd is not pending).  Unchecked: a hint for the events
  * to wait on, which the conntab_get() after the wait checks.

@@ -206,7 +206,8 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 				continue;
 			if (!conntab_maybe_active(fds[i].fd))
 				continue;
-			state = fd_state(fds[i].fd);
+			/* What to wait for; the checks after the wait verify it. */
+			state = conntab_state_hint(fds[i].fd);
 			if (state == CONNTAB_PENDING)
 				fds[i].events = tcp_want(fds[i].fd) == SX_WANT_READ ?
 						POLLIN : POLLOUT;
@@ -354,7 +355,8 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 			    !(FD_ISSET(fd, &orig_r) || FD_ISSET(fd, &orig_w) ||
 			      FD_ISSET(fd, &orig_e)))
 				continue;
-			state = fd_state(fd);
+			/* What to wait for; the checks after the wait verify it. */
+			state = conntab_state_hint(fd);
 			if (state == CONNTAB_PENDING) {
 				FD_CLR(fd, &r);
 				FD_CLR(fd, &w);
