@@ -39,11 +39,14 @@ CORE_SRC    := $(wildcard core/*.c)
 PRELOAD_SRC := $(wildcard preload/*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 HELPER_SRC  := $(wildcard tests/helpers/*.c)
+# Shared objects the tests preload beside the library (tests/early).
+EARLY_SRC   := $(wildcard tests/early/*.c)
 
 CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN    := $(UNIT_SRC:%.c=$(BUILD)/%)
 HELPER_BIN  := $(HELPER_SRC:%.c=$(BUILD)/%)
+EARLY_LIB   := $(EARLY_SRC:%.c=$(BUILD)/%.so)
 
 CORE_LIB    := $(BUILD)/libsxcore.a
 PRELOAD_LIB := $(BUILD)/libsocksify.so
@@ -51,7 +54,7 @@ PRELOAD_LIB := $(BUILD)/libsocksify.so
 .PHONY: all test test-unit test-bats check-layers install uninstall clean demo deps \
 	fuzz fuzz-replay fuzz-short sanitize tsan bench
 
-all: $(PRELOAD_LIB) $(HELPER_BIN)
+all: $(PRELOAD_LIB) $(HELPER_BIN) $(EARLY_LIB)
 
 $(BUILD)/%.o: %.c $(wildcard core/*.h preload/*.h)
 	@mkdir -p $(dir $@)
@@ -75,6 +78,10 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(CORE_LIB)
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(SAN_LDFLAGS) $(LDFLAGS) -lpthread
+
+$(BUILD)/tests/early/%.so: tests/early/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -shared -o $@ $< $(SAN_LDFLAGS) $(LDFLAGS)
 
 deps:
 	sh scripts/deps.sh

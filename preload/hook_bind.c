@@ -441,6 +441,7 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (sx_guarded() || !sa || (bindtab_conn_count() == 0 && !bindtab_maybe(fd)))
 		return real.bind(fd, sa, len);
 	sx_enter();
@@ -486,6 +487,7 @@ listen(int fd, int backlog)
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (sx_guarded() || !bindtab_maybe(fd))
 		return real.listen(fd, backlog);
 	sx_enter();
@@ -581,6 +583,7 @@ getsockname(int fd, struct sockaddr *sa, socklen_t *len)
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (sx_guarded() || !bindtab_maybe(fd) || !sa || !len)
 		return real.getsockname(fd, sa, len);
 	sx_enter();
@@ -775,11 +778,13 @@ accept_common(int fd, struct sockaddr *sa, socklen_t *len, int flags, bool four)
 SX_EXPORT int
 accept(int fd, struct sockaddr *sa, socklen_t *len)
 {
+	sx_ready();
 	return accept_common(fd, sa, len, 0, false);
 }
 
 SX_EXPORT int
 accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 {
+	sx_ready();
 	return accept_common(fd, sa, len, flags, true);
 }

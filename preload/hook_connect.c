@@ -618,9 +618,9 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (sx_guarded() || !sa)
 		return real.connect(fd, sa, len);
-	sx_init();
 	sx_enter();
 	rc = do_connect(fd, sa, len);
 	sx_leave();
@@ -642,6 +642,7 @@ getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 	struct conntab_info info;
 	socklen_t n;
 
+	sx_ready();
 	if (sx_guarded() || !conntab_maybe(fd) || !sa || !len)
 		return real.getpeername(fd, sa, len);
 	if (!conntab_get(fd, &info))
@@ -661,6 +662,7 @@ getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
 	int state, err;
 
+	sx_ready();
 	if (level != SOL_SOCKET || name != SO_ERROR || !conntab_maybe_active(fd) ||
 	    sx_guarded() || !val || !len || *len < sizeof(int))
 		return real.getsockopt(fd, level, name, val, len);

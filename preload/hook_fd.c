@@ -87,8 +87,7 @@ close(int fd)
 	int saved_errno = errno;
 	int rc;
 
-	if (!real.close && !sx_guarded())
-		sx_init();
+	sx_ready();
 	if (!real.close) {
 		errno = ENOSYS;
 		return -1;
@@ -146,20 +145,12 @@ fd_dup_prepare(int oldfd, int newfd)
 	return 0;
 }
 
-/* A hook called before init (another library's constructor) runs it first. */
-static void
-fd_init_for(const void *fn)
-{
-	if (!fn && !sx_guarded())
-		sx_init();
-}
-
 SX_EXPORT int
 dup(int oldfd)
 {
 	int rc;
 
-	fd_init_for((void *)real.dup);
+	sx_ready();
 	if (!real.dup) {
 		errno = ENOSYS;
 		return -1;
@@ -182,7 +173,7 @@ dup2(int oldfd, int newfd)
 {
 	int rc;
 
-	fd_init_for((void *)real.dup2);
+	sx_ready();
 	if (!real.dup2) {
 		errno = ENOSYS;
 		return -1;
@@ -205,7 +196,7 @@ dup3(int oldfd, int newfd, int flags)
 {
 	int rc;
 
-	fd_init_for((void *)real.dup3);
+	sx_ready();
 	if (!real.dup3) {
 		errno = ENOSYS;
 		return -1;
@@ -255,10 +246,10 @@ fcntl(int fd, int cmd, ...)
 	va_list ap;
 	void *arg;
 
+	sx_ready();
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	fd_init_for((void *)real.fcntl);
 	return fd_fcntl(real.fcntl, fd, cmd, arg);
 }
 
@@ -268,10 +259,10 @@ fcntl64(int fd, int cmd, ...)
 	va_list ap;
 	void *arg;
 
+	sx_ready();
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	fd_init_for((void *)real.fcntl64);
 	return fd_fcntl(real.fcntl64 ? real.fcntl64 : real.fcntl, fd, cmd, arg);
 }
 
@@ -321,8 +312,7 @@ close_range(unsigned int first, unsigned int last, int flags)
 	int saved_errno = errno;
 	int rc;
 
-	if (!real.close_range && !sx_guarded())
-		sx_init();
+	sx_ready();
 	rc = fd_close_range(first, last, flags);
 	if (rc < 0) {
 		errno = -rc;
@@ -388,8 +378,7 @@ closefrom(int lowfd)
 	int saved_errno = errno;
 	unsigned int first = lowfd < 0 ? 0 : (unsigned int)lowfd;
 
-	if (!real.close && !sx_guarded())
-		sx_init();
+	sx_ready();
 	if (!real.close)
 		return;
 	if (fd_close_range(first, ~0U, 0) == -ENOSYS)

@@ -36,6 +36,7 @@ io_gate(int fd)
 SX_EXPORT ssize_t
 read(int fd, void *buf, size_t len)
 {
+	sx_ready();
 	if (conntab_maybe_active(fd) && io_gate(fd) < 0)
 		return -1;
 	if (udpassoc_maybe(fd))
@@ -46,6 +47,7 @@ read(int fd, void *buf, size_t len)
 SX_EXPORT ssize_t
 write(int fd, const void *buf, size_t len)
 {
+	sx_ready();
 	if (conntab_maybe_active(fd) && io_gate(fd) < 0)
 		return -1;
 	if (udpassoc_maybe(fd))
@@ -56,6 +58,7 @@ write(int fd, const void *buf, size_t len)
 SX_EXPORT ssize_t
 readv(int fd, const struct iovec *iov, int n)
 {
+	sx_ready();
 	if (conntab_maybe_active(fd) && io_gate(fd) < 0)
 		return -1;
 	if (udpassoc_maybe(fd))
@@ -66,6 +69,7 @@ readv(int fd, const struct iovec *iov, int n)
 SX_EXPORT ssize_t
 writev(int fd, const struct iovec *iov, int n)
 {
+	sx_ready();
 	if (conntab_maybe_active(fd) && io_gate(fd) < 0)
 		return -1;
 	if (udpassoc_maybe(fd))

@@ -278,6 +278,7 @@ poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	int64_t deadline;
 	int n;
 
+	sx_ready();
 	if (sx_guarded())
 		return real.poll(fds, nfds, timeout);
 	deadline = timeout == 0 ? 0 : deadline_from_ms(timeout);
@@ -294,6 +295,7 @@ ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
 	int64_t deadline;
 	int n;
 
+	sx_ready();
 	if (sx_guarded())
 		return real.ppoll(fds, nfds, ts, sigmask);
 	deadline = ts && ts->tv_sec == 0 && ts->tv_nsec == 0 ? 0 : deadline_from_ts(ts);
@@ -464,6 +466,7 @@ select(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds, struct timeval *tv)
 	int64_t deadline;
 	int n;
 
+	sx_ready();
 	if (nothing_pending() || sx_guarded())
 		return real.select(nfds, rfds, wfds, efds, tv);
 	deadline = deadline_from_tv(tv);
@@ -482,6 +485,7 @@ SX_EXPORT int
 pselect(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 	const struct timespec *ts, const sigset_t *sigmask)
 {
+	sx_ready();
 	if (nothing_pending() || sx_guarded())
 		return real.pselect(nfds, rfds, wfds, efds, ts, sigmask);
 	return select_slow(nfds, rfds, wfds, efds, deadline_from_ts(ts), true,
@@ -528,6 +532,7 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	struct epoll_event inner;
 	int state;
 
+	sx_ready();
 	if (ev || op == EPOLL_CTL_DEL)
 		epwatch_note(epfd, op, fd, ev ? ev->events : 0, ev ? ev->data.u64 : 0);
 	if (bindtab_maybe_active(fd) && !sx_guarded())
@@ -638,6 +643,7 @@ epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 {
 	int64_t deadline;
 
+	sx_ready();
 	if (sx_guarded())
 		return real.epoll_wait(epfd, events, maxevents, timeout);
 	deadline = timeout == 0 ? 0 : deadline_from_ms(timeout);
@@ -653,6 +659,7 @@ epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
 {
 	int64_t deadline;
 
+	sx_ready();
 	if (sx_guarded())
 		return real.epoll_pwait(epfd, events, maxevents, timeout, sigmask);
 	deadline = timeout == 0 ? 0 : deadline_from_ms(timeout);
@@ -668,6 +675,7 @@ epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 {
 	int64_t deadline;
 
+	sx_ready();
 	if (!real.epoll_pwait2) {
 		errno = ENOSYS;
 		return -1;

@@ -24,6 +24,7 @@
 
 __thread int sx_depth __attribute__((tls_model("initial-exec")));
 struct config sx_cfg;
+bool sx_up;
 
 static pthread_once_t sx_once = PTHREAD_ONCE_INIT;
 static char sx_label[300];
@@ -127,6 +128,7 @@ sx_do_init(void)
 		 v6 ? "]" : "", (unsigned)p->port);
 	pthread_atfork(sx_atfork_prepare, sx_atfork_parent, sx_atfork_child);
 	log_debug("loaded: proxy %s, timeout %d ms", sx_label, sx_cfg.timeout_ms);
+	__atomic_store_n(&sx_up, true, __ATOMIC_RELEASE);
 	sx_leave();
 }
 
@@ -134,6 +136,17 @@ void
 sx_init(void)
 {
 	pthread_once(&sx_once, sx_do_init);
+}
+
+/*
+ * A hook reached before init: run it, unless this thread is the one doing
+ * it (a call from inside init goes to the real functions, resolved first).
+ */
+void
+sx_init_early(void)
+{
+	if (sx_depth == 0)
+		sx_init();
 }
 
 const char *

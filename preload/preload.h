@@ -19,6 +19,24 @@
 
 extern __thread int sx_depth __attribute__((tls_model("initial-exec")));
 extern struct config sx_cfg;
+/* Set once init has finished (written once, then only read). */
+extern bool sx_up;
+
+/* Init from a hook that runs before the constructor did (see sx_ready()). */
+void sx_init_early(void);
+
+/*
+ * The first statement of every hook: a library whose constructor runs
+ * before ours (preloaded after us, or a dependency of the program) may
+ * call any hook while the real functions are not resolved yet.  After
+ * init this is one load and a branch.
+ */
+static inline void
+sx_ready(void)
+{
+	if (__builtin_expect(!__atomic_load_n(&sx_up, __ATOMIC_ACQUIRE), 0))
+		sx_init_early();
+}
 
 /* True while this thread is already inside the library. */
 static inline bool
