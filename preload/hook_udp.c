@@ -22,6 +22,12 @@
  * iovec is [SOCKS header, the program's buffers...]: the payload is never
  * copied.  A fake IP destination goes out as its host name (ATYP 3).
  *
+ * A destination is read as the kernel reads it: an AF_UNSPEC address is
+ * an AF_INET one to an IPv4 UDP or raw socket (and no address at all to
+ * an IPv6 UDP socket), so it is routed as that, never passed through as
+ * "not an IP address".  Sends on packet sockets are refused (see
+ * udp_packet_refused()).
+ *
  * Receiving.  Only datagrams from the relay are taken apart; a datagram
  * from anyone else is handed over unchanged when its sender is a direct
  * destination (loopback with SOCKSIFY_LOOPBACK=direct, NO_PROXY) and the
@@ -256,11 +262,30 @@ udp_route_proxied(const struct route *r)
 }
 
 /*
+ * A send on a packet socket (AF_PACKET, or the old AF_INET SOCK_PACKET)
+ * that the program did not open under the library (inherited, or passed
+ * over a UNIX socket; hook_socket.c refuses to open one): its frames
+ * would leave the machine around the proxy.  0 (the send goes ahead)
+ * with SOCKSIFY_PACKET=direct, else -EACCES and one log line.  where is
+ * the destination, for the log.
+ */
+static int
+udp_packet_refused(const char *where)
+{
+	if (sx_cfg.packet_mode == CONFIG_PACKET_DIRECT)
+		return 0;
+	log_warn("refusing to send on a packet socket (AF_PACKET) to %s: its frames would leave around the proxy (SOCKSIFY_PACKET=direct allows it)",
+		 where);
+	return -EACCES;
+}
+
+/*
  * The family of fd when it is a UDP socket of family AF_INET or AF_INET6;
  * 0 when it is not ours (a TCP socket, say).  Other datagram and raw
  * sockets cannot go through a SOCKS proxy at all: -EACCES (ICMP "ping"
- * sockets are SOCK_DGRAM too).  -errno when getsockopt() fails on fd.
- * sa is the destination, for the log.
+ * sockets are SOCK_DGRAM too), and neither can packet sockets
+ * (udp_packet_refused()).  -errno when getsockopt() fails on fd.  sa is
+ * the destination, for the log.
  */
 static int
 udp_socket_family(int fd, int flags, const struct sockaddr *sa, socklen_t len)
@@ -284,6 +309,8 @@ udp_socket_family(int fd, int flags, const struct sockaddr *sa, socklen_t len)
 	optlen = sizeof(int);
 	if (real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &optlen) < 0)
 		return -errno;
+	if (family == AF_PACKET)
+		return udp_packet_refused(where);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
 	optlen = sizeof(int);
@@ -661,6 +688,48 @@ udp_send_relayed(int fd, const struct udpassoc_info *info,
 }
 
 /*
+ * A destination whose family does not tell how the kernel reads it: an
+ * AF_UNSPEC address, which IPv4 UDP and raw sockets take for AF_INET (see
+ * route_datagram_dst()), or an AF_PACKET one, which only a packet socket
+ * takes (and a packet socket is refused, whatever the address).  1 when msg
+ * is to be read as *copy (msg with the destination the kernel sees: *ss,
+ * or none), 0 when it stands as it is, -errno to refuse the send.  Costs
+ * up to three getsockopt() calls, only for such destinations.
+ */
+static int
+udp_dst_as_kernel(int fd, const struct msghdr *msg, struct msghdr *copy,
+		  struct sockaddr_storage *ss)
+{
+	const struct sockaddr *sa = msg->msg_name;
+	socklen_t optlen = sizeof(int), sslen = 0;
+	int family, type, proto, kind;
+	char where[300];
+
+	if (real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &optlen) < 0)
+		return -errno;
+	if (family == AF_PACKET) {
+		sx_sockaddr_format(sa, msg->msg_namelen, where, sizeof(where));
+		return udp_packet_refused(where);
+	}
+	if (sa->sa_family != AF_UNSPEC)
+		return 0;
+	optlen = sizeof(int);
+	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0)
+		return -errno;
+	optlen = sizeof(int);
+	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &optlen) < 0)
+		return -errno;
+	kind = route_datagram_dst(family, type, proto, sa, msg->msg_namelen, ss,
+				  &sslen);
+	if (kind == ROUTE_DST_AS_GIVEN)
+		return 0;
+	memcpy(copy, msg, sizeof(*copy));
+	copy->msg_name = kind == ROUTE_DST_REREAD ? ss : NULL;
+	copy->msg_namelen = kind == ROUTE_DST_REREAD ? sslen : 0;
+	return 1;
+}
+
+/*
  * One datagram the program sends on fd.  *pass says "not ours: make the
  * real call"; otherwise the payload bytes sent or -errno.
  */
@@ -670,6 +739,8 @@ udp_send(int fd, const struct msghdr *msg, int flags, bool *pass)
 	const struct sockaddr *sa = msg->msg_name;
 	struct udpassoc_info info;
 	struct sx_endpoint dst;
+	struct sockaddr_storage reread_ss;
+	struct msghdr reread = { .msg_name = NULL };
 	struct route r;
 	bool have;
 	int family, rc;
@@ -678,6 +749,18 @@ udp_send(int fd, const struct msghdr *msg, int flags, bool *pass)
 	have = udpassoc_get(fd, &info);
 	if (have && info.state == UDPASSOC_DIRECT)
 		return 0;
+	if (sa && msg->msg_namelen >= sizeof(sa_family_t) &&
+	    (sa->sa_family == AF_UNSPEC || sa->sa_family == AF_PACKET)) {
+		rc = udp_dst_as_kernel(fd, msg, &reread, &reread_ss);
+		if (rc < 0) {
+			*pass = false;
+			return rc;
+		}
+		if (rc > 0) {
+			msg = &reread;
+			sa = msg->msg_name;
+		}
+	}
 	if (!sa || msg->msg_namelen == 0) {
 		if (!have || !info.has_peer)
 			return 0;
@@ -1005,11 +1088,18 @@ udp_tcp_gate(int fd)
 	return 0;
 }
 
-/* Could a send with this address concern us when fd has no entry? */
+/*
+ * Could a send with this address concern us when fd has no entry?  An
+ * AF_UNSPEC address may be an IP destination (udp_dst_as_kernel()), and
+ * an AF_PACKET one is a packet socket's.
+ */
 static bool
 udp_dst_maybe(const struct sockaddr *sa, socklen_t len)
 {
-	return udp_is_inet(sa, len);
+	if (udp_is_inet(sa, len))
+		return true;
+	return sa && len >= sizeof(sa_family_t) &&
+	       (sa->sa_family == AF_UNSPEC || sa->sa_family == AF_PACKET);
 }
 
 SX_EXPORT ssize_t
