@@ -2,8 +2,8 @@
  * UDP through the proxy (RFC 1928 section 7): sendto(), sendmsg(), send(),
  * sendmmsg(), recvfrom(), recvmsg(), recv() and recvmmsg() on UDP sockets,
  * connect() on them through udp_connect(), read() and write() through the
- * udp_io_*() calls of udp.h, and the raw sendmmsg and recvmmsg system
- * calls made through syscall() (libuv before 1.45 does, under dig).  The
+ * udp_io_*() calls of udp.h, and the same calls made as raw system calls
+ * through syscall() (libuv before 1.45 does, under dig).  The
  * send and receive hooks also hold back proxied TCP sockets whose SOCKS
  * exchange is under way (tcp.h), as the I/O hooks do.
  *
@@ -1102,9 +1102,10 @@ udp_dst_maybe(const struct sockaddr *sa, socklen_t len)
 	       (sa->sa_family == AF_UNSPEC || sa->sa_family == AF_PACKET);
 }
 
-SX_EXPORT ssize_t
-sendto(int fd, const void *buf, size_t len, int flags,
-       const struct sockaddr *sa, socklen_t salen)
+/* The body of the sendto() hook (also reached through syscall()). */
+ssize_t
+udp_sendto(int fd, const void *buf, size_t len, int flags,
+	   const struct sockaddr *sa, socklen_t salen)
 {
 	int saved_errno = errno;
 	struct iovec iov;
@@ -1143,6 +1144,13 @@ sendto(int fd, const void *buf, size_t len, int flags,
 }
 
 SX_EXPORT ssize_t
+sendto(int fd, const void *buf, size_t len, int flags,
+       const struct sockaddr *sa, socklen_t salen)
+{
+	return udp_sendto(fd, buf, len, flags, sa, salen);
+}
+
+SX_EXPORT ssize_t
 send(int fd, const void *buf, size_t len, int flags)
 {
 	int saved_errno = errno;
@@ -1176,8 +1184,9 @@ send(int fd, const void *buf, size_t len, int flags)
 	return rc;
 }
 
-SX_EXPORT ssize_t
-sendmsg(int fd, const struct msghdr *msg, int flags)
+/* The body of the sendmsg() hook (also reached through syscall()). */
+ssize_t
+udp_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	int saved_errno = errno;
 	ssize_t rc;
@@ -1204,6 +1213,12 @@ sendmsg(int fd, const struct msghdr *msg, int flags)
 	}
 	errno = saved_errno;
 	return rc;
+}
+
+SX_EXPORT ssize_t
+sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	return udp_sendmsg(fd, msg, flags);
 }
 
 /* The body of the sendmmsg() hook (also reached through syscall()). */
@@ -1254,9 +1269,10 @@ sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	return udp_sendmmsg(fd, vec, vlen, flags);
 }
 
-SX_EXPORT ssize_t
-recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
-	 socklen_t *salen)
+/* The body of the recvfrom() hook (also reached through syscall()). */
+ssize_t
+udp_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
+	     socklen_t *salen)
 {
 	int saved_errno = errno;
 	struct iovec iov;
@@ -1331,6 +1347,13 @@ associated:
 }
 
 SX_EXPORT ssize_t
+recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
+	 socklen_t *salen)
+{
+	return udp_recvfrom(fd, buf, len, flags, sa, salen);
+}
+
+SX_EXPORT ssize_t
 recv(int fd, void *buf, size_t len, int flags)
 {
 	int saved_errno = errno;
@@ -1380,8 +1403,9 @@ recv(int fd, void *buf, size_t len, int flags)
 	return rc;
 }
 
-SX_EXPORT ssize_t
-recvmsg(int fd, struct msghdr *msg, int flags)
+/* The body of the recvmsg() hook (also reached through syscall()). */
+ssize_t
+udp_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	int saved_errno = errno;
 	ssize_t rc;
@@ -1439,6 +1463,12 @@ recvmsg(int fd, struct msghdr *msg, int flags)
 	}
 	errno = saved_errno;
 	return rc;
+}
+
+SX_EXPORT ssize_t
+recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	return udp_recvmsg(fd, msg, flags);
 }
 
 /*
