@@ -5,7 +5,8 @@
 #
 #   - datagrams to an AF_UNSPEC address, which the kernel sends to the
 #     AF_INET address it holds (sendto, sendmsg, sendmmsg, on a socket
-#     with and without a UDP association, and on a raw socket);
+#     with and without a UDP association, and on a raw socket), or, from an
+#     IPv6 UDP socket, to the socket's peer (that one on loopback);
 #   - sends made through syscall(SYS_sendto / SYS_sendmsg), also with
 #     MSG_FASTOPEN on a TCP socket;
 #   - packet sockets (AF_PACKET), made with socket(), made through
@@ -16,6 +17,7 @@
 
 load lib/common
 load lib/netns
+load lib/udp
 
 DANTED_PORT=1081
 MICROSOCKS_PORT=1080
@@ -123,6 +125,19 @@ count_from_proxy() {
 	[ "$(printf '%s\n' "$output" | grep -c '^ECHO sendpaths-datagram$')" -eq 2 ]
 	assert_only_proxy "$DANTED_PORT"
 	[ "$(count_from_proxy)" -ge $((before + 2)) ]
+}
+
+@test "an IPv6 socket's AF_UNSPEC address means its proxied peer, as the kernel has it" {
+	# On loopback: danted on 127.0.0.1 relays from 127.0.0.4.
+	start_danted_udp dante
+	local dante_port=$PORT
+	start_udpecho echo4 127.0.0.1
+	run --separate-stderr through "socks5://127.0.0.1:$dante_port" "$SENDPATHS" \
+		v6-peer-unspec ::ffff:127.0.0.1 "$PORT"
+	assert_success
+	assert_line "SENT 18"
+	assert_line "ECHO sendpaths-datagram"
+	[ "$(count_lines "$LOG" '^FROM 127\.0\.0\.4 ')" -eq 1 ]
 }
 
 @test "an AF_UNSPEC datagram a proxy cannot carry is refused with one log line, and nothing leaves" {

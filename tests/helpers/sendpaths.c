@@ -8,6 +8,9 @@
  *   sendpaths sendmmsg-unspec HOST PORT   kernel reads it as AF_INET)
  *   sendpaths assoc-unspec HOST PORT      first an AF_INET sendto(), then
  *                                         an AF_UNSPEC one on that socket
+ *   sendpaths v6-peer-unspec HOST PORT    an IPv6 socket connected to
+ *                                         [HOST]:PORT sends to AF_UNSPEC
+ *                                         (the kernel: to the peer)
  *   sendpaths raw-unspec HOST             a raw UDP socket, AF_UNSPEC
  *   sendpaths sys-sendto HOST PORT        syscall(SYS_sendto) and
  *                                         syscall(SYS_recvfrom)
@@ -172,6 +175,39 @@ send_unspec(const char *mode, const char *host, const char *port)
 		n = sendto(fd, PAYLOAD, strlen(PAYLOAD), 0, (struct sockaddr *)&dst,
 			   sizeof(dst));
 	}
+	if (n < 0)
+		return report_errno();
+	printf("SENT %ld\n", n);
+	await_echo(fd, 0);
+	return 0;
+}
+
+/*
+ * An IPv6 UDP socket connected to [HOST]:PORT sends to an AF_UNSPEC
+ * address, which the kernel drops: the datagram goes to the peer.
+ */
+static int
+v6_peer_unspec(const char *host, const char *port)
+{
+	struct sockaddr_in6 peer, unspec;
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	long n;
+
+	if (fd < 0) {
+		perror("socket");
+		return 1;
+	}
+	set_timeout(fd);
+	memset(&peer, 0, sizeof(peer));
+	peer.sin6_family = AF_INET6;
+	peer.sin6_port = htons((unsigned short)atoi(port));
+	inet_pton(AF_INET6, host, &peer.sin6_addr);
+	if (connect(fd, (struct sockaddr *)&peer, sizeof(peer)) < 0)
+		return report_errno();
+	memset(&unspec, 0, sizeof(unspec));
+	unspec.sin6_family = AF_UNSPEC;
+	n = sendto(fd, PAYLOAD, strlen(PAYLOAD), 0, (struct sockaddr *)&unspec,
+		   sizeof(unspec));
 	if (n < 0)
 		return report_errno();
 	printf("SENT %ld\n", n);
@@ -363,6 +399,8 @@ main(int argc, char **argv)
 			  strcmp(mode, "sendmmsg-unspec") == 0 ||
 			  strcmp(mode, "assoc-unspec") == 0))
 		return send_unspec(mode, argv[2], argv[3]);
+	if (argc == 4 && strcmp(mode, "v6-peer-unspec") == 0)
+		return v6_peer_unspec(argv[2], argv[3]);
 	if (argc == 3 && strcmp(mode, "raw-unspec") == 0)
 		return raw_unspec(argv[2]);
 	if (argc == 4 && (strcmp(mode, "sys-sendto") == 0 ||
