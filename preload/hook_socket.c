@@ -49,7 +49,8 @@ sock_open(int domain, int type, int protocol)
 	if (sx_guarded() || !sock_is_packet(domain, type))
 		return real.socket(domain, type, protocol);
 	sx_init();
-	if (sx_cfg.packet_mode == CONFIG_PACKET_DIRECT)
+	/* An invalid configuration may have meant anything: refused. */
+	if (sx_cfg.valid && sx_cfg.packet_mode == CONFIG_PACKET_DIRECT)
 		return real.socket(domain, type, protocol);
 	log_warn("refusing to open a packet socket (AF_PACKET): its frames would leave around the proxy (SOCKSIFY_PACKET=direct allows it)");
 	errno = EACCES;

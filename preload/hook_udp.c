@@ -272,7 +272,7 @@ udp_route_proxied(const struct route *r)
 static int
 udp_packet_refused(const char *where)
 {
-	if (sx_cfg.packet_mode == CONFIG_PACKET_DIRECT)
+	if (sx_cfg.valid && sx_cfg.packet_mode == CONFIG_PACKET_DIRECT)
 		return 0;
 	log_warn("refusing to send on a packet socket (AF_PACKET) to %s: its frames would leave around the proxy (SOCKSIFY_PACKET=direct allows it)",
 		 where);

@@ -248,13 +248,19 @@ count_from_proxy() {
 	[ -n "$(capture_show "udp and dst host $DEST_IP and dst port $ECHO_PORT")" ]
 }
 
-@test "a bad SOCKSIFY_PACKET is one line on stderr, and the program's sends fail closed" {
+@test "a bad SOCKSIFY_PACKET is one line on stderr, and the program's sends fail closed; any bad setting refuses packet sockets" {
 	capture_start
 	run --separate-stderr sendpaths "socks5://$PROXY_IP:$DANTED_PORT" \
 		SOCKSIFY_PACKET=sometimes sendto-unspec "$DEST_IP" "$ECHO_PORT"
-	capture_stop
 	assert_success
 	assert_line "ERRNO ENETUNREACH"
 	[ "$(printf '%s\n' "$stderr" | grep -c '^socksify: SOCKSIFY_PACKET: "sometimes" is not refuse or direct')" -eq 1 ]
+	# Another bad setting: SOCKSIFY_PACKET=direct no longer holds either.
+	run --separate-stderr sendpaths "socks5://$PROXY_IP:$DANTED_PORT" \
+		SOCKSIFY_PACKET=direct SOCKSIFY_UDP=sometimes \
+		packet "$NETNS_CLIENT_IF" "$DEST_IP" "$ECHO_PORT"
+	assert_success
+	assert_line "ERRNO EACCES"
+	capture_stop
 	assert_silent
 }
