@@ -1487,6 +1487,7 @@ load_defaults(struct config *cfg)
 	cfg->timeout_ms = CONFIG_DEFAULT_TIMEOUT_MS;
 	cfg->pipeline = false;
 	cfg->udp_mode = CONFIG_UDP_PROXY;
+	cfg->packet_mode = CONFIG_PACKET_REFUSE;
 	cfg->loopback_mode = CONFIG_LOOPBACK_DIRECT;
 	cfg->hosts_file = true;
 	config_parse_url(CONFIG_DEFAULT_URL, &cfg->proxy, NULL, 0);
@@ -1507,7 +1508,7 @@ config_load(struct config *cfg, const struct sx_sys *sys,
 	    char *(*get)(const char *))
 {
 	const char *proxy_var;
-	int udp_mode, loopback_mode;
+	int udp_mode, packet_mode, loopback_mode;
 
 	if (cfg == NULL)
 		return;
@@ -1524,6 +1525,10 @@ config_load(struct config *cfg, const struct sx_sys *sys,
 	udp_mode = cfg->udp_mode;
 	load_choice(cfg, get, "SOCKSIFY_UDP", "proxy", "direct", &udp_mode);
 	cfg->udp_mode = udp_mode == 0 ? CONFIG_UDP_PROXY : CONFIG_UDP_DIRECT;
+	packet_mode = cfg->packet_mode == CONFIG_PACKET_REFUSE ? 0 : 1;
+	load_choice(cfg, get, "SOCKSIFY_PACKET", "refuse", "direct", &packet_mode);
+	cfg->packet_mode = packet_mode == 0 ? CONFIG_PACKET_REFUSE :
+					      CONFIG_PACKET_DIRECT;
 	loopback_mode = cfg->loopback_mode == CONFIG_LOOPBACK_DIRECT ? 0 : 1;
 	load_choice(cfg, get, "SOCKSIFY_LOOPBACK", "direct", "proxy",
 		    &loopback_mode);

@@ -57,6 +57,11 @@ enum config_udp_mode {
 	CONFIG_UDP_DIRECT,	/* let UDP go direct when the proxy cannot carry it */
 };
 
+enum config_packet_mode {
+	CONFIG_PACKET_REFUSE,	/* no AF_PACKET socket: its frames bypass the proxy */
+	CONFIG_PACKET_DIRECT,	/* AF_PACKET sockets allowed, their frames go direct */
+};
+
 enum config_loopback_mode {
 	CONFIG_LOOPBACK_DIRECT,	/* 127.0.0.0/8 and ::1 connect directly */
 	CONFIG_LOOPBACK_PROXY,	/* loopback destinations go through the proxy too */
@@ -72,6 +77,7 @@ struct config {
 	int timeout_ms;			/* connect + handshake, per wait on the proxy */
 	bool pipeline;			/* send greeting, auth and request in one write */
 	int udp_mode;
+	int packet_mode;
 	int loopback_mode;
 	bool hosts_file;		/* names in /etc/hosts resolve locally */
 	uint8_t fake_net[4];		/* fake IPv4 range, network address */

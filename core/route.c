@@ -16,6 +16,8 @@
 
 /* Where name servers listen (RFC 1035 section 4.2). */
 #define ROUTE_DNS_PORT 53
+/* A struct sockaddr_in6 without its scope ID (RFC 2133), as the kernel accepts it. */
+#define ROUTE_SIN6_LEN_RFC2133 24
 
 static void
 route_set(struct route *out, int action, int error, const char *reason)
@@ -25,11 +27,66 @@ route_set(struct route *out, int action, int error, const char *reason)
 	out->reason = reason;
 }
 
-/* Families whose sockets never leave the machine. */
+/*
+ * Families whose addresses never lead off the machine.  AF_UNSPEC given
+ * to connect() dissolves the connection (TCP and UDP alike); as the
+ * destination of a datagram it can mean an IP address, which is why the
+ * send hooks read it through route_datagram_dst() before they decide.
+ */
 static bool
 route_family_is_local(int family)
 {
 	return family == AF_UNIX || family == AF_NETLINK || family == AF_UNSPEC;
+}
+
+/* A UDP or UDP-Lite socket: both send through udp_sendmsg()/udpv6_sendmsg(). */
+static bool
+route_is_udp(int type, int protocol)
+{
+	return type == SOCK_DGRAM &&
+	       (protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE);
+}
+
+/*
+ * The kernel's reading of an AF_UNSPEC destination, from its sendmsg
+ * functions: net/ipv4/udp.c udp_sendmsg() and net/ipv4/raw.c
+ * raw_sendmsg() take AF_UNSPEC for AF_INET once the length covers a
+ * struct sockaddr_in; net/ipv6/raw.c rawv6_sendmsg() takes it for
+ * AF_INET6 once the length reaches SIN6_LEN_RFC2133 (24 bytes, no scope
+ * ID); net/ipv6/udp.c udpv6_sendmsg() drops the address and sends to the
+ * connected peer.  ICMP ("ping") sockets refuse it (EAFNOSUPPORT), and
+ * anything shorter is the kernel's EINVAL: those stand as given.
+ */
+int
+route_datagram_dst(int family, int type, int protocol,
+		   const struct sockaddr *sa, socklen_t len,
+		   struct sockaddr_storage *out, socklen_t *outlen)
+{
+	socklen_t want;
+
+	if (sa == NULL || len < sizeof(sa_family_t) || sa->sa_family != AF_UNSPEC)
+		return ROUTE_DST_AS_GIVEN;
+	if (family == AF_INET6 && route_is_udp(type, protocol))
+		return ROUTE_DST_IGNORED;
+	if (family == AF_INET && (route_is_udp(type, protocol) || type == SOCK_RAW))
+		want = sizeof(struct sockaddr_in);
+	else if (family == AF_INET6 && type == SOCK_RAW)
+		want = ROUTE_SIN6_LEN_RFC2133;
+	else
+		return ROUTE_DST_AS_GIVEN;
+	if (len < want)
+		return ROUTE_DST_AS_GIVEN;
+	memset(out, 0, sizeof(*out));
+	if (family == AF_INET) {
+		memcpy(out, sa, sizeof(struct sockaddr_in));
+		*outlen = sizeof(struct sockaddr_in);
+	} else {
+		memcpy(out, sa, len < sizeof(struct sockaddr_in6) ? len :
+				sizeof(struct sockaddr_in6));
+		*outlen = sizeof(struct sockaddr_in6);
+	}
+	out->ss_family = (sa_family_t)family;
+	return ROUTE_DST_REREAD;
 }
 
 bool

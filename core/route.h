@@ -37,6 +37,25 @@ struct route {
  */
 void route_decide(const struct config *cfg, const struct sockaddr *sa,
 		  socklen_t len, int socktype, struct route *out);
+/* How the kernel reads a datagram's destination (route_datagram_dst()). */
+enum route_dst_kind {
+	ROUTE_DST_AS_GIVEN,	/* the address stands as it is */
+	ROUTE_DST_REREAD,	/* read as an address of the socket's own family */
+	ROUTE_DST_IGNORED,	/* no destination: the socket's connected peer */
+};
+
+/*
+ * How the kernel reads the destination sa of a datagram sent on a socket
+ * of family, type and protocol (SO_DOMAIN, SO_TYPE, SO_PROTOCOL).  Only
+ * an AF_UNSPEC address is read otherwise than it says: as an AF_INET one
+ * by IPv4 UDP, UDP-Lite and raw sockets, as an AF_INET6 one by IPv6 raw
+ * sockets, and as no address at all by IPv6 UDP and UDP-Lite sockets.
+ * For ROUTE_DST_REREAD, out and *outlen hold the address with its family
+ * set.  Returns a ROUTE_DST_* value.
+ */
+int route_datagram_dst(int family, int type, int protocol,
+		       const struct sockaddr *sa, socklen_t len,
+		       struct sockaddr_storage *out, socklen_t *outlen);
 /* True for 127.0.0.0/8, ::1, v4-mapped loopback and the unspecified addresses. */
 bool route_is_local(const struct sockaddr *sa, socklen_t len);
 /* True when sa is the proxy's own address and port. */

@@ -46,6 +46,14 @@ fastopen_sendmsg(int fd, const struct msghdr *msg, int flags)
 	/* Without a destination the kernel refuses the flag by itself. */
 	if (!msg || !msg->msg_name || msg->msg_namelen == 0)
 		return real.sendmsg(fd, msg, flags);
+	/*
+	 * So it does an AF_UNSPEC one (EOPNOTSUPP, tcp_sendmsg_fastopen()),
+	 * before anything connects; to connect() the same address would mean
+	 * "disconnect".
+	 */
+	if (msg->msg_namelen >= sizeof(sa_family_t) &&
+	    ((const struct sockaddr *)msg->msg_name)->sa_family == AF_UNSPEC)
+		return real.sendmsg(fd, msg, flags);
 	sx_enter();
 	rc = tcp_connect(fd, msg->msg_name, msg->msg_namelen);
 	sx_leave();

@@ -1,15 +1,18 @@
 /*
  * The syscall() hook: the socket calls a program makes through syscall()
- * take the same paths as through the C library's wrappers.
+ * take the same paths as through the C library's wrappers, and answer as
+ * syscall() does (-1 and errno).
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "preload.h"
+#include "sock.h"
 #include "tcp.h"
 #include "udp.h"
 
@@ -37,13 +40,77 @@ syscall_connect(long (*fn)(long, ...), const long *a)
 }
 
 /*
+ * The socket calls syscall() takes over: the hooks' own bodies, which
+ * check the guard and run init themselves where they need to.  *taken
+ * is false for any other number (and for the cases the kernel refuses by
+ * itself before it reads anything: a NULL message).
+ */
+static long
+syscall_socket_call(long (*fn)(long, ...), long number, const long *a,
+		    bool *taken)
+{
+	*taken = true;
+	switch (number) {
+	case SYS_socket:
+		return sock_open((int)a[0], (int)a[1], (int)a[2]);
+	case SYS_connect:
+		if (a[1] != 0)
+			return syscall_connect(fn, a);
+		break;
+	case SYS_sendto:
+		return udp_sendto((int)a[0], (const void *)a[1], (size_t)a[2],
+				  (int)a[3], (const struct sockaddr *)a[4],
+				  (socklen_t)a[5]);
+	case SYS_recvfrom:
+		return udp_recvfrom((int)a[0], (void *)a[1], (size_t)a[2],
+				    (int)a[3], (struct sockaddr *)a[4],
+				    (socklen_t *)a[5]);
+	case SYS_sendmsg:
+		return udp_sendmsg((int)a[0], (const struct msghdr *)a[1], (int)a[2]);
+	case SYS_recvmsg:
+		return udp_recvmsg((int)a[0], (struct msghdr *)a[1], (int)a[2]);
+#ifdef SYS_send
+	/* send(2) and recv(2), where they are calls of their own. */
+	case SYS_send:
+		return udp_sendto((int)a[0], (const void *)a[1], (size_t)a[2],
+				  (int)a[3], NULL, 0);
+#endif
+#ifdef SYS_recv
+	case SYS_recv:
+		return udp_recvfrom((int)a[0], (void *)a[1], (size_t)a[2],
+				    (int)a[3], NULL, NULL);
+#endif
+	case SYS_sendmmsg:
+		if (a[1] == 0)
+			break;
+		sx_init();
+		return udp_sendmmsg((int)a[0], (struct mmsghdr *)a[1],
+				    (unsigned int)a[2], (int)a[3]);
+	case SYS_recvmmsg:
+		if (a[1] == 0 || (unsigned int)a[2] == 0)
+			break;
+		sx_init();
+		return udp_recvmmsg((int)a[0], (struct mmsghdr *)a[1],
+				    (unsigned int)a[2], (int)a[3],
+				    (struct timespec *)a[4]);
+	default:
+		break;
+	}
+	*taken = false;
+	return 0;
+}
+
+/*
  * syscall(): programs that make socket calls through the C library's
  * syscall() rather than its wrappers.  libuv before 1.45 (under dig and
  * named, for one) sends and receives batches of datagrams with the raw
- * sendmmsg and recvmmsg; those go to the UDP hooks' bodies, and connect
- * goes where connect() goes.  Every other number goes to the C library
- * untouched.  Six arguments are always taken and passed on, as the C
- * library's own syscall() reads them.
+ * sendmmsg and recvmmsg; other programs send with the raw sendto or
+ * sendmsg (MSG_FASTOPEN included).  socket, connect, sendto, sendmsg,
+ * sendmmsg, recvfrom, recvmsg and recvmmsg (and send and recv where they
+ * have numbers) go to the bodies of the hooks of the same names.  Every
+ * other number goes to the C library untouched.  Six arguments are
+ * always taken and passed on, as the C library's own syscall() reads
+ * them.
  */
 SX_EXPORT long
 syscall(long number, ...)
@@ -71,18 +138,12 @@ syscall(long number, ...)
 		errno = ENOSYS;
 		return -1;
 	}
-	if (number == SYS_connect && !sx_guarded() && a[1] != 0)
-		return syscall_connect(fn, a);
-	if ((number == SYS_sendmmsg || number == SYS_recvmmsg) && !sx_guarded() &&
-	    a[1] != 0) {
-		sx_init();
-		if (number == SYS_sendmmsg)
-			return udp_sendmmsg((int)a[0], (struct mmsghdr *)a[1],
-					    (unsigned int)a[2], (int)a[3]);
-		if ((unsigned int)a[2] != 0)
-			return udp_recvmmsg((int)a[0], (struct mmsghdr *)a[1],
-					    (unsigned int)a[2], (int)a[3],
-					    (struct timespec *)a[4]);
+	if (!sx_guarded()) {
+		bool taken;
+		long rc = syscall_socket_call(fn, number, a, &taken);
+
+		if (taken)
+			return rc;
 	}
 	return fn(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

@@ -2,8 +2,8 @@
  * UDP through the proxy (RFC 1928 section 7): sendto(), sendmsg(), send(),
  * sendmmsg(), recvfrom(), recvmsg(), recv() and recvmmsg() on UDP sockets,
  * connect() on them through udp_connect(), read() and write() through the
- * udp_io_*() calls of udp.h, and the raw sendmmsg and recvmmsg system
- * calls made through syscall() (libuv before 1.45 does, under dig).  The
+ * udp_io_*() calls of udp.h, and the same calls made as raw system calls
+ * through syscall() (libuv before 1.45 does, under dig).  The
  * send and receive hooks also hold back proxied TCP sockets whose SOCKS
  * exchange is under way (tcp.h), as the I/O hooks do.
  *
@@ -21,6 +21,12 @@
  * on the spot.  Every datagram goes to the relay as one sendmsg() whose
  * iovec is [SOCKS header, the program's buffers...]: the payload is never
  * copied.  A fake IP destination goes out as its host name (ATYP 3).
+ *
+ * A destination is read as the kernel reads it: an AF_UNSPEC address is
+ * an AF_INET one to an IPv4 UDP or raw socket (and no address at all to
+ * an IPv6 UDP socket), so it is routed as that, never passed through as
+ * "not an IP address".  Sends on packet sockets are refused (see
+ * udp_packet_refused()).
  *
  * Receiving.  Only datagrams from the relay are taken apart; a datagram
  * from anyone else is handed over unchanged when its sender is a direct
@@ -256,11 +262,30 @@ udp_route_proxied(const struct route *r)
 }
 
 /*
+ * A send on a packet socket (AF_PACKET, or the old AF_INET SOCK_PACKET)
+ * that the program did not open under the library (inherited, or passed
+ * over a UNIX socket; hook_socket.c refuses to open one): its frames
+ * would leave the machine around the proxy.  0 (the send goes ahead)
+ * with SOCKSIFY_PACKET=direct, else -EACCES and one log line.  where is
+ * the destination, for the log.
+ */
+static int
+udp_packet_refused(const char *where)
+{
+	if (sx_cfg.valid && sx_cfg.packet_mode == CONFIG_PACKET_DIRECT)
+		return 0;
+	log_warn("refusing to send on a packet socket (AF_PACKET) to %s: its frames would leave around the proxy (SOCKSIFY_PACKET=direct allows it)",
+		 where);
+	return -EACCES;
+}
+
+/*
  * The family of fd when it is a UDP socket of family AF_INET or AF_INET6;
  * 0 when it is not ours (a TCP socket, say).  Other datagram and raw
  * sockets cannot go through a SOCKS proxy at all: -EACCES (ICMP "ping"
- * sockets are SOCK_DGRAM too).  -errno when getsockopt() fails on fd.
- * sa is the destination, for the log.
+ * sockets are SOCK_DGRAM too), and neither can packet sockets
+ * (udp_packet_refused()).  -errno when getsockopt() fails on fd.  sa is
+ * the destination, for the log.
  */
 static int
 udp_socket_family(int fd, int flags, const struct sockaddr *sa, socklen_t len)
@@ -284,6 +309,8 @@ udp_socket_family(int fd, int flags, const struct sockaddr *sa, socklen_t len)
 	optlen = sizeof(int);
 	if (real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &optlen) < 0)
 		return -errno;
+	if (family == AF_PACKET)
+		return udp_packet_refused(where);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
 	optlen = sizeof(int);
@@ -661,6 +688,48 @@ udp_send_relayed(int fd, const struct udpassoc_info *info,
 }
 
 /*
+ * A destination whose family does not tell how the kernel reads it: an
+ * AF_UNSPEC address, which IPv4 UDP and raw sockets take for AF_INET (see
+ * route_datagram_dst()), or an AF_PACKET one, which only a packet socket
+ * takes (and a packet socket is refused, whatever the address).  1 when msg
+ * is to be read as *copy (msg with the destination the kernel sees: *ss,
+ * or none), 0 when it stands as it is, -errno to refuse the send.  Costs
+ * up to three getsockopt() calls, only for such destinations.
+ */
+static int
+udp_dst_as_kernel(int fd, const struct msghdr *msg, struct msghdr *copy,
+		  struct sockaddr_storage *ss)
+{
+	const struct sockaddr *sa = msg->msg_name;
+	socklen_t optlen = sizeof(int), sslen = 0;
+	int family, type, proto, kind;
+	char where[300];
+
+	if (real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &optlen) < 0)
+		return -errno;
+	if (family == AF_PACKET) {
+		sx_sockaddr_format(sa, msg->msg_namelen, where, sizeof(where));
+		return udp_packet_refused(where);
+	}
+	if (sa->sa_family != AF_UNSPEC)
+		return 0;
+	optlen = sizeof(int);
+	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0)
+		return -errno;
+	optlen = sizeof(int);
+	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &optlen) < 0)
+		return -errno;
+	kind = route_datagram_dst(family, type, proto, sa, msg->msg_namelen, ss,
+				  &sslen);
+	if (kind == ROUTE_DST_AS_GIVEN)
+		return 0;
+	memcpy(copy, msg, sizeof(*copy));
+	copy->msg_name = kind == ROUTE_DST_REREAD ? ss : NULL;
+	copy->msg_namelen = kind == ROUTE_DST_REREAD ? sslen : 0;
+	return 1;
+}
+
+/*
  * One datagram the program sends on fd.  *pass says "not ours: make the
  * real call"; otherwise the payload bytes sent or -errno.
  */
@@ -670,6 +739,8 @@ udp_send(int fd, const struct msghdr *msg, int flags, bool *pass)
 	const struct sockaddr *sa = msg->msg_name;
 	struct udpassoc_info info;
 	struct sx_endpoint dst;
+	struct sockaddr_storage reread_ss;
+	struct msghdr reread = { .msg_name = NULL };
 	struct route r;
 	bool have;
 	int family, rc;
@@ -678,6 +749,18 @@ udp_send(int fd, const struct msghdr *msg, int flags, bool *pass)
 	have = udpassoc_get(fd, &info);
 	if (have && info.state == UDPASSOC_DIRECT)
 		return 0;
+	if (sa && msg->msg_namelen >= sizeof(sa_family_t) &&
+	    (sa->sa_family == AF_UNSPEC || sa->sa_family == AF_PACKET)) {
+		rc = udp_dst_as_kernel(fd, msg, &reread, &reread_ss);
+		if (rc < 0) {
+			*pass = false;
+			return rc;
+		}
+		if (rc > 0) {
+			msg = &reread;
+			sa = msg->msg_name;
+		}
+	}
 	if (!sa || msg->msg_namelen == 0) {
 		if (!have || !info.has_peer)
 			return 0;
@@ -1005,16 +1088,24 @@ udp_tcp_gate(int fd)
 	return 0;
 }
 
-/* Could a send with this address concern us when fd has no entry? */
+/*
+ * Could a send with this address concern us when fd has no entry?  An
+ * AF_UNSPEC address may be an IP destination (udp_dst_as_kernel()), and
+ * an AF_PACKET one is a packet socket's.
+ */
 static bool
 udp_dst_maybe(const struct sockaddr *sa, socklen_t len)
 {
-	return udp_is_inet(sa, len);
+	if (udp_is_inet(sa, len))
+		return true;
+	return sa && len >= sizeof(sa_family_t) &&
+	       (sa->sa_family == AF_UNSPEC || sa->sa_family == AF_PACKET);
 }
 
-SX_EXPORT ssize_t
-sendto(int fd, const void *buf, size_t len, int flags,
-       const struct sockaddr *sa, socklen_t salen)
+/* The body of the sendto() hook (also reached through syscall()). */
+ssize_t
+udp_sendto(int fd, const void *buf, size_t len, int flags,
+	   const struct sockaddr *sa, socklen_t salen)
 {
 	int saved_errno = errno;
 	struct iovec iov;
@@ -1053,6 +1144,13 @@ sendto(int fd, const void *buf, size_t len, int flags,
 }
 
 SX_EXPORT ssize_t
+sendto(int fd, const void *buf, size_t len, int flags,
+       const struct sockaddr *sa, socklen_t salen)
+{
+	return udp_sendto(fd, buf, len, flags, sa, salen);
+}
+
+SX_EXPORT ssize_t
 send(int fd, const void *buf, size_t len, int flags)
 {
 	int saved_errno = errno;
@@ -1086,8 +1184,9 @@ send(int fd, const void *buf, size_t len, int flags)
 	return rc;
 }
 
-SX_EXPORT ssize_t
-sendmsg(int fd, const struct msghdr *msg, int flags)
+/* The body of the sendmsg() hook (also reached through syscall()). */
+ssize_t
+udp_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	int saved_errno = errno;
 	ssize_t rc;
@@ -1114,6 +1213,12 @@ sendmsg(int fd, const struct msghdr *msg, int flags)
 	}
 	errno = saved_errno;
 	return rc;
+}
+
+SX_EXPORT ssize_t
+sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	return udp_sendmsg(fd, msg, flags);
 }
 
 /* The body of the sendmmsg() hook (also reached through syscall()). */
@@ -1164,9 +1269,10 @@ sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	return udp_sendmmsg(fd, vec, vlen, flags);
 }
 
-SX_EXPORT ssize_t
-recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
-	 socklen_t *salen)
+/* The body of the recvfrom() hook (also reached through syscall()). */
+ssize_t
+udp_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
+	     socklen_t *salen)
 {
 	int saved_errno = errno;
 	struct iovec iov;
@@ -1241,6 +1347,13 @@ associated:
 }
 
 SX_EXPORT ssize_t
+recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
+	 socklen_t *salen)
+{
+	return udp_recvfrom(fd, buf, len, flags, sa, salen);
+}
+
+SX_EXPORT ssize_t
 recv(int fd, void *buf, size_t len, int flags)
 {
 	int saved_errno = errno;
@@ -1290,8 +1403,9 @@ recv(int fd, void *buf, size_t len, int flags)
 	return rc;
 }
 
-SX_EXPORT ssize_t
-recvmsg(int fd, struct msghdr *msg, int flags)
+/* The body of the recvmsg() hook (also reached through syscall()). */
+ssize_t
+udp_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	int saved_errno = errno;
 	ssize_t rc;
@@ -1349,6 +1463,12 @@ recvmsg(int fd, struct msghdr *msg, int flags)
 	}
 	errno = saved_errno;
 	return rc;
+}
+
+SX_EXPORT ssize_t
+recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	return udp_recvmsg(fd, msg, flags);
 }
 
 /*

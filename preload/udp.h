@@ -65,7 +65,19 @@ ssize_t udp_io_writev(int fd, const struct iovec *iov, int n);
 /* The lowest number a control socket is moved to (see hook_udp.c). */
 int udp_ctrl_floor(void);
 
-/* The bodies of the sendmmsg() and recvmmsg() hooks (syscall() uses them). */
+/*
+ * The bodies of the send and receive hooks, which syscall() uses too.
+ * udp_sendto(), udp_sendmsg(), udp_recvfrom() and udp_recvmsg() behave as
+ * the calls do in every respect (the guard, init, -1 and errno);
+ * udp_sendmmsg() and udp_recvmmsg() expect the caller to have checked the
+ * guard and run init.
+ */
+ssize_t udp_sendto(int fd, const void *buf, size_t len, int flags,
+		   const struct sockaddr *sa, socklen_t salen);
+ssize_t udp_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t udp_recvfrom(int fd, void *buf, size_t len, int flags,
+		     struct sockaddr *sa, socklen_t *salen);
+ssize_t udp_recvmsg(int fd, struct msghdr *msg, int flags);
 int udp_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags);
 int udp_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 		 struct timespec *timeout);

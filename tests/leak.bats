@@ -462,6 +462,17 @@ except OSError as e:
 	assert_line "ERRNO 101"
 	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$MICROSOCKS_PORT" "$PY" -c '
 import errno, socket
+try:
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.connect(("lo", 0))
+    print("CONNECTED")
+except OSError as e:
+    print("ERRNO", errno.errorcode[e.errno])'
+	assert_line "ERRNO EACCES"
+	assert_regex "$stderr" "refusing to open a packet socket"
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
+		SOCKSIFY_PACKET=direct "$PY" -c '
+import errno, socket
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 try:
     s.connect(("lo", 0))

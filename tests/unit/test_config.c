@@ -916,6 +916,7 @@ test_load_defaults(void)
 	is_int(cfg.timeout_ms, 10000, "timeout 10 s");
 	ok(!cfg.pipeline, "pipelining off");
 	is_int(cfg.udp_mode, CONFIG_UDP_PROXY, "UDP through the proxy");
+	is_int(cfg.packet_mode, CONFIG_PACKET_REFUSE, "packet sockets refused");
 	is_int(cfg.loopback_mode, CONFIG_LOOPBACK_DIRECT, "loopback direct");
 	ok(cfg.hosts_file, "/etc/hosts names resolve locally");
 	is_bytes(cfg.fake_net, fake4, 4, "fake range 198.18.0.0");
@@ -1273,6 +1274,8 @@ static const struct knob_case knob_bads[] = {
 	  "SOCKSIFY_UDP: \"tunnel\" is not proxy or direct" },
 	{ "SOCKSIFY_LOOPBACK", "skip",
 	  "SOCKSIFY_LOOPBACK: \"skip\" is not direct or proxy" },
+	{ "SOCKSIFY_PACKET", "allow",
+	  "SOCKSIFY_PACKET: \"allow\" is not refuse or direct" },
 	{ "SOCKSIFY_FAKE_NET", "10.0.0.0",
 	  "SOCKSIFY_FAKE_NET: \"10.0.0.0\" is not an IPv4 CIDR block such as 198.18.0.0/15" },
 	{ "SOCKSIFY_FAKE_NET", "fd00::/64",
@@ -1436,8 +1439,18 @@ test_load_knobs_good(void)
 		load(&cfg, env);
 		ok(cfg.valid, "SOCKSIFY_UDP=direct SOCKSIFY_LOOPBACK=proxy");
 		is_int(cfg.udp_mode, CONFIG_UDP_DIRECT, "UDP direct");
+		is_int(cfg.packet_mode, CONFIG_PACKET_REFUSE, "packet sockets still refused");
 		is_int(cfg.loopback_mode, CONFIG_LOOPBACK_PROXY,
 		       "loopback through the proxy");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKSIFY_PACKET", "Direct", NULL
+		};
+		load(&cfg, env);
+		ok(cfg.valid, "SOCKSIFY_PACKET=Direct");
+		is_int(cfg.packet_mode, CONFIG_PACKET_DIRECT, "packet sockets allowed");
 		config_free(&cfg);
 	}
 	{

@@ -1,0 +1,64 @@
+/*
+ * socket(): no packet socket while the library is in force.
+ *
+ * An AF_PACKET socket (and the old AF_INET SOCK_PACKET one, which the
+ * kernel turns into an AF_PACKET socket) writes link-layer frames, which
+ * leave the machine around the proxy whatever their contents.  They can
+ * go out through write(), through send() without an address once the
+ * socket is bound to an interface, through a PACKET_TX_RING, through
+ * sendfile(): the one step they all share is the socket's creation, so
+ * that is where they are refused, with -1/EACCES and one log line.
+ * SOCKSIFY_PACKET=direct lets such sockets be made (and their frames go
+ * out directly).  Programs that only capture (tcpdump) are refused too:
+ * nothing tells them from programs that send.  A packet socket made
+ * outside the library (inherited, or passed over a UNIX socket) is
+ * refused at the sends that name a destination instead (hook_udp.c).
+ *
+ * Raw IP sockets stay allowed: they send only to an address given with
+ * the datagram or to the one they are connected to, and both are routed
+ * (only loopback and NO_PROXY destinations are let through).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "preload.h"
+#include "sock.h"
+
+/* The socket type without SOCK_NONBLOCK and SOCK_CLOEXEC (the kernel's SOCK_TYPE_MASK). */
+#define SOCK_TYPE_BITS 0xf
+
+/* A socket that would write link-layer frames. */
+static bool
+sock_is_packet(int domain, int type)
+{
+	return domain == AF_PACKET ||
+	       (domain == AF_INET && (type & SOCK_TYPE_BITS) == SOCK_PACKET);
+}
+
+int
+sock_open(int domain, int type, int protocol)
+{
+	if (!real.socket && !sx_guarded())
+		sx_init();
+	if (!real.socket) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (sx_guarded() || !sock_is_packet(domain, type))
+		return real.socket(domain, type, protocol);
+	sx_init();
+	/* An invalid configuration may have meant anything: refused. */
+	if (sx_cfg.valid && sx_cfg.packet_mode == CONFIG_PACKET_DIRECT)
+		return real.socket(domain, type, protocol);
+	log_warn("refusing to open a packet socket (AF_PACKET): its frames would leave around the proxy (SOCKSIFY_PACKET=direct allows it)");
+	errno = EACCES;
+	return -1;
+}
+
+SX_EXPORT int
+socket(int domain, int type, int protocol)
+{
+	return sock_open(domain, type, protocol);
+}
