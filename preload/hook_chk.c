@@ -59,25 +59,11 @@ static const struct {
 		     const sigset_t *);
 } plain = { read, recv, recvfrom, poll, ppoll };
 
-/* Init, unless this thread is inside the library already; errno is kept. */
-static void
-chk_init(void)
-{
-	int saved_errno;
-
-	if (sx_guarded())
-		return;
-	saved_errno = errno;
-	sx_init();
-	errno = saved_errno;
-}
-
 SX_EXPORT ssize_t
 __read_chk(int fd, void *buf, size_t len, size_t buflen)
 {
 	if (len > buflen)
 		__chk_fail();
-	chk_init();
 	return plain.read(fd, buf, len);
 }
 
@@ -86,7 +72,6 @@ __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
 {
 	if (len > buflen)
 		__chk_fail();
-	chk_init();
 	return plain.recv(fd, buf, len, flags);
 }
 
@@ -96,7 +81,6 @@ __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
 {
 	if (len > buflen)
 		__chk_fail();
-	chk_init();
 	return plain.recvfrom(fd, buf, len, flags, sa, salen);
 }
 
@@ -105,7 +89,6 @@ __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen)
 {
 	if (fdslen / sizeof(*fds) < nfds)
 		__chk_fail();
-	chk_init();
 	return plain.poll(fds, nfds, timeout);
 }
 
@@ -115,6 +98,5 @@ __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
 {
 	if (fdslen / sizeof(*fds) < nfds)
 		__chk_fail();
-	chk_init();
 	return plain.ppoll(fds, nfds, ts, sigmask);
 }

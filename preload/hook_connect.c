@@ -636,6 +636,10 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 	return 0;
 }
 
+/* The C library exports this one under a second name too: same hook. */
+SX_EXPORT int __connect(int fd, const struct sockaddr *sa, socklen_t len)
+	__attribute__((alias("connect")));
+
 SX_EXPORT int
 getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 {

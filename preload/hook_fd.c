@@ -101,6 +101,9 @@ close(int fd)
 	return 0;
 }
 
+/* The C library exports this one under a second name too: same hook. */
+SX_EXPORT int __close(int fd) __attribute__((alias("close")));
+
 /*
  * newfd is now a copy of oldfd (dup, dup2, dup3, fcntl F_DUPFD): it gets
  * the state the library keeps for oldfd's socket, shared where the state
@@ -191,6 +194,9 @@ dup2(int oldfd, int newfd)
 	return rc;
 }
 
+/* The C library exports this one under a second name too: same hook. */
+SX_EXPORT int __dup2(int oldfd, int newfd) __THROW __attribute__((alias("dup2")));
+
 SX_EXPORT int
 dup3(int oldfd, int newfd, int flags)
 {
@@ -252,6 +258,9 @@ fcntl(int fd, int cmd, ...)
 	va_end(ap);
 	return fd_fcntl(real.fcntl, fd, cmd, arg);
 }
+
+/* The C library exports this one under a second name too: same hook. */
+SX_EXPORT int __fcntl(int fd, int cmd, ...) __attribute__((alias("fcntl")));
 
 SX_EXPORT int
 fcntl64(int fd, int cmd, ...)

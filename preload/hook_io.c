@@ -44,6 +44,9 @@ read(int fd, void *buf, size_t len)
 	return real.read(fd, buf, len);
 }
 
+/* The C library exports this one under a second name too: same hook. */
+SX_EXPORT ssize_t __read(int fd, void *buf, size_t len) __attribute__((alias("read")));
+
 SX_EXPORT ssize_t
 write(int fd, const void *buf, size_t len)
 {
@@ -54,6 +57,10 @@ write(int fd, const void *buf, size_t len)
 		return udp_io_write(fd, buf, len);
 	return real.write(fd, buf, len);
 }
+
+/* The C library exports this one under a second name too: same hook. */
+SX_EXPORT ssize_t __write(int fd, const void *buf, size_t len)
+	__attribute__((alias("write")));
 
 SX_EXPORT ssize_t
 readv(int fd, const struct iovec *iov, int n)

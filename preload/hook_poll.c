@@ -288,6 +288,10 @@ poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	return poll_after_fast(fds, nfds, n, deadline, false, NULL);
 }
 
+/* The C library exports this one under a second name too: same hook. */
+SX_EXPORT int __poll(struct pollfd *fds, nfds_t nfds, int timeout)
+	__attribute__((alias("poll")));
+
 SX_EXPORT int
 ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
       const sigset_t *sigmask)
@@ -480,6 +484,10 @@ select(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds, struct timeval *tv)
 	}
 	return n;
 }
+
+/* The C library exports this one under a second name too: same hook. */
+SX_EXPORT int __select(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
+			 struct timeval *tv) __attribute__((alias("select")));
 
 SX_EXPORT int
 pselect(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,

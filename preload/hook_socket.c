@@ -40,15 +40,12 @@ sock_is_packet(int domain, int type)
 int
 sock_open(int domain, int type, int protocol)
 {
-	if (!real.socket && !sx_guarded())
-		sx_init();
 	if (!real.socket) {
 		errno = ENOSYS;
 		return -1;
 	}
 	if (sx_guarded() || !sock_is_packet(domain, type))
 		return real.socket(domain, type, protocol);
-	sx_init();
 	/* An invalid configuration may have meant anything: refused. */
 	if (sx_cfg.valid && sx_cfg.packet_mode == CONFIG_PACKET_DIRECT)
 		return real.socket(domain, type, protocol);
@@ -60,5 +57,6 @@ sock_open(int domain, int type, int protocol)
 SX_EXPORT int
 socket(int domain, int type, int protocol)
 {
+	sx_ready();
 	return sock_open(domain, type, protocol);
 }

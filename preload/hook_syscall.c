@@ -23,7 +23,6 @@ syscall_connect(long (*fn)(long, ...), const long *a)
 	int saved_errno = errno;
 	int rc;
 
-	sx_init();
 	sx_enter();
 	rc = tcp_connect((int)a[0], (const struct sockaddr *)a[1], (socklen_t)a[2]);
 	sx_leave();
@@ -83,13 +82,11 @@ syscall_socket_call(long (*fn)(long, ...), long number, const long *a,
 	case SYS_sendmmsg:
 		if (a[1] == 0)
 			break;
-		sx_init();
 		return udp_sendmmsg((int)a[0], (struct mmsghdr *)a[1],
 				    (unsigned int)a[2], (int)a[3]);
 	case SYS_recvmmsg:
 		if (a[1] == 0 || (unsigned int)a[2] == 0)
 			break;
-		sx_init();
 		return udp_recvmmsg((int)a[0], (struct mmsghdr *)a[1],
 				    (unsigned int)a[2], (int)a[3],
 				    (struct timespec *)a[4]);
@@ -119,6 +116,7 @@ syscall(long number, ...)
 	va_list ap;
 	long a[6];
 
+	sx_ready();
 	va_start(ap, number);
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);

@@ -1115,7 +1115,6 @@ udp_sendto(int fd, const void *buf, size_t len, int flags,
 
 	if (sx_guarded())
 		return real.sendto(fd, buf, len, flags, sa, salen);
-	sx_init();
 	/* TCP Fast Open connects without connect(): hook_fastopen.c. */
 	if (fastopen_wanted(fd, flags))
 		return fastopen_sendto(fd, buf, len, flags, sa, salen);
@@ -1147,6 +1146,7 @@ SX_EXPORT ssize_t
 sendto(int fd, const void *buf, size_t len, int flags,
        const struct sockaddr *sa, socklen_t salen)
 {
+	sx_ready();
 	return udp_sendto(fd, buf, len, flags, sa, salen);
 }
 
@@ -1159,9 +1159,9 @@ send(int fd, const void *buf, size_t len, int flags)
 	ssize_t rc;
 	bool pass;
 
+	sx_ready();
 	if (sx_guarded())
 		return real.send(fd, buf, len, flags);
-	sx_init();
 	if (conntab_maybe_active(fd) && udp_tcp_gate(fd) < 0)
 		return -1;
 	if (!udpassoc_maybe(fd))
@@ -1184,6 +1184,10 @@ send(int fd, const void *buf, size_t len, int flags)
 	return rc;
 }
 
+/* The C library exports this one under a second name too: same hook. */
+SX_EXPORT ssize_t __send(int fd, const void *buf, size_t len, int flags)
+	__attribute__((alias("send")));
+
 /* The body of the sendmsg() hook (also reached through syscall()). */
 ssize_t
 udp_sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -1194,7 +1198,6 @@ udp_sendmsg(int fd, const struct msghdr *msg, int flags)
 
 	if (sx_guarded() || !msg)
 		return real.sendmsg(fd, msg, flags);
-	sx_init();
 	/* TCP Fast Open connects without connect(): hook_fastopen.c. */
 	if (fastopen_wanted(fd, flags))
 		return fastopen_sendmsg(fd, msg, flags);
@@ -1218,6 +1221,7 @@ udp_sendmsg(int fd, const struct msghdr *msg, int flags)
 SX_EXPORT ssize_t
 sendmsg(int fd, const struct msghdr *msg, int flags)
 {
+	sx_ready();
 	return udp_sendmsg(fd, msg, flags);
 }
 
@@ -1263,9 +1267,9 @@ udp_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 SX_EXPORT int
 sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
+	sx_ready();
 	if (sx_guarded() || !vec)
 		return real.sendmmsg(fd, vec, vlen, flags);
-	sx_init();
 	return udp_sendmmsg(fd, vec, vlen, flags);
 }
 
@@ -1282,7 +1286,6 @@ udp_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
 
 	if (sx_guarded())
 		return real.recvfrom(fd, buf, len, flags, sa, salen);
-	sx_init();
 	if (conntab_maybe_active(fd) && udp_tcp_gate(fd) < 0)
 		return -1;
 	iov.iov_base = buf;
@@ -1350,6 +1353,7 @@ SX_EXPORT ssize_t
 recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
 	 socklen_t *salen)
 {
+	sx_ready();
 	return udp_recvfrom(fd, buf, len, flags, sa, salen);
 }
 
@@ -1362,9 +1366,9 @@ recv(int fd, void *buf, size_t len, int flags)
 	ssize_t rc;
 	bool pass;
 
+	sx_ready();
 	if (sx_guarded())
 		return real.recv(fd, buf, len, flags);
-	sx_init();
 	if (conntab_maybe_active(fd) && udp_tcp_gate(fd) < 0)
 		return -1;
 	iov.iov_base = buf;
@@ -1413,7 +1417,6 @@ udp_recvmsg(int fd, struct msghdr *msg, int flags)
 
 	if (sx_guarded() || !msg)
 		return real.recvmsg(fd, msg, flags);
-	sx_init();
 	if (conntab_maybe_active(fd) && udp_tcp_gate(fd) < 0)
 		return -1;
 	if (!udpassoc_maybe(fd)) {
@@ -1468,6 +1471,7 @@ udp_recvmsg(int fd, struct msghdr *msg, int flags)
 SX_EXPORT ssize_t
 recvmsg(int fd, struct msghdr *msg, int flags)
 {
+	sx_ready();
 	return udp_recvmsg(fd, msg, flags);
 }
 
@@ -1524,9 +1528,9 @@ SX_EXPORT int
 recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	 struct timespec *timeout)
 {
+	sx_ready();
 	if (sx_guarded() || !vec || vlen == 0)
 		return real.recvmmsg(fd, vec, vlen, flags, timeout);
-	sx_init();
 	return udp_recvmmsg(fd, vec, vlen, flags, timeout);
 }
 
@@ -1547,7 +1551,6 @@ udp_io(int fd, const struct iovec *iov, int n, bool out)
 	bool pass = true;
 
 	if (!sx_guarded() && n >= 0) {
-		sx_init();
 		memset(&msg, 0, sizeof(msg));
 		msg.msg_iov = (struct iovec *)iov;
 		msg.msg_iovlen = (size_t)n;

@@ -145,8 +145,11 @@ sx_init(void)
 void
 sx_init_early(void)
 {
+	int saved_errno = errno;
+
 	if (sx_depth == 0)
 		sx_init();
+	errno = saved_errno;
 }
 
 const char *

@@ -119,3 +119,13 @@ dup_pending() {
 	assert_line "CONNECT3 ok"
 	assert_line "ECHO hello"
 }
+
+@test "a program calling the C library's second names (__connect, __poll, __send, __read...) goes through the proxy" {
+	run --separate-stderr through "$SLOW_URL" "$REPO/build/tests/helpers/libcnames" \
+		127.0.0.1 "$ECHO_PORT"
+	echo "# $output" | sed '2,$s/^/# /' >&2
+	assert_success
+	assert_line "SO_ERROR 0"
+	assert_line --regexp '^DEST PEER 127\.0\.0\.6 '
+	assert_line "ECHO hello"
+}
