@@ -3,7 +3,9 @@
 # number: copies made while the SOCKS exchange is under way behave as the
 # original, a number closed where the library cannot see it (fclose of an
 # fdopen()ed socket) never hands its state to the next socket, and a socket
-# whose proxied connect failed behaves as after a failed TCP connect.
+# whose proxied connect failed behaves as after a failed TCP connect.  A
+# program reaching these calls through the C library's second names
+# (__connect, __read...) gets the same hooks.
 #
 # tests/helpers/slowsocks.py is the proxy (its reply comes after a delay, or
 # is a refusal) and binds its outgoing connections to 127.0.0.6, so the
