@@ -37,12 +37,15 @@
  * file (the C library's DNS module cannot enumerate).
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <nss.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "dns.h"
 #include "log.h"
@@ -57,25 +60,55 @@ libcnet_local_dns(void)
 }
 
 /*
- * Decide a TCP connection of the C library's own to host (a name or an
- * address) on port (host order) in family af (AF_INET, AF_INET6 or
- * AF_UNSPEC), made by fn: 0 when it may go directly, with text (cap
+ * Route a connection or datagram of the C library's own (fn, socktype) to
+ * sa, labelled host for the log: 0 when it may go directly, -errno with
+ * one log line otherwise (why names what the proxy cannot carry).
+ */
+static int
+libcnet_route(const char *fn, const char *host, const struct sockaddr *sa,
+	      socklen_t len, int socktype, const char *why)
+{
+	struct route r;
+	unsigned int port;
+
+	if (sa->sa_family == AF_INET)
+		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	else
+		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	route_decide(&sx_cfg, sa, len, socktype, &r);
+	if (r.action == ROUTE_DENY) {
+		log_warn("refusing %s() to %s port %u: %s", fn, host, port, r.reason);
+		return -r.error;
+	}
+	if (r.action == ROUTE_PROXY) {
+		log_warn("refusing %s() to %s port %u: %s, which a SOCKS proxy cannot "
+			 "carry (only destinations reached directly are allowed)",
+			 fn, host, port, why);
+		return -ENETUNREACH;
+	}
+	log_debug("direct %s() to %s port %u: %s", fn, host, port, r.reason);
+	return 0;
+}
+
+/*
+ * Decide a connection of the C library's own (fn, socktype) to host (a
+ * name or an address) on port (host order) in family af (AF_INET,
+ * AF_INET6 or AF_UNSPEC): 0 when it may go directly, with text (cap
  * bytes) holding the first address in numeric form; -errno with one log
- * line otherwise (why names what the proxy cannot carry).
+ * line otherwise.
  */
 static int
 libcnet_decide(const char *fn, const char *host, unsigned int port, int af,
-	       const char *why, char *text, size_t cap)
+	       int socktype, const char *why, char *text, size_t cap)
 {
 	struct addrinfo hints, *res = NULL;
 	struct sockaddr_storage ss;
-	struct route r;
 	socklen_t len;
 	int rc;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = af;
-	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_socktype = socktype;
 	rc = dns_getaddrinfo_hooked(host, NULL, &hints, &res);
 	if (rc == EAI_FAMILY) {
 		log_warn("refusing %s() to %s: address family %d", fn, host, af);
@@ -93,25 +126,15 @@ libcnet_decide(const char *fn, const char *host, unsigned int port, int af,
 		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
 	else
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-	route_decide(&sx_cfg, (struct sockaddr *)&ss, len, SOCK_STREAM, &r);
-	if (r.action == ROUTE_DENY) {
-		log_warn("refusing %s() to %s port %u: %s", fn, host, port, r.reason);
-		return -r.error;
-	}
-	if (r.action == ROUTE_PROXY) {
-		log_warn("refusing %s() to %s port %u: %s, which a SOCKS proxy cannot "
-			 "carry (only destinations reached directly are allowed)",
-			 fn, host, port, why);
-		return -ENETUNREACH;
-	}
+	rc = libcnet_route(fn, host, (struct sockaddr *)&ss, len, socktype, why);
+	if (rc < 0)
+		return rc;
 	rc = real.getnameinfo((struct sockaddr *)&ss, len, text, (socklen_t)cap,
 			      NULL, 0, NI_NUMERICHOST);
 	if (rc != 0) {
 		log_warn("refusing %s() to %s: %s", fn, host, gai_strerror(rc));
 		return -EINVAL;
 	}
-	log_debug("direct %s() to %s (%s) port %u: %s", fn, host, text, port,
-		  r.reason);
 	return 0;
 }
 
@@ -145,8 +168,8 @@ libcnet_rcmd(const char *fn, char **ahost, unsigned short rport,
 		return -1;
 	}
 	sx_enter();
-	rc = libcnet_decide(fn, *ahost, ntohs(rport), af, libcnet_rcmd_why, text,
-			    sizeof(text));
+	rc = libcnet_decide(fn, *ahost, ntohs(rport), af, SOCK_STREAM,
+			    libcnet_rcmd_why, text, sizeof(text));
 	if (rc < 0) {
 		sx_leave();
 		errno = -rc;
@@ -197,7 +220,7 @@ libcnet_rexec(const char *fn, char **ahost, int rport, const char *name,
 		return -1;
 	}
 	sx_enter();
-	rc = libcnet_decide(fn, *ahost, ntohs((uint16_t)rport), af,
+	rc = libcnet_decide(fn, *ahost, ntohs((uint16_t)rport), af, SOCK_STREAM,
 			    libcnet_rexec_why, text, sizeof(text));
 	if (rc < 0) {
 		sx_leave();
@@ -369,4 +392,640 @@ getnetbyaddr_r(uint32_t net, int type, struct netent *ret, char *buf,
 		return ENOSYS;
 	return real.getnetbyaddr_r(net, type, ret, buf, buflen, result,
 				   h_errnop);
+}
+
+/*
+ * The C library's Sun RPC client: clnt_create(), clnttcp_create(),
+ * clntudp_create(), clntudp_bufcreate(), callrpc(), getrpcport(),
+ * pmap_getport(), pmap_getmaps(), pmap_rmtcall(), clnt_broadcast(),
+ * rtime(), and authdes_create() / authdes_pk_create() with a time server.
+ * Since glibc 2.32 these exist only as old versioned symbols (GLIBC_2.2.5)
+ * for programs linked before, and resolve hosts, ask the portmapper and
+ * send or connect from inside the C library.  Each is decided on its
+ * destination before the C library does anything: one reached directly
+ * gets the real function; anything else is refused with one log line,
+ * errno ENETUNREACH (or what the routing says) and, for the functions that
+ * report through it, rpc_createerr set to RPC_SYSTEMERROR with that errno
+ * (clnt_pcreateerror() prints it).  Proxying is not attempted: the
+ * portmapper is asked over UDP from inside the C library, and a client
+ * created on a socket the program did not connect cannot be handed one.
+ * clnt_broadcast() sends to every interface's broadcast address: always
+ * refused.  Unix-domain clients, servers (svc*(), which answer whoever
+ * asked) and pmap_set() / pmap_unset() (the local portmapper) need no
+ * hook.
+ *
+ * dlsym() never returns old versioned symbols, so the table of real
+ * functions cannot hold these: they are looked up with dlvsym() the first
+ * time one is needed.
+ */
+#define LIBCNET_RPC_VERSION "GLIBC_2.2.5"
+#define LIBCNET_PMAP_PORT 111
+#define LIBCNET_TIME_PORT 37
+/* enum clnt_stat values (<rpc/clnt.h>). */
+#define LIBCNET_RPC_CANTSEND 3
+#define LIBCNET_RPC_SYSTEMERROR 12
+
+/* struct rpc_createerr (<rpc/clnt.h>): the status, and the errno it carries. */
+struct libcnet_createerr {
+	int cf_stat;
+	struct {
+		int re_status;
+		union {
+			int re_errno;
+			long re_pad[2];
+		} ru;
+	} cf_error;
+};
+
+typedef int (*libcnet_xdrproc)(void *, void *);
+
+struct libcnet_rpc_fns {
+	struct libcnet_createerr *(*thread_createerr)(void);
+	void *(*clnt_create)(const char *, unsigned long, unsigned long,
+			     const char *);
+	void *(*clnttcp_create)(struct sockaddr_in *, unsigned long,
+				unsigned long, int *, unsigned int,
+				unsigned int);
+	void *(*clntudp_create)(struct sockaddr_in *, unsigned long,
+				unsigned long, struct timeval, int *);
+	void *(*clntudp_bufcreate)(struct sockaddr_in *, unsigned long,
+				   unsigned long, struct timeval, int *,
+				   unsigned int, unsigned int);
+	int (*callrpc)(const char *, unsigned long, unsigned long,
+		       unsigned long, libcnet_xdrproc, const char *,
+		       libcnet_xdrproc, char *);
+	int (*getrpcport)(const char *, unsigned long, unsigned long,
+			  unsigned int);
+	unsigned short (*pmap_getport)(struct sockaddr_in *, unsigned long,
+				       unsigned long, unsigned int);
+	void *(*pmap_getmaps)(struct sockaddr_in *);
+	int (*pmap_rmtcall)(struct sockaddr_in *, unsigned long, unsigned long,
+			    unsigned long, libcnet_xdrproc, void *,
+			    libcnet_xdrproc, void *, struct timeval,
+			    unsigned long *);
+	int (*rtime)(struct sockaddr_in *, void *, void *);
+	void *(*authdes_create)(const char *, unsigned int, struct sockaddr *,
+				void *);
+	void *(*authdes_pk_create)(const char *, void *, unsigned int,
+				   struct sockaddr *, void *);
+};
+
+/* Declared here: no header of the C library declares them any more. */
+void *clnt_create(const char *host, unsigned long prog, unsigned long vers,
+		  const char *proto);
+void *clnttcp_create(struct sockaddr_in *raddr, unsigned long prog,
+		     unsigned long vers, int *sockp, unsigned int sendsz,
+		     unsigned int recvsz);
+void *clntudp_create(struct sockaddr_in *raddr, unsigned long prog,
+		     unsigned long vers, struct timeval wait, int *sockp);
+void *clntudp_bufcreate(struct sockaddr_in *raddr, unsigned long prog,
+			unsigned long vers, struct timeval wait, int *sockp,
+			unsigned int sendsz, unsigned int recvsz);
+int callrpc(const char *host, unsigned long prog, unsigned long vers,
+	    unsigned long proc, libcnet_xdrproc inproc, const char *in,
+	    libcnet_xdrproc outproc, char *out);
+int getrpcport(const char *host, unsigned long prog, unsigned long vers,
+	       unsigned int proto);
+unsigned short pmap_getport(struct sockaddr_in *addr, unsigned long prog,
+			    unsigned long vers, unsigned int proto);
+void *pmap_getmaps(struct sockaddr_in *addr);
+int pmap_rmtcall(struct sockaddr_in *addr, unsigned long prog,
+		 unsigned long vers, unsigned long proc, libcnet_xdrproc xdrargs,
+		 void *argsp, libcnet_xdrproc xdrres, void *resp,
+		 struct timeval tout, unsigned long *port_ptr);
+int clnt_broadcast(unsigned long prog, unsigned long vers, unsigned long proc,
+		   libcnet_xdrproc xargs, void *argsp, libcnet_xdrproc xresults,
+		   void *resultsp, void *eachresult);
+int rtime(struct sockaddr_in *addr, void *timep, void *timeout);
+void *authdes_create(const char *servername, unsigned int window,
+		     struct sockaddr *syncaddr, void *ckey);
+void *authdes_pk_create(const char *servername, void *pkey,
+			unsigned int window, struct sockaddr *syncaddr,
+			void *ckey);
+
+static struct libcnet_rpc_fns libcnet_rpc;
+static pthread_once_t libcnet_rpc_once = PTHREAD_ONCE_INIT;
+
+#define LIBCNET_RPC_SYM(n) { #n, offsetof(struct libcnet_rpc_fns, n) }
+
+static void
+libcnet_rpc_resolve(void)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} syms[] = {
+		{ "__rpc_thread_createerr",
+		  offsetof(struct libcnet_rpc_fns, thread_createerr) },
+		LIBCNET_RPC_SYM(clnt_create),
+		LIBCNET_RPC_SYM(clnttcp_create),
+		LIBCNET_RPC_SYM(clntudp_create),
+		LIBCNET_RPC_SYM(clntudp_bufcreate),
+		LIBCNET_RPC_SYM(callrpc),
+		LIBCNET_RPC_SYM(getrpcport),
+		LIBCNET_RPC_SYM(pmap_getport),
+		LIBCNET_RPC_SYM(pmap_getmaps),
+		LIBCNET_RPC_SYM(pmap_rmtcall),
+		LIBCNET_RPC_SYM(rtime),
+		LIBCNET_RPC_SYM(authdes_create),
+		LIBCNET_RPC_SYM(authdes_pk_create),
+	};
+
+	for (size_t i = 0; i < SX_ARRAY_LEN(syms); i++) {
+		void *p = dlvsym(RTLD_NEXT, syms[i].name, LIBCNET_RPC_VERSION);
+
+		memcpy((char *)&libcnet_rpc + syms[i].offset, &p, sizeof(p));
+	}
+}
+
+/* Enter an RPC hook: init, the guard, the real functions.  False when guarded. */
+static bool
+libcnet_rpc_enter(void)
+{
+	if (sx_guarded())
+		return false;
+	sx_init();
+	sx_enter();
+	pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
+	return true;
+}
+
+/* The real function fn is missing: log it; -ENOSYS. */
+static int
+libcnet_rpc_missing(const char *fn)
+{
+	log_warn("refusing %s(): the C library's %s() cannot be found", fn, fn);
+	return -ENOSYS;
+}
+
+/* Report a refusal (-errno) the way the RPC creation functions report errors. */
+static void
+libcnet_rpc_createerr(int rc)
+{
+	struct libcnet_createerr *ce;
+
+	if (!libcnet_rpc.thread_createerr)
+		return;
+	ce = libcnet_rpc.thread_createerr();
+	if (!ce)
+		return;
+	ce->cf_stat = LIBCNET_RPC_SYSTEMERROR;
+	ce->cf_error.re_status = LIBCNET_RPC_SYSTEMERROR;
+	ce->cf_error.ru.re_errno = -rc;
+}
+
+static const char libcnet_rpc_why[] =
+	"the C library's Sun RPC sends and connects from inside the C library";
+
+/*
+ * Decide an RPC exchange with addr (port, host order, when its own is 0):
+ * 0 for a direct one, -errno (logged) otherwise.
+ */
+static int
+libcnet_rpc_route(const char *fn, const struct sockaddr_in *addr,
+		  unsigned int port, int socktype)
+{
+	struct sockaddr_in sin;
+	char text[INET_ADDRSTRLEN] = "?";
+
+	if (!addr || addr->sin_family != AF_INET) {
+		log_warn("refusing %s(): not an IPv4 address", fn);
+		return -EINVAL;
+	}
+	memcpy(&sin, addr, sizeof(sin));
+	if (sin.sin_port == 0)
+		sin.sin_port = htons((uint16_t)port);
+	inet_ntop(AF_INET, &sin.sin_addr, text, sizeof(text));
+	return libcnet_route(fn, text, (const struct sockaddr *)&sin, sizeof(sin),
+			     socktype, libcnet_rpc_why);
+}
+
+/* The socket type an RPC protocol name stands for (the portmapper's UDP otherwise). */
+static int
+libcnet_rpc_socktype(const char *proto)
+{
+	return proto && strcmp(proto, "tcp") == 0 ? SOCK_STREAM : SOCK_DGRAM;
+}
+
+SX_EXPORT void *
+clnt_create(const char *host, unsigned long prog, unsigned long vers,
+	    const char *proto)
+{
+	char text[NI_MAXHOST];
+	void *c;
+	int saved_errno = errno;
+	int rc;
+
+	if (!libcnet_rpc_enter()) {
+		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
+		return libcnet_rpc.clnt_create ?
+			libcnet_rpc.clnt_create(host, prog, vers, proto) : NULL;
+	}
+	if (!libcnet_rpc.clnt_create)
+		rc = libcnet_rpc_missing("clnt_create");
+	else if (proto && strcmp(proto, "unix") == 0)
+		rc = 0;
+	else if (!host)
+		rc = -EINVAL;
+	else
+		rc = libcnet_decide("clnt_create", host, LIBCNET_PMAP_PORT, AF_INET,
+				    libcnet_rpc_socktype(proto), libcnet_rpc_why,
+				    text, sizeof(text));
+	if (rc < 0) {
+		libcnet_rpc_createerr(rc);
+		sx_leave();
+		errno = -rc;
+		return NULL;
+	}
+	errno = saved_errno;
+	c = libcnet_rpc.clnt_create(proto && strcmp(proto, "unix") == 0 ? host : text,
+				    prog, vers, proto);
+	sx_leave();
+	return c;
+}
+
+SX_EXPORT void *
+clnttcp_create(struct sockaddr_in *raddr, unsigned long prog,
+	       unsigned long vers, int *sockp, unsigned int sendsz,
+	       unsigned int recvsz)
+{
+	void *c;
+	int saved_errno = errno;
+	int rc = 0;
+
+	if (!libcnet_rpc_enter()) {
+		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
+		return libcnet_rpc.clnttcp_create ?
+			libcnet_rpc.clnttcp_create(raddr, prog, vers, sockp, sendsz,
+						   recvsz) : NULL;
+	}
+	if (!libcnet_rpc.clnttcp_create)
+		rc = libcnet_rpc_missing("clnttcp_create");
+	else if (!raddr || !sockp)
+		rc = -EINVAL;
+	else if (raddr->sin_port == 0)
+		rc = libcnet_rpc_route("clnttcp_create", raddr, LIBCNET_PMAP_PORT,
+				       SOCK_DGRAM);
+	/* A socket of the program's own is connected already, by its connect(). */
+	if (rc == 0 && *sockp < 0)
+		rc = libcnet_rpc_route("clnttcp_create", raddr, LIBCNET_PMAP_PORT,
+				       SOCK_STREAM);
+	if (rc < 0) {
+		libcnet_rpc_createerr(rc);
+		sx_leave();
+		errno = -rc;
+		return NULL;
+	}
+	errno = saved_errno;
+	c = libcnet_rpc.clnttcp_create(raddr, prog, vers, sockp, sendsz, recvsz);
+	sx_leave();
+	return c;
+}
+
+/* clntudp_create() and clntudp_bufcreate(): every call sends to raddr. */
+static int
+libcnet_rpc_udp(const char *fn, void *real_fn, struct sockaddr_in *raddr,
+		int *sockp)
+{
+	if (!real_fn)
+		return libcnet_rpc_missing(fn);
+	if (!raddr || !sockp)
+		return -EINVAL;
+	return libcnet_rpc_route(fn, raddr, LIBCNET_PMAP_PORT, SOCK_DGRAM);
+}
+
+SX_EXPORT void *
+clntudp_create(struct sockaddr_in *raddr, unsigned long prog,
+	       unsigned long vers, struct timeval wait, int *sockp)
+{
+	void *c;
+	int saved_errno = errno;
+	int rc;
+
+	if (!libcnet_rpc_enter()) {
+		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
+		return libcnet_rpc.clntudp_create ?
+			libcnet_rpc.clntudp_create(raddr, prog, vers, wait, sockp) :
+			NULL;
+	}
+	rc = libcnet_rpc_udp("clntudp_create", (void *)libcnet_rpc.clntudp_create,
+			     raddr, sockp);
+	if (rc < 0) {
+		libcnet_rpc_createerr(rc);
+		sx_leave();
+		errno = -rc;
+		return NULL;
+	}
+	errno = saved_errno;
+	c = libcnet_rpc.clntudp_create(raddr, prog, vers, wait, sockp);
+	sx_leave();
+	return c;
+}
+
+SX_EXPORT void *
+clntudp_bufcreate(struct sockaddr_in *raddr, unsigned long prog,
+		  unsigned long vers, struct timeval wait, int *sockp,
+		  unsigned int sendsz, unsigned int recvsz)
+{
+	void *c;
+	int saved_errno = errno;
+	int rc;
+
+	if (!libcnet_rpc_enter()) {
+		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
+		return libcnet_rpc.clntudp_bufcreate ?
+			libcnet_rpc.clntudp_bufcreate(raddr, prog, vers, wait, sockp,
+						      sendsz, recvsz) : NULL;
+	}
+	rc = libcnet_rpc_udp("clntudp_bufcreate",
+			     (void *)libcnet_rpc.clntudp_bufcreate, raddr, sockp);
+	if (rc < 0) {
+		libcnet_rpc_createerr(rc);
+		sx_leave();
+		errno = -rc;
+		return NULL;
+	}
+	errno = saved_errno;
+	c = libcnet_rpc.clntudp_bufcreate(raddr, prog, vers, wait, sockp, sendsz,
+					  recvsz);
+	sx_leave();
+	return c;
+}
+
+SX_EXPORT int
+callrpc(const char *host, unsigned long prog, unsigned long vers,
+	unsigned long proc, libcnet_xdrproc inproc, const char *in,
+	libcnet_xdrproc outproc, char *out)
+{
+	char text[NI_MAXHOST];
+	int saved_errno = errno;
+	int rc;
+
+	if (!libcnet_rpc_enter()) {
+		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
+		return libcnet_rpc.callrpc ?
+			libcnet_rpc.callrpc(host, prog, vers, proc, inproc, in,
+					    outproc, out) : LIBCNET_RPC_CANTSEND;
+	}
+	if (!libcnet_rpc.callrpc)
+		rc = libcnet_rpc_missing("callrpc");
+	else if (!host)
+		rc = -EINVAL;
+	else
+		rc = libcnet_decide("callrpc", host, LIBCNET_PMAP_PORT, AF_INET,
+				    SOCK_DGRAM, libcnet_rpc_why, text, sizeof(text));
+	if (rc < 0) {
+		sx_leave();
+		errno = -rc;
+		return LIBCNET_RPC_CANTSEND;
+	}
+	errno = saved_errno;
+	rc = libcnet_rpc.callrpc(text, prog, vers, proc, inproc, in, outproc, out);
+	sx_leave();
+	return rc;
+}
+
+SX_EXPORT int
+getrpcport(const char *host, unsigned long prog, unsigned long vers,
+	   unsigned int proto)
+{
+	char text[NI_MAXHOST];
+	int saved_errno = errno;
+	int rc;
+
+	if (!libcnet_rpc_enter()) {
+		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
+		return libcnet_rpc.getrpcport ?
+			libcnet_rpc.getrpcport(host, prog, vers, proto) : 0;
+	}
+	if (!libcnet_rpc.getrpcport)
+		rc = libcnet_rpc_missing("getrpcport");
+	else if (!host)
+		rc = -EINVAL;
+	else
+		rc = libcnet_decide("getrpcport", host, LIBCNET_PMAP_PORT, AF_INET,
+				    SOCK_DGRAM, libcnet_rpc_why, text, sizeof(text));
+	if (rc < 0) {
+		libcnet_rpc_createerr(rc);
+		sx_leave();
+		errno = -rc;
+		return 0;
+	}
+	errno = saved_errno;
+	rc = libcnet_rpc.getrpcport(text, prog, vers, proto);
+	sx_leave();
+	return rc;
+}
+
+SX_EXPORT unsigned short
+pmap_getport(struct sockaddr_in *addr, unsigned long prog, unsigned long vers,
+	     unsigned int proto)
+{
+	unsigned short port;
+	int saved_errno = errno;
+	int rc;
+
+	if (!libcnet_rpc_enter()) {
+		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
+		return libcnet_rpc.pmap_getport ?
+			libcnet_rpc.pmap_getport(addr, prog, vers, proto) : 0;
+	}
+	if (!libcnet_rpc.pmap_getport)
+		rc = libcnet_rpc_missing("pmap_getport");
+	else
+		rc = libcnet_rpc_route("pmap_getport", addr, LIBCNET_PMAP_PORT,
+				       SOCK_DGRAM);
+	if (rc < 0) {
+		libcnet_rpc_createerr(rc);
+		sx_leave();
+		errno = -rc;
+		return 0;
+	}
+	errno = saved_errno;
+	port = libcnet_rpc.pmap_getport(addr, prog, vers, proto);
+	sx_leave();
+	return port;
+}
+
+SX_EXPORT void *
+pmap_getmaps(struct sockaddr_in *addr)
+{
+	void *maps;
+	int saved_errno = errno;
+	int rc;
+
+	if (!libcnet_rpc_enter()) {
+		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
+		return libcnet_rpc.pmap_getmaps ? libcnet_rpc.pmap_getmaps(addr) :
+						  NULL;
+	}
+	if (!libcnet_rpc.pmap_getmaps)
+		rc = libcnet_rpc_missing("pmap_getmaps");
+	else
+		rc = libcnet_rpc_route("pmap_getmaps", addr, LIBCNET_PMAP_PORT,
+				       SOCK_STREAM);
+	if (rc < 0) {
+		sx_leave();
+		errno = -rc;
+		return NULL;
+	}
+	errno = saved_errno;
+	maps = libcnet_rpc.pmap_getmaps(addr);
+	sx_leave();
+	return maps;
+}
+
+SX_EXPORT int
+pmap_rmtcall(struct sockaddr_in *addr, unsigned long prog, unsigned long vers,
+	     unsigned long proc, libcnet_xdrproc xdrargs, void *argsp,
+	     libcnet_xdrproc xdrres, void *resp, struct timeval tout,
+	     unsigned long *port_ptr)
+{
+	int saved_errno = errno;
+	int rc;
+
+	if (!libcnet_rpc_enter()) {
+		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
+		return libcnet_rpc.pmap_rmtcall ?
+			libcnet_rpc.pmap_rmtcall(addr, prog, vers, proc, xdrargs,
+						 argsp, xdrres, resp, tout,
+						 port_ptr) :
+			LIBCNET_RPC_CANTSEND;
+	}
+	if (!libcnet_rpc.pmap_rmtcall)
+		rc = libcnet_rpc_missing("pmap_rmtcall");
+	else
+		rc = libcnet_rpc_route("pmap_rmtcall", addr, LIBCNET_PMAP_PORT,
+				       SOCK_DGRAM);
+	if (rc < 0) {
+		sx_leave();
+		errno = -rc;
+		return LIBCNET_RPC_CANTSEND;
+	}
+	errno = saved_errno;
+	rc = libcnet_rpc.pmap_rmtcall(addr, prog, vers, proc, xdrargs, argsp,
+				      xdrres, resp, tout, port_ptr);
+	sx_leave();
+	return rc;
+}
+
+SX_EXPORT int
+clnt_broadcast(unsigned long prog, unsigned long vers, unsigned long proc,
+	       libcnet_xdrproc xargs, void *argsp, libcnet_xdrproc xresults,
+	       void *resultsp, void *eachresult)
+{
+	(void)prog;
+	(void)vers;
+	(void)proc;
+	(void)xargs;
+	(void)argsp;
+	(void)xresults;
+	(void)resultsp;
+	(void)eachresult;
+	if (!sx_guarded())
+		sx_init();
+	log_warn("refusing clnt_broadcast(): it sends to the broadcast address of "
+		 "every interface from inside the C library, which a SOCKS proxy "
+		 "cannot carry");
+	errno = ENETUNREACH;
+	return LIBCNET_RPC_CANTSEND;
+}
+
+SX_EXPORT int
+rtime(struct sockaddr_in *addr, void *timep, void *timeout)
+{
+	int saved_errno = errno;
+	int rc;
+
+	if (!libcnet_rpc_enter()) {
+		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
+		if (!libcnet_rpc.rtime) {
+			errno = ENOSYS;
+			return -1;
+		}
+		return libcnet_rpc.rtime(addr, timep, timeout);
+	}
+	if (!libcnet_rpc.rtime)
+		rc = libcnet_rpc_missing("rtime");
+	else
+		rc = libcnet_rpc_route("rtime", addr, LIBCNET_TIME_PORT,
+				       timeout ? SOCK_DGRAM : SOCK_STREAM);
+	if (rc < 0) {
+		sx_leave();
+		errno = -rc;
+		return -1;
+	}
+	errno = saved_errno;
+	rc = libcnet_rpc.rtime(addr, timep, timeout);
+	sx_leave();
+	return rc;
+}
+
+/* authdes_*create(): with a time server, rtime() to it from inside the C library. */
+static int
+libcnet_authdes_route(const char *fn, const struct sockaddr *syncaddr)
+{
+	if (!syncaddr)
+		return 0;
+	return libcnet_rpc_route(fn, (const struct sockaddr_in *)syncaddr,
+				 LIBCNET_TIME_PORT, SOCK_DGRAM);
+}
+
+SX_EXPORT void *
+authdes_create(const char *servername, unsigned int window,
+	       struct sockaddr *syncaddr, void *ckey)
+{
+	void *a;
+	int saved_errno = errno;
+	int rc;
+
+	if (!libcnet_rpc_enter()) {
+		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
+		return libcnet_rpc.authdes_create ?
+			libcnet_rpc.authdes_create(servername, window, syncaddr,
+						   ckey) : NULL;
+	}
+	if (!libcnet_rpc.authdes_create)
+		rc = libcnet_rpc_missing("authdes_create");
+	else
+		rc = libcnet_authdes_route("authdes_create", syncaddr);
+	if (rc < 0) {
+		sx_leave();
+		errno = -rc;
+		return NULL;
+	}
+	errno = saved_errno;
+	a = libcnet_rpc.authdes_create(servername, window, syncaddr, ckey);
+	sx_leave();
+	return a;
+}
+
+SX_EXPORT void *
+authdes_pk_create(const char *servername, void *pkey, unsigned int window,
+		  struct sockaddr *syncaddr, void *ckey)
+{
+	void *a;
+	int saved_errno = errno;
+	int rc;
+
+	if (!libcnet_rpc_enter()) {
+		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
+		return libcnet_rpc.authdes_pk_create ?
+			libcnet_rpc.authdes_pk_create(servername, pkey, window,
+						      syncaddr, ckey) : NULL;
+	}
+	if (!libcnet_rpc.authdes_pk_create)
+		rc = libcnet_rpc_missing("authdes_pk_create");
+	else
+		rc = libcnet_authdes_route("authdes_pk_create", syncaddr);
+	if (rc < 0) {
+		sx_leave();
+		errno = -rc;
+		return NULL;
+	}
+	errno = saved_errno;
+	a = libcnet_rpc.authdes_pk_create(servername, pkey, window, syncaddr,
+					  ckey);
+	sx_leave();
+	return a;
 }
