@@ -8,7 +8,7 @@
  *   rcmd(), rcmd_af(), rexec(), rexec_af() resolve a host and connect to
  *     it.  They cannot go through a SOCKS proxy: rcmd() needs a privileged
  *     source port (the server checks it, and the proxy's port is the
- *     proxy's), and both have the server open a second connection back to
+ *     proxy's), and both can have the server open a second connection back to
  *     the client for the command's stderr.  The host is resolved here as
  *     getaddrinfo() answers it under this library (a fake address under
  *     remote DNS, NO_PROXY names for real) and its first address routed as
@@ -486,8 +486,9 @@ int callrpc(const char *host, unsigned long prog, unsigned long vers,
 	    libcnet_xdrproc outproc, char *out);
 int getrpcport(const char *host, unsigned long prog, unsigned long vers,
 	       unsigned int proto);
-unsigned short pmap_getport(struct sockaddr_in *addr, unsigned long prog,
-			    unsigned long vers, unsigned int proto);
+unsigned short
+pmap_getport(struct sockaddr_in *addr, unsigned long prog, unsigned long vers,
+	     unsigned int proto);
 void *pmap_getmaps(struct sockaddr_in *addr);
 int pmap_rmtcall(struct sockaddr_in *addr, unsigned long prog,
 		 unsigned long vers, unsigned long proc, libcnet_xdrproc xdrargs,
