@@ -43,6 +43,14 @@
  * gethostbyname2() and gethostbyaddr() do (under local DNS: the real
  * gethostbyname() family, through the name service switch).
  *
+ * gethostid() reads /etc/hostid, and without it the C library derives the
+ * id from the address its internal gethostbyname_r() finds for the host's
+ * own name, which may ask DNS.  Under remote DNS that address comes from
+ * the hosts file (or the loopback, for localhost) and the id is derived
+ * the same way; a name the file does not list gives 0, as the C library
+ * gives for a name that does not resolve, with one log line.  A NO_PROXY
+ * name, and everything under local DNS, goes to the real gethostid().
+ *
  * getaddrinfo() answers are built by the real getaddrinfo() on the numeric
  * address with AI_NUMERICHOST: the C library allocates them, fills one
  * entry per socket type, resolves the service from /etc/services, and its
@@ -75,12 +83,14 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <stdalign.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "directset.h"
 #include "dns.h"
@@ -1285,4 +1295,96 @@ getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 	if (rc != EAI_SYSTEM)
 		errno = saved_errno;
 	return rc;
+}
+
+/* Where gethostid() and sethostid() keep the id. */
+#define DNS_HOSTID_FILE "/etc/hostid"
+
+/* The id the C library derives from an IPv4 address (4 bytes, network order). */
+static long
+dns_hostid_of(const uint8_t *addr)
+{
+	uint32_t a;
+
+	memcpy(&a, addr, sizeof(a));
+	return (int32_t)(a << 16 | a >> 16);
+}
+
+/*
+ * gethostid() under remote DNS (see the top of the file): 0 with *id
+ * set, or DNS_PASS when the real gethostid() may resolve the host's name.
+ */
+static int
+dns_hostid(long *id)
+{
+	struct hosts_answer ans;
+	char name[DNS_NAME_MAX + 2];
+	uint8_t a[4];
+	int32_t stored;
+	ssize_t n;
+	int fd;
+
+	*id = 0;
+	fd = open(DNS_HOSTID_FILE, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = real.read(fd, &stored, sizeof(stored));
+		real.close(fd);
+		if (n == (ssize_t)sizeof(stored)) {
+			*id = stored;
+			return 0;
+		}
+	}
+	if (gethostname(name, sizeof(name)) < 0 || name[0] == '\0')
+		return 0;
+	name[sizeof(name) - 1] = '\0';
+	if (dns_is_digits_dots(name, AF_INET)) {
+		if (inet_pton(AF_INET, name, a) == 1)
+			*id = dns_hostid_of(a);
+		return 0;
+	}
+	if (dns_name_len(name) > DNS_NAME_MAX)
+		return 0;
+	switch (dns_decide(name, &ans)) {
+	case DNS_REAL:
+		return DNS_PASS;
+	case DNS_LOCALHOST:
+		dns_complete_localhost(&ans, AF_INET);
+		/* fall through */
+	case DNS_LOCAL:
+		for (size_t i = 0; i < ans.count; i++) {
+			if (ans.addr[i].family == AF_INET) {
+				*id = dns_hostid_of(ans.addr[i].addr);
+				return 0;
+			}
+		}
+		break;
+	default:
+		break;
+	}
+	dns_log_odd("gethostid", "there is no /etc/hostid and the host's name is not "
+		    "in the hosts file, so finding its address would ask DNS; the id is 0");
+	return 0;
+}
+
+SX_EXPORT long
+gethostid(void)
+{
+	int saved_errno = errno;
+	long id;
+
+	if (!real.gethostid)
+		return 0;
+	if (sx_guarded())
+		return real.gethostid();
+	sx_init();
+	if (dns_local_resolution())
+		return real.gethostid();
+	sx_enter();
+	if (dns_hostid(&id) == DNS_PASS) {
+		errno = saved_errno;
+		id = real.gethostid();
+	}
+	sx_leave();
+	errno = saved_errno;
+	return id;
 }

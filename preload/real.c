@@ -88,6 +88,7 @@ static const struct real_sym real_syms[] = {
 	REAL_SYM(getnetbyaddr, false),
 	REAL_SYM(getnetbyname_r, false),
 	REAL_SYM(getnetbyaddr_r, false),
+	REAL_SYM(gethostid, false),
 };
 
 /* This shared object's loaded address range, found once. */

@@ -110,6 +110,7 @@ struct real_fns {
 			      struct netent **, int *);
 	int (*getnetbyaddr_r)(uint32_t, int, struct netent *, char *, size_t,
 			      struct netent **, int *);
+	long (*gethostid)(void);
 };
 
 extern struct real_fns real;

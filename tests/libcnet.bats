@@ -251,3 +251,25 @@ libcnet() {
 	assert_line --regexp '^BYNAME2 fd53:6f63:6b73::[0-9a-f:]+$'
 	assert_silent
 }
+
+@test "gethostid derives the id from the hosts file and asks no name server for the host's own name" {
+	local expected
+	[ ! -e /etc/hostid ] || skip "/etc/hostid exists: gethostid reads it"
+	command -v hostid >/dev/null || skip "hostid (coreutils) is not installed"
+	# local.test is in the client's hosts file: the C library finds it there.
+	expected=$(in_client unshare -u sh -c 'hostname local.test && exec hostid')
+	[ "$expected" != 00000000 ]
+	capture_start
+	run --separate-stderr in_client unshare -u sh -c \
+		'hostname local.test && exec env SOCKS_PROXY="$1" "$2" hostid' sh \
+		"socks5h://$PROXY_IP:$PORT_SOCKS" "$SOCKSIFY"
+	assert_success
+	assert_output "$expected"
+	# This host's own name is not in the client's hosts file.
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$PORT_SOCKS" hostid
+	assert_success
+	assert_output "00000000"
+	[[ $stderr == *"socksify: refusing gethostid(): there is no /etc/hostid and the host's name is not in the hosts file"* ]]
+	capture_stop
+	assert_silent
+}
