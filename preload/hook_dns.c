@@ -20,7 +20,36 @@
  * Reverse lookups: a fake address gives its name; with remote DNS any
  * other address is answered from the hosts file or not at all (numeric
  * for getnameinfo(), HOST_NOT_FOUND for gethostbyaddr()), so that no PTR
- * query leaves the machine, unless NO_PROXY excludes the address.
+ * query leaves the machine, unless NO_PROXY excludes the address.  An
+ * IPv4-mapped or IPv4-compatible IPv6 address stands for its IPv4 address,
+ * as in the C library's DNS module.
+ *
+ * Under remote DNS the real functions are never reached with arguments
+ * they would answer by asking DNS, whatever those arguments are:
+ *   - gethostbyaddr() with a length longer than the family's address (the
+ *     C library's DNS module reads the first 4 or 16 bytes and asks about
+ *     them; a classic bug passes sizeof(struct sockaddr_in)): a fake
+ *     address there gives its name, anything else is HOST_NOT_FOUND;
+ *   - a shorter length, or a family other than AF_INET and AF_INET6:
+ *     NETDB_INTERNAL with EAFNOSUPPORT, as that module fails them;
+ *   - a NULL address, name or result pointer: NETDB_INTERNAL with EINVAL
+ *     (the C library would query first and crash afterwards);
+ *   - getnameinfo() checks its flags, family and length with the real call
+ *     asked for a numeric host only, then answers the host itself.
+ * Each such refusal is logged: the first as a warning, the others at
+ * debug level.  res_gethostbyname(), res_gethostbyname2() and
+ * res_gethostbyaddr(), which old programs find in libresolv and which ask
+ * DNS through the C library's internal resolver, answer as gethostbyname(),
+ * gethostbyname2() and gethostbyaddr() do (under local DNS: the real
+ * gethostbyname() family, through the name service switch).
+ *
+ * gethostid() reads /etc/hostid, and without it the C library derives the
+ * id from the address its internal gethostbyname_r() finds for the host's
+ * own name, which may ask DNS.  Under remote DNS that address comes from
+ * the hosts file (or the loopback, for localhost) and the id is derived
+ * the same way; a name the file does not list gives 0, as the C library
+ * gives for a name that does not resolve, with one log line.  A NO_PROXY
+ * name, and everything under local DNS, goes to the real gethostid().
  *
  * getaddrinfo() answers are built by the real getaddrinfo() on the numeric
  * address with AI_NUMERICHOST: the C library allocates them, fills one
@@ -54,11 +83,14 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <stdalign.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "directset.h"
 #include "dns.h"
@@ -109,6 +141,25 @@ static size_t
 dns_addr_len(int family)
 {
 	return family == AF_INET ? 4 : 16;
+}
+
+/* Set once the first call refused for its arguments is logged. */
+static int dns_odd_logged;
+
+/*
+ * Log a call refused for its arguments (fn, and why in words): the first
+ * as a warning, the others at debug level, so that a program calling in a
+ * loop cannot flood stderr.
+ */
+static void
+dns_log_odd(const char *fn, const char *why)
+{
+	if (__atomic_exchange_n(&dns_odd_logged, 1, __ATOMIC_RELAXED) == 0)
+		log_warn("refusing %s(): %s, and under remote DNS no query may leave "
+			 "the machine (further refusals are logged at debug level)",
+			 fn, why);
+	else
+		log_debug("refusing %s(): %s", fn, why);
 }
 
 /* The length of name without one trailing dot. */
@@ -615,9 +666,15 @@ int
 dns_getaddrinfo_hooked(const char *node, const char *service,
 		       const struct addrinfo *hints, struct addrinfo **res)
 {
-	if (!node || !res || (hints && (hints->ai_flags & AI_NUMERICHOST)) ||
+	if (!node || (hints && (hints->ai_flags & AI_NUMERICHOST)) ||
 	    dns_local_resolution())
 		return real.getaddrinfo(node, service, hints, res);
+	if (!res) {
+		/* The C library would resolve the name, then crash storing it. */
+		dns_log_odd("getaddrinfo", "the result pointer is NULL");
+		errno = EINVAL;
+		return EAI_SYSTEM;
+	}
 	return dns_getaddrinfo(node, service, hints, res);
 }
 
@@ -817,6 +874,32 @@ dns_reverse_local(int family, const uint8_t *addr, char *name, size_t cap)
 }
 
 /*
+ * The family and address a reverse lookup of (family, addr) is about, as
+ * the C library's DNS module reads a 16-byte IPv6 address: an IPv4-mapped
+ * one (::ffff:a.b.c.d) or an IPv4-compatible one (::a.b.c.d, other than
+ * :: and ::1) stands for its IPv4 address.  Moves *addr accordingly.
+ */
+static int
+dns_reverse_family(int family, const uint8_t **addr)
+{
+	static const uint8_t mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+	};
+	static const uint8_t zero[12];
+	const uint8_t *a = *addr;
+
+	if (family != AF_INET6)
+		return family;
+	if (memcmp(a, mapped, sizeof(mapped)) == 0 ||
+	    (memcmp(a, zero, sizeof(zero)) == 0 &&
+	     ((a[12] | a[13] | a[14]) != 0 || a[15] > 1))) {
+		*addr = a + 12;
+		return AF_INET;
+	}
+	return family;
+}
+
+/*
  * The name behind an address (family, 4 or 16 bytes): 0 with name
  * filled; DNS_PASS when the real resolver may be asked; -ENOENT for a fake
  * address that names nothing (stale or invented); -ENODATA for another
@@ -831,6 +914,7 @@ dns_reverse(int family, const uint8_t *addr, char *name, size_t cap)
 
 	if (dns_local_resolution())
 		return DNS_PASS;
+	family = dns_reverse_family(family, &addr);
 	if (fakeip_is_fake_raw(family, addr)) {
 		rc = fakeip_lookup_raw(family, addr, name, cap);
 		if (rc < 0) {
@@ -849,21 +933,45 @@ dns_reverse(int family, const uint8_t *addr, char *name, size_t cap)
 	return dns_reverse_local(family, addr, name, cap);
 }
 
-/* gethostbyaddr() for an address we answer: see dns_reverse(). */
+/*
+ * gethostbyaddr() (fn names the caller for the log) for an address we
+ * answer: see dns_reverse().  Under remote DNS the real call is reached
+ * only with an address NO_PROXY excludes, given with its family's exact
+ * length; every other shape of arguments is answered or refused here (see
+ * the top of the file).
+ */
 static int
-he_by_addr(const void *addr, socklen_t len, int type, struct hostent *he,
-	   char *buf, size_t buflen)
+he_by_addr(const char *fn, const void *addr, socklen_t len, int type,
+	   struct hostent *he, char *buf, size_t buflen)
 {
 	struct hosts_addr a;
 	char name[DNS_NAME_MAX + 1];
+	size_t alen;
 	int rc;
 
-	if (!addr || !((type == AF_INET && len == 4) ||
-		       (type == AF_INET6 && len == 16)))
+	if (dns_local_resolution())
 		return DNS_PASS;
+	if (type != AF_INET && type != AF_INET6) {
+		dns_log_odd(fn, "the address family is neither AF_INET nor AF_INET6");
+		return -EAFNOSUPPORT;
+	}
+	alen = dns_addr_len(type);
+	if (!addr) {
+		dns_log_odd(fn, "the address is NULL");
+		return -EINVAL;
+	}
+	if (len < alen) {
+		dns_log_odd(fn, "the length is shorter than the family's address");
+		return -EAFNOSUPPORT;
+	}
 	memset(&a, 0, sizeof(a));
 	a.family = type;
-	memcpy(a.addr, addr, len);
+	memcpy(a.addr, addr, alen);
+	if (len != alen && !fakeip_is_fake_raw(type, a.addr)) {
+		dns_log_odd(fn, "the length is not the family's address length "
+			    "and the address is not a fake one");
+		return -ENOENT;
+	}
 	rc = dns_reverse(type, a.addr, name, sizeof(name));
 	if (rc == -ENODATA)
 		return -ENOENT;
@@ -931,21 +1039,44 @@ he_result(int rc, int saved_errno)
 	return NULL;
 }
 
-SX_EXPORT struct hostent *
-gethostbyname(const char *name)
+/*
+ * The _r functions under remote DNS with a NULL pointer the C library
+ * would write through only after asking DNS: refused.
+ */
+static int
+he_r_null(const char *fn, struct hostent **result, int *h_errnop)
+{
+	dns_log_odd(fn, "a name, address or result pointer is NULL");
+	if (result)
+		*result = NULL;
+	if (h_errnop)
+		*h_errnop = NETDB_INTERNAL;
+	h_errno = NETDB_INTERNAL;
+	errno = EINVAL;
+	return EINVAL;
+}
+
+/* gethostbyname() and gethostbyname2() (v2: af given); the guard is not held. */
+static struct hostent *
+he_byname_hook(const char *fn, const char *name, int af, bool v2)
 {
 	struct hostent *he;
 	int saved_errno = errno;
 	int rc;
 
-	if (sx_guarded() || !name)
-		return real.gethostbyname(name);
 	sx_init();
 	sx_enter();
-	rc = he_by_name(name, AF_INET, &dns_tls_hostent.he, dns_tls_hostent.buf,
-			sizeof(dns_tls_hostent.buf));
+	if (!name && !dns_local_resolution()) {
+		dns_log_odd(fn, "the name is NULL");
+		rc = -EINVAL;
+	} else if (!name) {
+		rc = DNS_PASS;
+	} else {
+		rc = he_by_name(name, af, &dns_tls_hostent.he,
+				dns_tls_hostent.buf, sizeof(dns_tls_hostent.buf));
+	}
 	if (rc == DNS_PASS) {
-		he = real.gethostbyname(name);
+		he = v2 ? real.gethostbyname2(name, af) : real.gethostbyname(name);
 		sx_leave();
 		return he;
 	}
@@ -954,85 +1085,115 @@ gethostbyname(const char *name)
 }
 
 SX_EXPORT struct hostent *
+gethostbyname(const char *name)
+{
+	if (sx_guarded())
+		return real.gethostbyname(name);
+	return he_byname_hook("gethostbyname", name, AF_INET, false);
+}
+
+SX_EXPORT struct hostent *
 gethostbyname2(const char *name, int af)
 {
-	struct hostent *he;
+	if (sx_guarded())
+		return real.gethostbyname2(name, af);
+	return he_byname_hook("gethostbyname2", name, af, true);
+}
+
+/*
+ * res_gethostbyname() and res_gethostbyname2(): libresolv's old entry
+ * points, kept for programs linked long ago, ask DNS through the C
+ * library's internal resolver.  They answer as gethostbyname() and
+ * gethostbyname2() do, the real ones of those under local DNS.
+ */
+/* Declared here: no header of the C library declares them any more. */
+struct hostent *res_gethostbyname(const char *name);
+struct hostent *res_gethostbyname2(const char *name, int af);
+struct hostent *res_gethostbyaddr(const void *addr, socklen_t len, int type);
+
+SX_EXPORT struct hostent *
+res_gethostbyname(const char *name)
+{
+	if (sx_guarded())
+		return real.gethostbyname(name);
+	return he_byname_hook("res_gethostbyname", name, AF_INET, false);
+}
+
+SX_EXPORT struct hostent *
+res_gethostbyname2(const char *name, int af)
+{
+	if (sx_guarded())
+		return real.gethostbyname2(name, af);
+	return he_byname_hook("res_gethostbyname2", name, af, true);
+}
+
+/* gethostbyname_r() and gethostbyname2_r() (v2: af given); the guard is not held. */
+static int
+he_byname_r_hook(const char *fn, const char *name, int af, bool v2,
+		 struct hostent *ret, char *buf, size_t buflen,
+		 struct hostent **result, int *h_errnop)
+{
 	int saved_errno = errno;
 	int rc;
 
-	if (sx_guarded() || !name)
-		return real.gethostbyname2(name, af);
 	sx_init();
 	sx_enter();
-	rc = he_by_name(name, af, &dns_tls_hostent.he, dns_tls_hostent.buf,
-			sizeof(dns_tls_hostent.buf));
+	if (!name || !ret || !result || !h_errnop) {
+		if (!dns_local_resolution()) {
+			sx_leave();
+			return he_r_null(fn, result, h_errnop);
+		}
+		rc = DNS_PASS;
+	} else {
+		rc = he_by_name(name, af, ret, buf, buflen);
+	}
 	if (rc == DNS_PASS) {
-		he = real.gethostbyname2(name, af);
+		if (v2)
+			rc = real.gethostbyname2_r(name, af, ret, buf, buflen,
+						   result, h_errnop);
+		else
+			rc = real.gethostbyname_r(name, ret, buf, buflen, result,
+						  h_errnop);
 		sx_leave();
-		return he;
+		return rc;
 	}
 	sx_leave();
-	return he_result(rc, saved_errno);
+	return he_r_result(rc, ret, result, h_errnop, saved_errno);
 }
 
 SX_EXPORT int
 gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,
 		struct hostent **result, int *h_errnop)
 {
-	int saved_errno = errno;
-	int rc;
-
-	if (sx_guarded() || !name || !ret || !result || !h_errnop)
+	if (sx_guarded())
 		return real.gethostbyname_r(name, ret, buf, buflen, result,
 					    h_errnop);
-	sx_init();
-	sx_enter();
-	rc = he_by_name(name, AF_INET, ret, buf, buflen);
-	if (rc == DNS_PASS) {
-		rc = real.gethostbyname_r(name, ret, buf, buflen, result,
-					  h_errnop);
-		sx_leave();
-		return rc;
-	}
-	sx_leave();
-	return he_r_result(rc, ret, result, h_errnop, saved_errno);
+	return he_byname_r_hook("gethostbyname_r", name, AF_INET, false, ret,
+				buf, buflen, result, h_errnop);
 }
 
 SX_EXPORT int
 gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf,
 		 size_t buflen, struct hostent **result, int *h_errnop)
 {
-	int saved_errno = errno;
-	int rc;
-
-	if (sx_guarded() || !name || !ret || !result || !h_errnop)
+	if (sx_guarded())
 		return real.gethostbyname2_r(name, af, ret, buf, buflen, result,
 					     h_errnop);
-	sx_init();
-	sx_enter();
-	rc = he_by_name(name, af, ret, buf, buflen);
-	if (rc == DNS_PASS) {
-		rc = real.gethostbyname2_r(name, af, ret, buf, buflen, result,
-					   h_errnop);
-		sx_leave();
-		return rc;
-	}
-	sx_leave();
-	return he_r_result(rc, ret, result, h_errnop, saved_errno);
+	return he_byname_r_hook("gethostbyname2_r", name, af, true, ret, buf,
+				buflen, result, h_errnop);
 }
 
-SX_EXPORT struct hostent *
-gethostbyaddr(const void *addr, socklen_t len, int type)
+/* gethostbyaddr() and res_gethostbyaddr(); the guard is not held. */
+static struct hostent *
+he_byaddr_hook(const char *fn, const void *addr, socklen_t len, int type)
 {
 	struct hostent *he;
 	int saved_errno = errno;
 	int rc;
 
-	if (sx_guarded())
-		return real.gethostbyaddr(addr, len, type);
 	sx_init();
 	sx_enter();
-	rc = he_by_addr(addr, len, type, &dns_tls_hostent.he,
+	rc = he_by_addr(fn, addr, len, type, &dns_tls_hostent.he,
 			dns_tls_hostent.buf, sizeof(dns_tls_hostent.buf));
 	if (rc == DNS_PASS) {
 		he = real.gethostbyaddr(addr, len, type);
@@ -1043,6 +1204,23 @@ gethostbyaddr(const void *addr, socklen_t len, int type)
 	return he_result(rc, saved_errno);
 }
 
+SX_EXPORT struct hostent *
+gethostbyaddr(const void *addr, socklen_t len, int type)
+{
+	if (sx_guarded())
+		return real.gethostbyaddr(addr, len, type);
+	return he_byaddr_hook("gethostbyaddr", addr, len, type);
+}
+
+/* libresolv's old reverse lookup: as res_gethostbyname() above. */
+SX_EXPORT struct hostent *
+res_gethostbyaddr(const void *addr, socklen_t len, int type)
+{
+	if (sx_guarded())
+		return real.gethostbyaddr(addr, len, type);
+	return he_byaddr_hook("res_gethostbyaddr", addr, len, type);
+}
+
 SX_EXPORT int
 gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
 		char *buf, size_t buflen, struct hostent **result,
@@ -1051,12 +1229,21 @@ gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
 	int saved_errno = errno;
 	int rc;
 
-	if (sx_guarded() || !ret || !result || !h_errnop)
+	if (sx_guarded())
 		return real.gethostbyaddr_r(addr, len, type, ret, buf, buflen,
 					    result, h_errnop);
 	sx_init();
 	sx_enter();
-	rc = he_by_addr(addr, len, type, ret, buf, buflen);
+	if (!ret || !result || !h_errnop) {
+		if (!dns_local_resolution()) {
+			sx_leave();
+			return he_r_null("gethostbyaddr_r", result, h_errnop);
+		}
+		rc = DNS_PASS;
+	} else {
+		rc = he_by_addr("gethostbyaddr_r", addr, len, type, ret, buf,
+				buflen);
+	}
 	if (rc == DNS_PASS) {
 		rc = real.gethostbyaddr_r(addr, len, type, ret, buf, buflen,
 					  result, h_errnop);
@@ -1067,60 +1254,60 @@ gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
 	return he_r_result(rc, ret, result, h_errnop, saved_errno);
 }
 
+/* Room for a numeric host: an IPv6 address, '%' and an interface name. */
+#define DNS_NUMERIC_HOST_MAX (INET6_ADDRSTRLEN + IF_NAMESIZE + 1)
+
 /*
- * getnameinfo() for an IPv4 or IPv6 address whose host name is asked for
- * (not numerically): 0, an EAI_* error, or DNS_PASS with *flags set to
- * what the real call is to be given.
+ * getnameinfo() under remote DNS for an address whose host name is asked
+ * for (not numerically).  The real call first answers with a numeric host
+ * only (and the service), which checks the flags, the family and the
+ * length exactly as the C library checks them and asks no name server;
+ * then the host is the fake address's name, the hosts file's name, or the
+ * numeric host.  0, an EAI_* error, or DNS_PASS for the real call (an
+ * address NO_PROXY excludes, or a local socket).
  */
 static int
 dns_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
-		socklen_t hostlen, char *serv, socklen_t servlen, int *flags)
+		socklen_t hostlen, char *serv, socklen_t servlen, int flags)
 {
 	char name[DNS_NAME_MAX + 1];
+	char numeric[DNS_NUMERIC_HOST_MAX];
 	const uint8_t *raw;
-	int family = sa->sa_family;
+	const char *answer = name;
 	size_t n;
 	int rc;
 
-	if (family == AF_INET)
+	rc = real.getnameinfo(sa, salen, numeric, sizeof(numeric), serv, servlen,
+			      (flags & ~NI_NAMEREQD) | NI_NUMERICHOST);
+	if (rc != 0)
+		return rc;
+	if (sa->sa_family == AF_INET) {
 		raw = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
-	else
+	} else if (sa->sa_family == AF_INET6) {
 		raw = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-	rc = dns_reverse(family, raw, name, sizeof(name));
+	} else if (sa->sa_family == AF_UNIX) {
+		return DNS_PASS;
+	} else {
+		dns_log_odd("getnameinfo", "the address family is neither AF_INET, "
+			    "AF_INET6 nor AF_UNIX");
+		return EAI_FAMILY;
+	}
+	rc = dns_reverse(sa->sa_family, raw, name, sizeof(name));
 	if (rc == DNS_PASS)
 		return DNS_PASS;
 	if (rc == -ENOENT)
 		return EAI_NONAME;
 	if (rc < 0) {
-		/* Remote DNS: no PTR query; the address itself, if allowed. */
-		if (*flags & NI_NAMEREQD)
+		/* No PTR query: the address itself, if allowed. */
+		if (flags & NI_NAMEREQD)
 			return EAI_NONAME;
-		*flags |= NI_NUMERICHOST;
-		return DNS_PASS;
+		answer = numeric;
 	}
-	n = strlen(name);
+	n = strlen(answer);
 	if (n >= (size_t)hostlen)
 		return EAI_OVERFLOW;
-	if (serv && servlen > 0) {
-		rc = real.getnameinfo(sa, salen, NULL, 0, serv, servlen, *flags);
-		if (rc != 0)
-			return rc;
-	}
-	memcpy(host, name, n + 1);
+	memcpy(host, answer, n + 1);
 	return 0;
-}
-
-/* True for an IPv4 or IPv6 socket address of full length. */
-static bool
-dns_is_inet(const struct sockaddr *sa, socklen_t salen)
-{
-	if (!sa)
-		return false;
-	if (sa->sa_family == AF_INET)
-		return salen >= (socklen_t)sizeof(struct sockaddr_in);
-	if (sa->sa_family == AF_INET6)
-		return salen >= (socklen_t)sizeof(struct sockaddr_in6);
-	return false;
 }
 
 SX_EXPORT int
@@ -1136,9 +1323,9 @@ getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 	sx_init();
 	sx_enter();
 	if (host && hostlen > 0 && !(flags & NI_NUMERICHOST) &&
-	    dns_is_inet(sa, salen))
+	    !dns_local_resolution())
 		rc = dns_getnameinfo(sa, salen, host, hostlen, serv, servlen,
-				     &flags);
+				     flags);
 	if (rc == DNS_PASS)
 		rc = real.getnameinfo(sa, salen, host, hostlen, serv, servlen,
 				      flags);
@@ -1146,4 +1333,96 @@ getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 	if (rc != EAI_SYSTEM)
 		errno = saved_errno;
 	return rc;
+}
+
+/* Where gethostid() and sethostid() keep the id. */
+#define DNS_HOSTID_FILE "/etc/hostid"
+
+/* The id the C library derives from an IPv4 address (4 bytes, network order). */
+static long
+dns_hostid_of(const uint8_t *addr)
+{
+	uint32_t a;
+
+	memcpy(&a, addr, sizeof(a));
+	return (int32_t)(a << 16 | a >> 16);
+}
+
+/*
+ * gethostid() under remote DNS (see the top of the file): 0 with *id
+ * set, or DNS_PASS when the real gethostid() may resolve the host's name.
+ */
+static int
+dns_hostid(long *id)
+{
+	struct hosts_answer ans;
+	char name[DNS_NAME_MAX + 2];
+	uint8_t a[4];
+	int32_t stored;
+	ssize_t n;
+	int fd;
+
+	*id = 0;
+	fd = open(DNS_HOSTID_FILE, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = real.read(fd, &stored, sizeof(stored));
+		real.close(fd);
+		if (n == (ssize_t)sizeof(stored)) {
+			*id = stored;
+			return 0;
+		}
+	}
+	if (gethostname(name, sizeof(name)) < 0 || name[0] == '\0')
+		return 0;
+	name[sizeof(name) - 1] = '\0';
+	if (dns_is_digits_dots(name, AF_INET)) {
+		if (inet_pton(AF_INET, name, a) == 1)
+			*id = dns_hostid_of(a);
+		return 0;
+	}
+	if (dns_name_len(name) > DNS_NAME_MAX)
+		return 0;
+	switch (dns_decide(name, &ans)) {
+	case DNS_REAL:
+		return DNS_PASS;
+	case DNS_LOCALHOST:
+		dns_complete_localhost(&ans, AF_INET);
+		/* fall through */
+	case DNS_LOCAL:
+		for (size_t i = 0; i < ans.count; i++) {
+			if (ans.addr[i].family == AF_INET) {
+				*id = dns_hostid_of(ans.addr[i].addr);
+				return 0;
+			}
+		}
+		break;
+	default:
+		break;
+	}
+	dns_log_odd("gethostid", "there is no /etc/hostid and the host's name is not "
+		    "in the hosts file, so finding its address would ask DNS; the id is 0");
+	return 0;
+}
+
+SX_EXPORT long
+gethostid(void)
+{
+	int saved_errno = errno;
+	long id;
+
+	if (!real.gethostid)
+		return 0;
+	if (sx_guarded())
+		return real.gethostid();
+	sx_init();
+	if (dns_local_resolution())
+		return real.gethostid();
+	sx_enter();
+	if (dns_hostid(&id) == DNS_PASS) {
+		errno = saved_errno;
+		id = real.gethostid();
+	}
+	sx_leave();
+	errno = saved_errno;
+	return id;
 }

@@ -83,6 +83,15 @@ static const struct real_sym real_syms[] = {
 	REAL_SYM(res_nquerydomain, false),
 	REAL_SYM(res_nsend, false),
 	REAL_SYM(getaddrinfo_a, false),
+	REAL_SYM(rcmd_af, false),
+	REAL_SYM(rexec_af, false),
+	REAL_SYM(ruserok_af, false),
+	REAL_SYM(iruserok_af, false),
+	REAL_SYM(getnetbyname, false),
+	REAL_SYM(getnetbyaddr, false),
+	REAL_SYM(getnetbyname_r, false),
+	REAL_SYM(getnetbyaddr_r, false),
+	REAL_SYM(gethostid, false),
 };
 
 /* This shared object's loaded address range, found once. */

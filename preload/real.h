@@ -96,6 +96,22 @@ struct real_fns {
 	int (*res_nsend)(struct __res_state *, const unsigned char *, int,
 			 unsigned char *, int);
 	int (*getaddrinfo_a)(int, struct gaicb **, int, struct sigevent *);
+	/* Network paths inside the C library (hook_libcnet.c): optional. */
+	int (*rcmd_af)(char **, unsigned short, const char *, const char *,
+		       const char *, int *, sa_family_t);
+	int (*rexec_af)(char **, int, const char *, const char *, const char *,
+			int *, sa_family_t);
+	int (*ruserok_af)(const char *, int, const char *, const char *,
+			  sa_family_t);
+	int (*iruserok_af)(const void *, int, const char *, const char *,
+			   sa_family_t);
+	struct netent *(*getnetbyname)(const char *);
+	struct netent *(*getnetbyaddr)(uint32_t, int);
+	int (*getnetbyname_r)(const char *, struct netent *, char *, size_t,
+			      struct netent **, int *);
+	int (*getnetbyaddr_r)(uint32_t, int, struct netent *, char *, size_t,
+			      struct netent **, int *);
+	long (*gethostid)(void);
 };
 
 extern struct real_fns real;

@@ -428,3 +428,124 @@ ADDR 192.0.2.78"
 	assert_success
 	assert_line "ADDR 2001:db8::78"
 }
+
+# libcnet ARGS...: tests/helpers/libcnet in the client namespace through
+# socksify with socks5h and the given VAR=VALUE settings first.
+libcnet() {
+	local -a vars=()
+	while [ $# -gt 0 ] && [[ $1 == [A-Za-z_]*=* ]]; do
+		vars+=("$1")
+		shift
+	done
+	client_socksified "socks5h://$PROXY_IP:$PORT_SOCKS" "${vars[@]}" \
+		"$REPO/build/tests/helpers/libcnet" "$@"
+}
+
+@test "gethostbyaddr with the length of a socket address: a fake address gives its name, another is refused, and no PTR query leaves" {
+	capture_start
+	run --separate-stderr libcnet byaddr web.test inet 16
+	assert_success
+	assert_line --regexp "^ADDR $FAKE4$"
+	assert_line "NAME web.test"
+	run --separate-stderr libcnet byaddr 192.0.2.200 inet 16
+	assert_failure
+	assert_line "HERR HOST_NOT_FOUND"
+	[[ $stderr == *"socksify: refusing gethostbyaddr(): the length is not the family's address length and the address is not a fake one"* ]]
+	run --separate-stderr libcnet byaddr_r web.test inet 16
+	assert_success
+	assert_line "NAME web.test"
+	run --separate-stderr libcnet byaddr_r 192.0.2.200 inet 16
+	assert_failure
+	assert_line "RC 0"
+	assert_line "HERR HOST_NOT_FOUND"
+	[[ $stderr == *"refusing gethostbyaddr_r()"* ]]
+	run --separate-stderr libcnet byaddr web.test inet6 28
+	assert_success
+	assert_line "NAME web.test"
+	run --separate-stderr libcnet byaddr_r 2001:db8::200 inet6 28
+	assert_failure
+	assert_line "HERR HOST_NOT_FOUND"
+	capture_stop
+	assert_silent
+}
+
+@test "gethostbyaddr with another family, a short length, a NULL address or an IPv4-compatible address answers or fails as the C library does, sending nothing" {
+	capture_start
+	run --separate-stderr libcnet byaddr web.test unspec 4
+	assert_failure
+	assert_line "HERR NETDB_INTERNAL"
+	assert_line "ERRNO EAFNOSUPPORT"
+	[[ $stderr == *"refusing gethostbyaddr(): the address family is neither AF_INET nor AF_INET6"* ]]
+	run --separate-stderr libcnet byaddr_r 192.0.2.200 unix 110
+	assert_failure
+	assert_line "RC EAFNOSUPPORT"
+	assert_line "HERR NETDB_INTERNAL"
+	run --separate-stderr libcnet byaddr web.test inet 2
+	assert_failure
+	assert_line "HERR NETDB_INTERNAL"
+	assert_line "ERRNO EAFNOSUPPORT"
+	[[ $stderr == *"the length is shorter than the family's address"* ]]
+	run --separate-stderr libcnet byaddr-null
+	assert_failure
+	assert_line "HERR NETDB_INTERNAL"
+	assert_line "ERRNO EINVAL"
+	[[ $stderr == *"refusing gethostbyaddr(): the address is NULL"* ]]
+	# AF_INET6 with ::ffff:a.b.c.d or ::a.b.c.d stands for the IPv4 address.
+	run --separate-stderr libcnet byaddr web.test mapped 16
+	assert_success
+	assert_line "NAME web.test"
+	run --separate-stderr libcnet byaddr_r web.test compat 16
+	assert_success
+	assert_line "NAME web.test"
+	capture_stop
+	assert_silent
+}
+
+@test "NULL result pointers under remote DNS are refused before any query" {
+	capture_start
+	run --separate-stderr libcnet byaddr_r-null 192.0.2.200
+	assert_failure
+	assert_line "RC EINVAL"
+	assert_line "HERR NETDB_INTERNAL"
+	[[ $stderr == *"refusing gethostbyaddr_r(): a name, address or result pointer is NULL"* ]]
+	run --separate-stderr libcnet byname_r-null web.test
+	assert_failure
+	assert_line "RC EINVAL"
+	assert_line "HERR NETDB_INTERNAL"
+	run --separate-stderr libcnet gai-null web.test
+	assert_failure
+	assert_line "EAI EAI_SYSTEM"
+	assert_line "ERRNO EINVAL"
+	[[ $stderr == *"refusing getaddrinfo(): the result pointer is NULL"* ]]
+	capture_stop
+	assert_silent
+}
+
+@test "getnameinfo with a long socket address, an IPv4-compatible address, bad flags or another family answers without a query" {
+	capture_start
+	run --separate-stderr libcnet gni web.test inet 32
+	assert_success
+	assert_line "HOST web.test"
+	assert_line "SERV http"
+	run --separate-stderr libcnet gni web.test compat 28
+	assert_success
+	assert_line "HOST web.test"
+	run --separate-stderr libcnet gni web.test inet 16 bad
+	assert_failure
+	assert_output --partial "EAI EAI_BADFLAGS"
+	run --separate-stderr libcnet gni web.test inet 4
+	assert_failure
+	assert_output --partial "EAI EAI_FAMILY"
+	run --separate-stderr libcnet gni web.test unspec 16
+	assert_failure
+	assert_output --partial "EAI EAI_FAMILY"
+	run --separate-stderr libcnet gni 192.0.2.200 inet 32 namereqd
+	assert_failure
+	assert_output --partial "EAI EAI_NONAME"
+	run --separate-stderr libcnet gni 192.0.2.200 compat 28 numericserv
+	assert_success
+	assert_line "HOST ::192.0.2.200"
+	assert_line "SERV 80"
+	capture_stop
+	assert_silent
+}
