@@ -81,6 +81,7 @@
 #include "epwatch.h"
 #include "handshake.h"
 #include "log.h"
+#include "hooks.h"
 #include "preload.h"
 #include "route.h"
 #include "socks5.h"
@@ -459,6 +460,8 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 	return 0;
 }
 
+SX_HOOK_ALIAS(int, hook_bind, (int fd, const struct sockaddr *sa, socklen_t len), bind);
+
 static int
 do_listen(int fd)
 {
@@ -504,6 +507,8 @@ listen(int fd, int backlog)
 	errno = saved_errno;
 	return 0;
 }
+
+SX_HOOK_ALIAS(int, hook_listen, (int fd, int backlog), listen);
 
 /*
  * getsockname() before listen() on a socket bound to the any-address with
@@ -603,6 +608,8 @@ getsockname(int fd, struct sockaddr *sa, socklen_t *len)
 	errno = saved_errno;
 	return 0;
 }
+
+SX_HOOK_ALIAS(int, hook_getsockname, (int fd, struct sockaddr *sa, socklen_t *len), getsockname);
 
 /* Turn away local processes that connected to the loopback placeholder. */
 static void
@@ -782,9 +789,13 @@ accept(int fd, struct sockaddr *sa, socklen_t *len)
 	return accept_common(fd, sa, len, 0, false);
 }
 
+SX_HOOK_ALIAS(int, hook_accept, (int fd, struct sockaddr *sa, socklen_t *len), accept);
+
 SX_EXPORT int
 accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 {
 	sx_ready();
 	return accept_common(fd, sa, len, flags, true);
 }
+
+SX_HOOK_ALIAS(int, hook_accept4, (int fd, struct sockaddr *sa, socklen_t *len, int flags), accept4);

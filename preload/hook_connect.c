@@ -29,6 +29,7 @@
 #include "fakepin.h"
 #include "handshake.h"
 #include "log.h"
+#include "hooks.h"
 #include "preload.h"
 #include "route.h"
 #include "socks5.h"
@@ -661,6 +662,8 @@ getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 	return 0;
 }
 
+SX_HOOK_ALIAS(int, hook_getpeername, (int fd, struct sockaddr *sa, socklen_t *len), getpeername);
+
 SX_EXPORT int
 getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
@@ -682,3 +685,5 @@ getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	*len = sizeof(err);
 	return 0;
 }
+
+SX_HOOK_ALIAS(int, hook_getsockopt, (int fd, int level, int name, void *val, socklen_t *len), getsockopt);

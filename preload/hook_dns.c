@@ -685,9 +685,9 @@ getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (sx_guarded())
 		return real.getaddrinfo(node, service, hints, res);
-	sx_init();
 	sx_enter();
 	rc = dns_getaddrinfo_hooked(node, service, hints, res);
 	sx_leave();
@@ -1064,7 +1064,6 @@ he_byname_hook(const char *fn, const char *name, int af, bool v2)
 	int saved_errno = errno;
 	int rc;
 
-	sx_init();
 	sx_enter();
 	if (!name && !dns_local_resolution()) {
 		dns_log_odd(fn, "the name is NULL");
@@ -1087,6 +1086,7 @@ he_byname_hook(const char *fn, const char *name, int af, bool v2)
 SX_EXPORT struct hostent *
 gethostbyname(const char *name)
 {
+	sx_ready();
 	if (sx_guarded())
 		return real.gethostbyname(name);
 	return he_byname_hook("gethostbyname", name, AF_INET, false);
@@ -1095,6 +1095,7 @@ gethostbyname(const char *name)
 SX_EXPORT struct hostent *
 gethostbyname2(const char *name, int af)
 {
+	sx_ready();
 	if (sx_guarded())
 		return real.gethostbyname2(name, af);
 	return he_byname_hook("gethostbyname2", name, af, true);
@@ -1114,6 +1115,7 @@ struct hostent *res_gethostbyaddr(const void *addr, socklen_t len, int type);
 SX_EXPORT struct hostent *
 res_gethostbyname(const char *name)
 {
+	sx_ready();
 	if (sx_guarded())
 		return real.gethostbyname(name);
 	return he_byname_hook("res_gethostbyname", name, AF_INET, false);
@@ -1122,6 +1124,7 @@ res_gethostbyname(const char *name)
 SX_EXPORT struct hostent *
 res_gethostbyname2(const char *name, int af)
 {
+	sx_ready();
 	if (sx_guarded())
 		return real.gethostbyname2(name, af);
 	return he_byname_hook("res_gethostbyname2", name, af, true);
@@ -1136,7 +1139,6 @@ he_byname_r_hook(const char *fn, const char *name, int af, bool v2,
 	int saved_errno = errno;
 	int rc;
 
-	sx_init();
 	sx_enter();
 	if (!name || !ret || !result || !h_errnop) {
 		if (!dns_local_resolution()) {
@@ -1165,6 +1167,7 @@ SX_EXPORT int
 gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,
 		struct hostent **result, int *h_errnop)
 {
+	sx_ready();
 	if (sx_guarded())
 		return real.gethostbyname_r(name, ret, buf, buflen, result,
 					    h_errnop);
@@ -1176,6 +1179,7 @@ SX_EXPORT int
 gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf,
 		 size_t buflen, struct hostent **result, int *h_errnop)
 {
+	sx_ready();
 	if (sx_guarded())
 		return real.gethostbyname2_r(name, af, ret, buf, buflen, result,
 					     h_errnop);
@@ -1191,7 +1195,6 @@ he_byaddr_hook(const char *fn, const void *addr, socklen_t len, int type)
 	int saved_errno = errno;
 	int rc;
 
-	sx_init();
 	sx_enter();
 	rc = he_by_addr(fn, addr, len, type, &dns_tls_hostent.he,
 			dns_tls_hostent.buf, sizeof(dns_tls_hostent.buf));
@@ -1207,6 +1210,7 @@ he_byaddr_hook(const char *fn, const void *addr, socklen_t len, int type)
 SX_EXPORT struct hostent *
 gethostbyaddr(const void *addr, socklen_t len, int type)
 {
+	sx_ready();
 	if (sx_guarded())
 		return real.gethostbyaddr(addr, len, type);
 	return he_byaddr_hook("gethostbyaddr", addr, len, type);
@@ -1216,6 +1220,7 @@ gethostbyaddr(const void *addr, socklen_t len, int type)
 SX_EXPORT struct hostent *
 res_gethostbyaddr(const void *addr, socklen_t len, int type)
 {
+	sx_ready();
 	if (sx_guarded())
 		return real.gethostbyaddr(addr, len, type);
 	return he_byaddr_hook("res_gethostbyaddr", addr, len, type);
@@ -1229,10 +1234,10 @@ gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (sx_guarded())
 		return real.gethostbyaddr_r(addr, len, type, ret, buf, buflen,
 					    result, h_errnop);
-	sx_init();
 	sx_enter();
 	if (!ret || !result || !h_errnop) {
 		if (!dns_local_resolution()) {
@@ -1317,10 +1322,10 @@ getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 	int saved_errno = errno;
 	int rc = DNS_PASS;
 
+	sx_ready();
 	if (sx_guarded())
 		return real.getnameinfo(sa, salen, host, hostlen, serv, servlen,
 					flags);
-	sx_init();
 	sx_enter();
 	if (host && hostlen > 0 && !(flags & NI_NUMERICHOST) &&
 	    !dns_local_resolution())
@@ -1410,11 +1415,11 @@ gethostid(void)
 	int saved_errno = errno;
 	long id;
 
+	sx_ready();
 	if (!real.gethostid)
 		return 0;
 	if (sx_guarded())
 		return real.gethostid();
-	sx_init();
 	if (dns_local_resolution())
 		return real.gethostid();
 	sx_enter();

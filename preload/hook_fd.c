@@ -25,6 +25,7 @@
 #include "conntab.h"
 #include "epwatch.h"
 #include "fakepin.h"
+#include "hooks.h"
 #include "preload.h"
 #include "udp.h"
 #include "udpassoc.h"
@@ -101,6 +102,8 @@ close(int fd)
 	return 0;
 }
 
+SX_HOOK_ALIAS(int, hook_close, (int fd), close);
+
 /* The C library exports this one under a second name too: same hook. */
 SX_EXPORT int __close(int fd) __attribute__((alias("close")));
 
@@ -171,6 +174,8 @@ dup(int oldfd)
 	return rc;
 }
 
+SX_HOOK_ALIAS(int, hook_dup, (int oldfd), dup);
+
 SX_EXPORT int
 dup2(int oldfd, int newfd)
 {
@@ -193,6 +198,8 @@ dup2(int oldfd, int newfd)
 		fd_dup_done(oldfd, newfd);
 	return rc;
 }
+
+SX_HOOK_ALIAS(int, hook_dup2, (int oldfd, int newfd), dup2);
 
 /* The C library exports this one under a second name too: same hook. */
 SX_EXPORT int __dup2(int oldfd, int newfd) __THROW __attribute__((alias("dup2")));
@@ -219,6 +226,8 @@ dup3(int oldfd, int newfd, int flags)
 		fd_dup_done(oldfd, newfd);
 	return rc;
 }
+
+SX_HOOK_ALIAS(int, hook_dup3, (int oldfd, int newfd, int flags), dup3);
 
 /*
  * fcntl() and its large-file name: F_DUPFD and F_DUPFD_CLOEXEC make copies
@@ -330,6 +339,8 @@ close_range(unsigned int first, unsigned int last, int flags)
 	errno = saved_errno;
 	return 0;
 }
+
+SX_HOOK_ALIAS(int, hook_close_range, (unsigned int first, unsigned int last, int flags), close_range);
 
 /*
  * closefrom() without the close_range system call (Linux before 5.9):

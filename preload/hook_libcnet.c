@@ -161,7 +161,6 @@ libcnet_rcmd(const char *fn, char **ahost, unsigned short rport,
 	}
 	if (sx_guarded())
 		return real.rcmd_af(ahost, rport, locuser, remuser, cmd, fd2p, af);
-	sx_init();
 	if (!ahost || !*ahost) {
 		log_warn("refusing %s(): no host", fn);
 		errno = EINVAL;
@@ -185,6 +184,7 @@ SX_EXPORT int
 rcmd(char **ahost, unsigned short rport, const char *locuser,
      const char *remuser, const char *cmd, int *fd2p)
 {
+	sx_ready();
 	return libcnet_rcmd("rcmd", ahost, rport, locuser, remuser, cmd, fd2p,
 			    AF_INET);
 }
@@ -193,6 +193,7 @@ SX_EXPORT int
 rcmd_af(char **ahost, unsigned short rport, const char *locuser,
 	const char *remuser, const char *cmd, int *fd2p, sa_family_t af)
 {
+	sx_ready();
 	return libcnet_rcmd("rcmd_af", ahost, rport, locuser, remuser, cmd, fd2p,
 			    af);
 }
@@ -213,7 +214,6 @@ libcnet_rexec(const char *fn, char **ahost, int rport, const char *name,
 	}
 	if (sx_guarded())
 		return real.rexec_af(ahost, rport, name, pass, cmd, fd2p, af);
-	sx_init();
 	if (!ahost || !*ahost) {
 		log_warn("refusing %s(): no host", fn);
 		errno = EINVAL;
@@ -237,6 +237,7 @@ SX_EXPORT int
 rexec(char **ahost, int rport, const char *name, const char *pass,
       const char *cmd, int *fd2p)
 {
+	sx_ready();
 	return libcnet_rexec("rexec", ahost, rport, name, pass, cmd, fd2p,
 			     AF_INET);
 }
@@ -245,6 +246,7 @@ SX_EXPORT int
 rexec_af(char **ahost, int rport, const char *name, const char *pass,
 	 const char *cmd, int *fd2p, sa_family_t af)
 {
+	sx_ready();
 	return libcnet_rexec("rexec_af", ahost, rport, name, pass, cmd, fd2p, af);
 }
 
@@ -257,7 +259,6 @@ libcnet_ruserok_refused(const char *fn, const char *host)
 {
 	if (sx_guarded())
 		return false;
-	sx_init();
 	if (libcnet_local_dns())
 		return false;
 	log_warn("refusing %s() for %s: it resolves the host and the names in "
@@ -272,6 +273,7 @@ ruserok(const char *rhost, int suser, const char *remuser, const char *locuser)
 {
 	int saved_errno = errno;
 
+	sx_ready();
 	if (libcnet_ruserok_refused("ruserok", rhost) || !real.ruserok_af) {
 		errno = saved_errno;
 		return -1;
@@ -285,6 +287,7 @@ ruserok_af(const char *rhost, int suser, const char *remuser,
 {
 	int saved_errno = errno;
 
+	sx_ready();
 	if (libcnet_ruserok_refused("ruserok_af", rhost) || !real.ruserok_af) {
 		errno = saved_errno;
 		return -1;
@@ -299,6 +302,7 @@ iruserok_af(const void *raddr, int suser, const char *remuser,
 	char text[INET6_ADDRSTRLEN] = "an address";
 	int saved_errno = errno;
 
+	sx_ready();
 	if (raddr && (af == AF_INET || af == AF_INET6))
 		inet_ntop(af, raddr, text, sizeof(text));
 	if (libcnet_ruserok_refused("iruserok_af", text) || !real.iruserok_af) {
@@ -314,6 +318,7 @@ iruserok(uint32_t raddr, int suser, const char *remuser, const char *locuser)
 	char text[INET_ADDRSTRLEN] = "an address";
 	int saved_errno = errno;
 
+	sx_ready();
 	inet_ntop(AF_INET, &raddr, text, sizeof(text));
 	if (libcnet_ruserok_refused("iruserok", text) || !real.iruserok_af) {
 		errno = saved_errno;
@@ -346,7 +351,6 @@ libcnet_networks_prepare(void)
 
 	if (sx_guarded())
 		return;
-	sx_init();
 	if (libcnet_local_dns())
 		return;
 	sx_enter();
@@ -358,6 +362,7 @@ libcnet_networks_prepare(void)
 SX_EXPORT struct netent *
 getnetbyname(const char *name)
 {
+	sx_ready();
 	libcnet_networks_prepare();
 	if (!real.getnetbyname)
 		return NULL;
@@ -367,6 +372,7 @@ getnetbyname(const char *name)
 SX_EXPORT struct netent *
 getnetbyaddr(uint32_t net, int type)
 {
+	sx_ready();
 	libcnet_networks_prepare();
 	if (!real.getnetbyaddr)
 		return NULL;
@@ -377,6 +383,7 @@ SX_EXPORT int
 getnetbyname_r(const char *name, struct netent *ret, char *buf, size_t buflen,
 	       struct netent **result, int *h_errnop)
 {
+	sx_ready();
 	libcnet_networks_prepare();
 	if (!real.getnetbyname_r)
 		return ENOSYS;
@@ -387,6 +394,7 @@ SX_EXPORT int
 getnetbyaddr_r(uint32_t net, int type, struct netent *ret, char *buf,
 	       size_t buflen, struct netent **result, int *h_errnop)
 {
+	sx_ready();
 	libcnet_networks_prepare();
 	if (!real.getnetbyaddr_r)
 		return ENOSYS;
@@ -545,7 +553,6 @@ libcnet_rpc_enter(void)
 {
 	if (sx_guarded())
 		return false;
-	sx_init();
 	sx_enter();
 	pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
 	return true;
@@ -617,6 +624,7 @@ clnt_create(const char *host, unsigned long prog, unsigned long vers,
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (!libcnet_rpc_enter()) {
 		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
 		return libcnet_rpc.clnt_create ?
@@ -654,6 +662,7 @@ clnttcp_create(struct sockaddr_in *raddr, unsigned long prog,
 	int saved_errno = errno;
 	int rc = 0;
 
+	sx_ready();
 	if (!libcnet_rpc_enter()) {
 		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
 		return libcnet_rpc.clnttcp_create ?
@@ -703,6 +712,7 @@ clntudp_create(struct sockaddr_in *raddr, unsigned long prog,
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (!libcnet_rpc_enter()) {
 		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
 		return libcnet_rpc.clntudp_create ?
@@ -732,6 +742,7 @@ clntudp_bufcreate(struct sockaddr_in *raddr, unsigned long prog,
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (!libcnet_rpc_enter()) {
 		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
 		return libcnet_rpc.clntudp_bufcreate ?
@@ -762,6 +773,7 @@ callrpc(const char *host, unsigned long prog, unsigned long vers,
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (!libcnet_rpc_enter()) {
 		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
 		return libcnet_rpc.callrpc ?
@@ -794,6 +806,7 @@ getrpcport(const char *host, unsigned long prog, unsigned long vers,
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (!libcnet_rpc_enter()) {
 		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
 		return libcnet_rpc.getrpcport ?
@@ -826,6 +839,7 @@ pmap_getport(struct sockaddr_in *addr, unsigned long prog, unsigned long vers,
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (!libcnet_rpc_enter()) {
 		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
 		return libcnet_rpc.pmap_getport ?
@@ -855,6 +869,7 @@ pmap_getmaps(struct sockaddr_in *addr)
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (!libcnet_rpc_enter()) {
 		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
 		return libcnet_rpc.pmap_getmaps ? libcnet_rpc.pmap_getmaps(addr) :
@@ -885,6 +900,7 @@ pmap_rmtcall(struct sockaddr_in *addr, unsigned long prog, unsigned long vers,
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (!libcnet_rpc_enter()) {
 		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
 		return libcnet_rpc.pmap_rmtcall ?
@@ -915,6 +931,7 @@ clnt_broadcast(unsigned long prog, unsigned long vers, unsigned long proc,
 	       libcnet_xdrproc xargs, void *argsp, libcnet_xdrproc xresults,
 	       void *resultsp, void *eachresult)
 {
+	sx_ready();
 	(void)prog;
 	(void)vers;
 	(void)proc;
@@ -923,8 +940,6 @@ clnt_broadcast(unsigned long prog, unsigned long vers, unsigned long proc,
 	(void)xresults;
 	(void)resultsp;
 	(void)eachresult;
-	if (!sx_guarded())
-		sx_init();
 	log_warn("refusing clnt_broadcast(): it sends to the broadcast address of "
 		 "every interface from inside the C library, which a SOCKS proxy "
 		 "cannot carry");
@@ -938,6 +953,7 @@ rtime(struct sockaddr_in *addr, void *timep, void *timeout)
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (!libcnet_rpc_enter()) {
 		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
 		if (!libcnet_rpc.rtime) {
@@ -980,6 +996,7 @@ authdes_create(const char *servername, unsigned int window,
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (!libcnet_rpc_enter()) {
 		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
 		return libcnet_rpc.authdes_create ?
@@ -1009,6 +1026,7 @@ authdes_pk_create(const char *servername, void *pkey, unsigned int window,
 	int saved_errno = errno;
 	int rc;
 
+	sx_ready();
 	if (!libcnet_rpc_enter()) {
 		pthread_once(&libcnet_rpc_once, libcnet_rpc_resolve);
 		return libcnet_rpc.authdes_pk_create ?

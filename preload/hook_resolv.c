@@ -711,7 +711,6 @@ resolv_query_hook(const struct resolv_call *c)
 
 	if (sx_guarded())
 		return resolv_call_real(c);
-	sx_init();
 	sx_enter();
 	rc = resolv_query(c, saved_errno);
 	sx_leave();
@@ -778,7 +777,6 @@ resolv_send_hook(struct __res_state *statp, const unsigned char *msg,
 		errno = ENOSYS;
 		return -1;
 	}
-	sx_init();
 	sx_enter();
 	rc = resolv_send(statp, msg, msglen, answer, anslen, saved_errno);
 	sx_leave();
@@ -789,6 +787,7 @@ SX_EXPORT int
 res_query(const char *name, int class, int type, unsigned char *answer,
 	  int anslen)
 {
+	sx_ready();
 	struct resolv_call c = {
 		.kind = RESOLV_QUERY, .name = name, .class = class, .type = type,
 		.answer = answer, .anslen = anslen,
@@ -801,6 +800,7 @@ SX_EXPORT int
 res_search(const char *name, int class, int type, unsigned char *answer,
 	   int anslen)
 {
+	sx_ready();
 	struct resolv_call c = {
 		.kind = RESOLV_SEARCH, .name = name, .class = class, .type = type,
 		.answer = answer, .anslen = anslen,
@@ -813,6 +813,7 @@ SX_EXPORT int
 res_querydomain(const char *name, const char *domain, int class, int type,
 		unsigned char *answer, int anslen)
 {
+	sx_ready();
 	struct resolv_call c = {
 		.kind = RESOLV_QUERYDOMAIN, .name = name, .domain = domain,
 		.class = class, .type = type, .answer = answer, .anslen = anslen,
@@ -824,6 +825,7 @@ res_querydomain(const char *name, const char *domain, int class, int type,
 SX_EXPORT int
 res_send(const unsigned char *msg, int msglen, unsigned char *answer, int anslen)
 {
+	sx_ready();
 	return resolv_send_hook(NULL, msg, msglen, answer, anslen);
 }
 
@@ -831,6 +833,7 @@ SX_EXPORT int
 res_nquery(res_state statp, const char *name, int class, int type,
 	   unsigned char *answer, int anslen)
 {
+	sx_ready();
 	struct resolv_call c = {
 		.kind = RESOLV_QUERY, .statp = statp, .name = name,
 		.class = class, .type = type, .answer = answer, .anslen = anslen,
@@ -843,6 +846,7 @@ SX_EXPORT int
 res_nsearch(res_state statp, const char *name, int class, int type,
 	    unsigned char *answer, int anslen)
 {
+	sx_ready();
 	struct resolv_call c = {
 		.kind = RESOLV_SEARCH, .statp = statp, .name = name,
 		.class = class, .type = type, .answer = answer, .anslen = anslen,
@@ -855,6 +859,7 @@ SX_EXPORT int
 res_nquerydomain(res_state statp, const char *name, const char *domain,
 		 int class, int type, unsigned char *answer, int anslen)
 {
+	sx_ready();
 	struct resolv_call c = {
 		.kind = RESOLV_QUERYDOMAIN, .statp = statp, .name = name,
 		.domain = domain, .class = class, .type = type, .answer = answer,
@@ -868,6 +873,7 @@ SX_EXPORT int
 res_nsend(res_state statp, const unsigned char *msg, int msglen,
 	  unsigned char *answer, int anslen)
 {
+	sx_ready();
 	return resolv_send_hook(statp, msg, msglen, answer, anslen);
 }
 
@@ -908,6 +914,7 @@ resolv_notice_thread(void *arg)
 {
 	struct resolv_notice n;
 
+	sx_ready();
 	memcpy(&n, arg, sizeof(n));
 	free(arg);
 	n.fn(n.value);
@@ -958,13 +965,13 @@ getaddrinfo_a(int mode, struct gaicb *list[], int nitems, struct sigevent *sevp)
 {
 	int saved_errno = errno;
 
+	sx_ready();
 	if (sx_guarded()) {
 		if (real.getaddrinfo_a)
 			return real.getaddrinfo_a(mode, list, nitems, sevp);
 		errno = ENOSYS;
 		return EAI_SYSTEM;
 	}
-	sx_init();
 	if (resolv_local() && real.getaddrinfo_a)
 		return real.getaddrinfo_a(mode, list, nitems, sevp);
 	if (mode != GAI_WAIT && mode != GAI_NOWAIT) {

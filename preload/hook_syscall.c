@@ -11,10 +11,41 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include "hooks.h"
 #include "preload.h"
 #include "sock.h"
 #include "tcp.h"
 #include "udp.h"
+
+/*
+ * The numbers taken over below.  Only these run init, which allocates:
+ * any other number, made before init by a malloc setting itself up
+ * (jemalloc reads /proc/sys/vm/overcommit_memory through syscall()), goes
+ * straight to the kernel.
+ */
+static bool
+syscall_is_socket_call(long number)
+{
+	switch (number) {
+	case SYS_socket:
+	case SYS_connect:
+	case SYS_sendto:
+	case SYS_recvfrom:
+	case SYS_sendmsg:
+	case SYS_recvmsg:
+#ifdef SYS_send
+	case SYS_send:
+#endif
+#ifdef SYS_recv
+	case SYS_recv:
+#endif
+	case SYS_sendmmsg:
+	case SYS_recvmmsg:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /* connect(2) through syscall(): decided as connect() decides it. */
 static long
@@ -49,6 +80,8 @@ syscall_socket_call(long (*fn)(long, ...), long number, const long *a,
 		    bool *taken)
 {
 	*taken = true;
+	if (syscall_is_socket_call(number))
+		sx_ready();
 	switch (number) {
 	case SYS_socket:
 		return sock_open((int)a[0], (int)a[1], (int)a[2]);
@@ -93,6 +126,51 @@ syscall_socket_call(long (*fn)(long, ...), long number, const long *a,
 	default:
 		break;
 	}
+	/*
+	 * The calls that only read or end what the library recorded: before
+	 * init nothing is recorded, so they go to the kernel as they are.
+	 */
+	if (__atomic_load_n(&sx_up, __ATOMIC_ACQUIRE)) {
+		switch (number) {
+		case SYS_bind:
+			return hook_bind((int)a[0], (const struct sockaddr *)a[1],
+					 (socklen_t)a[2]);
+		case SYS_listen:
+			return hook_listen((int)a[0], (int)a[1]);
+		case SYS_accept:
+			return hook_accept((int)a[0], (struct sockaddr *)a[1],
+					   (socklen_t *)a[2]);
+		case SYS_accept4:
+			return hook_accept4((int)a[0], (struct sockaddr *)a[1],
+					    (socklen_t *)a[2], (int)a[3]);
+		case SYS_getsockname:
+			return hook_getsockname((int)a[0], (struct sockaddr *)a[1],
+						(socklen_t *)a[2]);
+		case SYS_getpeername:
+			return hook_getpeername((int)a[0], (struct sockaddr *)a[1],
+						(socklen_t *)a[2]);
+		case SYS_getsockopt:
+			return hook_getsockopt((int)a[0], (int)a[1], (int)a[2],
+					       (void *)a[3], (socklen_t *)a[4]);
+		case SYS_close:
+			return hook_close((int)a[0]);
+		case SYS_dup:
+			return hook_dup((int)a[0]);
+#ifdef SYS_dup2
+		case SYS_dup2:
+			return hook_dup2((int)a[0], (int)a[1]);
+#endif
+		case SYS_dup3:
+			return hook_dup3((int)a[0], (int)a[1], (int)a[2]);
+#ifdef SYS_close_range
+		case SYS_close_range:
+			return hook_close_range((unsigned int)a[0], (unsigned int)a[1],
+						(int)a[2]);
+#endif
+		default:
+			break;
+		}
+	}
 	*taken = false;
 	return 0;
 }
@@ -104,8 +182,10 @@ syscall_socket_call(long (*fn)(long, ...), long number, const long *a,
  * sendmmsg and recvmmsg; other programs send with the raw sendto or
  * sendmsg (MSG_FASTOPEN included).  socket, connect, sendto, sendmsg,
  * sendmmsg, recvfrom, recvmsg and recvmmsg (and send and recv where they
- * have numbers) go to the bodies of the hooks of the same names.  Every
- * other number goes to the C library untouched.  Six arguments are
+ * have numbers) go to the bodies of the hooks of the same names; so do
+ * bind, listen, accept(4), getsockname, getpeername, getsockopt, close,
+ * dup, dup2, dup3 and close_range once init has run.  Every other number
+ * goes to the C library untouched.  Six arguments are
  * always taken and passed on, as the C library's own syscall() reads
  * them.
  */
@@ -116,7 +196,6 @@ syscall(long number, ...)
 	va_list ap;
 	long a[6];
 
-	sx_ready();
 	va_start(ap, number);
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);

@@ -84,6 +84,10 @@ dup_pending() {
 	dup_pending fcntl-cloexec
 }
 
+@test "a copy made through syscall(SYS_dup) behaves as the original, and syscall(SYS_getpeername) names the destination" {
+	dup_pending syscall-dup
+}
+
 @test "a socket closed by fclose(fdopen()) leaves nothing to the next socket with its number" {
 	fdstate "$FAST_URL" stale-tcp 127.0.0.1 "$ECHO_PORT"
 	assert_line "SAME-NUMBER yes"

@@ -13,7 +13,8 @@
  *               with fclose(fdopen()), make a TCP socket with the same
  *               number, connect it and write a line: "ECHO <line>"
  *   dup-pending COPY  non-blocking connect, then copy the descriptor with
- *               COPY (dup, dup2, dup3, fcntl, fcntl-cloexec) while the
+ *               COPY (dup, dup2, dup3, fcntl, fcntl-cloexec, syscall-dup: the
+ *               copy and its getpeername through syscall()) while the
  *               exchange is under way: "EARLY <events>" (poll of the copy
  *               at once), "WRITE-EARLY <result>", then "SO_ERROR <n>",
  *               "PEER <ip> <port>" (getpeername of the copy) and "ECHO <line>"
@@ -34,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static struct sockaddr_in
@@ -194,6 +196,8 @@ copy_fd(int fd, const char *how)
 		return fcntl(fd, F_DUPFD, 10);
 	if (strcmp(how, "fcntl-cloexec") == 0)
 		return fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	if (strcmp(how, "syscall-dup") == 0)
+		return (int)syscall(SYS_dup, fd);
 	spare = socket(AF_INET, SOCK_DGRAM, 0);
 	if (strcmp(how, "dup2") == 0)
 		return dup2(fd, spare);
@@ -234,7 +238,9 @@ dup_pending(const struct sockaddr_in *dst, const char *how)
 	getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len);
 	printf("SO_ERROR %s\n", err_name(err));
 	len = sizeof(peer);
-	if (getpeername(c, (struct sockaddr *)&peer, &len) == 0) {
+	if ((strncmp(how, "syscall", 7) == 0 ?
+	     syscall(SYS_getpeername, c, (struct sockaddr *)&peer, &len) :
+	     getpeername(c, (struct sockaddr *)&peer, &len)) == 0) {
 		inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof(ip));
 		printf("PEER %s %u\n", ip, ntohs(peer.sin_port));
 	} else {
