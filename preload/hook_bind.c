@@ -396,13 +396,40 @@ bind_was_any(int fd)
 	return atomic_load_explicit(&bind_any_map[fd], memory_order_relaxed);
 }
 
+/*
+ * The address as the kernel reads it: an IPv4 socket takes AF_UNSPEC with
+ * the any-address as AF_INET (inet_bind()'s compatibility rule), written
+ * into *as_inet.  Anything else stands as given.
+ */
+static const struct sockaddr *
+bind_addr_as_kernel(int fd, const struct sockaddr *sa, socklen_t *len,
+		    struct sockaddr_in *as_inet)
+{
+	socklen_t optlen = sizeof(int);
+	int domain;
+
+	if (*len < sizeof(struct sockaddr_in) || sa->sa_family != AF_UNSPEC)
+		return sa;
+	memcpy(as_inet, sa, sizeof(*as_inet));
+	if (as_inet->sin_addr.s_addr != htonl(INADDR_ANY) ||
+	    real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &optlen) < 0 ||
+	    domain != AF_INET)
+		return sa;
+	as_inet->sin_family = AF_INET;
+	*len = sizeof(*as_inet);
+	return (const struct sockaddr *)as_inet;
+}
+
 static int
 do_bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct bindtab_info info;
+	struct sockaddr_in as_inet;
 	socklen_t optlen = sizeof(int);
 	int type, domain, primary;
 
+	if (len >= sizeof(sa_family_t))
+		sa = bind_addr_as_kernel(fd, sa, &len, &as_inet);
 	if (len < sizeof(sa_family_t) ||
 	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
 		return BIND_PASS;

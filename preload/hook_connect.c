@@ -565,6 +565,20 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		rc = udp_connect(fd, sa, len);
 		return rc == UDP_PASS ? CONNECT_PASS : rc;
 	}
+	/*
+	 * AF_UNSPEC dissolves a stream socket's connection (the kernel's
+	 * disconnect): whatever we knew of it goes, and a new connect() is a
+	 * new decision.
+	 */
+	if (sa->sa_family == AF_UNSPEC && len >= sizeof(sa_family_t)) {
+		struct bindtab_info binfo;
+
+		conntab_remove(fd);
+		if (bindtab_get(fd, &binfo) && binfo.kind == BINDTAB_CONN)
+			bindtab_remove(fd);
+		fakepin_forget(fd);
+		return CONNECT_PASS;
+	}
 	if (conntab_get(fd, &info))
 		return connect_again(fd, &info);
 	route_decide(&sx_cfg, sa, len, type, &r);

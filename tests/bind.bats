@@ -219,6 +219,12 @@ assert_called_back() {
 	assert_called_back
 }
 
+@test "a socket bound to AF_UNSPEC 0.0.0.0, which the kernel takes as AF_INET, listens through the proxy too" {
+	run bindclient -b unspec -l -w select
+	assert_success
+	assert_called_back
+}
+
 @test "a client bound to the any-address with port 0 gets its real address from getsockname(), and no BIND" {
 	local before
 	before=$(binds_logged)

@@ -105,6 +105,15 @@ dup_pending() {
 	assert_line "ECHO hello"
 }
 
+@test "connect(AF_UNSPEC) dissolves a proxied connection as the kernel's disconnect does, and the socket connects again" {
+	fdstate "$FAST_URL" unspec 127.0.0.1 "$ECHO_PORT"
+	assert_line "CONNECT ok"
+	assert_line "DISCONNECT ok"
+	assert_line "CONNECT2 ok"
+	assert_line --regexp '^DEST PEER 127\.0\.0\.6 '
+	assert_line "ECHO hello"
+}
+
 @test "after a refused blocking connect nothing reaches the proxy and connect() works again" {
 	fdstate "$REFUSING_URL" fail-block 127.0.0.1 "$ECHO_PORT" 127.0.0.2 "$DIRECT_PORT"
 	assert_line "CONNECT ECONNREFUSED"

@@ -17,8 +17,9 @@
  *              default), nonblock (accept() on a non-blocking socket until it
  *              stops saying EAGAIN, 20 ms apart), poll, select, epoll
  *   -b WHERE   where to bind: control (the address getsockname() gave for
- *              the connection, the default), any (0.0.0.0), loopback
- *              (127.0.0.1), or an IPv4 address
+ *              the connection, the default), any (0.0.0.0), unspec
+ *              (0.0.0.0 with the family AF_UNSPEC, which an IPv4 socket
+ *              takes as AF_INET), loopback (127.0.0.1), or an IPv4 address
  *   -E         add the socket to the epoll set right after socket(), before
  *              bind (with -w epoll)
  *   -n N       accept N connections one after the other on the same socket
@@ -433,6 +434,8 @@ main(int argc, char **argv)
 		where.sin_addr = ctl.sin_addr;
 	else if (strcmp(bind_where, "any") == 0)
 		where.sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (strcmp(bind_where, "unspec") == 0)
+		where.sin_family = AF_UNSPEC;
 	else if (strcmp(bind_where, "loopback") == 0)
 		where.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	else if (inet_pton(AF_INET, bind_where, &where.sin_addr) != 1)

@@ -21,6 +21,9 @@
  *   fail-block  blocking connect that the proxy refuses: "CONNECT <err>",
  *               "WRITE <result>", "READ <result>", then connect to
  *               HOST2 PORT2: "CONNECT2 ok|<err>" and "ECHO <line>"
+ *   unspec      connect, then connect(AF_UNSPEC) (the kernel's disconnect):
+ *               "DISCONNECT ok|<err>", then connect again: "CONNECT2",
+ *               "ECHO"
  *   fail-nb     the same with a non-blocking socket: "SO_ERROR <err>",
  *               "WRITE", "READ", "CONNECT2 <err>" (the kernel's second
  *               connect after a failure), "CONNECT3 ok|<err>", "ECHO"
@@ -186,6 +189,21 @@ stale_udp(const struct sockaddr_in *dst)
 }
 
 static int
+unspec(const struct sockaddr_in *dst)
+{
+	struct sockaddr sa;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	print_connect("CONNECT", connect(s, (const struct sockaddr *)dst, sizeof(*dst)));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_family = AF_UNSPEC;
+	print_connect("DISCONNECT", connect(s, &sa, sizeof(sa)));
+	print_connect("CONNECT2", connect(s, (const struct sockaddr *)dst, sizeof(*dst)));
+	echo(s);
+	return 0;
+}
+
+static int
 copy_fd(int fd, const char *how)
 {
 	int spare;
@@ -322,6 +340,8 @@ main(int argc, char **argv)
 		return stale_tcp(&dst);
 	if (strcmp(argv[1], "stale-udp") == 0)
 		return stale_udp(&dst);
+	if (strcmp(argv[1], "unspec") == 0)
+		return unspec(&dst);
 	if (strcmp(argv[1], "dup-pending") == 0 && argc > 4)
 		return dup_pending(&dst, argv[4]);
 	if (argc > 5) {
