@@ -220,9 +220,12 @@ assert_called_back() {
 }
 
 @test "a socket bound to AF_UNSPEC 0.0.0.0, which the kernel takes as AF_INET, listens through the proxy too" {
+	local before
+	before=$(binds_logged)
 	run bindclient -b unspec -l -w select
 	assert_success
 	assert_called_back
+	[ "$(binds_logged)" -eq $((before + 1)) ]
 }
 
 @test "a client bound to the any-address with port 0 gets its real address from getsockname(), and no BIND" {

@@ -377,14 +377,21 @@ EOF
 		server_failed "$name" "ssh -D did not start" "$LOG"
 }
 
+# test_lib_vars: the variables that make socksify use the library under
+# test (SOCKSIFY_TEST_LIB, SOCKSIFY_TEST_PRELOAD), one per line, if any.
+test_lib_vars() {
+	[ -n "${SOCKSIFY_TEST_LIB:-}" ] && echo "SOCKSIFY_LIB=$LIB"
+	[ -n "${SOCKSIFY_TEST_PRELOAD:-}" ] && echo "LD_PRELOAD=$SOCKSIFY_TEST_PRELOAD"
+	return 0
+}
+
 # through URL CMD...: run CMD through socksify with SOCKS_PROXY=URL, loopback
 # destinations proxied too, bounded by CLIENT_TIMEOUT.
 through() {
 	local url=$1
 	local -a pre=()
 	shift
-	[ -n "${SOCKSIFY_TEST_LIB:-}" ] && pre+=(SOCKSIFY_LIB="$LIB")
-	[ -n "${SOCKSIFY_TEST_PRELOAD:-}" ] && pre+=(LD_PRELOAD="$SOCKSIFY_TEST_PRELOAD")
+	mapfile -t pre < <(test_lib_vars)
 	timeout -k 2 "$CLIENT_TIMEOUT" env SOCKSIFY_LOOPBACK=proxy SOCKS_PROXY="$url" \
 		"${pre[@]}" "$SOCKSIFY" "$@"
 }

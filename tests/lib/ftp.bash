@@ -212,5 +212,8 @@ start_lab_capture() {
 lab_client() {
 	local url=$1
 	shift
-	lab_exec c timeout -k 2 "$CLIENT_TIMEOUT" env SOCKS_PROXY="$url" "$SOCKSIFY" "$@"
+	local -a pre=()
+	mapfile -t pre < <(test_lib_vars)
+	lab_exec c timeout -k 2 "$CLIENT_TIMEOUT" env SOCKS_PROXY="$url" "${pre[@]}" \
+		"$SOCKSIFY" "$@"
 }

@@ -130,6 +130,7 @@ client_socksified() {
 	local url=$1
 	local -a vars=("SOCKS_PROXY=$url")
 	shift
+	mapfile -t -O 1 vars < <(test_lib_vars)
 	while [ $# -gt 0 ] && [[ $1 == [A-Za-z_]*=* ]]; do
 		vars+=("$1")
 		shift
