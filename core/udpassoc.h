@@ -16,9 +16,6 @@
  * The table only records: opening, checking and closing control sockets
  * is the caller's work, done without the lock.  A forked child inherits a
  * copy of the table (and of the control sockets, shared with the parent).
- *
- * The second half of this header holds the pure helpers the receive path
- * uses to take a datagram scattered over several buffers apart.
  */
 #ifndef SX_UDPASSOC_H
 #define SX_UDPASSOC_H
@@ -147,35 +144,5 @@ bool udpassoc_any(void);
 void udpassoc_atfork_prepare(void);
 void udpassoc_atfork_parent(void);
 void udpassoc_atfork_child(void);
-
-/*
- * Receiving: the preload layer hands the kernel the iovec
- *
- *	[ header room | the program's buffers ... | spill ]
- *
- * and the kernel scatters one datagram over it: got bytes, in order.  The
- * datagram's SOCKS header (RSV FRAG ATYP ADDR PORT) is usually exactly as
- * long as the header room, and then the payload is already in the
- * program's buffers.  When it is not (another address type), the payload
- * sits a few bytes off and is moved into place; the spill catches the
- * tail a longer header pushed out of the program's buffers.
- */
-
-/*
- * Decode the SOCKS UDP header at the start of the got bytes scattered over
- * v[0..n): the header length, or -EPROTO when malformed or longer than the
- * datagram.  FRAG is reported in out, not judged.
- */
-ssize_t udpassoc_parse(const struct iovec *v, size_t n, size_t got,
-		       struct socks5_udp_header *out);
-/*
- * Move count bytes within the byte sequence v[0..n) describes, from offset
- * src to offset dst; the ranges may overlap.  Offsets past the end are
- * the caller's error (nothing past it is touched).
- */
-void udpassoc_iov_move(const struct iovec *v, size_t n, size_t dst, size_t src,
-		       size_t count);
-/* Total length of v[0..n). */
-size_t udpassoc_iov_len(const struct iovec *v, size_t n);
 
 #endif

@@ -101,6 +101,7 @@
 #include "tcp.h"
 #include "udp.h"
 #include "udpassoc.h"
+#include "udpframe.h"
 
 /* The highest floor for control sockets. */
 #define UDP_CTRL_FLOOR_MAX 1024
@@ -894,7 +895,7 @@ udp_recv_filtered(int fd, struct udpassoc_info *info, struct msghdr *msg,
 		memcpy(&v[1], msg->msg_iov, msg->msg_iovlen * sizeof(*v));
 	v[n - 1].iov_base = spill;
 	v[n - 1].iov_len = sizeof(spill);
-	cap = udpassoc_iov_len(msg->msg_iov, msg->msg_iovlen);
+	cap = udpframe_iov_len(msg->msg_iov, msg->msg_iovlen);
 	memset(&relay, 0, sizeof(relay));
 	if (info->state == UDPASSOC_ASSOCIATED)
 		sx_endpoint_from_sockaddr(&relay, (const struct sockaddr *)&info->relay,
@@ -936,7 +937,7 @@ udp_recv_filtered(int fd, struct udpassoc_info *info, struct msghdr *msg,
 						  info->relaylen);
 		if (info->state == UDPASSOC_ASSOCIATED &&
 		    udp_ep_same_addr(&from_ep, &relay)) {
-			h = udpassoc_parse(v, n, got, &hdr);
+			h = udpframe_parse(v, n, got, &hdr);
 			if (h < 0 || hdr.frag != 0)
 				goto drop;
 			if (!udp_sender(info, &hdr.addr, &sender, &senderlen))
@@ -960,7 +961,7 @@ udp_recv_filtered(int fd, struct udpassoc_info *info, struct msghdr *msg,
 		}
 		payload = (size_t)rc - (size_t)h;
 		deliver = payload < cap ? payload : cap;
-		udpassoc_iov_move(v, n, room, (size_t)h, deliver);
+		udpframe_iov_move(v, n, room, (size_t)h, deliver);
 		if (msg->msg_name) {
 			memcpy(msg->msg_name, &sender,
 			       msg->msg_namelen < senderlen ? msg->msg_namelen : senderlen);
@@ -1038,7 +1039,7 @@ udp_recv_late(int fd, struct msghdr *msg, int flags, ssize_t rc,
 	*named = false;
 	if ((flags & MSG_ERRQUEUE) || !udpassoc_get(fd, &info) || !udp_filters(&info))
 		return rc;
-	cap = udpassoc_iov_len(msg->msg_iov, msg->msg_iovlen);
+	cap = udpframe_iov_len(msg->msg_iov, msg->msg_iovlen);
 	got = (size_t)rc < cap ? (size_t)rc : cap;
 	if (sx_endpoint_from_sockaddr(&from_ep, from, fromlen) < 0)
 		goto drop;
@@ -1046,11 +1047,11 @@ udp_recv_late(int fd, struct msghdr *msg, int flags, ssize_t rc,
 	    sx_endpoint_from_sockaddr(&relay, (struct sockaddr *)&info.relay,
 				      info.relaylen) == 0 &&
 	    udp_ep_same_addr(&from_ep, &relay)) {
-		h = udpassoc_parse(msg->msg_iov, msg->msg_iovlen, got, &hdr);
+		h = udpframe_parse(msg->msg_iov, msg->msg_iovlen, got, &hdr);
 		if (h < 0 || hdr.frag != 0 ||
 		    !udp_sender(&info, &hdr.addr, &sender, &senderlen))
 			goto drop;
-		udpassoc_iov_move(msg->msg_iov, msg->msg_iovlen, 0, (size_t)h,
+		udpframe_iov_move(msg->msg_iov, msg->msg_iovlen, 0, (size_t)h,
 				  got - (size_t)h);
 		if (msg->msg_name) {
 			memcpy(msg->msg_name, &sender,

@@ -204,7 +204,7 @@ def hosts_parse():
     }
 
 
-def udpassoc_parse():
+def udpframe_parse():
     """NBUF SLACK SIZE[NBUF] DST[2] SRC[2] COUNT[2] DATAGRAM."""
     def case(sizes, dgram, slack=0, dst=0, src=0, count=0):
         return (bytes([len(sizes) - 1, slack]) + bytes(sizes) + port(dst) +
@@ -308,7 +308,7 @@ TARGETS = {
     "config_parse_noproxy": config_parse_noproxy,
     "hosts_parse": hosts_parse,
     "handshake_step": handshake_step,
-    "udpassoc_parse": udpassoc_parse,
+    "udpframe_parse": udpframe_parse,
 }
 
 

@@ -1,5 +1,5 @@
 /*
- * udpassoc_parse() and udpassoc_iov_move() on a datagram scattered over
+ * udpframe_parse() and udpframe_iov_move() on a datagram scattered over
  * buffers of fuzzed sizes, each its own allocation so that a step past one
  * is caught.  The input is
  *
@@ -17,7 +17,7 @@
 #include <sys/uio.h>
 
 #include "fuzz.h"
-#include "udpassoc.h"
+#include "udpframe.h"
 
 #define NBUF_MAX 8
 
@@ -58,9 +58,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += piece;
 	}
 	fuzz_check(off == len, "the datagram is laid out whole");
-	fuzz_check(udpassoc_iov_len(v, nbuf) == total, "the length of the buffers");
+	fuzz_check(udpframe_iov_len(v, nbuf) == total, "the length of the buffers");
 
-	got_n = udpassoc_parse(v, nbuf, len, &got_h);
+	got_n = udpframe_parse(v, nbuf, len, &got_h);
 	want_n = socks5_decode_udp_header(dgram, len, &want_h);
 	fuzz_check(got_n == want_n, "agrees with the flat decoder");
 	if (got_n > 0) {
@@ -87,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			count = total - dst;
 		if (count > total - src)
 			count = total - src;
-		udpassoc_iov_move(v, nbuf, dst, src, count);
+		udpframe_iov_move(v, nbuf, dst, src, count);
 		memmove(flat + dst, flat + src, count);
 		off = 0;
 		for (size_t i = 0; i < nbuf; i++) {
