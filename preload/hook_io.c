@@ -4,17 +4,19 @@
  * never the program's bytes to the proxy before its reply.  A non-blocking
  * socket gets EAGAIN, a blocking one waits for the exchange to end.  On a
  * connected UDP socket with an association, datagrams go through the relay
- * (hook_udp.c).  On every other descriptor the cost is two loads and two
- * branches.
+ * (udp_send.h, udp_recv.h).  On every other descriptor the cost is two
+ * loads and two branches.
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "conntab.h"
 #include "preload.h"
 #include "tcp.h"
-#include "udp.h"
+#include "udp_recv.h"
+#include "udp_send.h"
 #include "udpassoc.h"
 
 /* 0 when I/O on fd may go on; otherwise errno is set. */
@@ -33,6 +35,80 @@ io_gate(int fd)
 	return 0;
 }
 
+/*
+ * read(), write(), readv() and writev() on a UDP socket with an entry: a
+ * connected proxied UDP socket (OpenBSD nc -u, socat) reads and writes its
+ * datagrams through the relay.  Anything that is not ours, or a number
+ * that turns out to be no socket any more, goes to the real call.  These
+ * set errno as the hooks do.
+ */
+static ssize_t
+io_udp(int fd, const struct iovec *iov, int n, bool out)
+{
+	int saved_errno = errno;
+	struct msghdr msg;
+	ssize_t rc = 0;
+	bool pass = true;
+
+	if (!sx_guarded() && n >= 0) {
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = (struct iovec *)iov;
+		msg.msg_iovlen = (size_t)n;
+		if (out)
+			rc = udp_send_datagram(fd, &msg, 0, &pass);
+		else
+			rc = udp_recv_datagram(fd, &msg, 0, &pass);
+		if (rc == -ENOTSOCK)
+			pass = true;
+	}
+	if (pass) {
+		errno = saved_errno;
+		return out ? real.writev(fd, iov, n) : real.readv(fd, iov, n);
+	}
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	errno = saved_errno;
+	return rc;
+}
+
+static ssize_t
+io_udp_read(int fd, void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	if (sx_guarded() || !udpassoc_maybe(fd))
+		return real.read(fd, buf, len);
+	return io_udp(fd, &iov, 1, false);
+}
+
+static ssize_t
+io_udp_write(int fd, const void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+	if (sx_guarded() || !udpassoc_maybe(fd))
+		return real.write(fd, buf, len);
+	return io_udp(fd, &iov, 1, true);
+}
+
+static ssize_t
+io_udp_readv(int fd, const struct iovec *iov, int n)
+{
+	if (sx_guarded() || !udpassoc_maybe(fd))
+		return real.readv(fd, iov, n);
+	return io_udp(fd, iov, n, false);
+}
+
+static ssize_t
+io_udp_writev(int fd, const struct iovec *iov, int n)
+{
+	if (sx_guarded() || !udpassoc_maybe(fd))
+		return real.writev(fd, iov, n);
+	return io_udp(fd, iov, n, true);
+}
+
 SX_EXPORT ssize_t
 read(int fd, void *buf, size_t len)
 {
@@ -40,7 +116,7 @@ read(int fd, void *buf, size_t len)
 	if (conntab_maybe_active(fd) && io_gate(fd) < 0)
 		return -1;
 	if (udpassoc_maybe(fd))
-		return udp_io_read(fd, buf, len);
+		return io_udp_read(fd, buf, len);
 	return real.read(fd, buf, len);
 }
 
@@ -54,7 +130,7 @@ write(int fd, const void *buf, size_t len)
 	if (conntab_maybe_active(fd) && io_gate(fd) < 0)
 		return -1;
 	if (udpassoc_maybe(fd))
-		return udp_io_write(fd, buf, len);
+		return io_udp_write(fd, buf, len);
 	return real.write(fd, buf, len);
 }
 
@@ -69,7 +145,7 @@ readv(int fd, const struct iovec *iov, int n)
 	if (conntab_maybe_active(fd) && io_gate(fd) < 0)
 		return -1;
 	if (udpassoc_maybe(fd))
-		return udp_io_readv(fd, iov, n);
+		return io_udp_readv(fd, iov, n);
 	return real.readv(fd, iov, n);
 }
 
@@ -80,6 +156,6 @@ writev(int fd, const struct iovec *iov, int n)
 	if (conntab_maybe_active(fd) && io_gate(fd) < 0)
 		return -1;
 	if (udpassoc_maybe(fd))
-		return udp_io_writev(fd, iov, n);
+		return io_udp_writev(fd, iov, n);
 	return real.writev(fd, iov, n);
 }

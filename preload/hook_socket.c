@@ -12,7 +12,7 @@
  * out directly).  Programs that only capture (tcpdump) are refused too:
  * nothing tells them from programs that send.  A packet socket made
  * outside the library (inherited, or passed over a UNIX socket) is
- * refused at the sends that name a destination instead (hook_udp.c).
+ * refused at the sends that name a destination instead (udp_dst.c).
  *
  * Raw IP sockets stay allowed: they send only to an address given with
  * the datagram or to the one they are connected to, and both are routed

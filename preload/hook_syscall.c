@@ -13,9 +13,10 @@
 
 #include "hooks.h"
 #include "preload.h"
+#include "recv.h"
+#include "send.h"
 #include "sock.h"
 #include "tcp.h"
-#include "udp.h"
 
 /*
  * The numbers taken over below.  Only these run init, which allocates:
@@ -90,39 +91,39 @@ syscall_socket_call(long (*fn)(long, ...), long number, const long *a,
 			return syscall_connect(fn, a);
 		break;
 	case SYS_sendto:
-		return udp_sendto((int)a[0], (const void *)a[1], (size_t)a[2],
-				  (int)a[3], (const struct sockaddr *)a[4],
-				  (socklen_t)a[5]);
+		return send_to((int)a[0], (const void *)a[1], (size_t)a[2],
+			       (int)a[3], (const struct sockaddr *)a[4],
+			       (socklen_t)a[5]);
 	case SYS_recvfrom:
-		return udp_recvfrom((int)a[0], (void *)a[1], (size_t)a[2],
-				    (int)a[3], (struct sockaddr *)a[4],
-				    (socklen_t *)a[5]);
+		return recv_from((int)a[0], (void *)a[1], (size_t)a[2],
+				 (int)a[3], (struct sockaddr *)a[4],
+				 (socklen_t *)a[5]);
 	case SYS_sendmsg:
-		return udp_sendmsg((int)a[0], (const struct msghdr *)a[1], (int)a[2]);
+		return send_msg((int)a[0], (const struct msghdr *)a[1], (int)a[2]);
 	case SYS_recvmsg:
-		return udp_recvmsg((int)a[0], (struct msghdr *)a[1], (int)a[2]);
+		return recv_msg((int)a[0], (struct msghdr *)a[1], (int)a[2]);
 #ifdef SYS_send
 	/* send(2) and recv(2), where they are calls of their own. */
 	case SYS_send:
-		return udp_sendto((int)a[0], (const void *)a[1], (size_t)a[2],
-				  (int)a[3], NULL, 0);
+		return send_to((int)a[0], (const void *)a[1], (size_t)a[2],
+			       (int)a[3], NULL, 0);
 #endif
 #ifdef SYS_recv
 	case SYS_recv:
-		return udp_recvfrom((int)a[0], (void *)a[1], (size_t)a[2],
-				    (int)a[3], NULL, NULL);
+		return recv_from((int)a[0], (void *)a[1], (size_t)a[2],
+				 (int)a[3], NULL, NULL);
 #endif
 	case SYS_sendmmsg:
 		if (a[1] == 0)
 			break;
-		return udp_sendmmsg((int)a[0], (struct mmsghdr *)a[1],
-				    (unsigned int)a[2], (int)a[3]);
+		return send_mmsg((int)a[0], (struct mmsghdr *)a[1],
+				 (unsigned int)a[2], (int)a[3]);
 	case SYS_recvmmsg:
 		if (a[1] == 0 || (unsigned int)a[2] == 0)
 			break;
-		return udp_recvmmsg((int)a[0], (struct mmsghdr *)a[1],
-				    (unsigned int)a[2], (int)a[3],
-				    (struct timespec *)a[4]);
+		return recv_mmsg((int)a[0], (struct mmsghdr *)a[1],
+				 (unsigned int)a[2], (int)a[3],
+				 (struct timespec *)a[4]);
 	default:
 		break;
 	}

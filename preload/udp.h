@@ -1,7 +1,8 @@
 /*
- * The UDP layer (hook_udp.c) as the other hook files see it: connect() on
- * a datagram socket, and the descriptor-lifetime calls that must keep the
- * UDP associations and their control sockets right.
+ * The UDP layer (udp.c) as the other hook groups see it: connect() on a
+ * datagram socket, and the descriptor-lifetime calls that must keep the
+ * UDP associations and their control sockets right.  The send and receive
+ * hooks reach the datagram path through udp_send.h and udp_recv.h.
  *
  * Control sockets are the library's own descriptors: close-on-exec, placed
  * at or above udp_ctrl_floor() so they rarely meet the program's numbers.
@@ -14,7 +15,6 @@
 
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/uio.h>
 
 /* udp_connect()'s answer for "let the real connect() handle it". */
 #define UDP_PASS 1
@@ -50,36 +50,5 @@ void udp_fd_dup_done(int oldfd, int newfd);
  * associations of the UDP sockets it closes: 0 or -errno.
  */
 int udp_close_range(unsigned int first, unsigned int last, int flags);
-
-/*
- * read(), write(), readv(), writev() for a descriptor udpassoc_maybe()
- * says may be a UDP socket of ours: a connected proxied UDP socket reads
- * and writes its datagrams through the relay; anything else goes to the
- * real call.  They behave as the calls do (-1 and errno).
- */
-ssize_t udp_io_read(int fd, void *buf, size_t len);
-ssize_t udp_io_write(int fd, const void *buf, size_t len);
-ssize_t udp_io_readv(int fd, const struct iovec *iov, int n);
-ssize_t udp_io_writev(int fd, const struct iovec *iov, int n);
-
-/* The lowest number a control socket is moved to (see hook_udp.c). */
-int udp_ctrl_floor(void);
-
-/*
- * The bodies of the send and receive hooks, which syscall() uses too.
- * udp_sendto(), udp_sendmsg(), udp_recvfrom() and udp_recvmsg() behave as
- * the calls do in every respect (the guard, init, -1 and errno);
- * udp_sendmmsg() and udp_recvmmsg() expect the caller to have checked the
- * guard and run init.
- */
-ssize_t udp_sendto(int fd, const void *buf, size_t len, int flags,
-		   const struct sockaddr *sa, socklen_t salen);
-ssize_t udp_sendmsg(int fd, const struct msghdr *msg, int flags);
-ssize_t udp_recvfrom(int fd, void *buf, size_t len, int flags,
-		     struct sockaddr *sa, socklen_t *salen);
-ssize_t udp_recvmsg(int fd, struct msghdr *msg, int flags);
-int udp_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags);
-int udp_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
-		 struct timespec *timeout);
 
 #endif
