@@ -19,7 +19,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "fastopen.h"
+#include "hook_fastopen.h"
 #include "preload.h"
 #include "tcp.h"
 

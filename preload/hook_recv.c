@@ -18,7 +18,7 @@
 
 #include "conntab.h"
 #include "preload.h"
-#include "recv.h"
+#include "hook_recv.h"
 #include "tcp.h"
 #include "udp_recv.h"
 #include "udpassoc.h"

@@ -14,9 +14,9 @@
 #include <sys/socket.h>
 
 #include "conntab.h"
-#include "fastopen.h"
+#include "hook_fastopen.h"
 #include "preload.h"
-#include "send.h"
+#include "hook_send.h"
 #include "tcp.h"
 #include "udp_dst.h"
 #include "udp_send.h"

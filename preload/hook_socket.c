@@ -24,27 +24,27 @@
 
 #include "log.h"
 #include "preload.h"
-#include "sock.h"
+#include "hook_socket.h"
 
 /* The socket type without SOCK_NONBLOCK and SOCK_CLOEXEC (the kernel's SOCK_TYPE_MASK). */
 #define SOCK_TYPE_BITS 0xf
 
 /* A socket that would write link-layer frames. */
 static bool
-sock_is_packet(int domain, int type)
+socket_is_packet(int domain, int type)
 {
 	return domain == AF_PACKET ||
 	       (domain == AF_INET && (type & SOCK_TYPE_BITS) == SOCK_PACKET);
 }
 
 int
-sock_open(int domain, int type, int protocol)
+socket_open(int domain, int type, int protocol)
 {
 	if (!real.socket) {
 		errno = ENOSYS;
 		return -1;
 	}
-	if (sx_guarded() || !sock_is_packet(domain, type))
+	if (sx_guarded() || !socket_is_packet(domain, type))
 		return real.socket(domain, type, protocol);
 	/* An invalid configuration may have meant anything: refused. */
 	if (sx_cfg.valid && sx_cfg.packet_mode == CONFIG_PACKET_DIRECT)
@@ -58,5 +58,5 @@ SX_EXPORT int
 socket(int domain, int type, int protocol)
 {
 	sx_ready();
-	return sock_open(domain, type, protocol);
+	return socket_open(domain, type, protocol);
 }

@@ -13,9 +13,9 @@
 
 #include "hooks.h"
 #include "preload.h"
-#include "recv.h"
-#include "send.h"
-#include "sock.h"
+#include "hook_recv.h"
+#include "hook_send.h"
+#include "hook_socket.h"
 #include "tcp.h"
 
 /*
@@ -85,7 +85,7 @@ syscall_socket_call(long (*fn)(long, ...), long number, const long *a,
 		sx_ready();
 	switch (number) {
 	case SYS_socket:
-		return sock_open((int)a[0], (int)a[1], (int)a[2]);
+		return socket_open((int)a[0], (int)a[1], (int)a[2]);
 	case SYS_connect:
 		if (a[1] != 0)
 			return syscall_connect(fn, a);

@@ -2,8 +2,8 @@
  * TCP Fast Open without connect() (hook_fastopen.c), as the send hooks
  * see it.
  */
-#ifndef SX_FASTOPEN_H
-#define SX_FASTOPEN_H
+#ifndef SX_HOOK_FASTOPEN_H
+#define SX_HOOK_FASTOPEN_H
 
 #include <stdbool.h>
 #include <sys/socket.h>

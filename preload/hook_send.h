@@ -1,8 +1,8 @@
 /*
  * The bodies of the send hooks (hook_send.c), which syscall() uses too.
  */
-#ifndef SX_SEND_H
-#define SX_SEND_H
+#ifndef SX_HOOK_SEND_H
+#define SX_HOOK_SEND_H
 
 #include <sys/socket.h>
 #include <sys/types.h>

@@ -1,8 +1,8 @@
 /*
  * The bodies of the receive hooks (hook_recv.c), which syscall() uses too.
  */
-#ifndef SX_RECV_H
-#define SX_RECV_H
+#ifndef SX_HOOK_RECV_H
+#define SX_HOOK_RECV_H
 
 #include <sys/socket.h>
 #include <sys/types.h>

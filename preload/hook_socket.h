@@ -1,8 +1,8 @@
 /*
  * Socket creation (hook_socket.c) as the syscall() hook sees it.
  */
-#ifndef SX_SOCK_H
-#define SX_SOCK_H
+#ifndef SX_HOOK_SOCKET_H
+#define SX_HOOK_SOCKET_H
 
 /*
  * The body of the socket() hook: packet sockets are refused while the
@@ -10,6 +10,6 @@
  * SOCKSIFY_PACKET=direct; everything else is the real socket().  It
  * behaves as the call does in every respect (the guard, init, errno).
  */
-int sock_open(int domain, int type, int protocol);
+int socket_open(int domain, int type, int protocol);
 
 #endif
