@@ -25,7 +25,8 @@
  * socket) and the next send tries again.
  *
  * The guard is held only while an association is opened, never around
- * the program's own datagrams; no table lock is held across a system call.
+ * the program's own datagrams, so a signal handler's UDP is proxied too;
+ * no table lock is held across a system call.
  */
 #include <errno.h>
 #include <netinet/in.h>
