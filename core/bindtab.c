@@ -1,24 +1,18 @@
 /*
- * SOCKS BIND state by descriptor.  The mutex guards the hash table and
- * every entry; the byte map and the counters are written under the mutex
- * and read without it (a stale read only costs a lookup, and a hook that
- * reads zero finds nothing to do).
+ * SOCKS BIND state by descriptor: the entries of a per-descriptor table
+ * (fdtable.h).  The table's mutex guards every entry; the byte map and the
+ * counters are written under the mutex and read without it (a stale read
+ * only costs a lookup, and a hook that reads zero finds nothing to do).
  */
 #include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bindtab.h"
 #include "fdident.h"
+#include "fdtable.h"
 
-static bool bindtab_oom;
-#define uthash_nonfatal_oom(obj) (bindtab_oom = true)
-#include "table.h"
-
-#define BINDTAB_MAP_SIZE 65536
 /* Byte map values. */
 #define BINDTAB_MAP_NONE 0
 #define BINDTAB_MAP_CONN 1
@@ -26,9 +20,9 @@ static bool bindtab_oom;
 #define BINDTAB_MAP_ACTIVE 3	/* a listening socket waiting for its peer */
 #define BINDTAB_MAP_CTRL 4
 
+/* The payload of a descriptor's entry in the table (fdtable.h). */
 struct bindtab_entry {
 	int fd;
-	uint64_t ident;			/* the socket's identity (fdident.h) */
 	int kind;
 	int family;
 	int state;
@@ -43,45 +37,34 @@ struct bindtab_entry {
 	struct sx_endpoint dst;
 	struct sx_endpoint bnd;
 	struct handshake *hs;
-	UT_hash_handle hh;
 };
 
-static pthread_mutex_t bindtab_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct bindtab_entry *bindtab_head;
+static bool bindtab_stale(void *payload, struct fdtable_stale *stale);
+FDTABLE_DEFINE(bindtab_table, struct bindtab_entry, bindtab_stale)
 static uint64_t bindtab_seq;
-static _Atomic uint8_t bindtab_map[BINDTAB_MAP_SIZE];
 static _Atomic int bindtab_nactive;
 static _Atomic int bindtab_nconn;
-/* Closes the control connection of a listening entry found stale. */
-static _Atomic(bindtab_closer_fn) bindtab_closer;
 
 void
 bindtab_set_closer(bindtab_closer_fn closer)
 {
-	atomic_store_explicit(&bindtab_closer, closer, memory_order_release);
+	fdtable_set_closer(&bindtab_table, closer);
 }
 
 bool
 bindtab_maybe(int fd)
 {
-	if (fd < 0)
-		return false;
-	if (fd < BINDTAB_MAP_SIZE)
-		return atomic_load_explicit(&bindtab_map[fd], memory_order_relaxed) !=
-		       BINDTAB_MAP_NONE;
-	/* Beyond the map: look it up. */
-	return true;
+	return fdtable_maybe(&bindtab_table, fd);
 }
 
 bool
 bindtab_maybe_active(int fd)
 {
-	if (fd < 0)
-		return false;
-	if (fd < BINDTAB_MAP_SIZE)
-		return atomic_load_explicit(&bindtab_map[fd], memory_order_relaxed) ==
-		       BINDTAB_MAP_ACTIVE;
-	return bindtab_active_count() > 0;
+	int mark = fdtable_mark_of(&bindtab_table, fd);
+
+	if (mark == FDTABLE_MARK_UNKNOWN)
+		return bindtab_active_count() > 0;
+	return mark == BINDTAB_MAP_ACTIVE;
 }
 
 int
@@ -99,17 +82,13 @@ bindtab_conn_count(void)
 static void
 bindtab_mark(int fd, uint8_t value)
 {
-	if (fd >= 0 && fd < BINDTAB_MAP_SIZE)
-		atomic_store_explicit(&bindtab_map[fd], value, memory_order_relaxed);
+	fdtable_mark(&bindtab_table, fd, value);
 }
 
 static struct bindtab_entry *
 bindtab_find(int fd)
 {
-	struct bindtab_entry *e = NULL;
-
-	HASH_FIND_INT(bindtab_head, &fd, e);
-	return e;
+	return fdtable_find(&bindtab_table, fd);
 }
 
 /* The control connection entry of ctrl, if it belongs to a listening socket. */
@@ -139,59 +118,48 @@ bindtab_set_active(struct bindtab_entry *e, bool active)
 static void
 bindtab_delete(struct bindtab_entry *e)
 {
-	HASH_DEL(bindtab_head, e);
 	if (e->active)
 		atomic_fetch_sub_explicit(&bindtab_nactive, 1, memory_order_relaxed);
 	if (e->kind == BINDTAB_CONN)
 		atomic_fetch_sub_explicit(&bindtab_nconn, 1, memory_order_relaxed);
 	bindtab_mark(e->fd, BINDTAB_MAP_NONE);
 	free(e->hs);
-	free(e);
+	fdtable_delete(&bindtab_table, e);
 }
 
 static void bindtab_drop_ctrl(struct bindtab_entry *e);
 
 /*
- * fd's entry, when fd still stands for the socket it was made for (ident:
- * fd's identity now, read before the lock).  A stale entry is forgotten as
+ * An entry whose descriptor now stands for another socket, forgotten as
  * bindtab_remove() would; the control connection it leaves for closing
- * goes to *stale_ctrl (with its identity in *stale_ident).  Lock held.
+ * goes to *stale.  Lock held.
  */
-static struct bindtab_entry *
-bindtab_find_live(int fd, uint64_t ident, int *stale_ctrl,
-		  uint64_t *stale_ident)
+static bool
+bindtab_stale(void *payload, struct fdtable_stale *stale)
 {
-	struct bindtab_entry *e = bindtab_find(fd), *c;
+	struct bindtab_entry *e = payload, *c;
 
-	if (!e || e->ident == 0 || e->ident == ident)
-		return e;
 	if (e->kind == BINDTAB_CTRL)
-		return e;	/* ours: only bindtab_remove() ends it */
+		return false;	/* ours: only bindtab_remove() ends it */
 	if (e->kind == BINDTAB_LISTEN) {
 		if (e->busy) {
 			e->hs = NULL;
 		} else if (e->ctrl >= 0) {
 			c = bindtab_find_ctrl(e->ctrl);
-			*stale_ctrl = e->ctrl;
-			*stale_ident = c ? c->ident : 0;
+			stale->fd = e->ctrl;
+			stale->ident = c ? fdtable_ident(c) : 0;
 		}
 		bindtab_drop_ctrl(e);
 	}
 	bindtab_delete(e);
-	return NULL;
+	return true;
 }
 
-/* Close what bindtab_find_live() left.  Lock not held. */
-static void
-bindtab_close_stale(int ctrl, uint64_t ident)
+/* fd's entry, checked against ident (fd's identity now).  Lock held. */
+static struct bindtab_entry *
+bindtab_find_live(int fd, uint64_t ident, struct fdtable_stale *stale)
 {
-	bindtab_closer_fn closer;
-
-	if (ctrl < 0)
-		return;
-	closer = atomic_load_explicit(&bindtab_closer, memory_order_acquire);
-	if (closer)
-		closer(ctrl, ident);
+	return fdtable_find_live(&bindtab_table, fd, ident, stale);
 }
 
 /* Forget the control connection of listening entry e.  Lock held. */
@@ -223,21 +191,14 @@ bindtab_insert(int fd, int kind)
 			bindtab_drop_ctrl(e);
 		bindtab_delete(e);
 	}
-	e = calloc(1, sizeof(*e));
+	e = fdtable_add(&bindtab_table, fd, fdident_of(fd));
 	if (!e)
 		return NULL;
 	e->fd = fd;
-	e->ident = fdident_of(fd);
 	e->kind = kind;
 	e->ctrl = -1;
 	e->ctrl_epfd = -1;
 	e->owner = -1;
-	bindtab_oom = false;
-	HASH_ADD_INT(bindtab_head, fd, e);
-	if (bindtab_oom) {
-		free(e);
-		return NULL;
-	}
 	if (kind == BINDTAB_CONN)
 		atomic_fetch_add_explicit(&bindtab_nconn, 1, memory_order_relaxed);
 	bindtab_mark(fd, kind == BINDTAB_CONN ? BINDTAB_MAP_CONN :
@@ -252,7 +213,7 @@ bindtab_add_conn(int fd, int family, const struct sx_endpoint *dst,
 	struct bindtab_entry *e;
 	int rc = 0;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_insert(fd, BINDTAB_CONN);
 	if (!e) {
 		rc = -ENOMEM;
@@ -263,21 +224,22 @@ bindtab_add_conn(int fd, int family, const struct sx_endpoint *dst,
 	e->dst = *dst;
 	e->bnd = *bnd;
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return rc;
 }
 
 int
 bindtab_list_conns(int *fds, int cap)
 {
-	struct bindtab_entry *e, *tmp;
+	struct bindtab_entry *e;
 	uint64_t seqs[64];
 	int n = 0;
 
 	if (cap > (int)SX_ARRAY_LEN(seqs))
 		cap = (int)SX_ARRAY_LEN(seqs);
-	pthread_mutex_lock(&bindtab_lock);
-	HASH_ITER(hh, bindtab_head, e, tmp) {
+	fdtable_lock(&bindtab_table);
+	for (e = fdtable_next(&bindtab_table, NULL); e;
+	     e = fdtable_next(&bindtab_table, e)) {
 		int i;
 
 		if (e->kind != BINDTAB_CONN)
@@ -296,7 +258,7 @@ bindtab_list_conns(int *fds, int cap)
 				n++;
 		}
 	}
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return n;
 }
 
@@ -306,7 +268,7 @@ bindtab_add_listen(int fd, int family, const struct sx_endpoint *dst)
 	struct bindtab_entry *e;
 	int rc = 0;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
 	if (e && e->kind == BINDTAB_LISTEN) {
 		rc = -EINVAL;
@@ -321,7 +283,7 @@ bindtab_add_listen(int fd, int family, const struct sx_endpoint *dst)
 	e->state = BINDTAB_BOUND;
 	e->dst = *dst;
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return rc;
 }
 
@@ -345,18 +307,18 @@ bool
 bindtab_get(int fd, struct bindtab_info *info)
 {
 	struct bindtab_entry *e;
-	uint64_t ident, stale_ident = 0;
-	int stale_ctrl = -1;
+	struct fdtable_stale stale = FDTABLE_STALE_NONE;
+	uint64_t ident;
 
 	if (!bindtab_maybe(fd))
 		return false;
 	ident = fdident_of(fd);
-	pthread_mutex_lock(&bindtab_lock);
-	e = bindtab_find_live(fd, ident, &stale_ctrl, &stale_ident);
+	fdtable_lock(&bindtab_table);
+	e = bindtab_find_live(fd, ident, &stale);
 	if (e)
 		bindtab_copy(e, info);
-	pthread_mutex_unlock(&bindtab_lock);
-	bindtab_close_stale(stale_ctrl, stale_ident);
+	fdtable_unlock(&bindtab_table);
+	fdtable_close_stale(&bindtab_table, &stale);
 	return e != NULL;
 }
 
@@ -364,16 +326,16 @@ int
 bindtab_take(int fd, struct bindtab_info *info, struct handshake **hs)
 {
 	struct bindtab_entry *e;
-	uint64_t ident, stale_ident = 0;
-	int stale_ctrl = -1;
+	struct fdtable_stale stale = FDTABLE_STALE_NONE;
+	uint64_t ident;
 	int rc = 0;
 
 	*hs = NULL;
 	if (!bindtab_maybe(fd))
 		return -ENOENT;
 	ident = fdident_of(fd);
-	pthread_mutex_lock(&bindtab_lock);
-	e = bindtab_find_live(fd, ident, &stale_ctrl, &stale_ident);
+	fdtable_lock(&bindtab_table);
+	e = bindtab_find_live(fd, ident, &stale);
 	if (!e || e->kind != BINDTAB_LISTEN) {
 		rc = -ENOENT;
 		goto out_unlock;
@@ -386,8 +348,8 @@ bindtab_take(int fd, struct bindtab_info *info, struct handshake **hs)
 	bindtab_copy(e, info);
 	*hs = e->hs;
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
-	bindtab_close_stale(stale_ctrl, stale_ident);
+	fdtable_unlock(&bindtab_table);
+	fdtable_close_stale(&bindtab_table, &stale);
 	return rc;
 }
 
@@ -409,7 +371,7 @@ bindtab_put_waiting(int fd, int ctrl, struct handshake *hs,
 	struct bindtab_entry *e, *c;
 	int rc = 0;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find_taken(fd);
 	if (!e) {
 		free(hs);
@@ -438,7 +400,7 @@ bindtab_put_waiting(int fd, int ctrl, struct handshake *hs,
 	e->error = 0;
 	bindtab_set_active(e, true);
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return rc;
 }
 
@@ -448,7 +410,7 @@ bindtab_put_idle(int fd, struct handshake *hs, int err)
 	struct bindtab_entry *e;
 	int rc = 0;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find_taken(fd);
 	if (!e) {
 		free(hs);
@@ -465,7 +427,7 @@ bindtab_put_idle(int fd, struct handshake *hs, int err)
 	e->error = err;
 	bindtab_set_active(e, false);
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return rc;
 }
 
@@ -475,7 +437,7 @@ bindtab_put_back(int fd, struct handshake *hs)
 	struct bindtab_entry *e;
 	int rc = 0;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find_taken(fd);
 	if (!e) {
 		/* Closed meanwhile: bindtab_remove() left the handshake to us. */
@@ -485,7 +447,7 @@ bindtab_put_back(int fd, struct handshake *hs)
 	}
 	e->busy = false;
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return rc;
 }
 
@@ -494,11 +456,11 @@ bindtab_set_listening(int fd)
 {
 	struct bindtab_entry *e;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
 	if (e && e->kind == BINDTAB_LISTEN)
 		e->listening = true;
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 }
 
 void
@@ -506,11 +468,11 @@ bindtab_set_ctrl_epoll(int fd, int epfd)
 {
 	struct bindtab_entry *e;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
 	if (e && e->kind == BINDTAB_LISTEN && e->ctrl >= 0)
 		e->ctrl_epfd = epfd;
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 }
 
 int
@@ -521,11 +483,11 @@ bindtab_ctrl(int fd)
 
 	if (!bindtab_maybe_active(fd))
 		return -1;
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
 	if (e && e->kind == BINDTAB_LISTEN && e->state == BINDTAB_WAITING)
 		ctrl = e->ctrl;
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return ctrl;
 }
 
@@ -537,7 +499,7 @@ bindtab_remove(int fd)
 
 	if (!bindtab_maybe(fd))
 		return -1;
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
 	if (!e)
 		goto out_unlock;
@@ -570,7 +532,7 @@ bindtab_remove(int fd)
 	}
 	bindtab_delete(e);
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return ctrl;
 }
 
@@ -674,22 +636,4 @@ bindtab_endpoint_to_family(const struct sx_endpoint *ep, int family,
 	    (ep->atyp == SX_ATYP_IPV6 && family == AF_INET6))
 		return sx_endpoint_to_sockaddr(ep, ss, len);
 	return -EAFNOSUPPORT;
-}
-
-void
-bindtab_atfork_prepare(void)
-{
-	pthread_mutex_lock(&bindtab_lock);
-}
-
-void
-bindtab_atfork_parent(void)
-{
-	pthread_mutex_unlock(&bindtab_lock);
-}
-
-void
-bindtab_atfork_child(void)
-{
-	pthread_mutex_unlock(&bindtab_lock);
 }

@@ -37,6 +37,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "atfork.h"
 #include "fakeip.h"
 
 /* Longest name accepted: what DNS can carry, without the trailing dot. */
@@ -95,6 +96,7 @@ static uint8_t prefix6;
  * call and never held across anything that can block.
  */
 static pthread_mutex_t fakeip_lock = PTHREAD_MUTEX_INITIALIZER;
+ATFORK_LOCK(fakeip, fakeip_lock)
 static struct fakeip_entry *by_name;	/* uthash head */
 static struct fakeip_entry **slots;	/* by index; slot 0 unused */
 static size_t slots_len;		/* slots allocated, including slot 0 */
@@ -707,23 +709,5 @@ fakeip_set_grace(uint32_t seconds)
 {
 	pthread_mutex_lock(&fakeip_lock);
 	grace_s = seconds;
-	pthread_mutex_unlock(&fakeip_lock);
-}
-
-void
-fakeip_atfork_prepare(void)
-{
-	pthread_mutex_lock(&fakeip_lock);
-}
-
-void
-fakeip_atfork_parent(void)
-{
-	pthread_mutex_unlock(&fakeip_lock);
-}
-
-void
-fakeip_atfork_child(void)
-{
 	pthread_mutex_unlock(&fakeip_lock);
 }
