@@ -54,7 +54,10 @@ bindtab_set_closer(bindtab_closer_fn closer)
 bool
 bindtab_maybe(int fd)
 {
-	return fdtable_maybe(&bindtab_table, fd);
+	int mark = fdtable_mark_of(&bindtab_table, fd);
+
+	/* Beyond the map: look it up. */
+	return mark == FDTABLE_MARK_UNKNOWN || mark != BINDTAB_MAP_NONE;
 }
 
 bool

@@ -37,15 +37,18 @@ udpassoc_maybe(int fd)
 {
 	int mark = fdtable_mark_of(&udpassoc_table, fd);
 
+	/* Beyond the map: look it up. */
 	if (mark == FDTABLE_MARK_UNKNOWN)
-		return udpassoc_any();
+		return true;
 	return (mark & UA_BIT_SOCK) != 0;
 }
 
 bool
 udpassoc_maybe_any(int fd)
 {
-	return fdtable_maybe(&udpassoc_table, fd);
+	int mark = fdtable_mark_of(&udpassoc_table, fd);
+
+	return mark == FDTABLE_MARK_UNKNOWN || mark != 0;
 }
 
 static struct udpassoc_entry *
