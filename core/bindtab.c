@@ -23,26 +23,15 @@
 /* The payload of a descriptor's entry in the table (fdtable.h). */
 struct bindtab_entry {
 	int fd;
-	int kind;
-	int family;
-	int state;
-	int error;
-	int ctrl;
-	int ctrl_epfd;
-	int owner;
-	bool listening;
+	struct bindtab_info info;
 	bool busy;			/* a caller has taken the entry */
-	bool active;			/* counted in bindtab_nactive */
-	uint64_t seq;
-	struct sx_endpoint dst;
-	struct sx_endpoint bnd;
+	bool active;			/* counted active in the table */
 	struct handshake *hs;
 };
 
 static bool bindtab_stale(void *payload, struct fdtable_stale *stale);
 FDTABLE_DEFINE(bindtab_table, struct bindtab_entry, bindtab_stale)
 static uint64_t bindtab_seq;
-static _Atomic int bindtab_nactive;
 static _Atomic int bindtab_nconn;
 
 void
@@ -63,17 +52,13 @@ bindtab_maybe(int fd)
 bool
 bindtab_maybe_active(int fd)
 {
-	int mark = fdtable_mark_of(&bindtab_table, fd);
-
-	if (mark == FDTABLE_MARK_UNKNOWN)
-		return bindtab_active_count() > 0;
-	return mark == BINDTAB_MAP_ACTIVE;
+	return fdtable_maybe_active(&bindtab_table, fd, BINDTAB_MAP_ACTIVE);
 }
 
 int
 bindtab_active_count(void)
 {
-	return atomic_load_explicit(&bindtab_nactive, memory_order_relaxed);
+	return fdtable_active_count(&bindtab_table);
 }
 
 int
@@ -100,7 +85,7 @@ bindtab_find_ctrl(int ctrl)
 {
 	struct bindtab_entry *e = bindtab_find(ctrl);
 
-	return e && e->kind == BINDTAB_CTRL ? e : NULL;
+	return e && e->info.kind == BINDTAB_CTRL ? e : NULL;
 }
 
 /* Count e as waiting for a peer or not, and mark the map.  Lock held. */
@@ -109,10 +94,7 @@ bindtab_set_active(struct bindtab_entry *e, bool active)
 {
 	if (e->active != active) {
 		e->active = active;
-		if (active)
-			atomic_fetch_add_explicit(&bindtab_nactive, 1, memory_order_relaxed);
-		else
-			atomic_fetch_sub_explicit(&bindtab_nactive, 1, memory_order_relaxed);
+		fdtable_active_add(&bindtab_table, active ? 1 : -1);
 	}
 	bindtab_mark(e->fd, active ? BINDTAB_MAP_ACTIVE : BINDTAB_MAP_LISTEN);
 }
@@ -122,8 +104,8 @@ static void
 bindtab_delete(struct bindtab_entry *e)
 {
 	if (e->active)
-		atomic_fetch_sub_explicit(&bindtab_nactive, 1, memory_order_relaxed);
-	if (e->kind == BINDTAB_CONN)
+		fdtable_active_add(&bindtab_table, -1);
+	if (e->info.kind == BINDTAB_CONN)
 		atomic_fetch_sub_explicit(&bindtab_nconn, 1, memory_order_relaxed);
 	bindtab_mark(e->fd, BINDTAB_MAP_NONE);
 	free(e->hs);
@@ -142,14 +124,14 @@ bindtab_stale(void *payload, struct fdtable_stale *stale)
 {
 	struct bindtab_entry *e = payload, *c;
 
-	if (e->kind == BINDTAB_CTRL)
+	if (e->info.kind == BINDTAB_CTRL)
 		return false;	/* ours: only bindtab_remove() ends it */
-	if (e->kind == BINDTAB_LISTEN) {
+	if (e->info.kind == BINDTAB_LISTEN) {
 		if (e->busy) {
 			e->hs = NULL;
-		} else if (e->ctrl >= 0) {
-			c = bindtab_find_ctrl(e->ctrl);
-			stale->fd = e->ctrl;
+		} else if (e->info.ctrl >= 0) {
+			c = bindtab_find_ctrl(e->info.ctrl);
+			stale->fd = e->info.ctrl;
 			stale->ident = c ? fdtable_ident(c) : 0;
 		}
 		bindtab_drop_ctrl(e);
@@ -158,26 +140,19 @@ bindtab_stale(void *payload, struct fdtable_stale *stale)
 	return true;
 }
 
-/* fd's entry, checked against ident (fd's identity now).  Lock held. */
-static struct bindtab_entry *
-bindtab_find_live(int fd, uint64_t ident, struct fdtable_stale *stale)
-{
-	return fdtable_find_live(&bindtab_table, fd, ident, stale);
-}
-
 /* Forget the control connection of listening entry e.  Lock held. */
 static void
 bindtab_drop_ctrl(struct bindtab_entry *e)
 {
 	struct bindtab_entry *c;
 
-	if (e->ctrl < 0)
+	if (e->info.ctrl < 0)
 		return;
-	c = bindtab_find_ctrl(e->ctrl);
-	if (c && c->owner == e->fd)
+	c = bindtab_find_ctrl(e->info.ctrl);
+	if (c && c->info.owner == e->fd)
 		bindtab_delete(c);
-	e->ctrl = -1;
-	e->ctrl_epfd = -1;
+	e->info.ctrl = -1;
+	e->info.ctrl_epfd = -1;
 }
 
 /* A fresh entry for fd of kind, replacing any old one.  Lock held. */
@@ -190,7 +165,7 @@ bindtab_insert(int fd, int kind)
 		/* A stale entry of a number the kernel gave out again. */
 		if (e->busy)
 			e->hs = NULL;
-		if (e->kind == BINDTAB_LISTEN)
+		if (e->info.kind == BINDTAB_LISTEN)
 			bindtab_drop_ctrl(e);
 		bindtab_delete(e);
 	}
@@ -198,10 +173,10 @@ bindtab_insert(int fd, int kind)
 	if (!e)
 		return NULL;
 	e->fd = fd;
-	e->kind = kind;
-	e->ctrl = -1;
-	e->ctrl_epfd = -1;
-	e->owner = -1;
+	e->info.kind = kind;
+	e->info.ctrl = -1;
+	e->info.ctrl_epfd = -1;
+	e->info.owner = -1;
 	if (kind == BINDTAB_CONN)
 		atomic_fetch_add_explicit(&bindtab_nconn, 1, memory_order_relaxed);
 	bindtab_mark(fd, kind == BINDTAB_CONN ? BINDTAB_MAP_CONN :
@@ -222,10 +197,10 @@ bindtab_add_conn(int fd, int family, const struct sx_endpoint *dst,
 		rc = -ENOMEM;
 		goto out_unlock;
 	}
-	e->family = family;
-	e->seq = ++bindtab_seq;
-	e->dst = *dst;
-	e->bnd = *bnd;
+	e->info.family = family;
+	e->info.seq = ++bindtab_seq;
+	e->info.dst = *dst;
+	e->info.bnd = *bnd;
 out_unlock:
 	fdtable_unlock(&bindtab_table);
 	return rc;
@@ -245,17 +220,17 @@ bindtab_list_conns(int *fds, int cap)
 	     e = fdtable_next(&bindtab_table, e)) {
 		int i;
 
-		if (e->kind != BINDTAB_CONN)
+		if (e->info.kind != BINDTAB_CONN)
 			continue;
 		/* Insertion into a list kept newest first, at most cap long. */
-		for (i = n; i > 0 && seqs[i - 1] < e->seq; i--) {
+		for (i = n; i > 0 && seqs[i - 1] < e->info.seq; i--) {
 			if (i < cap) {
 				seqs[i] = seqs[i - 1];
 				fds[i] = fds[i - 1];
 			}
 		}
 		if (i < cap) {
-			seqs[i] = e->seq;
+			seqs[i] = e->info.seq;
 			fds[i] = e->fd;
 			if (n < cap)
 				n++;
@@ -273,7 +248,7 @@ bindtab_add_listen(int fd, int family, const struct sx_endpoint *dst)
 
 	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
-	if (e && e->kind == BINDTAB_LISTEN) {
+	if (e && e->info.kind == BINDTAB_LISTEN) {
 		rc = -EINVAL;
 		goto out_unlock;
 	}
@@ -282,64 +257,41 @@ bindtab_add_listen(int fd, int family, const struct sx_endpoint *dst)
 		rc = -ENOMEM;
 		goto out_unlock;
 	}
-	e->family = family;
-	e->state = BINDTAB_BOUND;
-	e->dst = *dst;
+	e->info.family = family;
+	e->info.state = BINDTAB_BOUND;
+	e->info.dst = *dst;
 out_unlock:
 	fdtable_unlock(&bindtab_table);
 	return rc;
 }
 
-static void
-bindtab_copy(const struct bindtab_entry *e, struct bindtab_info *info)
-{
-	info->kind = e->kind;
-	info->family = e->family;
-	info->state = e->state;
-	info->error = e->error;
-	info->ctrl = e->ctrl;
-	info->ctrl_epfd = e->ctrl_epfd;
-	info->owner = e->owner;
-	info->listening = e->listening;
-	info->seq = e->seq;
-	info->dst = e->dst;
-	info->bnd = e->bnd;
-}
-
 bool
 bindtab_get(int fd, struct bindtab_info *info)
 {
+	struct fdtable_call call;
 	struct bindtab_entry *e;
-	struct fdtable_stale stale = FDTABLE_STALE_NONE;
-	uint64_t ident;
 
 	if (!bindtab_maybe(fd))
 		return false;
-	ident = fdident_of(fd);
-	fdtable_lock(&bindtab_table);
-	e = bindtab_find_live(fd, ident, &stale);
+	e = fdtable_enter(&bindtab_table, fd, &call);
 	if (e)
-		bindtab_copy(e, info);
-	fdtable_unlock(&bindtab_table);
-	fdtable_close_stale(&bindtab_table, &stale);
+		*info = e->info;
+	fdtable_leave(&bindtab_table, &call);
 	return e != NULL;
 }
 
 int
 bindtab_take(int fd, struct bindtab_info *info, struct handshake **hs)
 {
+	struct fdtable_call call;
 	struct bindtab_entry *e;
-	struct fdtable_stale stale = FDTABLE_STALE_NONE;
-	uint64_t ident;
 	int rc = 0;
 
 	*hs = NULL;
 	if (!bindtab_maybe(fd))
 		return -ENOENT;
-	ident = fdident_of(fd);
-	fdtable_lock(&bindtab_table);
-	e = bindtab_find_live(fd, ident, &stale);
-	if (!e || e->kind != BINDTAB_LISTEN) {
+	e = fdtable_enter(&bindtab_table, fd, &call);
+	if (!e || e->info.kind != BINDTAB_LISTEN) {
 		rc = -ENOENT;
 		goto out_unlock;
 	}
@@ -348,11 +300,10 @@ bindtab_take(int fd, struct bindtab_info *info, struct handshake **hs)
 		goto out_unlock;
 	}
 	e->busy = true;
-	bindtab_copy(e, info);
+	*info = e->info;
 	*hs = e->hs;
 out_unlock:
-	fdtable_unlock(&bindtab_table);
-	fdtable_close_stale(&bindtab_table, &stale);
+	fdtable_leave(&bindtab_table, &call);
 	return rc;
 }
 
@@ -362,7 +313,7 @@ bindtab_find_taken(int fd)
 {
 	struct bindtab_entry *e = bindtab_find(fd);
 
-	if (!e || e->kind != BINDTAB_LISTEN || !e->busy)
+	if (!e || e->info.kind != BINDTAB_LISTEN || !e->busy)
 		return NULL;
 	return e;
 }
@@ -386,21 +337,21 @@ bindtab_put_waiting(int fd, int ctrl, struct handshake *hs,
 	if (!c) {
 		/* Without the entry a closed number could not be told apart. */
 		free(hs);
-		e->state = BINDTAB_FAILED;
-		e->error = ENOMEM;
+		e->info.state = BINDTAB_FAILED;
+		e->info.error = ENOMEM;
 		rc = -ENOMEM;
 		goto out_unlock;
 	}
-	c->owner = fd;
-	c->family = e->family;
+	c->info.owner = fd;
+	c->info.family = e->info.family;
 	if (e->hs != hs)
 		free(e->hs);
 	e->hs = hs;
-	e->ctrl = ctrl;
-	e->ctrl_epfd = -1;
-	e->bnd = *bnd;
-	e->state = BINDTAB_WAITING;
-	e->error = 0;
+	e->info.ctrl = ctrl;
+	e->info.ctrl_epfd = -1;
+	e->info.bnd = *bnd;
+	e->info.state = BINDTAB_WAITING;
+	e->info.error = 0;
 	bindtab_set_active(e, true);
 out_unlock:
 	fdtable_unlock(&bindtab_table);
@@ -426,8 +377,8 @@ bindtab_put_idle(int fd, struct handshake *hs, int err)
 	free(hs);
 	e->hs = NULL;
 	bindtab_drop_ctrl(e);
-	e->state = err ? BINDTAB_FAILED : BINDTAB_SPENT;
-	e->error = err;
+	e->info.state = err ? BINDTAB_FAILED : BINDTAB_SPENT;
+	e->info.error = err;
 	bindtab_set_active(e, false);
 out_unlock:
 	fdtable_unlock(&bindtab_table);
@@ -461,8 +412,8 @@ bindtab_set_listening(int fd)
 
 	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
-	if (e && e->kind == BINDTAB_LISTEN)
-		e->listening = true;
+	if (e && e->info.kind == BINDTAB_LISTEN)
+		e->info.listening = true;
 	fdtable_unlock(&bindtab_table);
 }
 
@@ -473,8 +424,8 @@ bindtab_set_ctrl_epoll(int fd, int epfd)
 
 	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
-	if (e && e->kind == BINDTAB_LISTEN && e->ctrl >= 0)
-		e->ctrl_epfd = epfd;
+	if (e && e->info.kind == BINDTAB_LISTEN && e->info.ctrl >= 0)
+		e->info.ctrl_epfd = epfd;
 	fdtable_unlock(&bindtab_table);
 }
 
@@ -488,8 +439,8 @@ bindtab_ctrl(int fd)
 		return -1;
 	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
-	if (e && e->kind == BINDTAB_LISTEN && e->state == BINDTAB_WAITING)
-		ctrl = e->ctrl;
+	if (e && e->info.kind == BINDTAB_LISTEN && e->info.state == BINDTAB_WAITING)
+		ctrl = e->info.ctrl;
 	fdtable_unlock(&bindtab_table);
 	return ctrl;
 }
@@ -506,23 +457,23 @@ bindtab_remove(int fd)
 	e = bindtab_find(fd);
 	if (!e)
 		goto out_unlock;
-	if (e->kind == BINDTAB_CTRL) {
+	if (e->info.kind == BINDTAB_CTRL) {
 		/* The program ends our control connection: its listener loses it. */
-		owner = bindtab_find(e->owner);
-		if (owner && owner->kind == BINDTAB_LISTEN && owner->ctrl == fd) {
-			owner->ctrl = -1;
-			owner->ctrl_epfd = -1;
+		owner = bindtab_find(e->info.owner);
+		if (owner && owner->info.kind == BINDTAB_LISTEN && owner->info.ctrl == fd) {
+			owner->info.ctrl = -1;
+			owner->info.ctrl_epfd = -1;
 			if (!owner->busy) {
 				free(owner->hs);
 				owner->hs = NULL;
-				owner->state = BINDTAB_SPENT;
+				owner->info.state = BINDTAB_SPENT;
 				bindtab_set_active(owner, false);
 			}
 		}
 		bindtab_delete(e);
 		goto out_unlock;
 	}
-	if (e->kind == BINDTAB_LISTEN) {
+	if (e->info.kind == BINDTAB_LISTEN) {
 		/*
 		 * A taking thread owns the handshake and the control connection
 		 * until it puts them back and finds fd gone.
@@ -530,7 +481,7 @@ bindtab_remove(int fd)
 		if (e->busy)
 			e->hs = NULL;
 		else
-			ctrl = e->ctrl;
+			ctrl = e->info.ctrl;
 		bindtab_drop_ctrl(e);
 	}
 	bindtab_delete(e);

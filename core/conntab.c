@@ -62,7 +62,6 @@ struct conntab_slot {
 static bool conntab_stale(void *payload, struct fdtable_stale *stale);
 FDTABLE_DEFINE(conntab_table, struct conntab_slot, conntab_stale)
 static struct conntab_sock *conntab_active_head;
-static _Atomic int conntab_nactive;
 
 bool
 conntab_maybe(int fd)
@@ -73,17 +72,13 @@ conntab_maybe(int fd)
 bool
 conntab_maybe_active(int fd)
 {
-	int mark = fdtable_mark_of(&conntab_table, fd);
-
-	if (mark == FDTABLE_MARK_UNKNOWN)
-		return conntab_active_count() > 0;
-	return mark == CONNTAB_MAP_ACTIVE;
+	return fdtable_maybe_active(&conntab_table, fd, CONNTAB_MAP_ACTIVE);
 }
 
 int
 conntab_active_count(void)
 {
-	return atomic_load_explicit(&conntab_nactive, memory_order_relaxed);
+	return fdtable_active_count(&conntab_table);
 }
 
 /* The byte map value for the descriptors of s. */
@@ -108,7 +103,7 @@ conntab_set_active(struct conntab_sock *s, bool active)
 		if (conntab_active_head)
 			conntab_active_head->act_prev = s;
 		conntab_active_head = s;
-		atomic_fetch_add_explicit(&conntab_nactive, 1, memory_order_relaxed);
+		fdtable_active_add(&conntab_table, 1);
 		return;
 	}
 	if (s->act_prev)
@@ -118,7 +113,7 @@ conntab_set_active(struct conntab_sock *s, bool active)
 	if (s->act_next)
 		s->act_next->act_prev = s->act_prev;
 	s->act_prev = s->act_next = NULL;
-	atomic_fetch_sub_explicit(&conntab_nactive, 1, memory_order_relaxed);
+	fdtable_active_add(&conntab_table, -1);
 }
 
 /* Drop s's handshake unless a caller holds it.  Lock held. */
@@ -163,15 +158,6 @@ conntab_stale(void *payload, struct fdtable_stale *stale)
 	return true;
 }
 
-/* fd's slot, checked against ident (fd's identity now).  Lock held. */
-static struct conntab_slot *
-conntab_find(int fd, uint64_t ident)
-{
-	struct fdtable_stale stale = FDTABLE_STALE_NONE;
-
-	return fdtable_find_live(&conntab_table, fd, ident, &stale);
-}
-
 /*
  * fd's slot as recorded, unchecked: for the calls that follow a
  * conntab_get() of the same hook call, which checked it.  Lock held.
@@ -200,13 +186,13 @@ conntab_slot_add(int fd, uint64_t ident, struct conntab_sock *s)
 }
 
 /*
- * Find or add fd's socket, reset to a blank state (its handshake dropped,
- * off the active list).  Lock held.
+ * fd's socket, reset to a blank state (its handshake dropped, off the
+ * active list), or a new one: sl is fd's live slot (fdtable_enter()), or
+ * NULL.  Lock held.
  */
 static struct conntab_sock *
-conntab_upsert(int fd, uint64_t ident)
+conntab_upsert(const struct fdtable_call *call, struct conntab_slot *sl)
 {
-	struct conntab_slot *sl = conntab_find(fd, ident);
 	struct conntab_sock *s;
 
 	if (sl) {
@@ -219,7 +205,7 @@ conntab_upsert(int fd, uint64_t ident)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	if (!conntab_slot_add(fd, ident, s)) {
+	if (!conntab_slot_add(call->fd, call->ident, s)) {
 		free(s);
 		return NULL;
 	}
@@ -239,12 +225,11 @@ conntab_fill_peer(struct conntab_sock *s, const struct sockaddr *peer,
 int
 conntab_set_established(int fd, const struct sockaddr *peer, socklen_t len)
 {
-	uint64_t ident = fdident_of(fd);
+	struct fdtable_call call;
 	struct conntab_sock *s;
 	int rc = 0;
 
-	fdtable_lock(&conntab_table);
-	s = conntab_upsert(fd, ident);
+	s = conntab_upsert(&call, fdtable_enter(&conntab_table, fd, &call));
 	if (!s) {
 		rc = -ENOMEM;
 		goto out_unlock;
@@ -252,7 +237,7 @@ conntab_set_established(int fd, const struct sockaddr *peer, socklen_t len)
 	s->state = CONNTAB_ESTABLISHED;
 	conntab_fill_peer(s, peer, len);
 out_unlock:
-	fdtable_unlock(&conntab_table);
+	fdtable_leave(&conntab_table, &call);
 	return rc;
 }
 
@@ -261,12 +246,11 @@ conntab_set_pending(int fd, const struct sockaddr *peer, socklen_t len,
 		    struct handshake *hs, int want, int orig_flags,
 		    int64_t deadline_ms)
 {
-	uint64_t ident = fdident_of(fd);
+	struct fdtable_call call;
 	struct conntab_sock *s;
 	int rc = 0;
 
-	fdtable_lock(&conntab_table);
-	s = conntab_upsert(fd, ident);
+	s = conntab_upsert(&call, fdtable_enter(&conntab_table, fd, &call));
 	if (!s) {
 		free(hs);
 		rc = -ENOMEM;
@@ -280,22 +264,20 @@ conntab_set_pending(int fd, const struct sockaddr *peer, socklen_t len,
 	s->deadline_ms = deadline_ms;
 	conntab_set_active(s, true);
 out_unlock:
-	fdtable_unlock(&conntab_table);
+	fdtable_leave(&conntab_table, &call);
 	return rc;
 }
 
 bool
 conntab_get(int fd, struct conntab_info *info)
 {
+	struct fdtable_call call;
 	struct conntab_slot *sl;
 	struct conntab_sock *s;
-	uint64_t ident;
 
 	if (!conntab_maybe(fd))
 		return false;
-	ident = fdident_of(fd);
-	fdtable_lock(&conntab_table);
-	sl = conntab_find(fd, ident);
+	sl = fdtable_enter(&conntab_table, fd, &call);
 	if (sl) {
 		s = sl->sock;
 		info->state = s->state;
@@ -309,7 +291,7 @@ conntab_get(int fd, struct conntab_info *info)
 		memcpy(&info->peer, &s->peer, sizeof(info->peer));
 		info->peerlen = s->peerlen;
 	}
-	fdtable_unlock(&conntab_table);
+	fdtable_leave(&conntab_table, &call);
 	return sl != NULL;
 }
 
@@ -494,19 +476,18 @@ void
 conntab_dup(int fd, int newfd)
 {
 	struct conntab_slot *sl, *old;
-	uint64_t ident, newident;
+	struct fdtable_call call;
+	uint64_t newident;
 
 	if (fd == newfd || !conntab_maybe(fd))
 		return;
-	ident = fdident_of(fd);
 	newident = fdident_of(newfd);
-	fdtable_lock(&conntab_table);
+	sl = fdtable_enter(&conntab_table, fd, &call);
 	old = conntab_find_recorded(newfd);
 	if (old)
 		conntab_slot_delete(old);
-	sl = conntab_find(fd, ident);
 	/* Out of memory: the copy behaves as a plain socket. */
 	if (sl)
 		conntab_slot_add(newfd, newident, sl->sock);
-	fdtable_unlock(&conntab_table);
+	fdtable_leave(&conntab_table, &call);
 }

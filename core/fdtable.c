@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 
+#include "fdident.h"
 #include "fdtable.h"
 
 /* uthash reports an insertion that ran out of memory on the node itself. */
@@ -74,6 +75,35 @@ fdtable_count(struct fdtable *t)
 	return atomic_load_explicit(&t->count, memory_order_relaxed);
 }
 
+/* Count an entry in or out.  Lock held. */
+static void
+fdtable_count_add(struct fdtable *t, int delta)
+{
+	atomic_fetch_add_explicit(&t->count, delta, memory_order_relaxed);
+}
+
+int
+fdtable_active_count(struct fdtable *t)
+{
+	return atomic_load_explicit(&t->active, memory_order_relaxed);
+}
+
+void
+fdtable_active_add(struct fdtable *t, int delta)
+{
+	atomic_fetch_add_explicit(&t->active, delta, memory_order_relaxed);
+}
+
+bool
+fdtable_maybe_active(struct fdtable *t, int fd, uint8_t value)
+{
+	int mark = fdtable_mark_of(t, fd);
+
+	if (mark == FDTABLE_MARK_UNKNOWN)
+		return fdtable_active_count(t) > 0;
+	return mark == value;
+}
+
 void
 fdtable_lock(struct fdtable *t)
 {
@@ -84,6 +114,24 @@ void
 fdtable_unlock(struct fdtable *t)
 {
 	pthread_mutex_unlock(&t->lock);
+}
+
+void *
+fdtable_enter(struct fdtable *t, int fd, struct fdtable_call *call)
+{
+	call->fd = fd;
+	call->ident = fdident_of(fd);
+	call->stale.fd = -1;
+	call->stale.ident = 0;
+	fdtable_lock(t);
+	return fdtable_find_live(t, fd, call->ident, &call->stale);
+}
+
+void
+fdtable_leave(struct fdtable *t, struct fdtable_call *call)
+{
+	fdtable_unlock(t);
+	fdtable_close_stale(t, &call->stale);
 }
 
 void
@@ -142,7 +190,7 @@ fdtable_add(struct fdtable *t, int fd, uint64_t ident)
 		free(n);
 		return NULL;
 	}
-	atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed);
+	fdtable_count_add(t, 1);
 	return n->payload;
 }
 
@@ -152,7 +200,7 @@ fdtable_delete(struct fdtable *t, void *payload)
 	struct fdtable_node *n = fdtable_node_of(payload);
 
 	HASH_DEL(t->head, n);
-	atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
+	fdtable_count_add(t, -1);
 	free(n);
 }
 

@@ -18,7 +18,8 @@
  *  - a byte map over descriptors below FDTABLE_MAP_SIZE whose values the
  *    module chooses (0 always means "no entry"), written under the lock and
  *    read without it: "not ours" costs one load;
- *  - a counter of entries, read without the lock.
+ *  - a counter of entries and one of the entries the module counts as
+ *    active (a handshake or a BIND under way), both read without the lock.
  *
  * Payloads are allocated with their entry (one allocation, zeroed) and
  * handed out as pointers that are valid while the lock is held; the
@@ -67,6 +68,7 @@ struct fdtable {
 	_Atomic uint8_t *map;			/* FDTABLE_MAP_SIZE bytes */
 	struct fdtable_node *head;		/* the hash, by descriptor */
 	_Atomic int count;			/* entries */
+	_Atomic int active;			/* entries the module calls active */
 	_Atomic(fdtable_closer_fn) closer;
 };
 
@@ -99,12 +101,35 @@ bool fdtable_maybe(struct fdtable *t, int fd);
 int fdtable_mark_of(struct fdtable *t, int fd);
 /* Number of entries (no lock). */
 int fdtable_count(struct fdtable *t);
+/* Number of entries counted active (no lock). */
+int fdtable_active_count(struct fdtable *t);
+/*
+ * True when fd may be active: its byte map value is `value` or, beyond the
+ * map, any entry is active (no lock; a false answer is exact).
+ */
+bool fdtable_maybe_active(struct fdtable *t, int fd, uint8_t value);
 
 void fdtable_lock(struct fdtable *t);
 void fdtable_unlock(struct fdtable *t);
 
+/* One checked call on fd's entry, from fdtable_enter() to fdtable_leave(). */
+struct fdtable_call {
+	int fd;
+	uint64_t ident;			/* fd's identity, read before the lock */
+	struct fdtable_stale stale;	/* what a stale entry left */
+};
+/*
+ * Read fd's identity, take the lock and return fd's live entry (NULL when
+ * none; see fdtable_find_live()).
+ */
+void *fdtable_enter(struct fdtable *t, int fd, struct fdtable_call *call);
+/* Release the lock, then close what a stale entry left. */
+void fdtable_leave(struct fdtable *t, struct fdtable_call *call);
+
 /* The calls below are made with the lock held. */
 
+/* Count one more (delta 1) or one less (-1) entry active. */
+void fdtable_active_add(struct fdtable *t, int delta);
 /* Set fd's byte map value. */
 void fdtable_mark(struct fdtable *t, int fd, uint8_t value);
 /* Set or clear bits of fd's byte map value. */

@@ -83,23 +83,6 @@ udpassoc_stale(void *payload, struct fdtable_stale *stale)
 	return true;
 }
 
-/*
- * fd's entry, when fd still stands for the socket the entry was made for
- * (ident: its identity now, read before the lock).  Lock held.
- */
-static struct udpassoc_entry *
-find_live(int fd, uint64_t ident, struct fdtable_stale *stale)
-{
-	return fdtable_find_live(&udpassoc_table, fd, ident, stale);
-}
-
-/* Close what find_live() dropped.  Lock not held. */
-static void
-stale_close(const struct fdtable_stale *stale)
-{
-	fdtable_close_stale(&udpassoc_table, stale);
-}
-
 void
 udpassoc_set_closer(udpassoc_closer_fn closer)
 {
@@ -135,18 +118,12 @@ ctrl_detach(struct udpassoc_entry *e)
 	e->info.ctrl_ino = 0;
 }
 
-/*
- * Find or add fd's entry (ident: fd's identity now, see find_live()).
- * Lock held.  NULL when out of memory.
- */
+/* A new entry for fd (which has none).  Lock held.  NULL when out of memory. */
 static struct udpassoc_entry *
-upsert(int fd, int family, uint64_t ident, struct fdtable_stale *stale)
+entry_add(int fd, uint64_t ident, int family)
 {
-	struct udpassoc_entry *e = find_live(fd, ident, stale);
+	struct udpassoc_entry *e = fdtable_add(&udpassoc_table, fd, ident);
 
-	if (e)
-		return e;
-	e = fdtable_add(&udpassoc_table, fd, ident);
 	if (!e)
 		return NULL;
 	e->fd = fd;
@@ -156,6 +133,19 @@ upsert(int fd, int family, uint64_t ident, struct fdtable_stale *stale)
 	e->info.hdr_hint = UDPASSOC_HDR_DEFAULT;
 	fdtable_mark_bits(&udpassoc_table, fd, UA_BIT_SOCK, true);
 	return e;
+}
+
+/*
+ * Take the lock for a call on fd and find or add fd's entry, checked
+ * against the socket fd stands for now (fdtable_enter()).  NULL when out
+ * of memory.  The caller ends with fdtable_leave().
+ */
+static struct udpassoc_entry *
+enter_upsert(int fd, int family, struct fdtable_call *call)
+{
+	struct udpassoc_entry *e = fdtable_enter(&udpassoc_table, fd, call);
+
+	return e ? e : entry_add(fd, call->ident, family);
 }
 
 static void
@@ -169,19 +159,15 @@ delete_entry(struct udpassoc_entry *e)
 bool
 udpassoc_get(int fd, struct udpassoc_info *out)
 {
-	struct fdtable_stale stale = FDTABLE_STALE_NONE;
+	struct fdtable_call call;
 	struct udpassoc_entry *e;
-	uint64_t ident;
 
 	if (!udpassoc_maybe(fd))
 		return false;
-	ident = fdident_of(fd);
-	fdtable_lock(&udpassoc_table);
-	e = find_live(fd, ident, &stale);
+	e = fdtable_enter(&udpassoc_table, fd, &call);
 	if (e)
 		*out = e->info;
-	fdtable_unlock(&udpassoc_table);
-	stale_close(&stale);
+	fdtable_leave(&udpassoc_table, &call);
 	return e != NULL;
 }
 
@@ -204,16 +190,13 @@ int
 udpassoc_set_peer(int fd, int family, const struct sockaddr *sa,
 		  socklen_t len, const struct sx_endpoint *ep)
 {
-	struct fdtable_stale stale = FDTABLE_STALE_NONE;
+	struct fdtable_call call;
 	struct udpassoc_entry *e;
-	uint64_t ident;
 	int rc = 0;
 
 	if (fd < 0 || !sa || !ep || len > sizeof(struct sockaddr_storage))
 		return -EINVAL;
-	ident = fdident_of(fd);
-	fdtable_lock(&udpassoc_table);
-	e = upsert(fd, family, ident, &stale);
+	e = enter_upsert(fd, family, &call);
 	if (!e) {
 		rc = -ENOMEM;
 		goto out_unlock;
@@ -224,8 +207,7 @@ udpassoc_set_peer(int fd, int family, const struct sockaddr *sa,
 	e->info.peer_ep = *ep;
 	e->info.has_peer = true;
 out_unlock:
-	fdtable_unlock(&udpassoc_table);
-	stale_close(&stale);
+	fdtable_leave(&udpassoc_table, &call);
 	return rc;
 }
 
@@ -248,16 +230,13 @@ udpassoc_clear_peer(int fd)
 int
 udpassoc_set_state(int fd, int family, int state, int error)
 {
-	struct fdtable_stale stale = FDTABLE_STALE_NONE;
+	struct fdtable_call call;
 	struct udpassoc_entry *e;
-	uint64_t ident;
 	int rc = 0;
 
 	if (fd < 0 || (state != UDPASSOC_REFUSED && state != UDPASSOC_DIRECT))
 		return -EINVAL;
-	ident = fdident_of(fd);
-	fdtable_lock(&udpassoc_table);
-	e = upsert(fd, family, ident, &stale);
+	e = enter_upsert(fd, family, &call);
 	if (!e) {
 		rc = -ENOMEM;
 		goto out_unlock;
@@ -269,8 +248,7 @@ udpassoc_set_state(int fd, int family, int state, int error)
 	e->info.state = state;
 	e->info.error = state == UDPASSOC_REFUSED ? error : 0;
 out_unlock:
-	fdtable_unlock(&udpassoc_table);
-	stale_close(&stale);
+	fdtable_leave(&udpassoc_table, &call);
 	return rc;
 }
 
@@ -278,17 +256,14 @@ int
 udpassoc_install(int fd, int family, int ctrl, uint64_t ino,
 		 const struct sockaddr *relay, socklen_t relaylen)
 {
-	struct fdtable_stale stale = FDTABLE_STALE_NONE;
+	struct fdtable_call call;
 	struct udpassoc_entry *e;
-	uint64_t ident;
 	int rc;
 
 	if (fd < 0 || ctrl < 0 || !relay ||
 	    relaylen > sizeof(struct sockaddr_storage))
 		return -EINVAL;
-	ident = fdident_of(fd);
-	fdtable_lock(&udpassoc_table);
-	e = upsert(fd, family, ident, &stale);
+	e = enter_upsert(fd, family, &call);
 	if (!e) {
 		rc = -ENOMEM;
 		goto out_unlock;
@@ -307,8 +282,7 @@ udpassoc_install(int fd, int family, int ctrl, uint64_t ino,
 	memcpy(&e->info.relay, relay, relaylen);
 	e->info.relaylen = relaylen;
 out_unlock:
-	fdtable_unlock(&udpassoc_table);
-	stale_close(&stale);
+	fdtable_leave(&udpassoc_table, &call);
 	return rc;
 }
 
@@ -335,16 +309,13 @@ udpassoc_drop_ctrl(int fd, int ctrl)
 bool
 udpassoc_first_log(int fd, int family)
 {
-	struct fdtable_stale stale = FDTABLE_STALE_NONE;
+	struct fdtable_call call;
 	struct udpassoc_entry *e;
-	uint64_t ident;
 	bool first = false;
 
 	if (fd < 0)
 		return true;
-	ident = fdident_of(fd);
-	fdtable_lock(&udpassoc_table);
-	e = upsert(fd, family, ident, &stale);
+	e = enter_upsert(fd, family, &call);
 	if (!e) {
 		/* Out of memory: better a second line than none. */
 		first = true;
@@ -352,8 +323,7 @@ udpassoc_first_log(int fd, int family)
 		e->info.logged = true;
 		first = true;
 	}
-	fdtable_unlock(&udpassoc_table);
-	stale_close(&stale);
+	fdtable_leave(&udpassoc_table, &call);
 	return first;
 }
 
@@ -424,7 +394,6 @@ out_unlock:
 int
 udpassoc_copy(int fd, int newfd, int newctrl)
 {
-	struct fdtable_stale stale = FDTABLE_STALE_NONE;
 	struct udpassoc_entry *e, *n;
 	struct udpassoc_info info;
 	uint64_t newident;
@@ -444,7 +413,7 @@ udpassoc_copy(int fd, int newfd, int newctrl)
 	if (n)
 		delete_entry(n);
 	/* Nothing is left at newfd: the caller forgot it before the dup. */
-	n = upsert(newfd, info.family, newident, &stale);
+	n = entry_add(newfd, newident, info.family);
 	if (!n) {
 		rc = -ENOMEM;
 		goto out_unlock;
