@@ -64,12 +64,12 @@ test_fork(void)
 
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	pthread_create(&th, NULL, holder_run, NULL);
-	for (int i = 0; i < 20; i++) {
+	for (int i = 0; i < 20 && bad == 0; i++) {
 		int status = -1;
 		pid_t pid = fork();
 
 		if (pid == 0) {
-			alarm(10);
+			alarm(5);
 			pthread_mutex_lock(&lock_a);
 			pthread_mutex_lock(&lock_b);
 			pthread_mutex_lock(&module_lock);
