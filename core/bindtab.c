@@ -67,12 +67,6 @@ bindtab_conn_count(void)
 	return atomic_load_explicit(&bindtab_nconn, memory_order_relaxed);
 }
 
-static void
-bindtab_mark(int fd, uint8_t value)
-{
-	fdtable_mark(&bindtab_table, fd, value);
-}
-
 static struct bindtab_entry *
 bindtab_find(int fd)
 {
@@ -96,7 +90,8 @@ bindtab_set_active(struct bindtab_entry *e, bool active)
 		e->active = active;
 		fdtable_active_add(&bindtab_table, active ? 1 : -1);
 	}
-	bindtab_mark(e->fd, active ? BINDTAB_MAP_ACTIVE : BINDTAB_MAP_LISTEN);
+	fdtable_mark(&bindtab_table, e->fd,
+		     active ? BINDTAB_MAP_ACTIVE : BINDTAB_MAP_LISTEN);
 }
 
 /* Unlink and free e, undoing its counts.  Lock held. */
@@ -107,12 +102,34 @@ bindtab_delete(struct bindtab_entry *e)
 		fdtable_active_add(&bindtab_table, -1);
 	if (e->info.kind == BINDTAB_CONN)
 		atomic_fetch_sub_explicit(&bindtab_nconn, 1, memory_order_relaxed);
-	bindtab_mark(e->fd, BINDTAB_MAP_NONE);
+	fdtable_mark(&bindtab_table, e->fd, BINDTAB_MAP_NONE);
 	free(e->hs);
 	fdtable_delete(&bindtab_table, e);
 }
 
 static void bindtab_drop_ctrl(struct bindtab_entry *e);
+
+/*
+ * Forget a listening or connection entry (lock held).  Returns the control
+ * connection the caller closes: -1 when none, or when a thread that took
+ * the entry owns it (with the handshake) until it puts them back and finds
+ * the entry gone.
+ */
+static int
+bindtab_forget(struct bindtab_entry *e)
+{
+	int ctrl = -1;
+
+	if (e->info.kind == BINDTAB_LISTEN) {
+		if (e->busy)
+			e->hs = NULL;
+		else
+			ctrl = e->info.ctrl;
+		bindtab_drop_ctrl(e);
+	}
+	bindtab_delete(e);
+	return ctrl;
+}
 
 /*
  * An entry whose descriptor now stands for another socket, forgotten as
@@ -122,21 +139,14 @@ static void bindtab_drop_ctrl(struct bindtab_entry *e);
 static bool
 bindtab_stale(void *payload, struct fdtable_stale *stale)
 {
-	struct bindtab_entry *e = payload, *c;
+	struct bindtab_entry *e = payload, *c = NULL;
 
 	if (e->info.kind == BINDTAB_CTRL)
 		return false;	/* ours: only bindtab_remove() ends it */
-	if (e->info.kind == BINDTAB_LISTEN) {
-		if (e->busy) {
-			e->hs = NULL;
-		} else if (e->info.ctrl >= 0) {
-			c = bindtab_find_ctrl(e->info.ctrl);
-			stale->fd = e->info.ctrl;
-			stale->ident = c ? fdtable_ident(c) : 0;
-		}
-		bindtab_drop_ctrl(e);
-	}
-	bindtab_delete(e);
+	if (e->info.kind == BINDTAB_LISTEN && e->info.ctrl >= 0)
+		c = bindtab_find_ctrl(e->info.ctrl);
+	stale->ident = c ? fdtable_ident(c) : 0;
+	stale->fd = bindtab_forget(e);
 	return true;
 }
 
@@ -161,14 +171,9 @@ bindtab_insert(int fd, int kind)
 {
 	struct bindtab_entry *e = bindtab_find(fd);
 
-	if (e) {
-		/* A stale entry of a number the kernel gave out again. */
-		if (e->busy)
-			e->hs = NULL;
-		if (e->info.kind == BINDTAB_LISTEN)
-			bindtab_drop_ctrl(e);
-		bindtab_delete(e);
-	}
+	/* A stale entry of a number the kernel gave out again. */
+	if (e)
+		(void)bindtab_forget(e);
 	e = fdtable_add(&bindtab_table, fd, fdident_of(fd));
 	if (!e)
 		return NULL;
@@ -179,8 +184,9 @@ bindtab_insert(int fd, int kind)
 	e->info.owner = -1;
 	if (kind == BINDTAB_CONN)
 		atomic_fetch_add_explicit(&bindtab_nconn, 1, memory_order_relaxed);
-	bindtab_mark(fd, kind == BINDTAB_CONN ? BINDTAB_MAP_CONN :
-			 kind == BINDTAB_CTRL ? BINDTAB_MAP_CTRL : BINDTAB_MAP_LISTEN);
+	fdtable_mark(&bindtab_table, fd,
+		     kind == BINDTAB_CONN ? BINDTAB_MAP_CONN :
+		     kind == BINDTAB_CTRL ? BINDTAB_MAP_CTRL : BINDTAB_MAP_LISTEN);
 	return e;
 }
 
@@ -473,18 +479,7 @@ bindtab_remove(int fd)
 		bindtab_delete(e);
 		goto out_unlock;
 	}
-	if (e->info.kind == BINDTAB_LISTEN) {
-		/*
-		 * A taking thread owns the handshake and the control connection
-		 * until it puts them back and finds fd gone.
-		 */
-		if (e->busy)
-			e->hs = NULL;
-		else
-			ctrl = e->info.ctrl;
-		bindtab_drop_ctrl(e);
-	}
-	bindtab_delete(e);
+	ctrl = bindtab_forget(e);
 out_unlock:
 	fdtable_unlock(&bindtab_table);
 	return ctrl;
