@@ -1,24 +1,18 @@
 /*
- * SOCKS BIND state by descriptor.  The mutex guards the hash table and
- * every entry; the byte map and the counters are written under the mutex
- * and read without it (a stale read only costs a lookup, and a hook that
- * reads zero finds nothing to do).
+ * SOCKS BIND state by descriptor: the entries of a per-descriptor table
+ * (fdtable.h).  The table's mutex guards every entry; the byte map and the
+ * counters are written under the mutex and read without it (a stale read
+ * only costs a lookup, and a hook that reads zero finds nothing to do).
  */
 #include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bindtab.h"
 #include "fdident.h"
+#include "fdtable.h"
 
-static bool bindtab_oom;
-#define uthash_nonfatal_oom(obj) (bindtab_oom = true)
-#include "table.h"
-
-#define BINDTAB_MAP_SIZE 65536
 /* Byte map values. */
 #define BINDTAB_MAP_NONE 0
 #define BINDTAB_MAP_CONN 1
@@ -26,68 +20,45 @@ static bool bindtab_oom;
 #define BINDTAB_MAP_ACTIVE 3	/* a listening socket waiting for its peer */
 #define BINDTAB_MAP_CTRL 4
 
+/* The payload of a descriptor's entry in the table (fdtable.h). */
 struct bindtab_entry {
 	int fd;
-	uint64_t ident;			/* the socket's identity (fdident.h) */
-	int kind;
-	int family;
-	int state;
-	int error;
-	int ctrl;
-	int ctrl_epfd;
-	int owner;
-	bool listening;
+	struct bindtab_info info;
 	bool busy;			/* a caller has taken the entry */
-	bool active;			/* counted in bindtab_nactive */
-	uint64_t seq;
-	struct sx_endpoint dst;
-	struct sx_endpoint bnd;
+	bool active;			/* counted active in the table */
 	struct handshake *hs;
-	UT_hash_handle hh;
 };
 
-static pthread_mutex_t bindtab_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct bindtab_entry *bindtab_head;
+static bool bindtab_stale(void *payload, struct fdtable_stale *stale);
+FDTABLE_DEFINE(bindtab_table, struct bindtab_entry, bindtab_stale)
 static uint64_t bindtab_seq;
-static _Atomic uint8_t bindtab_map[BINDTAB_MAP_SIZE];
-static _Atomic int bindtab_nactive;
 static _Atomic int bindtab_nconn;
-/* Closes the control connection of a listening entry found stale. */
-static _Atomic(bindtab_closer_fn) bindtab_closer;
 
 void
 bindtab_set_closer(bindtab_closer_fn closer)
 {
-	atomic_store_explicit(&bindtab_closer, closer, memory_order_release);
+	fdtable_set_closer(&bindtab_table, closer);
 }
 
 bool
 bindtab_maybe(int fd)
 {
-	if (fd < 0)
-		return false;
-	if (fd < BINDTAB_MAP_SIZE)
-		return atomic_load_explicit(&bindtab_map[fd], memory_order_relaxed) !=
-		       BINDTAB_MAP_NONE;
+	int mark = fdtable_mark_of(&bindtab_table, fd);
+
 	/* Beyond the map: look it up. */
-	return true;
+	return mark == FDTABLE_MARK_UNKNOWN || mark != BINDTAB_MAP_NONE;
 }
 
 bool
 bindtab_maybe_active(int fd)
 {
-	if (fd < 0)
-		return false;
-	if (fd < BINDTAB_MAP_SIZE)
-		return atomic_load_explicit(&bindtab_map[fd], memory_order_relaxed) ==
-		       BINDTAB_MAP_ACTIVE;
-	return bindtab_active_count() > 0;
+	return fdtable_maybe_active(&bindtab_table, fd, BINDTAB_MAP_ACTIVE);
 }
 
 int
 bindtab_active_count(void)
 {
-	return atomic_load_explicit(&bindtab_nactive, memory_order_relaxed);
+	return fdtable_active_count(&bindtab_table);
 }
 
 int
@@ -96,20 +67,10 @@ bindtab_conn_count(void)
 	return atomic_load_explicit(&bindtab_nconn, memory_order_relaxed);
 }
 
-static void
-bindtab_mark(int fd, uint8_t value)
-{
-	if (fd >= 0 && fd < BINDTAB_MAP_SIZE)
-		atomic_store_explicit(&bindtab_map[fd], value, memory_order_relaxed);
-}
-
 static struct bindtab_entry *
 bindtab_find(int fd)
 {
-	struct bindtab_entry *e = NULL;
-
-	HASH_FIND_INT(bindtab_head, &fd, e);
-	return e;
+	return fdtable_find(&bindtab_table, fd);
 }
 
 /* The control connection entry of ctrl, if it belongs to a listening socket. */
@@ -118,7 +79,7 @@ bindtab_find_ctrl(int ctrl)
 {
 	struct bindtab_entry *e = bindtab_find(ctrl);
 
-	return e && e->kind == BINDTAB_CTRL ? e : NULL;
+	return e && e->info.kind == BINDTAB_CTRL ? e : NULL;
 }
 
 /* Count e as waiting for a peer or not, and mark the map.  Lock held. */
@@ -127,71 +88,66 @@ bindtab_set_active(struct bindtab_entry *e, bool active)
 {
 	if (e->active != active) {
 		e->active = active;
-		if (active)
-			atomic_fetch_add_explicit(&bindtab_nactive, 1, memory_order_relaxed);
-		else
-			atomic_fetch_sub_explicit(&bindtab_nactive, 1, memory_order_relaxed);
+		fdtable_active_add(&bindtab_table, active ? 1 : -1);
 	}
-	bindtab_mark(e->fd, active ? BINDTAB_MAP_ACTIVE : BINDTAB_MAP_LISTEN);
+	fdtable_mark(&bindtab_table, e->fd,
+		     active ? BINDTAB_MAP_ACTIVE : BINDTAB_MAP_LISTEN);
 }
 
 /* Unlink and free e, undoing its counts.  Lock held. */
 static void
 bindtab_delete(struct bindtab_entry *e)
 {
-	HASH_DEL(bindtab_head, e);
 	if (e->active)
-		atomic_fetch_sub_explicit(&bindtab_nactive, 1, memory_order_relaxed);
-	if (e->kind == BINDTAB_CONN)
+		fdtable_active_add(&bindtab_table, -1);
+	if (e->info.kind == BINDTAB_CONN)
 		atomic_fetch_sub_explicit(&bindtab_nconn, 1, memory_order_relaxed);
-	bindtab_mark(e->fd, BINDTAB_MAP_NONE);
+	fdtable_mark(&bindtab_table, e->fd, BINDTAB_MAP_NONE);
 	free(e->hs);
-	free(e);
+	fdtable_delete(&bindtab_table, e);
 }
 
 static void bindtab_drop_ctrl(struct bindtab_entry *e);
 
 /*
- * fd's entry, when fd still stands for the socket it was made for (ident:
- * fd's identity now, read before the lock).  A stale entry is forgotten as
- * bindtab_remove() would; the control connection it leaves for closing
- * goes to *stale_ctrl (with its identity in *stale_ident).  Lock held.
+ * Forget a listening or connection entry (lock held).  Returns the control
+ * connection the caller closes: -1 when none, or when a thread that took
+ * the entry owns it (with the handshake) until it puts them back and finds
+ * the entry gone.
  */
-static struct bindtab_entry *
-bindtab_find_live(int fd, uint64_t ident, int *stale_ctrl,
-		  uint64_t *stale_ident)
+static int
+bindtab_forget(struct bindtab_entry *e)
 {
-	struct bindtab_entry *e = bindtab_find(fd), *c;
+	int ctrl = -1;
 
-	if (!e || e->ident == 0 || e->ident == ident)
-		return e;
-	if (e->kind == BINDTAB_CTRL)
-		return e;	/* ours: only bindtab_remove() ends it */
-	if (e->kind == BINDTAB_LISTEN) {
-		if (e->busy) {
+	if (e->info.kind == BINDTAB_LISTEN) {
+		if (e->busy)
 			e->hs = NULL;
-		} else if (e->ctrl >= 0) {
-			c = bindtab_find_ctrl(e->ctrl);
-			*stale_ctrl = e->ctrl;
-			*stale_ident = c ? c->ident : 0;
-		}
+		else
+			ctrl = e->info.ctrl;
 		bindtab_drop_ctrl(e);
 	}
 	bindtab_delete(e);
-	return NULL;
+	return ctrl;
 }
 
-/* Close what bindtab_find_live() left.  Lock not held. */
-static void
-bindtab_close_stale(int ctrl, uint64_t ident)
+/*
+ * An entry whose descriptor now stands for another socket, forgotten as
+ * bindtab_remove() would; the control connection it leaves for closing
+ * goes to *stale.  Lock held.
+ */
+static bool
+bindtab_stale(void *payload, struct fdtable_stale *stale)
 {
-	bindtab_closer_fn closer;
+	struct bindtab_entry *e = payload, *c = NULL;
 
-	if (ctrl < 0)
-		return;
-	closer = atomic_load_explicit(&bindtab_closer, memory_order_acquire);
-	if (closer)
-		closer(ctrl, ident);
+	if (e->info.kind == BINDTAB_CTRL)
+		return false;	/* ours: only bindtab_remove() ends it */
+	if (e->info.kind == BINDTAB_LISTEN && e->info.ctrl >= 0)
+		c = bindtab_find_ctrl(e->info.ctrl);
+	stale->ident = c ? fdtable_ident(c) : 0;
+	stale->fd = bindtab_forget(e);
+	return true;
 }
 
 /* Forget the control connection of listening entry e.  Lock held. */
@@ -200,13 +156,13 @@ bindtab_drop_ctrl(struct bindtab_entry *e)
 {
 	struct bindtab_entry *c;
 
-	if (e->ctrl < 0)
+	if (e->info.ctrl < 0)
 		return;
-	c = bindtab_find_ctrl(e->ctrl);
-	if (c && c->owner == e->fd)
+	c = bindtab_find_ctrl(e->info.ctrl);
+	if (c && c->info.owner == e->fd)
 		bindtab_delete(c);
-	e->ctrl = -1;
-	e->ctrl_epfd = -1;
+	e->info.ctrl = -1;
+	e->info.ctrl_epfd = -1;
 }
 
 /* A fresh entry for fd of kind, replacing any old one.  Lock held. */
@@ -215,33 +171,22 @@ bindtab_insert(int fd, int kind)
 {
 	struct bindtab_entry *e = bindtab_find(fd);
 
-	if (e) {
-		/* A stale entry of a number the kernel gave out again. */
-		if (e->busy)
-			e->hs = NULL;
-		if (e->kind == BINDTAB_LISTEN)
-			bindtab_drop_ctrl(e);
-		bindtab_delete(e);
-	}
-	e = calloc(1, sizeof(*e));
+	/* A stale entry of a number the kernel gave out again. */
+	if (e)
+		(void)bindtab_forget(e);
+	e = fdtable_add(&bindtab_table, fd, fdident_of(fd));
 	if (!e)
 		return NULL;
 	e->fd = fd;
-	e->ident = fdident_of(fd);
-	e->kind = kind;
-	e->ctrl = -1;
-	e->ctrl_epfd = -1;
-	e->owner = -1;
-	bindtab_oom = false;
-	HASH_ADD_INT(bindtab_head, fd, e);
-	if (bindtab_oom) {
-		free(e);
-		return NULL;
-	}
+	e->info.kind = kind;
+	e->info.ctrl = -1;
+	e->info.ctrl_epfd = -1;
+	e->info.owner = -1;
 	if (kind == BINDTAB_CONN)
 		atomic_fetch_add_explicit(&bindtab_nconn, 1, memory_order_relaxed);
-	bindtab_mark(fd, kind == BINDTAB_CONN ? BINDTAB_MAP_CONN :
-			 kind == BINDTAB_CTRL ? BINDTAB_MAP_CTRL : BINDTAB_MAP_LISTEN);
+	fdtable_mark(&bindtab_table, fd,
+		     kind == BINDTAB_CONN ? BINDTAB_MAP_CONN :
+		     kind == BINDTAB_CTRL ? BINDTAB_MAP_CTRL : BINDTAB_MAP_LISTEN);
 	return e;
 }
 
@@ -252,51 +197,52 @@ bindtab_add_conn(int fd, int family, const struct sx_endpoint *dst,
 	struct bindtab_entry *e;
 	int rc = 0;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_insert(fd, BINDTAB_CONN);
 	if (!e) {
 		rc = -ENOMEM;
 		goto out_unlock;
 	}
-	e->family = family;
-	e->seq = ++bindtab_seq;
-	e->dst = *dst;
-	e->bnd = *bnd;
+	e->info.family = family;
+	e->info.seq = ++bindtab_seq;
+	e->info.dst = *dst;
+	e->info.bnd = *bnd;
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return rc;
 }
 
 int
 bindtab_list_conns(int *fds, int cap)
 {
-	struct bindtab_entry *e, *tmp;
+	struct bindtab_entry *e;
 	uint64_t seqs[64];
 	int n = 0;
 
 	if (cap > (int)SX_ARRAY_LEN(seqs))
 		cap = (int)SX_ARRAY_LEN(seqs);
-	pthread_mutex_lock(&bindtab_lock);
-	HASH_ITER(hh, bindtab_head, e, tmp) {
+	fdtable_lock(&bindtab_table);
+	for (e = fdtable_next(&bindtab_table, NULL); e;
+	     e = fdtable_next(&bindtab_table, e)) {
 		int i;
 
-		if (e->kind != BINDTAB_CONN)
+		if (e->info.kind != BINDTAB_CONN)
 			continue;
 		/* Insertion into a list kept newest first, at most cap long. */
-		for (i = n; i > 0 && seqs[i - 1] < e->seq; i--) {
+		for (i = n; i > 0 && seqs[i - 1] < e->info.seq; i--) {
 			if (i < cap) {
 				seqs[i] = seqs[i - 1];
 				fds[i] = fds[i - 1];
 			}
 		}
 		if (i < cap) {
-			seqs[i] = e->seq;
+			seqs[i] = e->info.seq;
 			fds[i] = e->fd;
 			if (n < cap)
 				n++;
 		}
 	}
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return n;
 }
 
@@ -306,9 +252,9 @@ bindtab_add_listen(int fd, int family, const struct sx_endpoint *dst)
 	struct bindtab_entry *e;
 	int rc = 0;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
-	if (e && e->kind == BINDTAB_LISTEN) {
+	if (e && e->info.kind == BINDTAB_LISTEN) {
 		rc = -EINVAL;
 		goto out_unlock;
 	}
@@ -317,64 +263,41 @@ bindtab_add_listen(int fd, int family, const struct sx_endpoint *dst)
 		rc = -ENOMEM;
 		goto out_unlock;
 	}
-	e->family = family;
-	e->state = BINDTAB_BOUND;
-	e->dst = *dst;
+	e->info.family = family;
+	e->info.state = BINDTAB_BOUND;
+	e->info.dst = *dst;
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return rc;
-}
-
-static void
-bindtab_copy(const struct bindtab_entry *e, struct bindtab_info *info)
-{
-	info->kind = e->kind;
-	info->family = e->family;
-	info->state = e->state;
-	info->error = e->error;
-	info->ctrl = e->ctrl;
-	info->ctrl_epfd = e->ctrl_epfd;
-	info->owner = e->owner;
-	info->listening = e->listening;
-	info->seq = e->seq;
-	info->dst = e->dst;
-	info->bnd = e->bnd;
 }
 
 bool
 bindtab_get(int fd, struct bindtab_info *info)
 {
+	struct fdtable_call call;
 	struct bindtab_entry *e;
-	uint64_t ident, stale_ident = 0;
-	int stale_ctrl = -1;
 
 	if (!bindtab_maybe(fd))
 		return false;
-	ident = fdident_of(fd);
-	pthread_mutex_lock(&bindtab_lock);
-	e = bindtab_find_live(fd, ident, &stale_ctrl, &stale_ident);
+	e = fdtable_enter(&bindtab_table, fd, &call);
 	if (e)
-		bindtab_copy(e, info);
-	pthread_mutex_unlock(&bindtab_lock);
-	bindtab_close_stale(stale_ctrl, stale_ident);
+		*info = e->info;
+	fdtable_leave(&bindtab_table, &call);
 	return e != NULL;
 }
 
 int
 bindtab_take(int fd, struct bindtab_info *info, struct handshake **hs)
 {
+	struct fdtable_call call;
 	struct bindtab_entry *e;
-	uint64_t ident, stale_ident = 0;
-	int stale_ctrl = -1;
 	int rc = 0;
 
 	*hs = NULL;
 	if (!bindtab_maybe(fd))
 		return -ENOENT;
-	ident = fdident_of(fd);
-	pthread_mutex_lock(&bindtab_lock);
-	e = bindtab_find_live(fd, ident, &stale_ctrl, &stale_ident);
-	if (!e || e->kind != BINDTAB_LISTEN) {
+	e = fdtable_enter(&bindtab_table, fd, &call);
+	if (!e || e->info.kind != BINDTAB_LISTEN) {
 		rc = -ENOENT;
 		goto out_unlock;
 	}
@@ -383,11 +306,10 @@ bindtab_take(int fd, struct bindtab_info *info, struct handshake **hs)
 		goto out_unlock;
 	}
 	e->busy = true;
-	bindtab_copy(e, info);
+	*info = e->info;
 	*hs = e->hs;
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
-	bindtab_close_stale(stale_ctrl, stale_ident);
+	fdtable_leave(&bindtab_table, &call);
 	return rc;
 }
 
@@ -397,7 +319,7 @@ bindtab_find_taken(int fd)
 {
 	struct bindtab_entry *e = bindtab_find(fd);
 
-	if (!e || e->kind != BINDTAB_LISTEN || !e->busy)
+	if (!e || e->info.kind != BINDTAB_LISTEN || !e->busy)
 		return NULL;
 	return e;
 }
@@ -409,7 +331,7 @@ bindtab_put_waiting(int fd, int ctrl, struct handshake *hs,
 	struct bindtab_entry *e, *c;
 	int rc = 0;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find_taken(fd);
 	if (!e) {
 		free(hs);
@@ -421,24 +343,24 @@ bindtab_put_waiting(int fd, int ctrl, struct handshake *hs,
 	if (!c) {
 		/* Without the entry a closed number could not be told apart. */
 		free(hs);
-		e->state = BINDTAB_FAILED;
-		e->error = ENOMEM;
+		e->info.state = BINDTAB_FAILED;
+		e->info.error = ENOMEM;
 		rc = -ENOMEM;
 		goto out_unlock;
 	}
-	c->owner = fd;
-	c->family = e->family;
+	c->info.owner = fd;
+	c->info.family = e->info.family;
 	if (e->hs != hs)
 		free(e->hs);
 	e->hs = hs;
-	e->ctrl = ctrl;
-	e->ctrl_epfd = -1;
-	e->bnd = *bnd;
-	e->state = BINDTAB_WAITING;
-	e->error = 0;
+	e->info.ctrl = ctrl;
+	e->info.ctrl_epfd = -1;
+	e->info.bnd = *bnd;
+	e->info.state = BINDTAB_WAITING;
+	e->info.error = 0;
 	bindtab_set_active(e, true);
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return rc;
 }
 
@@ -448,7 +370,7 @@ bindtab_put_idle(int fd, struct handshake *hs, int err)
 	struct bindtab_entry *e;
 	int rc = 0;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find_taken(fd);
 	if (!e) {
 		free(hs);
@@ -461,11 +383,11 @@ bindtab_put_idle(int fd, struct handshake *hs, int err)
 	free(hs);
 	e->hs = NULL;
 	bindtab_drop_ctrl(e);
-	e->state = err ? BINDTAB_FAILED : BINDTAB_SPENT;
-	e->error = err;
+	e->info.state = err ? BINDTAB_FAILED : BINDTAB_SPENT;
+	e->info.error = err;
 	bindtab_set_active(e, false);
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return rc;
 }
 
@@ -475,7 +397,7 @@ bindtab_put_back(int fd, struct handshake *hs)
 	struct bindtab_entry *e;
 	int rc = 0;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find_taken(fd);
 	if (!e) {
 		/* Closed meanwhile: bindtab_remove() left the handshake to us. */
@@ -485,7 +407,7 @@ bindtab_put_back(int fd, struct handshake *hs)
 	}
 	e->busy = false;
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return rc;
 }
 
@@ -494,11 +416,11 @@ bindtab_set_listening(int fd)
 {
 	struct bindtab_entry *e;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
-	if (e && e->kind == BINDTAB_LISTEN)
-		e->listening = true;
-	pthread_mutex_unlock(&bindtab_lock);
+	if (e && e->info.kind == BINDTAB_LISTEN)
+		e->info.listening = true;
+	fdtable_unlock(&bindtab_table);
 }
 
 void
@@ -506,11 +428,11 @@ bindtab_set_ctrl_epoll(int fd, int epfd)
 {
 	struct bindtab_entry *e;
 
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
-	if (e && e->kind == BINDTAB_LISTEN && e->ctrl >= 0)
-		e->ctrl_epfd = epfd;
-	pthread_mutex_unlock(&bindtab_lock);
+	if (e && e->info.kind == BINDTAB_LISTEN && e->info.ctrl >= 0)
+		e->info.ctrl_epfd = epfd;
+	fdtable_unlock(&bindtab_table);
 }
 
 int
@@ -521,11 +443,11 @@ bindtab_ctrl(int fd)
 
 	if (!bindtab_maybe_active(fd))
 		return -1;
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
-	if (e && e->kind == BINDTAB_LISTEN && e->state == BINDTAB_WAITING)
-		ctrl = e->ctrl;
-	pthread_mutex_unlock(&bindtab_lock);
+	if (e && e->info.kind == BINDTAB_LISTEN && e->info.state == BINDTAB_WAITING)
+		ctrl = e->info.ctrl;
+	fdtable_unlock(&bindtab_table);
 	return ctrl;
 }
 
@@ -537,40 +459,29 @@ bindtab_remove(int fd)
 
 	if (!bindtab_maybe(fd))
 		return -1;
-	pthread_mutex_lock(&bindtab_lock);
+	fdtable_lock(&bindtab_table);
 	e = bindtab_find(fd);
 	if (!e)
 		goto out_unlock;
-	if (e->kind == BINDTAB_CTRL) {
+	if (e->info.kind == BINDTAB_CTRL) {
 		/* The program ends our control connection: its listener loses it. */
-		owner = bindtab_find(e->owner);
-		if (owner && owner->kind == BINDTAB_LISTEN && owner->ctrl == fd) {
-			owner->ctrl = -1;
-			owner->ctrl_epfd = -1;
+		owner = bindtab_find(e->info.owner);
+		if (owner && owner->info.kind == BINDTAB_LISTEN && owner->info.ctrl == fd) {
+			owner->info.ctrl = -1;
+			owner->info.ctrl_epfd = -1;
 			if (!owner->busy) {
 				free(owner->hs);
 				owner->hs = NULL;
-				owner->state = BINDTAB_SPENT;
+				owner->info.state = BINDTAB_SPENT;
 				bindtab_set_active(owner, false);
 			}
 		}
 		bindtab_delete(e);
 		goto out_unlock;
 	}
-	if (e->kind == BINDTAB_LISTEN) {
-		/*
-		 * A taking thread owns the handshake and the control connection
-		 * until it puts them back and finds fd gone.
-		 */
-		if (e->busy)
-			e->hs = NULL;
-		else
-			ctrl = e->ctrl;
-		bindtab_drop_ctrl(e);
-	}
-	bindtab_delete(e);
+	ctrl = bindtab_forget(e);
 out_unlock:
-	pthread_mutex_unlock(&bindtab_lock);
+	fdtable_unlock(&bindtab_table);
 	return ctrl;
 }
 
@@ -674,22 +585,4 @@ bindtab_endpoint_to_family(const struct sx_endpoint *ep, int family,
 	    (ep->atyp == SX_ATYP_IPV6 && family == AF_INET6))
 		return sx_endpoint_to_sockaddr(ep, ss, len);
 	return -EAFNOSUPPORT;
-}
-
-void
-bindtab_atfork_prepare(void)
-{
-	pthread_mutex_lock(&bindtab_lock);
-}
-
-void
-bindtab_atfork_parent(void)
-{
-	pthread_mutex_unlock(&bindtab_lock);
-}
-
-void
-bindtab_atfork_child(void)
-{
-	pthread_mutex_unlock(&bindtab_lock);
 }

@@ -11,8 +11,8 @@
  *    or dup2-ing over its number detaches it instead of leaving a stale
  *    number behind.
  *
- * One process-wide table (uthash) behind one mutex taken inside each call
- * and never held across I/O.  A byte map over small descriptors answers
+ * One process-wide table (fdtable.h) behind one mutex taken inside each
+ * call and never held across I/O.  Its byte map over small descriptors answers
  * "not ours" without the lock, and a counter of listening sockets waiting
  * for a peer lets the readiness hooks skip all BIND work with one load.
  */
@@ -159,9 +159,5 @@ bool bindtab_endpoint_is_addr(const struct sx_endpoint *ep);
  */
 int bindtab_endpoint_to_family(const struct sx_endpoint *ep, int family,
 			       struct sockaddr_storage *ss, socklen_t *len);
-
-void bindtab_atfork_prepare(void);
-void bindtab_atfork_parent(void);
-void bindtab_atfork_child(void);
 
 #endif

@@ -5,28 +5,24 @@
  * descriptor number: a socket has one struct conntab_sock, and every
  * descriptor the program holds for it (the one it connected, and the
  * copies dup(), dup2(), dup3() and fcntl(F_DUPFD) made) has a slot that
- * points there, with the socket's identity (fdident.h) to know a stale
- * number again and the program's epoll registration of that number.
+ * points there.  The slots are the entries of a per-descriptor table
+ * (fdtable.h), which keeps the socket's identity (fdident.h) with each to
+ * know a stale number again; a slot adds the program's epoll registration
+ * of that number.
  *
- * The mutex guards the hash table of slots, the active list of sockets and
- * every slot and socket; the byte map, the slot counter and the active
- * counter are written under the mutex and read without it (a stale read
- * only costs a lookup, and a hook that reads zero finds nothing to do).
+ * The table's mutex guards its slots, the active list of sockets and every
+ * socket; the byte map and the active counter are written under the mutex
+ * and read without it (a stale read only costs a lookup, and a hook that
+ * reads zero finds nothing to do).
  */
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conntab.h"
 #include "fdident.h"
+#include "fdtable.h"
 
-static bool conntab_oom;
-#define uthash_nonfatal_oom(obj) (conntab_oom = true)
-#include "table.h"
-
-#define CONNTAB_MAP_SIZE 65536
 /* Byte map values: no slot, a slot of an established socket, of an active one. */
 #define CONNTAB_MAP_NONE 0
 #define CONNTAB_MAP_ESTABLISHED 1
@@ -50,58 +46,39 @@ struct conntab_sock {
 	struct conntab_sock *act_prev, *act_next;
 };
 
-/* One descriptor of a proxied socket. */
+/*
+ * One descriptor of a proxied socket: the payload of its entry in the
+ * table (fdtable.h keeps the number and the socket's identity).
+ */
 struct conntab_slot {
 	int fd;
-	uint64_t ident;			/* the socket's identity when recorded */
 	int epfd;			/* the program's epoll set for fd, -1 if none */
 	uint32_t ep_events;
 	uint64_t ep_data;
 	struct conntab_sock *sock;
 	struct conntab_slot *sib_next;	/* the socket's next descriptor */
-	UT_hash_handle hh;
 };
 
-static pthread_mutex_t conntab_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct conntab_slot *conntab_head;
+static bool conntab_stale(void *payload, struct fdtable_stale *stale);
+FDTABLE_DEFINE(conntab_table, struct conntab_slot, conntab_stale)
 static struct conntab_sock *conntab_active_head;
-static _Atomic uint8_t conntab_map[CONNTAB_MAP_SIZE];
-static _Atomic int conntab_nactive;
-static _Atomic int conntab_nslots;
 
 bool
 conntab_maybe(int fd)
 {
-	if (fd < 0)
-		return false;
-	if (fd < CONNTAB_MAP_SIZE)
-		return atomic_load_explicit(&conntab_map[fd], memory_order_relaxed) != 0;
-	/* Beyond the map: look it up when anything is recorded at all. */
-	return atomic_load_explicit(&conntab_nslots, memory_order_relaxed) > 0;
+	return fdtable_maybe(&conntab_table, fd);
 }
 
 bool
 conntab_maybe_active(int fd)
 {
-	if (fd < 0)
-		return false;
-	if (fd < CONNTAB_MAP_SIZE)
-		return atomic_load_explicit(&conntab_map[fd], memory_order_relaxed) ==
-		       CONNTAB_MAP_ACTIVE;
-	return conntab_active_count() > 0;
+	return fdtable_maybe_active(&conntab_table, fd, CONNTAB_MAP_ACTIVE);
 }
 
 int
 conntab_active_count(void)
 {
-	return atomic_load_explicit(&conntab_nactive, memory_order_relaxed);
-}
-
-static void
-conntab_mark(int fd, uint8_t present)
-{
-	if (fd >= 0 && fd < CONNTAB_MAP_SIZE)
-		atomic_store_explicit(&conntab_map[fd], present, memory_order_relaxed);
+	return fdtable_active_count(&conntab_table);
 }
 
 /* The byte map value for the descriptors of s. */
@@ -119,14 +96,14 @@ conntab_set_active(struct conntab_sock *s, bool active)
 		return;
 	s->active = active;
 	for (struct conntab_slot *sl = s->slots; sl; sl = sl->sib_next)
-		conntab_mark(sl->fd, conntab_map_value(s));
+		fdtable_mark(&conntab_table, sl->fd, conntab_map_value(s));
 	if (active) {
 		s->act_prev = NULL;
 		s->act_next = conntab_active_head;
 		if (conntab_active_head)
 			conntab_active_head->act_prev = s;
 		conntab_active_head = s;
-		atomic_fetch_add_explicit(&conntab_nactive, 1, memory_order_relaxed);
+		fdtable_active_add(&conntab_table, 1);
 		return;
 	}
 	if (s->act_prev)
@@ -136,7 +113,7 @@ conntab_set_active(struct conntab_sock *s, bool active)
 	if (s->act_next)
 		s->act_next->act_prev = s->act_prev;
 	s->act_prev = s->act_next = NULL;
-	atomic_fetch_sub_explicit(&conntab_nactive, 1, memory_order_relaxed);
+	fdtable_active_add(&conntab_table, -1);
 }
 
 /* Drop s's handshake unless a caller holds it.  Lock held. */
@@ -156,16 +133,14 @@ conntab_slot_delete(struct conntab_slot *sl)
 	struct conntab_sock *s = sl->sock;
 	struct conntab_slot **pp;
 
-	HASH_DEL(conntab_head, sl);
-	atomic_fetch_sub_explicit(&conntab_nslots, 1, memory_order_relaxed);
-	conntab_mark(sl->fd, CONNTAB_MAP_NONE);
+	fdtable_mark(&conntab_table, sl->fd, CONNTAB_MAP_NONE);
 	for (pp = &s->slots; *pp; pp = &(*pp)->sib_next) {
 		if (*pp == sl) {
 			*pp = sl->sib_next;
 			break;
 		}
 	}
-	free(sl);
+	fdtable_delete(&conntab_table, sl);
 	if (s->slots)
 		return;
 	conntab_set_active(s, false);
@@ -174,22 +149,13 @@ conntab_slot_delete(struct conntab_slot *sl)
 	free(s);
 }
 
-/*
- * fd's slot, checked against the identity of the socket fd stands for now
- * (read by the caller before taking the lock): a slot left by a socket
- * closed where we could not see it is dropped here.  Lock held.
- */
-static struct conntab_slot *
-conntab_find(int fd, uint64_t ident)
+/* A slot left by a socket closed where we could not see it.  Lock held. */
+static bool
+conntab_stale(void *payload, struct fdtable_stale *stale)
 {
-	struct conntab_slot *sl = NULL;
-
-	HASH_FIND_INT(conntab_head, &fd, sl);
-	if (sl && sl->ident != 0 && sl->ident != ident) {
-		conntab_slot_delete(sl);
-		sl = NULL;
-	}
-	return sl;
+	(void)stale;
+	conntab_slot_delete(payload);
+	return true;
 }
 
 /*
@@ -199,45 +165,34 @@ conntab_find(int fd, uint64_t ident)
 static struct conntab_slot *
 conntab_find_recorded(int fd)
 {
-	struct conntab_slot *sl = NULL;
-
-	HASH_FIND_INT(conntab_head, &fd, sl);
-	return sl;
+	return fdtable_find(&conntab_table, fd);
 }
 
 /* Add a slot for fd on socket s.  Lock held; NULL when out of memory. */
 static struct conntab_slot *
 conntab_slot_add(int fd, uint64_t ident, struct conntab_sock *s)
 {
-	struct conntab_slot *sl = calloc(1, sizeof(*sl));
+	struct conntab_slot *sl = fdtable_add(&conntab_table, fd, ident);
 
 	if (!sl)
 		return NULL;
 	sl->fd = fd;
-	sl->ident = ident;
 	sl->epfd = -1;
 	sl->sock = s;
-	conntab_oom = false;
-	HASH_ADD_INT(conntab_head, fd, sl);
-	if (conntab_oom) {
-		free(sl);
-		return NULL;
-	}
 	sl->sib_next = s->slots;
 	s->slots = sl;
-	atomic_fetch_add_explicit(&conntab_nslots, 1, memory_order_relaxed);
-	conntab_mark(fd, conntab_map_value(s));
+	fdtable_mark(&conntab_table, fd, conntab_map_value(s));
 	return sl;
 }
 
 /*
- * Find or add fd's socket, reset to a blank state (its handshake dropped,
- * off the active list).  Lock held.
+ * fd's socket, reset to a blank state (its handshake dropped, off the
+ * active list), or a new one: sl is fd's live slot (fdtable_enter()), or
+ * NULL.  Lock held.
  */
 static struct conntab_sock *
-conntab_upsert(int fd, uint64_t ident)
+conntab_upsert(const struct fdtable_call *call, struct conntab_slot *sl)
 {
-	struct conntab_slot *sl = conntab_find(fd, ident);
 	struct conntab_sock *s;
 
 	if (sl) {
@@ -250,7 +205,7 @@ conntab_upsert(int fd, uint64_t ident)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	if (!conntab_slot_add(fd, ident, s)) {
+	if (!conntab_slot_add(call->fd, call->ident, s)) {
 		free(s);
 		return NULL;
 	}
@@ -270,12 +225,11 @@ conntab_fill_peer(struct conntab_sock *s, const struct sockaddr *peer,
 int
 conntab_set_established(int fd, const struct sockaddr *peer, socklen_t len)
 {
-	uint64_t ident = fdident_of(fd);
+	struct fdtable_call call;
 	struct conntab_sock *s;
 	int rc = 0;
 
-	pthread_mutex_lock(&conntab_lock);
-	s = conntab_upsert(fd, ident);
+	s = conntab_upsert(&call, fdtable_enter(&conntab_table, fd, &call));
 	if (!s) {
 		rc = -ENOMEM;
 		goto out_unlock;
@@ -283,7 +237,7 @@ conntab_set_established(int fd, const struct sockaddr *peer, socklen_t len)
 	s->state = CONNTAB_ESTABLISHED;
 	conntab_fill_peer(s, peer, len);
 out_unlock:
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_leave(&conntab_table, &call);
 	return rc;
 }
 
@@ -292,12 +246,11 @@ conntab_set_pending(int fd, const struct sockaddr *peer, socklen_t len,
 		    struct handshake *hs, int want, int orig_flags,
 		    int64_t deadline_ms)
 {
-	uint64_t ident = fdident_of(fd);
+	struct fdtable_call call;
 	struct conntab_sock *s;
 	int rc = 0;
 
-	pthread_mutex_lock(&conntab_lock);
-	s = conntab_upsert(fd, ident);
+	s = conntab_upsert(&call, fdtable_enter(&conntab_table, fd, &call));
 	if (!s) {
 		free(hs);
 		rc = -ENOMEM;
@@ -311,22 +264,20 @@ conntab_set_pending(int fd, const struct sockaddr *peer, socklen_t len,
 	s->deadline_ms = deadline_ms;
 	conntab_set_active(s, true);
 out_unlock:
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_leave(&conntab_table, &call);
 	return rc;
 }
 
 bool
 conntab_get(int fd, struct conntab_info *info)
 {
+	struct fdtable_call call;
 	struct conntab_slot *sl;
 	struct conntab_sock *s;
-	uint64_t ident;
 
 	if (!conntab_maybe(fd))
 		return false;
-	ident = fdident_of(fd);
-	pthread_mutex_lock(&conntab_lock);
-	sl = conntab_find(fd, ident);
+	sl = fdtable_enter(&conntab_table, fd, &call);
 	if (sl) {
 		s = sl->sock;
 		info->state = s->state;
@@ -340,7 +291,7 @@ conntab_get(int fd, struct conntab_info *info)
 		memcpy(&info->peer, &s->peer, sizeof(info->peer));
 		info->peerlen = s->peerlen;
 	}
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_leave(&conntab_table, &call);
 	return sl != NULL;
 }
 
@@ -352,11 +303,11 @@ conntab_state_hint(int fd)
 
 	if (!conntab_maybe(fd))
 		return state;
-	pthread_mutex_lock(&conntab_lock);
+	fdtable_lock(&conntab_table);
 	sl = conntab_find_recorded(fd);
 	if (sl)
 		state = sl->sock->state;
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_unlock(&conntab_table);
 	return state;
 }
 
@@ -368,11 +319,11 @@ conntab_want(int fd)
 
 	if (!conntab_maybe_active(fd))
 		return want;
-	pthread_mutex_lock(&conntab_lock);
+	fdtable_lock(&conntab_table);
 	sl = conntab_find_recorded(fd);
 	if (sl && sl->sock->state == CONNTAB_PENDING)
 		want = sl->sock->want;
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_unlock(&conntab_table);
 	return want;
 }
 
@@ -385,14 +336,14 @@ conntab_take_handshake(int fd)
 
 	if (!conntab_maybe(fd))
 		return NULL;
-	pthread_mutex_lock(&conntab_lock);
+	fdtable_lock(&conntab_table);
 	sl = conntab_find_recorded(fd);
 	s = sl ? sl->sock : NULL;
 	if (s && s->state == CONNTAB_PENDING && s->hs && !s->busy) {
 		s->busy = true;
 		hs = s->hs;
 	}
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_unlock(&conntab_table);
 	return hs;
 }
 
@@ -402,7 +353,7 @@ conntab_put_handshake(int fd, struct handshake *hs, int rc)
 	struct conntab_slot *sl;
 	struct conntab_sock *s;
 
-	pthread_mutex_lock(&conntab_lock);
+	fdtable_lock(&conntab_table);
 	sl = conntab_find_recorded(fd);
 	s = sl ? sl->sock : NULL;
 	if (!s || s->hs != hs) {
@@ -424,7 +375,7 @@ conntab_put_handshake(int fd, struct handshake *hs, int rc)
 		s->so_error = -rc;
 	}
 out_unlock:
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_unlock(&conntab_table);
 }
 
 int
@@ -433,13 +384,13 @@ conntab_take_error(int fd)
 	struct conntab_slot *sl;
 	int err = 0;
 
-	pthread_mutex_lock(&conntab_lock);
+	fdtable_lock(&conntab_table);
 	sl = conntab_find_recorded(fd);
 	if (sl && sl->sock->state == CONNTAB_FAILED) {
 		err = sl->sock->so_error;
 		sl->sock->so_error = 0;
 	}
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_unlock(&conntab_table);
 	return err;
 }
 
@@ -448,14 +399,14 @@ conntab_set_epoll(int fd, int epfd, uint32_t events, uint64_t data)
 {
 	struct conntab_slot *sl;
 
-	pthread_mutex_lock(&conntab_lock);
+	fdtable_lock(&conntab_table);
 	sl = conntab_find_recorded(fd);
 	if (sl) {
 		sl->epfd = epfd;
 		sl->ep_events = events;
 		sl->ep_data = data;
 	}
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_unlock(&conntab_table);
 }
 
 int
@@ -464,7 +415,7 @@ conntab_find_epoll(int epfd, uint64_t data)
 	struct conntab_sock *s;
 	int fd = -1;
 
-	pthread_mutex_lock(&conntab_lock);
+	fdtable_lock(&conntab_table);
 	for (s = conntab_active_head; s && fd < 0; s = s->act_next) {
 		for (struct conntab_slot *sl = s->slots; sl; sl = sl->sib_next) {
 			if (sl->epfd == epfd && sl->ep_data == data) {
@@ -473,7 +424,7 @@ conntab_find_epoll(int epfd, uint64_t data)
 			}
 		}
 	}
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_unlock(&conntab_table);
 	return fd;
 }
 
@@ -483,12 +434,12 @@ conntab_next_deadline(void)
 	struct conntab_sock *s;
 	int64_t next = INT64_MAX;
 
-	pthread_mutex_lock(&conntab_lock);
+	fdtable_lock(&conntab_table);
 	for (s = conntab_active_head; s; s = s->act_next) {
 		if (s->state == CONNTAB_PENDING && s->deadline_ms < next)
 			next = s->deadline_ms;
 	}
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_unlock(&conntab_table);
 	return next;
 }
 
@@ -498,64 +449,45 @@ conntab_expired(int64_t now_ms, int *fds, int cap)
 	struct conntab_sock *s;
 	int n = 0;
 
-	pthread_mutex_lock(&conntab_lock);
+	fdtable_lock(&conntab_table);
 	for (s = conntab_active_head; s && n < cap; s = s->act_next) {
 		if (s->state == CONNTAB_PENDING && s->deadline_ms <= now_ms)
 			fds[n++] = s->slots->fd;
 	}
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_unlock(&conntab_table);
 	return n;
 }
 
 void
 conntab_remove(int fd)
 {
-	struct conntab_slot *sl = NULL;
+	struct conntab_slot *sl;
 
 	if (!conntab_maybe(fd))
 		return;
-	pthread_mutex_lock(&conntab_lock);
-	HASH_FIND_INT(conntab_head, &fd, sl);
+	fdtable_lock(&conntab_table);
+	sl = conntab_find_recorded(fd);
 	if (sl)
 		conntab_slot_delete(sl);
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_unlock(&conntab_table);
 }
 
 void
 conntab_dup(int fd, int newfd)
 {
-	struct conntab_slot *sl, *old = NULL;
-	uint64_t ident, newident;
+	struct conntab_slot *sl, *old;
+	struct fdtable_call call;
+	uint64_t newident;
 
 	if (fd == newfd || !conntab_maybe(fd))
 		return;
-	ident = fdident_of(fd);
 	newident = fdident_of(newfd);
-	pthread_mutex_lock(&conntab_lock);
-	HASH_FIND_INT(conntab_head, &newfd, old);
+	sl = fdtable_enter(&conntab_table, fd, &call);
+	old = conntab_find_recorded(newfd);
 	if (old)
 		conntab_slot_delete(old);
-	sl = conntab_find(fd, ident);
 	/* Out of memory: the copy behaves as a plain socket. */
 	if (sl)
 		conntab_slot_add(newfd, newident, sl->sock);
-	pthread_mutex_unlock(&conntab_lock);
-}
-
-void
-conntab_atfork_prepare(void)
-{
-	pthread_mutex_lock(&conntab_lock);
-}
-
-void
-conntab_atfork_parent(void)
-{
-	pthread_mutex_unlock(&conntab_lock);
-}
-
-void
-conntab_atfork_child(void)
-{
-	pthread_mutex_unlock(&conntab_lock);
+	fdtable_leave(&conntab_table, &call);
 }

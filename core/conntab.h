@@ -11,9 +11,9 @@
  * entry whose socket was closed where the library could not see it is
  * dropped when its number comes back, never inherited.
  *
- * One process-wide table (uthash) behind one mutex taken inside each call
- * and never held across I/O; a byte map over small descriptors answers
- * "not ours" without the lock, and a counter of active (pending or failed)
+ * One process-wide table (fdtable.h) behind one mutex taken inside each
+ * call and never held across I/O; its byte map answers "not ours" without
+ * the lock, and a counter of active (pending or failed)
  * sockets lets the readiness hooks skip all work with one load when nothing
  * is under way.
  */
@@ -107,8 +107,5 @@ int conntab_expired(int64_t now_ms, int *fds, int cap);
 void conntab_remove(int fd);
 /* newfd is a copy of fd (dup): it shares fd's socket state from now on. */
 void conntab_dup(int fd, int newfd);
-void conntab_atfork_prepare(void);
-void conntab_atfork_parent(void);
-void conntab_atfork_child(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "atfork.h"
 #include "directset.h"
 
 static bool directset_oom;
@@ -25,6 +26,7 @@ struct directset_entry {
 };
 
 static pthread_mutex_t directset_lock = PTHREAD_MUTEX_INITIALIZER;
+ATFORK_LOCK(directset, directset_lock)
 static struct directset_entry *directset_head;
 static struct directset_entry *directset_ring[DIRECTSET_MAX];
 static size_t directset_next;
@@ -104,22 +106,4 @@ directset_has(const struct sockaddr *sa, socklen_t len)
 	HASH_FIND(hh, directset_head, &k, sizeof(k), e);
 	pthread_mutex_unlock(&directset_lock);
 	return e != NULL;
-}
-
-void
-directset_atfork_prepare(void)
-{
-	pthread_mutex_lock(&directset_lock);
-}
-
-void
-directset_atfork_parent(void)
-{
-	pthread_mutex_unlock(&directset_lock);
-}
-
-void
-directset_atfork_child(void)
-{
-	pthread_mutex_unlock(&directset_lock);
 }

@@ -17,8 +17,5 @@
 int directset_add(int family, const uint8_t *addr);
 /* True when sa's address (v4-mapped IPv6 counts as IPv4) is in the set. */
 bool directset_has(const struct sockaddr *sa, socklen_t len);
-void directset_atfork_prepare(void);
-void directset_atfork_parent(void);
-void directset_atfork_child(void);
 
 #endif

@@ -37,20 +37,15 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "atfork.h"
 #include "fakeip.h"
+#include "fakename.h"
+#include "fakerange.h"
 
-/* Longest name accepted: what DNS can carry, without the trailing dot. */
-#define FAKEIP_NAME_MAX 253
-/* Longest name SOCKS can carry; longer ones are -ENAMETOOLONG. */
-#define FAKEIP_WIRE_MAX 255
-#define FAKEIP_LABEL_MAX 63
 /* Smallest buffer fakeip_lookup_*() accept for a name. */
 #define FAKEIP_NAME_CAP 256
 /* First size of the index array, in slots. */
 #define FAKEIP_SLOTS_MIN 256
-
-static unsigned name_hash(const void *key, unsigned len);
-static int name_cmp(const void *a, const void *b, size_t len);
 
 /*
  * Set by uthash when an insertion ran out of memory (it then leaves the
@@ -59,8 +54,8 @@ static int name_cmp(const void *a, const void *b, size_t len);
 static bool add_oomed;
 
 #define HASH_FUNCTION(keyptr, keylen, hashv) \
-	((hashv) = name_hash((keyptr), (keylen)))
-#define HASH_KEYCMP(a, b, n) name_cmp((a), (b), (n))
+	((hashv) = fakename_hash((keyptr), (keylen)))
+#define HASH_KEYCMP(a, b, n) fakename_cmp((a), (b), (n))
 #define uthash_nonfatal_oom(obj)  \
 	do {                      \
 		(void)(obj);      \
@@ -80,21 +75,13 @@ struct fakeip_entry {
 };
 
 /*
- * The ranges: written by fakeip_init() (before any other call, and again
- * only by tests), read without the lock by fakeip_is_fake*().
- */
-static bool range_ready;
-static uint32_t net4;		/* host byte order, host bits clear */
-static uint32_t mask4;		/* network mask, host byte order */
-static uint8_t net6[16];	/* host bits clear */
-static uint8_t prefix6;
-
-/*
- * fakeip_lock guards everything below: the entries, both indices, the use
- * order and the counters.  It is taken and released inside every public
+ * The ranges (fakerange.h) are set by fakeip_init() and read without the
+ * lock.  fakeip_lock guards everything below: the entries, both indices,
+ * the use order and the counters.  It is taken and released inside every public
  * call and never held across anything that can block.
  */
 static pthread_mutex_t fakeip_lock = PTHREAD_MUTEX_INITIALIZER;
+ATFORK_LOCK(fakeip, fakeip_lock)
 static struct fakeip_entry *by_name;	/* uthash head */
 static struct fakeip_entry **slots;	/* by index; slot 0 unused */
 static size_t slots_len;		/* slots allocated, including slot 0 */
@@ -115,196 +102,6 @@ now_seconds(void)
 		return clock_now();
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint32_t)ts.tv_sec;
-}
-
-static unsigned char
-fold(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return (unsigned char)(c - 'A' + 'a');
-	return c;
-}
-
-/* FNV-1a over the case-folded bytes, finished with a 32-bit mixer. */
-static unsigned
-name_hash(const void *key, unsigned len)
-{
-	const unsigned char *p = key;
-	uint32_t h = 2166136261u;
-
-	for (unsigned i = 0; i < len; i++) {
-		h ^= fold(p[i]);
-		h *= 16777619u;
-	}
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
-
-/* 0 when two names of length len are equal ignoring ASCII case. */
-static int
-name_cmp(const void *a, const void *b, size_t len)
-{
-	const unsigned char *x = a;
-	const unsigned char *y = b;
-
-	for (size_t i = 0; i < len; i++) {
-		if (fold(x[i]) != fold(y[i]))
-			return 1;
-	}
-	return 0;
-}
-
-static bool
-is_name_byte(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-}
-
-/*
- * The length of name without one trailing dot, or -ENAMETOOLONG beyond
- * 255 bytes, or -EINVAL for an empty name, a name of 254 or 255 bytes
- * (SOCKS could carry it, DNS cannot), a byte outside [A-Za-z0-9-_.], an
- * empty label or a label longer than 63 bytes.
- */
-static int
-name_check(const char *name)
-{
-	size_t raw;
-	size_t n;
-	size_t label = 0;
-
-	if (!name)
-		return -EINVAL;
-	raw = strnlen(name, FAKEIP_WIRE_MAX + 2);
-	n = raw;
-	if (n > 0 && n <= FAKEIP_WIRE_MAX + 1 && name[n - 1] == '.')
-		n--;
-	if (n > FAKEIP_WIRE_MAX)
-		return -ENAMETOOLONG;
-	if (n == 0 || n > FAKEIP_NAME_MAX)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (!is_name_byte(c))
-			return -EINVAL;
-		if (c == '.') {
-			if (label == 0)
-				return -EINVAL;
-			label = 0;
-			continue;
-		}
-		label++;
-		if (label > FAKEIP_LABEL_MAX)
-			return -EINVAL;
-	}
-	if (label == 0)
-		return -EINVAL;
-	return (int)n;
-}
-
-static uint32_t
-load_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-static void
-store_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static bool
-is_v4_mapped(const uint8_t *a)
-{
-	static const uint8_t prefix[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
-	};
-
-	return memcmp(a, prefix, sizeof(prefix)) == 0;
-}
-
-/*
- * Where an address lies: -EINVAL outside the fake ranges, else 0 with
- * *offset set to its offset in the range.  An IPv6 offset that does not
- * fit 32 bits becomes 0, which names nothing either.
- */
-static int
-address_offset(int family, const uint8_t *addr, uint32_t *offset)
-{
-	uint8_t x[16];
-	unsigned full;
-	unsigned rest;
-
-	if (!range_ready || !addr)
-		return -EINVAL;
-	if (family == AF_INET6 && is_v4_mapped(addr)) {
-		family = AF_INET;
-		addr += 12;
-	}
-	if (family == AF_INET) {
-		uint32_t a = load_be32(addr);
-
-		if ((a & mask4) != net4)
-			return -EINVAL;
-		*offset = a & ~mask4;
-		return 0;
-	}
-	if (family != AF_INET6)
-		return -EINVAL;
-	for (unsigned i = 0; i < 16; i++)
-		x[i] = (uint8_t)(addr[i] ^ net6[i]);
-	full = prefix6 / 8;
-	rest = prefix6 % 8;
-	for (unsigned i = 0; i < full; i++) {
-		if (x[i] != 0)
-			return -EINVAL;
-	}
-	if (rest != 0 && (x[full] >> (8 - rest)) != 0)
-		return -EINVAL;
-	/* The prefix matches, so x now holds only the host bits. */
-	for (unsigned i = 0; i < 12; i++) {
-		if (x[i] != 0) {
-			*offset = 0;
-			return 0;
-		}
-	}
-	*offset = load_be32(x + 12);
-	return 0;
-}
-
-static void
-fill_sockaddr(int family, uint32_t index, struct sockaddr_storage *ss,
-	      socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = 0;
-		store_be32((uint8_t *)&sin->sin_addr, net4 + index);
-		*len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-		uint8_t *a = sin6->sin6_addr.s6_addr;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = 0;
-		memcpy(a, net6, sizeof(net6));
-		store_be32(a + 12, load_be32(a + 12) | index);
-		*len = sizeof(*sin6);
-	}
 }
 
 /* Take e out of the use order (lock held). */
@@ -406,38 +203,18 @@ int
 fakeip_init(const uint8_t n4[4], uint8_t prefix4, const uint8_t n6[16],
 	    uint8_t p6, size_t cap)
 {
-	uint64_t cap4;
-	uint64_t cap6;
-	uint64_t most;
-	uint8_t masked6[16];
+	uint32_t room;
+	int rc;
 
-	if (!n4 || !n6 || prefix4 > 30 || p6 > 127)
+	if (!n4 || !n6)
 		return -EINVAL;
-	/* The network and broadcast addresses of the IPv4 range stay unused. */
-	cap4 = ((uint64_t)1 << (32 - prefix4)) - 2;
-	cap6 = p6 >= 96 ? ((uint64_t)1 << (128 - p6)) - 1 : UINT32_MAX;
-	most = cap4 < cap6 ? cap4 : cap6;
-	if (cap > most)
-		return -EINVAL;
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned bits = i * 8;
-		uint8_t keep = 0xff;
-
-		if (bits >= p6)
-			keep = 0;
-		else if (p6 - bits < 8)
-			keep = (uint8_t)(0xff << (8 - (p6 - bits)));
-		masked6[i] = (uint8_t)(n6[i] & keep);
-	}
-
+	rc = fakerange_capacity(prefix4, p6, cap, &room);
+	if (rc < 0)
+		return rc;
 	pthread_mutex_lock(&fakeip_lock);
 	clear_locked();
-	mask4 = prefix4 == 0 ? 0 : UINT32_MAX << (32 - prefix4);
-	net4 = load_be32(n4) & mask4;
-	memcpy(net6, masked6, sizeof(net6));
-	prefix6 = p6;
-	capacity = (uint32_t)(cap != 0 ? cap : most);
-	range_ready = true;
+	fakerange_set(n4, prefix4, n6, p6);
+	capacity = room;
 	pthread_mutex_unlock(&fakeip_lock);
 	return 0;
 }
@@ -457,12 +234,12 @@ fakeip_assign(const char *name, int family, struct sockaddr_storage *ss,
 		return -EAFNOSUPPORT;
 	if (!ss || !len)
 		return -EINVAL;
-	n = name_check(name);
+	n = fakename_check(name);
 	if (n < 0)
 		return n;
 
 	pthread_mutex_lock(&fakeip_lock);
-	if (!range_ready || capacity == 0) {
+	if (capacity == 0) {
 		rc = -EADDRNOTAVAIL;
 		goto out_unlock;
 	}
@@ -519,7 +296,7 @@ fakeip_assign(const char *name, int family, struct sockaddr_storage *ss,
 	lru_push_front(e);
 
 out_fill:
-	fill_sockaddr(family, index, ss, len);
+	fakerange_address(family, index, ss, len);
 	pthread_mutex_unlock(&fakeip_lock);
 	return 0;
 
@@ -539,7 +316,7 @@ fakeip_lookup_raw(int family, const uint8_t *addr, char *name, size_t cap)
 
 	if (!name)
 		return -EINVAL;
-	rc = address_offset(family, addr, &offset);
+	rc = fakerange_offset(family, addr, &offset);
 	if (rc < 0)
 		return rc;
 	if (cap < FAKEIP_NAME_CAP)
@@ -558,41 +335,12 @@ out_unlock:
 	return rc;
 }
 
-/*
- * The raw address inside a sockaddr_in or sockaddr_in6, copied to raw (16
- * bytes); its family, or -EINVAL for anything else or a short length.
- */
-static int
-sockaddr_raw(const struct sockaddr *sa, socklen_t len, uint8_t *raw)
-{
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
-
-	if (!sa || len < (socklen_t)sizeof(sa_family_t))
-		return -EINVAL;
-	if (sa->sa_family == AF_INET) {
-		if (len < (socklen_t)sizeof(sin))
-			return -EINVAL;
-		memcpy(&sin, sa, sizeof(sin));
-		memcpy(raw, &sin.sin_addr, 4);
-		return AF_INET;
-	}
-	if (sa->sa_family == AF_INET6) {
-		if (len < (socklen_t)sizeof(sin6))
-			return -EINVAL;
-		memcpy(&sin6, sa, sizeof(sin6));
-		memcpy(raw, sin6.sin6_addr.s6_addr, 16);
-		return AF_INET6;
-	}
-	return -EINVAL;
-}
-
 int
 fakeip_lookup_name(const struct sockaddr *sa, socklen_t len, char *name,
 		   size_t cap)
 {
 	uint8_t raw[16];
-	int family = sockaddr_raw(sa, len, raw);
+	int family = fakerange_sockaddr_raw(sa, len, raw);
 
 	if (family < 0)
 		return family;
@@ -610,10 +358,10 @@ fakeip_hold(const struct sockaddr *sa, socklen_t len, uint32_t *ticket)
 
 	if (!ticket)
 		return -EINVAL;
-	family = sockaddr_raw(sa, len, raw);
+	family = fakerange_sockaddr_raw(sa, len, raw);
 	if (family < 0)
 		return family;
-	rc = address_offset(family, raw, &offset);
+	rc = fakerange_offset(family, raw, &offset);
 	if (rc < 0)
 		return rc;
 
@@ -660,27 +408,16 @@ fakeip_is_fake_raw(int family, const uint8_t *addr)
 {
 	uint32_t offset;
 
-	return address_offset(family, addr, &offset) == 0;
+	return fakerange_offset(family, addr, &offset) == 0;
 }
 
 bool
 fakeip_is_fake(const struct sockaddr *sa, socklen_t len)
 {
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
+	uint8_t raw[16];
+	int family = fakerange_sockaddr_raw(sa, len, raw);
 
-	if (!sa || len < (socklen_t)sizeof(sa_family_t))
-		return false;
-	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(sin)) {
-		memcpy(&sin, sa, sizeof(sin));
-		return fakeip_is_fake_raw(AF_INET,
-					  (const uint8_t *)&sin.sin_addr);
-	}
-	if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(sin6)) {
-		memcpy(&sin6, sa, sizeof(sin6));
-		return fakeip_is_fake_raw(AF_INET6, sin6.sin6_addr.s6_addr);
-	}
-	return false;
+	return family >= 0 && fakeip_is_fake_raw(family, raw);
 }
 
 size_t
@@ -707,23 +444,5 @@ fakeip_set_grace(uint32_t seconds)
 {
 	pthread_mutex_lock(&fakeip_lock);
 	grace_s = seconds;
-	pthread_mutex_unlock(&fakeip_lock);
-}
-
-void
-fakeip_atfork_prepare(void)
-{
-	pthread_mutex_lock(&fakeip_lock);
-}
-
-void
-fakeip_atfork_parent(void)
-{
-	pthread_mutex_unlock(&fakeip_lock);
-}
-
-void
-fakeip_atfork_child(void)
-{
 	pthread_mutex_unlock(&fakeip_lock);
 }

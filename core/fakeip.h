@@ -80,9 +80,5 @@ size_t fakeip_count(void);
  */
 void fakeip_set_clock(uint32_t (*now_s)(void));
 void fakeip_set_grace(uint32_t seconds);
-/* Make the lock usable in a forked child (pthread_atfork handlers). */
-void fakeip_atfork_prepare(void);
-void fakeip_atfork_parent(void);
-void fakeip_atfork_child(void);
 
 #endif

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atfork.h"
 #include "hosts.h"
 #include "log.h"
 
@@ -45,6 +46,7 @@ struct hosts_key {
 #define HOSTS_RECHECK_MS 1000
 
 static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
+ATFORK_LOCK(hosts, hosts_lock)
 static bool cache_loaded;
 static char *cache_path;
 static struct hosts_key cache_key;

@@ -1,107 +1,60 @@
 /*
- * UDP associations by descriptor.  The mutex guards both hash tables and
- * every entry in them; the byte map is written under the mutex and read
+ * UDP associations by descriptor: the entries of a per-descriptor table
+ * (fdtable.h) plus an index by control socket.  The table's mutex guards
+ * both and every entry; the byte map is written under the mutex and read
  * without it (a stale read only costs a lookup).  Map bits: UA_BIT_SOCK
  * for a UDP socket with an entry, UA_BIT_CTRL for a control socket.
  */
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fdident.h"
+#include "fdtable.h"
 #include "udpassoc.h"
 
-static bool udpassoc_oom;
-#define uthash_nonfatal_oom(obj) (udpassoc_oom = true)
+/* uthash reports an insertion that ran out of memory on the entry. */
+#define uthash_nonfatal_oom(obj) ((obj)->oom = true)
 #include "table.h"
 
 #define UA_BIT_SOCK 0x01
 #define UA_BIT_CTRL 0x02
 
+/* The payload of a UDP socket's entry in the table (fdtable.h). */
 struct udpassoc_entry {
 	int fd;
-	uint64_t ident;			/* the UDP socket's identity (fdident.h) */
+	bool oom;			/* an insertion into by_ctrl failed */
 	struct udpassoc_info info;
-	UT_hash_handle hh;		/* by fd */
 	UT_hash_handle hh_ctrl;		/* by info.ctrl, while it is >= 0 */
 };
 
-static pthread_mutex_t udpassoc_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct udpassoc_entry *by_fd;
+static bool udpassoc_stale(void *payload, struct fdtable_stale *stale);
+FDTABLE_DEFINE(udpassoc_table, struct udpassoc_entry, udpassoc_stale)
 static struct udpassoc_entry *by_ctrl;
-static _Atomic uint8_t udpassoc_map[UDPASSOC_MAP_SIZE];
-/* Entries in by_fd: written under the lock, read without it. */
-static _Atomic size_t udpassoc_nentries;
-/* Closes the control socket of an entry found stale (set once at init). */
-static _Atomic(udpassoc_closer_fn) udpassoc_closer;
-
-/*
- * The control socket of an entry dropped because its descriptor now stands
- * for another socket: closed by the caller's closer once the lock is gone.
- */
-struct udpassoc_stale {
-	int ctrl;
-	uint64_t ino;
-};
-#define UDPASSOC_STALE_NONE { -1, 0 }
-
-static void
-udpassoc_nentries_add(size_t n, bool up)
-{
-	if (up)
-		atomic_fetch_add_explicit(&udpassoc_nentries, n, memory_order_relaxed);
-	else
-		atomic_fetch_sub_explicit(&udpassoc_nentries, n, memory_order_relaxed);
-}
-
-static uint8_t
-map_load(int fd)
-{
-	return atomic_load_explicit(&udpassoc_map[fd], memory_order_relaxed);
-}
 
 bool
 udpassoc_maybe(int fd)
 {
-	if (fd < 0)
-		return false;
-	if (fd < UDPASSOC_MAP_SIZE)
-		return (map_load(fd) & UA_BIT_SOCK) != 0;
-	return true;
+	int mark = fdtable_mark_of(&udpassoc_table, fd);
+
+	/* Beyond the map: look it up. */
+	if (mark == FDTABLE_MARK_UNKNOWN)
+		return true;
+	return (mark & UA_BIT_SOCK) != 0;
 }
 
 bool
 udpassoc_maybe_any(int fd)
 {
-	if (fd < 0)
-		return false;
-	if (fd < UDPASSOC_MAP_SIZE)
-		return map_load(fd) != 0;
-	return true;
-}
+	int mark = fdtable_mark_of(&udpassoc_table, fd);
 
-/* Set or clear bit for fd in the map.  Lock held. */
-static void
-map_set(int fd, uint8_t bit, bool on)
-{
-	uint8_t v;
-
-	if (fd < 0 || fd >= UDPASSOC_MAP_SIZE)
-		return;
-	v = map_load(fd);
-	v = on ? (uint8_t)(v | bit) : (uint8_t)(v & ~bit);
-	atomic_store_explicit(&udpassoc_map[fd], v, memory_order_relaxed);
+	return mark == FDTABLE_MARK_UNKNOWN || mark != 0;
 }
 
 static struct udpassoc_entry *
 find_fd(int fd)
 {
-	struct udpassoc_entry *e = NULL;
-
-	HASH_FIND(hh, by_fd, &fd, sizeof(fd), e);
-	return e;
+	return fdtable_find(&udpassoc_table, fd);
 }
 
 static struct udpassoc_entry *
@@ -116,41 +69,24 @@ find_ctrl(int ctrl)
 static void delete_entry(struct udpassoc_entry *e);
 
 /*
- * fd's entry, when fd still stands for the socket the entry was made for
- * (ident: its identity now, read before the lock).  An entry left by a
- * socket closed where we could not see it is dropped, its control socket
- * handed to *stale for closing.  Lock held.
+ * An entry left by a socket closed where we could not see it: dropped,
+ * its control socket handed to *stale for closing.  Lock held.
  */
-static struct udpassoc_entry *
-find_live(int fd, uint64_t ident, struct udpassoc_stale *stale)
+static bool
+udpassoc_stale(void *payload, struct fdtable_stale *stale)
 {
-	struct udpassoc_entry *e = find_fd(fd);
+	struct udpassoc_entry *e = payload;
 
-	if (!e || e->ident == 0 || e->ident == ident)
-		return e;
-	stale->ctrl = e->info.ctrl;
-	stale->ino = e->info.ctrl_ino;
+	stale->fd = e->info.ctrl;
+	stale->ident = e->info.ctrl_ino;
 	delete_entry(e);
-	return NULL;
-}
-
-/* Close what find_live() dropped.  Lock not held. */
-static void
-stale_close(const struct udpassoc_stale *stale)
-{
-	udpassoc_closer_fn closer;
-
-	if (stale->ctrl < 0)
-		return;
-	closer = atomic_load_explicit(&udpassoc_closer, memory_order_acquire);
-	if (closer)
-		closer(stale->ctrl, stale->ino);
+	return true;
 }
 
 void
 udpassoc_set_closer(udpassoc_closer_fn closer)
 {
-	atomic_store_explicit(&udpassoc_closer, closer, memory_order_release);
+	fdtable_set_closer(&udpassoc_table, closer);
 }
 
 /* Give e the control socket ctrl (e has none).  Lock held.  -ENOMEM. */
@@ -159,14 +95,14 @@ ctrl_attach(struct udpassoc_entry *e, int ctrl, uint64_t ino)
 {
 	e->info.ctrl = ctrl;
 	e->info.ctrl_ino = ino;
-	udpassoc_oom = false;
+	e->oom = false;
 	HASH_ADD(hh_ctrl, by_ctrl, info.ctrl, sizeof(int), e);
-	if (udpassoc_oom) {
+	if (e->oom) {
 		e->info.ctrl = -1;
 		e->info.ctrl_ino = 0;
 		return -ENOMEM;
 	}
-	map_set(ctrl, UA_BIT_CTRL, true);
+	fdtable_mark_bits(&udpassoc_table, ctrl, UA_BIT_CTRL, true);
 	return 0;
 }
 
@@ -177,68 +113,61 @@ ctrl_detach(struct udpassoc_entry *e)
 	if (e->info.ctrl < 0)
 		return;
 	HASH_DELETE(hh_ctrl, by_ctrl, e);
-	map_set(e->info.ctrl, UA_BIT_CTRL, false);
+	fdtable_mark_bits(&udpassoc_table, e->info.ctrl, UA_BIT_CTRL, false);
 	e->info.ctrl = -1;
 	e->info.ctrl_ino = 0;
 }
 
-/*
- * Find or add fd's entry (ident: fd's identity now, see find_live()).
- * Lock held.  NULL when out of memory.
- */
+/* A new entry for fd (which has none).  Lock held.  NULL when out of memory. */
 static struct udpassoc_entry *
-upsert(int fd, int family, uint64_t ident, struct udpassoc_stale *stale)
+entry_add(int fd, uint64_t ident, int family)
 {
-	struct udpassoc_entry *e = find_live(fd, ident, stale);
+	struct udpassoc_entry *e = fdtable_add(&udpassoc_table, fd, ident);
 
-	if (e)
-		return e;
-	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
 	e->fd = fd;
-	e->ident = ident;
 	e->info.state = UDPASSOC_NONE;
 	e->info.family = family;
 	e->info.ctrl = -1;
 	e->info.hdr_hint = UDPASSOC_HDR_DEFAULT;
-	udpassoc_oom = false;
-	HASH_ADD(hh, by_fd, fd, sizeof(int), e);
-	if (udpassoc_oom) {
-		free(e);
-		return NULL;
-	}
-	map_set(fd, UA_BIT_SOCK, true);
-	udpassoc_nentries_add(1, true);
+	fdtable_mark_bits(&udpassoc_table, fd, UA_BIT_SOCK, true);
 	return e;
+}
+
+/*
+ * Take the lock for a call on fd and find or add fd's entry, checked
+ * against the socket fd stands for now (fdtable_enter()).  NULL when out
+ * of memory.  The caller ends with fdtable_leave().
+ */
+static struct udpassoc_entry *
+enter_upsert(int fd, int family, struct fdtable_call *call)
+{
+	struct udpassoc_entry *e = fdtable_enter(&udpassoc_table, fd, call);
+
+	return e ? e : entry_add(fd, call->ident, family);
 }
 
 static void
 delete_entry(struct udpassoc_entry *e)
 {
 	ctrl_detach(e);
-	HASH_DELETE(hh, by_fd, e);
-	map_set(e->fd, UA_BIT_SOCK, false);
-	udpassoc_nentries_add(1, false);
-	free(e);
+	fdtable_mark_bits(&udpassoc_table, e->fd, UA_BIT_SOCK, false);
+	fdtable_delete(&udpassoc_table, e);
 }
 
 bool
 udpassoc_get(int fd, struct udpassoc_info *out)
 {
-	struct udpassoc_stale stale = UDPASSOC_STALE_NONE;
+	struct fdtable_call call;
 	struct udpassoc_entry *e;
-	uint64_t ident;
 
 	if (!udpassoc_maybe(fd))
 		return false;
-	ident = fdident_of(fd);
-	pthread_mutex_lock(&udpassoc_lock);
-	e = find_live(fd, ident, &stale);
+	e = fdtable_enter(&udpassoc_table, fd, &call);
 	if (e)
 		*out = e->info;
-	pthread_mutex_unlock(&udpassoc_lock);
-	stale_close(&stale);
+	fdtable_leave(&udpassoc_table, &call);
 	return e != NULL;
 }
 
@@ -247,13 +176,13 @@ udpassoc_is_ctrl(int fd)
 {
 	bool found;
 
-	if (fd < 0)
+	int mark = fdtable_mark_of(&udpassoc_table, fd);
+
+	if (mark != FDTABLE_MARK_UNKNOWN && !(mark & UA_BIT_CTRL))
 		return false;
-	if (fd < UDPASSOC_MAP_SIZE && !(map_load(fd) & UA_BIT_CTRL))
-		return false;
-	pthread_mutex_lock(&udpassoc_lock);
+	fdtable_lock(&udpassoc_table);
 	found = find_ctrl(fd) != NULL;
-	pthread_mutex_unlock(&udpassoc_lock);
+	fdtable_unlock(&udpassoc_table);
 	return found;
 }
 
@@ -261,16 +190,13 @@ int
 udpassoc_set_peer(int fd, int family, const struct sockaddr *sa,
 		  socklen_t len, const struct sx_endpoint *ep)
 {
-	struct udpassoc_stale stale = UDPASSOC_STALE_NONE;
+	struct fdtable_call call;
 	struct udpassoc_entry *e;
-	uint64_t ident;
 	int rc = 0;
 
 	if (fd < 0 || !sa || !ep || len > sizeof(struct sockaddr_storage))
 		return -EINVAL;
-	ident = fdident_of(fd);
-	pthread_mutex_lock(&udpassoc_lock);
-	e = upsert(fd, family, ident, &stale);
+	e = enter_upsert(fd, family, &call);
 	if (!e) {
 		rc = -ENOMEM;
 		goto out_unlock;
@@ -281,8 +207,7 @@ udpassoc_set_peer(int fd, int family, const struct sockaddr *sa,
 	e->info.peer_ep = *ep;
 	e->info.has_peer = true;
 out_unlock:
-	pthread_mutex_unlock(&udpassoc_lock);
-	stale_close(&stale);
+	fdtable_leave(&udpassoc_table, &call);
 	return rc;
 }
 
@@ -293,28 +218,25 @@ udpassoc_clear_peer(int fd)
 
 	if (!udpassoc_maybe(fd))
 		return;
-	pthread_mutex_lock(&udpassoc_lock);
+	fdtable_lock(&udpassoc_table);
 	e = find_fd(fd);
 	if (e) {
 		e->info.has_peer = false;
 		e->info.peerlen = 0;
 	}
-	pthread_mutex_unlock(&udpassoc_lock);
+	fdtable_unlock(&udpassoc_table);
 }
 
 int
 udpassoc_set_state(int fd, int family, int state, int error)
 {
-	struct udpassoc_stale stale = UDPASSOC_STALE_NONE;
+	struct fdtable_call call;
 	struct udpassoc_entry *e;
-	uint64_t ident;
 	int rc = 0;
 
 	if (fd < 0 || (state != UDPASSOC_REFUSED && state != UDPASSOC_DIRECT))
 		return -EINVAL;
-	ident = fdident_of(fd);
-	pthread_mutex_lock(&udpassoc_lock);
-	e = upsert(fd, family, ident, &stale);
+	e = enter_upsert(fd, family, &call);
 	if (!e) {
 		rc = -ENOMEM;
 		goto out_unlock;
@@ -326,8 +248,7 @@ udpassoc_set_state(int fd, int family, int state, int error)
 	e->info.state = state;
 	e->info.error = state == UDPASSOC_REFUSED ? error : 0;
 out_unlock:
-	pthread_mutex_unlock(&udpassoc_lock);
-	stale_close(&stale);
+	fdtable_leave(&udpassoc_table, &call);
 	return rc;
 }
 
@@ -335,17 +256,14 @@ int
 udpassoc_install(int fd, int family, int ctrl, uint64_t ino,
 		 const struct sockaddr *relay, socklen_t relaylen)
 {
-	struct udpassoc_stale stale = UDPASSOC_STALE_NONE;
+	struct fdtable_call call;
 	struct udpassoc_entry *e;
-	uint64_t ident;
 	int rc;
 
 	if (fd < 0 || ctrl < 0 || !relay ||
 	    relaylen > sizeof(struct sockaddr_storage))
 		return -EINVAL;
-	ident = fdident_of(fd);
-	pthread_mutex_lock(&udpassoc_lock);
-	e = upsert(fd, family, ident, &stale);
+	e = enter_upsert(fd, family, &call);
 	if (!e) {
 		rc = -ENOMEM;
 		goto out_unlock;
@@ -364,8 +282,7 @@ udpassoc_install(int fd, int family, int ctrl, uint64_t ino,
 	memcpy(&e->info.relay, relay, relaylen);
 	e->info.relaylen = relaylen;
 out_unlock:
-	pthread_mutex_unlock(&udpassoc_lock);
-	stale_close(&stale);
+	fdtable_leave(&udpassoc_table, &call);
 	return rc;
 }
 
@@ -377,7 +294,7 @@ udpassoc_drop_ctrl(int fd, int ctrl)
 
 	if (!udpassoc_maybe(fd) || ctrl < 0)
 		return false;
-	pthread_mutex_lock(&udpassoc_lock);
+	fdtable_lock(&udpassoc_table);
 	e = find_fd(fd);
 	if (e && e->info.ctrl == ctrl) {
 		ctrl_detach(e);
@@ -385,23 +302,20 @@ udpassoc_drop_ctrl(int fd, int ctrl)
 		e->info.relaylen = 0;
 		dropped = true;
 	}
-	pthread_mutex_unlock(&udpassoc_lock);
+	fdtable_unlock(&udpassoc_table);
 	return dropped;
 }
 
 bool
 udpassoc_first_log(int fd, int family)
 {
-	struct udpassoc_stale stale = UDPASSOC_STALE_NONE;
+	struct fdtable_call call;
 	struct udpassoc_entry *e;
-	uint64_t ident;
 	bool first = false;
 
 	if (fd < 0)
 		return true;
-	ident = fdident_of(fd);
-	pthread_mutex_lock(&udpassoc_lock);
-	e = upsert(fd, family, ident, &stale);
+	e = enter_upsert(fd, family, &call);
 	if (!e) {
 		/* Out of memory: better a second line than none. */
 		first = true;
@@ -409,8 +323,7 @@ udpassoc_first_log(int fd, int family)
 		e->info.logged = true;
 		first = true;
 	}
-	pthread_mutex_unlock(&udpassoc_lock);
-	stale_close(&stale);
+	fdtable_leave(&udpassoc_table, &call);
 	return first;
 }
 
@@ -421,11 +334,11 @@ udpassoc_set_hint(int fd, uint16_t hdr_len)
 
 	if (!udpassoc_maybe(fd))
 		return;
-	pthread_mutex_lock(&udpassoc_lock);
+	fdtable_lock(&udpassoc_table);
 	e = find_fd(fd);
 	if (e)
 		e->info.hdr_hint = hdr_len;
-	pthread_mutex_unlock(&udpassoc_lock);
+	fdtable_unlock(&udpassoc_table);
 }
 
 int
@@ -437,14 +350,14 @@ udpassoc_remove(int fd, uint64_t *ino)
 	*ino = 0;
 	if (!udpassoc_maybe(fd))
 		return -1;
-	pthread_mutex_lock(&udpassoc_lock);
+	fdtable_lock(&udpassoc_table);
 	e = find_fd(fd);
 	if (e) {
 		ctrl = e->info.ctrl;
 		*ino = e->info.ctrl_ino;
 		delete_entry(e);
 	}
-	pthread_mutex_unlock(&udpassoc_lock);
+	fdtable_unlock(&udpassoc_table);
 	return ctrl;
 }
 
@@ -457,7 +370,7 @@ udpassoc_move_ctrl(int ctrl, int newctrl)
 
 	if (ctrl < 0)
 		return -EINVAL;
-	pthread_mutex_lock(&udpassoc_lock);
+	fdtable_lock(&udpassoc_table);
 	e = find_ctrl(ctrl);
 	if (!e) {
 		rc = -ENOENT;
@@ -474,14 +387,13 @@ udpassoc_move_ctrl(int ctrl, int newctrl)
 			rc = 0;
 	}
 out_unlock:
-	pthread_mutex_unlock(&udpassoc_lock);
+	fdtable_unlock(&udpassoc_table);
 	return rc;
 }
 
 int
 udpassoc_copy(int fd, int newfd, int newctrl)
 {
-	struct udpassoc_stale stale = UDPASSOC_STALE_NONE;
 	struct udpassoc_entry *e, *n;
 	struct udpassoc_info info;
 	uint64_t newident;
@@ -490,7 +402,7 @@ udpassoc_copy(int fd, int newfd, int newctrl)
 	if (fd < 0 || newfd < 0 || fd == newfd)
 		return -EINVAL;
 	newident = fdident_of(newfd);
-	pthread_mutex_lock(&udpassoc_lock);
+	fdtable_lock(&udpassoc_table);
 	e = find_fd(fd);
 	if (!e) {
 		rc = -ENOENT;
@@ -501,7 +413,7 @@ udpassoc_copy(int fd, int newfd, int newctrl)
 	if (n)
 		delete_entry(n);
 	/* Nothing is left at newfd: the caller forgot it before the dup. */
-	n = upsert(newfd, info.family, newident, &stale);
+	n = entry_add(newfd, newident, info.family);
 	if (!n) {
 		rc = -ENOMEM;
 		goto out_unlock;
@@ -518,22 +430,23 @@ udpassoc_copy(int fd, int newfd, int newctrl)
 		}
 	}
 out_unlock:
-	pthread_mutex_unlock(&udpassoc_lock);
+	fdtable_unlock(&udpassoc_table);
 	return rc;
 }
 
 int
 udpassoc_next_fd(int from)
 {
-	struct udpassoc_entry *e, *tmp;
+	struct udpassoc_entry *e;
 	int best = -1;
 
-	pthread_mutex_lock(&udpassoc_lock);
-	HASH_ITER(hh, by_fd, e, tmp) {
+	fdtable_lock(&udpassoc_table);
+	for (e = fdtable_next(&udpassoc_table, NULL); e;
+	     e = fdtable_next(&udpassoc_table, e)) {
 		if (e->fd >= from && (best < 0 || e->fd < best))
 			best = e->fd;
 	}
-	pthread_mutex_unlock(&udpassoc_lock);
+	fdtable_unlock(&udpassoc_table);
 	return best;
 }
 
@@ -543,46 +456,23 @@ udpassoc_next_ctrl(int from)
 	struct udpassoc_entry *e, *tmp;
 	int best = -1;
 
-	pthread_mutex_lock(&udpassoc_lock);
+	fdtable_lock(&udpassoc_table);
 	HASH_ITER(hh_ctrl, by_ctrl, e, tmp) {
 		if (e->info.ctrl >= from && (best < 0 || e->info.ctrl < best))
 			best = e->info.ctrl;
 	}
-	pthread_mutex_unlock(&udpassoc_lock);
+	fdtable_unlock(&udpassoc_table);
 	return best;
 }
 
 bool
 udpassoc_any(void)
 {
-	return atomic_load_explicit(&udpassoc_nentries, memory_order_relaxed) != 0;
+	return fdtable_count(&udpassoc_table) != 0;
 }
 
 size_t
 udpassoc_count(void)
 {
-	size_t n;
-
-	pthread_mutex_lock(&udpassoc_lock);
-	n = HASH_CNT(hh, by_fd);
-	pthread_mutex_unlock(&udpassoc_lock);
-	return n;
-}
-
-void
-udpassoc_atfork_prepare(void)
-{
-	pthread_mutex_lock(&udpassoc_lock);
-}
-
-void
-udpassoc_atfork_parent(void)
-{
-	pthread_mutex_unlock(&udpassoc_lock);
-}
-
-void
-udpassoc_atfork_child(void)
-{
-	pthread_mutex_unlock(&udpassoc_lock);
+	return (size_t)fdtable_count(&udpassoc_table);
 }

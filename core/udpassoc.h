@@ -6,8 +6,8 @@
  *
  * One process-wide table guarded by one mutex, taken and released inside
  * each call; no call does I/O, so the lock is never held across a
- * system call.  Entries are found by descriptor (uthash) and, while
- * associated, by control descriptor (a second uthash handle).  A byte map
+ * system call.  Entries are found by descriptor (fdtable.h) and, while
+ * associated, by control descriptor (a second hash).  A byte map
  * over descriptors below UDPASSOC_MAP_SIZE, written under the lock and read
  * without it, answers "not ours" with one load: a hook on any other
  * socket costs that load and a branch.  Callers get copies
@@ -140,9 +140,5 @@ int udpassoc_next_ctrl(int from);
 size_t udpassoc_count(void);
 /* True when any descriptor has an entry (no lock). */
 bool udpassoc_any(void);
-/* Make the lock usable in a forked child (pthread_atfork handlers). */
-void udpassoc_atfork_prepare(void);
-void udpassoc_atfork_parent(void);
-void udpassoc_atfork_child(void);
 
 #endif

@@ -12,12 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "atfork.h"
 #include "bindtab.h"
 #include "conntab.h"
-#include "directset.h"
 #include "fakeip.h"
 #include "fdident.h"
-#include "hosts.h"
 #include "log.h"
 #include "preload.h"
 #include "udpassoc.h"
@@ -28,39 +27,6 @@ bool sx_up;
 
 static pthread_once_t sx_once = PTHREAD_ONCE_INIT;
 static char sx_label[300];
-
-static void
-sx_atfork_prepare(void)
-{
-	fakeip_atfork_prepare();
-	conntab_atfork_prepare();
-	udpassoc_atfork_prepare();
-	bindtab_atfork_prepare();
-	hosts_atfork_prepare();
-	directset_atfork_prepare();
-}
-
-static void
-sx_atfork_parent(void)
-{
-	directset_atfork_parent();
-	hosts_atfork_parent();
-	bindtab_atfork_parent();
-	udpassoc_atfork_parent();
-	conntab_atfork_parent();
-	fakeip_atfork_parent();
-}
-
-static void
-sx_atfork_child(void)
-{
-	directset_atfork_child();
-	hosts_atfork_child();
-	bindtab_atfork_child();
-	udpassoc_atfork_child();
-	conntab_atfork_child();
-	fakeip_atfork_child();
-}
 
 /* The identity of the socket behind fd (fdident.h): its inode, 0 if none. */
 static uint64_t
@@ -126,7 +92,7 @@ sx_do_init(void)
 	snprintf(sx_label, sizeof(sx_label), "%s %s%s%s:%u",
 		 scheme[p->version == 5][p->remote_dns], v6 ? "[" : "", p->host,
 		 v6 ? "]" : "", (unsigned)p->port);
-	pthread_atfork(sx_atfork_prepare, sx_atfork_parent, sx_atfork_child);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	log_debug("loaded: proxy %s, timeout %d ms", sx_label, sx_cfg.timeout_ms);
 	__atomic_store_n(&sx_up, true, __ATOMIC_RELEASE);
 	sx_leave();

@@ -192,7 +192,8 @@ for tool in helgrind drd; do
 	[ "$tool" = drd ] && kind=drd:ConflictingAccess
 	for fn in 'conntab_maybe*' conntab_mark conntab_active_count 'bindtab_maybe*' \
 		bindtab_mark 'bindtab_*_count' 'epwatch_*' map_load map_set 'directset_*' \
-		udpassoc_any udpassoc_nentries_add hosts_checked_get hosts_checked_set; do
+		udpassoc_any udpassoc_nentries_add hosts_checked_get hosts_checked_set \
+		'fdtable_maybe*' 'fdtable_mark*' 'fdtable_count*' 'fdtable_active*'; do
 		printf '{\n   relaxed-atomic-%s\n   %s\n   fun:%s\n}\n' "$fn" "$kind" "$fn"
 	done >"$WORK/$tool.supp"
 	run_stress "$tool" timeout -k 5 150 env SOCKS_PROXY="$S5" \

@@ -26,6 +26,7 @@
 #define HAVE_MALLINFO2 1
 #endif
 
+#include "atfork.h"
 #include "fakeip.h"
 #include "tap.h"
 
@@ -1179,8 +1180,7 @@ test_fork(void)
 	pid_t pid;
 	int status = -1;
 
-	pthread_atfork(fakeip_atfork_prepare, fakeip_atfork_parent,
-		       fakeip_atfork_child);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	init_default(0);
 	assign4("parent-one.example");
 	assign4("parent-two.example");

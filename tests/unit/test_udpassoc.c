@@ -18,6 +18,7 @@
 
 #include "socks5.h"
 #include "tap.h"
+#include "atfork.h"
 #include "udpassoc.h"
 
 static struct sockaddr_in
@@ -304,8 +305,7 @@ test_fork(void)
 	int fds[3] = { 300, 301, 302 };
 	int status = -1, bad = 0;
 
-	pthread_atfork(udpassoc_atfork_prepare, udpassoc_atfork_parent,
-		       udpassoc_atfork_child);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	udpassoc_install(400, AF_INET, 1400, 9, (struct sockaddr *)&relay, sizeof(relay));
 	hammering = true;
 	for (int t = 0; t < 3; t++)
