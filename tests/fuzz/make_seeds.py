@@ -121,7 +121,7 @@ def socks5_decode_udp_header():
     }
 
 
-def config_parse_url():
+def proxyurl_parse():
     urls = [
         "socks5h://127.0.0.1:1080",
         "socks5://127.0.0.1",
@@ -155,7 +155,7 @@ def config_parse_url():
     return {"url-%02d" % i: u.encode() for i, u in enumerate(urls)}
 
 
-def config_parse_noproxy():
+def noproxy_parse():
     lists = [
         b"localhost,127.0.0.1,.example.com",
         b"*",
@@ -304,8 +304,8 @@ TARGETS = {
     "socks5_decode_auth": socks5_decode_auth,
     "socks5_decode_reply": socks5_decode_reply,
     "socks5_decode_udp_header": socks5_decode_udp_header,
-    "config_parse_url": config_parse_url,
-    "config_parse_noproxy": config_parse_noproxy,
+    "proxyurl_parse": proxyurl_parse,
+    "noproxy_parse": noproxy_parse,
     "hosts_parse": hosts_parse,
     "handshake_step": handshake_step,
     "udpassoc_parse": udpassoc_parse,
