@@ -3,7 +3,10 @@
  * read by the loader; tests/knobs.bats then fails until the README, the
  * help of scripts/socksify and the test environment name it too.  This
  * file is data only, so a test program can print the table without the
- * rest of the library.
+ * rest of the library.  Names and defaults are written as plain string
+ * literals, one per line, so that scripts/check-knobs.sh can read them
+ * from this file; tests/unit/test_knobs.c checks the defaults against
+ * config.h.
  */
 #include <stddef.h>
 
@@ -28,7 +31,7 @@ const struct knobs_knob knobs_table[] = {
 		.kind = KNOBS_PROXY,
 		KNOB_SETS(proxy),
 		.values = "socks4://, socks4a://, socks5:// or socks5h:// URL",
-		.def = CONFIG_DEFAULT_URL,
+		.def = "socks5h://127.0.0.1:1080",
 		.about = "the proxy",
 	},
 	{
@@ -116,7 +119,7 @@ const struct knobs_knob knobs_table[] = {
 		KNOB_SETS(fake_net),
 		.field_prefix = offsetof(struct config, fake_prefix),
 		.values = "an IPv4 CIDR block, prefix length 8-30",
-		.def = CONFIG_DEFAULT_FAKE_NET,
+		.def = "198.18.0.0/15",
 		.about = "the IPv4 range fake addresses come from",
 	},
 	{
@@ -125,7 +128,7 @@ const struct knobs_knob knobs_table[] = {
 		KNOB_SETS(fake_net6),
 		.field_prefix = offsetof(struct config, fake_prefix6),
 		.values = "an IPv6 CIDR block, prefix length 8-120",
-		.def = CONFIG_DEFAULT_FAKE_NET6,
+		.def = "fd53:6f63:6b73::/96",
 		.about = "the IPv6 range fake addresses come from",
 	},
 	{
