@@ -1,12 +1,11 @@
 /*
  * The one list of configuration knobs (see knobs.h).  A knob added here is
- * read by the loader; tests/knobs.bats then fails until the README, the
- * help of scripts/socksify and the test environment name it too.  This
- * file is data only, so a test program can print the table without the
- * rest of the library.  Names and defaults are written as plain string
- * literals, one per line, so that scripts/check-knobs.sh can read them
- * from this file; tests/unit/test_knobs.c checks the defaults against
- * config.h.
+ * read by the loader; scripts/check-knobs.sh (run by tests/knobs.bats)
+ * then fails until the README, the help of scripts/socksify and the test
+ * environment name it too.  Names and defaults are plain string literals,
+ * one per line, so that the check can read them from this file;
+ * tests/unit/test_knobs.c checks the defaults against config.h, and
+ * "test_knobs --list" prints the table.
  */
 #include <stddef.h>
 
