@@ -186,7 +186,7 @@ def noproxy_parse():
     return seeds
 
 
-def hosts_parse():
+def hoststab_parse():
     return {
         "debian": (b"127.0.0.1\tlocalhost\n127.0.1.1\thost.example.org\thost\n\n"
                    b"# The following lines are desirable for IPv6 capable hosts\n"
@@ -306,7 +306,7 @@ TARGETS = {
     "socks5_decode_udp_header": socks5_decode_udp_header,
     "proxyurl_parse": proxyurl_parse,
     "noproxy_parse": noproxy_parse,
-    "hosts_parse": hosts_parse,
+    "hoststab_parse": hoststab_parse,
     "handshake_step": handshake_step,
     "udpassoc_parse": udpassoc_parse,
 }
