@@ -278,5 +278,5 @@ config_free(struct config *cfg)
 	noproxy_free(cfg->noproxy, cfg->noproxy_count);
 	cfg->noproxy = NULL;
 	cfg->noproxy_count = 0;
-	explicit_bzero(cfg->proxy.pass, sizeof(cfg->proxy.pass));
+	proxyurl_wipe_password(&cfg->proxy);
 }

@@ -377,3 +377,9 @@ err_wipe:
 	explicit_bzero(p, sizeof(*p));
 	return -EINVAL;
 }
+
+void
+proxyurl_wipe_password(struct config_proxy *p)
+{
+	explicit_bzero(p->pass, sizeof(p->pass));
+}

@@ -25,5 +25,7 @@ int proxyurl_parse(const char *url, struct config_proxy *p, char *err,
  */
 void proxyurl_set_addr(struct config_proxy *p, int family, const uint8_t *addr,
 		       uint32_t scope);
+/* Wipe p's password, so that no copy outlives the configuration. */
+void proxyurl_wipe_password(struct config_proxy *p);
 
 #endif
