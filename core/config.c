@@ -213,13 +213,15 @@ resolve_proxy(struct config *cfg, const struct sx_sys *sys, const char *var)
 	    (res->ai_family == AF_INET && res->ai_addrlen < sizeof(sin)) ||
 	    (res->ai_family == AF_INET6 && res->ai_addrlen < sizeof(sin6)) ||
 	    (res->ai_family != AF_INET && res->ai_family != AF_INET6)) {
-		fail(cfg, var, "cannot resolve proxy host \"%s\": no usable address",
+		fail(cfg, var,
+		     "cannot resolve proxy host \"%s\": no usable address",
 		     shown);
 		goto out_free;
 	}
 	if (res->ai_family == AF_INET) {
 		memcpy(&sin, res->ai_addr, sizeof(sin));
-		proxyurl_set_addr(p, AF_INET, (const uint8_t *)&sin.sin_addr, 0);
+		proxyurl_set_addr(p, AF_INET, (const uint8_t *)&sin.sin_addr,
+				  0);
 	} else {
 		memcpy(&sin6, res->ai_addr, sizeof(sin6));
 		/* A link-local proxy keeps the interface it was found on. */

@@ -40,7 +40,6 @@ static char *cache_path;
 static struct hosts_key cache_key;
 static struct hoststab cache_table;
 
-
 static void
 key_from_stat(struct hosts_key *k, const struct stat *st)
 {

@@ -159,8 +159,10 @@ parse_range(const char *s, int family, uint8_t *net, uint8_t *prefix,
 {
 	bool v4 = family == AF_INET;
 	size_t alen = v4 ? 4 : 16;
-	unsigned int min = v4 ? KNOBVAL_FAKE_PREFIX_MIN : KNOBVAL_FAKE_PREFIX6_MIN;
-	unsigned int max = v4 ? KNOBVAL_FAKE_PREFIX_MAX : KNOBVAL_FAKE_PREFIX6_MAX;
+	unsigned int min =
+		v4 ? KNOBVAL_FAKE_PREFIX_MIN : KNOBVAL_FAKE_PREFIX6_MIN;
+	unsigned int max =
+		v4 ? KNOBVAL_FAKE_PREFIX_MAX : KNOBVAL_FAKE_PREFIX6_MAX;
 	const struct knobval_block *forbidden =
 		v4 ? knobval_fake_forbidden : knobval_fake6_forbidden;
 	size_t nforbidden = v4 ? SX_ARRAY_LEN(knobval_fake_forbidden) :
@@ -171,10 +173,11 @@ parse_range(const char *s, int family, uint8_t *net, uint8_t *prefix,
 
 	if (slash == NULL ||
 	    !cidr_parse_addr(family, s, (size_t)(slash - s), addr) ||
-	    text_parse_prefix(slash + 1, strlen(slash + 1), 128, &bits) != NULL) {
+	    text_parse_prefix(slash + 1, strlen(slash + 1), 128, &bits)) {
 		text_set_err(why, whylen, "is not an %s CIDR block such as %s",
 			     v4 ? "IPv4" : "IPv6",
-			     v4 ? CONFIG_DEFAULT_FAKE_NET : CONFIG_DEFAULT_FAKE_NET6);
+			     v4 ? CONFIG_DEFAULT_FAKE_NET :
+				  CONFIG_DEFAULT_FAKE_NET6);
 		return -EINVAL;
 	}
 	if (bits < min || bits > max) {

@@ -94,7 +94,8 @@ np_bracket(const char *s, size_t n, struct config_noproxy *e)
 	if (after < end) {
 		if (after[0] != ':')
 			return "unexpected characters after ']'";
-		fault = text_parse_port(after + 1, (size_t)(end - after - 1), &port);
+		fault = text_parse_port(after + 1, (size_t)(end - after - 1),
+					&port);
 		if (fault != TEXT_PORT_OK)
 			return np_port_why[fault];
 	}
@@ -217,8 +218,8 @@ noproxy_parse(const char *list, struct config_noproxy **out,
 	if (n == 0)
 		return 0;
 	if (n > NOPROXY_ENTRIES_MAX) {
-		text_set_err(err, errlen, "too many entries (%zu, at most %d)", n,
-			     NOPROXY_ENTRIES_MAX);
+		text_set_err(err, errlen, "too many entries (%zu, at most %d)",
+			     n, NOPROXY_ENTRIES_MAX);
 		return -EINVAL;
 	}
 
@@ -245,8 +246,10 @@ noproxy_parse(const char *list, struct config_noproxy **out,
 			i++;
 		why = np_entry(list + start, i - start, &np[k], names);
 		if (why != NULL) {
-			text_show(shown, sizeof(shown), list + start, i - start);
-			text_set_err(err, errlen, "%s in entry \"%s\"", why, shown);
+			text_show(shown, sizeof(shown), list + start,
+				  i - start);
+			text_set_err(err, errlen, "%s in entry \"%s\"", why,
+				     shown);
 			free(np);
 			return -EINVAL;
 		}
@@ -427,5 +430,6 @@ noproxy_matches_name(const struct config *cfg, const char *name,
 	if (name == NULL)
 		return false;
 	memset(&none, 0, sizeof(none));
-	return np_matches(cfg, name, &none, port >= 1 && port <= 65535 ? port : -1);
+	return np_matches(cfg, name, &none,
+			  port >= 1 && port <= 65535 ? port : -1);
 }

@@ -51,14 +51,16 @@ decode_userinfo(const char *s, size_t n, char *out, const char *what,
 
 		if (c == '%') {
 			if (n - i < 3) {
-				text_set_err(err, errlen, "bad percent escape in the %s",
+				text_set_err(err, errlen,
+					     "bad percent escape in the %s",
 					     what);
 				return -EINVAL;
 			}
 			hi = text_hex_value(s[i + 1]);
 			lo = text_hex_value(s[i + 2]);
 			if (hi < 0 || lo < 0) {
-				text_set_err(err, errlen, "bad percent escape in the %s",
+				text_set_err(err, errlen,
+					     "bad percent escape in the %s",
 					     what);
 				return -EINVAL;
 			}
@@ -75,8 +77,8 @@ decode_userinfo(const char *s, size_t n, char *out, const char *what,
 		len++;
 	}
 	if (len > 255) {
-		text_set_err(err, errlen, "%s too long (%zu bytes, at most 255)", what,
-			     len);
+		text_set_err(err, errlen,
+			     "%s too long (%zu bytes, at most 255)", what, len);
 		return -EINVAL;
 	}
 	out[len] = '\0';
@@ -208,12 +210,14 @@ url_bracket_host(const char *s, size_t n, struct config_proxy *p, int *family,
 	}
 	if (!cidr_parse_addr(AF_INET6, in, inlen, addr)) {
 		text_show(shown, sizeof(shown), in, inlen);
-		text_set_err(err, errlen, "bad IPv6 address \"%s\" in host", shown);
+		text_set_err(err, errlen, "bad IPv6 address \"%s\" in host",
+			     shown);
 		return -EINVAL;
 	}
 	if (after > 0 && rb[1] != ':') {
 		text_show(shown, sizeof(shown), rb + 1, after);
-		text_set_err(err, errlen, "unexpected \"%s\" after ']' in host", shown);
+		text_set_err(err, errlen, "unexpected \"%s\" after ']' in host",
+			     shown);
 		return -EINVAL;
 	}
 	memcpy(p->host, in, inlen);
@@ -259,14 +263,16 @@ url_host(const char *s, size_t n, struct config_proxy *p, char *err,
 		return -EINVAL;
 	}
 	if (hlen > 255) {
-		text_set_err(err, errlen, "host name too long (%zu bytes, at most 255)",
+		text_set_err(err, errlen,
+			     "host name too long (%zu bytes, at most 255)",
 			     hlen);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < hlen; i++) {
 		if (!text_is_host_char(s[i])) {
 			text_show(shown, sizeof(shown), s + i, 1);
-			text_set_err(err, errlen, "invalid character \"%s\" in host name",
+			text_set_err(err, errlen,
+				     "invalid character \"%s\" in host name",
 				     shown);
 			return -EINVAL;
 		}
@@ -274,8 +280,8 @@ url_host(const char *s, size_t n, struct config_proxy *p, char *err,
 	if (text_all_digits_and_dots(s, hlen)) {
 		if (!cidr_parse_addr(AF_INET, s, hlen, addr)) {
 			text_show(shown, sizeof(shown), s, hlen);
-			text_set_err(err, errlen, "bad IPv4 address \"%s\" in host",
-				     shown);
+			text_set_err(err, errlen,
+				     "bad IPv4 address \"%s\" in host", shown);
 			return -EINVAL;
 		}
 		family = AF_INET;
@@ -323,7 +329,8 @@ proxyurl_parse(const char *url, struct config_proxy *p, char *err,
 		slen = 1;
 		while (slen < len &&
 		       (text_is_alpha(url[slen]) || text_is_digit(url[slen]) ||
-			url[slen] == '+' || url[slen] == '-' || url[slen] == '.'))
+			url[slen] == '+' || url[slen] == '-' ||
+			url[slen] == '.'))
 			slen++;
 	}
 	if (slen == 0 || len - slen < 3 || memcmp(url + slen, "://", 3) != 0) {
@@ -339,7 +346,8 @@ proxyurl_parse(const char *url, struct config_proxy *p, char *err,
 	}
 	if (scheme == NULL) {
 		text_show(shown, sizeof(shown), url, slen);
-		text_set_err(err, errlen, "unsupported scheme \"%s\" (" PROXYURL_SCHEMES_HINT ")",
+		text_set_err(err, errlen,
+			     "unsupported scheme \"%s\" (" PROXYURL_SCHEMES_HINT ")",
 			     shown);
 		goto err_wipe;
 	}

@@ -49,7 +49,8 @@ text_word_is(const char *s, size_t n, const char *word)
 bool
 text_is_host_char(char c)
 {
-	return text_is_alpha(c) || text_is_digit(c) || c == '-' || c == '.' || c == '_';
+	return text_is_alpha(c) || text_is_digit(c) || c == '-' || c == '.' ||
+	       c == '_';
 }
 
 bool

@@ -364,7 +364,6 @@ test_noproxy_match(void)
 	   "no configuration matches nothing");
 }
 
-
 int
 main(void)
 {
