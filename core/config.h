@@ -1,8 +1,10 @@
 /*
  * The configuration, read once from the environment at init and immutable
- * afterwards (no lock).  config_parse_*() are pure and unit-tested;
- * config_load() reads the environment and resolves a proxy host name once.
- * The password is kept only here and never formatted into a message.
+ * afterwards (no lock).  config_load() reads every variable of the knob
+ * table (knobs.h) and resolves a proxy host name once; the proxy URL is
+ * parsed by proxyurl.h, NO_PROXY by noproxy.h (which also matches
+ * destinations against it), the other knobs by knobval.h.  The password
+ * is kept only here and never formatted into a message.
  */
 #ifndef SX_CONFIG_H
 #define SX_CONFIG_H
@@ -85,31 +87,6 @@ struct config {
 	uint8_t fake_net6[16];		/* fake IPv6 range */
 	uint8_t fake_prefix6;		/* its prefix length, 8..120 */
 };
-
-/*
- * Parse a proxy URL into p (without resolving a host name).  On error fill
- * err (one line naming what is wrong, never the password) and return -EINVAL.
- */
-int config_parse_url(const char *url, struct config_proxy *p, char *err,
-		     size_t errlen);
-/* Parse a NO_PROXY list (comma or space separated); same error contract. */
-int config_parse_noproxy(const char *list, struct config_noproxy **out,
-			 size_t *count, char *err, size_t errlen);
-void config_free_noproxy(struct config_noproxy *np, size_t count);
-/*
- * True when a destination is excluded by NO_PROXY: name may be NULL (an
- * address only), sa may be NULL (a name only).
- */
-bool config_noproxy_matches(const struct config *cfg, const char *name,
-			    const struct sockaddr *sa, socklen_t salen);
-/*
- * True when host name `name` reached on `port` is excluded by NO_PROXY
- * (port 0 or -1: unknown, so entries with a port do not apply).  Used where
- * the name is known only at connect time, behind a fake address: address
- * entries apply only to a name that is an address literal.
- */
-bool config_noproxy_matches_name(const struct config *cfg, const char *name,
-				 int port);
 
 /*
  * Read the environment into cfg (getenv is passed in for tests).  Never

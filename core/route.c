@@ -12,6 +12,7 @@
 
 #include "directset.h"
 #include "fakeip.h"
+#include "noproxy.h"
 #include "route.h"
 
 /* Where name servers listen (RFC 1035 section 4.2). */
@@ -184,7 +185,7 @@ route_decide(const struct config *cfg, const struct sockaddr *sa,
 		 * the proxy); the port is known now.
 		 */
 		if (socktype == SOCK_STREAM &&
-		    config_noproxy_matches_name(cfg, name, port)) {
+		    noproxy_matches_name(cfg, name, port)) {
 			route_set(out, ROUTE_DIRECT_NAME, 0, "excluded by NO_PROXY");
 			return;
 		}
@@ -204,7 +205,7 @@ route_decide(const struct config *cfg, const struct sockaddr *sa,
 		 * the proxy, the names of programs with resolvers of their own.
 		 */
 		if (cfg->proxy.remote_dns && out->dst.port == ROUTE_DNS_PORT &&
-		    !config_noproxy_matches(cfg, NULL, sa, len)) {
+		    !noproxy_matches(cfg, NULL, sa, len)) {
 			route_set(out, ROUTE_DENY, ECONNREFUSED,
 				  "a name server on the loopback would resolve names "
 				  "outside the proxy (remote DNS; NO_PROXY can allow it)");
@@ -217,7 +218,7 @@ route_decide(const struct config *cfg, const struct sockaddr *sa,
 		route_set(out, ROUTE_DIRECT, 0, "the proxy itself");
 		return;
 	}
-	if (config_noproxy_matches(cfg, NULL, sa, len)) {
+	if (noproxy_matches(cfg, NULL, sa, len)) {
 		route_set(out, ROUTE_DIRECT, 0, "excluded by NO_PROXY");
 		return;
 	}

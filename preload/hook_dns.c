@@ -97,6 +97,7 @@
 #include "fakeip.h"
 #include "hosts.h"
 #include "log.h"
+#include "noproxy.h"
 #include "preload.h"
 
 /* Longest DNS name we answer for, without a trailing dot. */
@@ -277,7 +278,7 @@ dns_decide(const char *name, struct hosts_answer *ans)
 	}
 	if (sx_cfg.hosts_file && hosts_lookup_name(NULL, &real_sys, name, ans) > 0)
 		return DNS_LOCAL;
-	if (sx_cfg.valid && config_noproxy_matches(&sx_cfg, name, NULL, 0))
+	if (sx_cfg.valid && noproxy_matches(&sx_cfg, name, NULL, 0))
 		return DNS_REAL;
 	return DNS_FAKE;
 }
@@ -928,7 +929,7 @@ dns_reverse(int family, const uint8_t *addr, char *name, size_t cap)
 	}
 	len = dns_sockaddr(&ss, family, addr);
 	if (sx_cfg.valid &&
-	    config_noproxy_matches(&sx_cfg, NULL, (struct sockaddr *)&ss, len))
+	    noproxy_matches(&sx_cfg, NULL, (struct sockaddr *)&ss, len))
 		return DNS_PASS;
 	return dns_reverse_local(family, addr, name, cap);
 }

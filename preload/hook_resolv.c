@@ -62,6 +62,7 @@
 #include "dns.h"
 #include "fakeip.h"
 #include "log.h"
+#include "noproxy.h"
 #include "preload.h"
 
 /*
@@ -404,14 +405,14 @@ resolv_addr_excluded(int family, const uint8_t *addr)
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
 		memcpy(&sin.sin_addr, addr, 4);
-		return config_noproxy_matches(&sx_cfg, NULL, (struct sockaddr *)&sin,
-					      sizeof(sin));
+		return noproxy_matches(&sx_cfg, NULL, (struct sockaddr *)&sin,
+				       sizeof(sin));
 	}
 	memset(&sin6, 0, sizeof(sin6));
 	sin6.sin6_family = AF_INET6;
 	memcpy(&sin6.sin6_addr, addr, 16);
-	return config_noproxy_matches(&sx_cfg, NULL, (struct sockaddr *)&sin6,
-				      sizeof(sin6));
+	return noproxy_matches(&sx_cfg, NULL, (struct sockaddr *)&sin6,
+			       sizeof(sin6));
 }
 
 /* A PTR question: the name of a fake address. */
@@ -500,7 +501,7 @@ resolv_decide(const struct resolv_question *q, struct resolv_answer *a)
 		return -ECONNREFUSED;
 	if (q->type == RESOLV_TYPE_PTR && q->class == RESOLV_CLASS_IN)
 		return resolv_decide_ptr(q, a);
-	if (sx_cfg.valid && config_noproxy_matches(&sx_cfg, q->name, NULL, 0))
+	if (sx_cfg.valid && noproxy_matches(&sx_cfg, q->name, NULL, 0))
 		return RESOLV_PASS;
 	if (q->class != RESOLV_CLASS_IN ||
 	    (q->type != RESOLV_TYPE_A && q->type != RESOLV_TYPE_AAAA))

@@ -197,11 +197,12 @@ subprocess.run(["sh", "-c", "tr \"\\0\" \"\\n\" </proc/$$/environ"])'
 	run grep -nE '\b(setenv|putenv|unsetenv|clearenv)\b|\benviron\b' \
 		"$REPO"/preload/*.c "$REPO"/core/*.c
 	assert_failure
-	# The password field is read by the URL parser (which fills it), the
-	# handshake (which encodes it) and nothing else.
+	# The password field is read by the URL parser (which fills it, and
+	# wipes it when the configuration is freed), the handshake (which
+	# encodes it) and nothing else.
 	run grep -lE '(\.|->)pass\b' "$REPO"/preload/*.c "$REPO"/core/*.c
-	assert_output "$REPO/core/config.c
-$REPO/core/handshake.c"
+	assert_output "$REPO/core/handshake.c
+$REPO/core/proxyurl.c"
 }
 
 @test "after authenticated connections the process holds the decoded password once: in the configuration" {

@@ -121,7 +121,7 @@ def socks5_decode_udp_header():
     }
 
 
-def config_parse_url():
+def proxyurl_parse():
     urls = [
         "socks5h://127.0.0.1:1080",
         "socks5://127.0.0.1",
@@ -155,7 +155,7 @@ def config_parse_url():
     return {"url-%02d" % i: u.encode() for i, u in enumerate(urls)}
 
 
-def config_parse_noproxy():
+def noproxy_parse():
     lists = [
         b"localhost,127.0.0.1,.example.com",
         b"*",
@@ -186,7 +186,7 @@ def config_parse_noproxy():
     return seeds
 
 
-def hosts_parse():
+def hoststab_parse():
     return {
         "debian": (b"127.0.0.1\tlocalhost\n127.0.1.1\thost.example.org\thost\n\n"
                    b"# The following lines are desirable for IPv6 capable hosts\n"
@@ -304,9 +304,9 @@ TARGETS = {
     "socks5_decode_auth": socks5_decode_auth,
     "socks5_decode_reply": socks5_decode_reply,
     "socks5_decode_udp_header": socks5_decode_udp_header,
-    "config_parse_url": config_parse_url,
-    "config_parse_noproxy": config_parse_noproxy,
-    "hosts_parse": hosts_parse,
+    "proxyurl_parse": proxyurl_parse,
+    "noproxy_parse": noproxy_parse,
+    "hoststab_parse": hoststab_parse,
     "handshake_step": handshake_step,
     "udpframe_parse": udpframe_parse,
 }

@@ -1,6 +1,6 @@
 /*
  * NO_PROXY by host name and port where the name is known only at connect
- * time (behind a fake address): config_noproxy_matches_name(), and the
+ * time (behind a fake address): noproxy_matches_name(), and the
  * routes route_decide() gives a fake address, a NO_PROXY address and a
  * plain one.
  */
@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "fakeip.h"
+#include "noproxy.h"
 #include "route.h"
 #include "tap.h"
 
@@ -31,8 +32,8 @@ config_with(struct config *cfg, const char *list)
 	struct sockaddr_in *sin = (struct sockaddr_in *)&cfg->proxy.addr;
 
 	memset(cfg, 0, sizeof(*cfg));
-	if (config_parse_noproxy(list, &cfg->noproxy, &cfg->noproxy_count, err,
-				 sizeof(err)) != 0) {
+	if (noproxy_parse(list, &cfg->noproxy, &cfg->noproxy_count, err,
+			  sizeof(err)) != 0) {
 		printf("Bail out! NO_PROXY \"%s\": %s\n", list, err);
 		exit(1);
 	}
@@ -95,49 +96,49 @@ test_match_name(void)
 
 	config_with(&cfg, "web.test:8000 .svc.test:443 plain.test 10.1.2.3:22 "
 			  "[fd00::1]:80 *.wild.test:9");
-	ok(config_noproxy_matches_name(&cfg, "web.test", 8000),
+	ok(noproxy_matches_name(&cfg, "web.test", 8000),
 	   "name:port matches the name on that port");
-	ok(config_noproxy_matches_name(&cfg, "WEB.Test.", 8000),
+	ok(noproxy_matches_name(&cfg, "WEB.Test.", 8000),
 	   "whatever its case and with a trailing dot");
-	ok(config_noproxy_matches_name(&cfg, "a.web.test", 8000),
+	ok(noproxy_matches_name(&cfg, "a.web.test", 8000),
 	   "and a subdomain on that port");
-	ok(!config_noproxy_matches_name(&cfg, "web.test", 8001),
+	ok(!noproxy_matches_name(&cfg, "web.test", 8001),
 	   "but not another port");
-	ok(!config_noproxy_matches_name(&cfg, "web.test", 0),
+	ok(!noproxy_matches_name(&cfg, "web.test", 0),
 	   "nor an unknown port (0)");
-	ok(!config_noproxy_matches_name(&cfg, "web.test", -1),
+	ok(!noproxy_matches_name(&cfg, "web.test", -1),
 	   "nor an unknown port (-1)");
-	ok(!config_noproxy_matches_name(&cfg, "web.test", 70000),
+	ok(!noproxy_matches_name(&cfg, "web.test", 70000),
 	   "nor a port out of range");
-	ok(!config_noproxy_matches_name(&cfg, "xweb.test", 8000),
+	ok(!noproxy_matches_name(&cfg, "xweb.test", 8000),
 	   "nor a name that merely ends the same");
-	ok(config_noproxy_matches_name(&cfg, "svc.test", 443),
+	ok(noproxy_matches_name(&cfg, "svc.test", 443),
 	   ".svc.test:443 matches svc.test on 443");
-	ok(config_noproxy_matches_name(&cfg, "api.svc.test", 443),
+	ok(noproxy_matches_name(&cfg, "api.svc.test", 443),
 	   "and its subdomains on 443");
-	ok(!config_noproxy_matches_name(&cfg, "api.svc.test", 80),
+	ok(!noproxy_matches_name(&cfg, "api.svc.test", 80),
 	   "not on 80");
-	ok(config_noproxy_matches_name(&cfg, "plain.test", 1),
+	ok(noproxy_matches_name(&cfg, "plain.test", 1),
 	   "an entry without a port matches on any port");
-	ok(config_noproxy_matches_name(&cfg, "plain.test", 0),
+	ok(noproxy_matches_name(&cfg, "plain.test", 0),
 	   "and with the port unknown");
-	ok(config_noproxy_matches_name(&cfg, "x.wild.test", 9),
+	ok(noproxy_matches_name(&cfg, "x.wild.test", 9),
 	   "*.wild.test:9 matches a subdomain on 9");
-	ok(!config_noproxy_matches_name(&cfg, "other.test", 22),
+	ok(!noproxy_matches_name(&cfg, "other.test", 22),
 	   "an address entry does not match a name");
-	ok(config_noproxy_matches_name(&cfg, "10.1.2.3", 22),
+	ok(noproxy_matches_name(&cfg, "10.1.2.3", 22),
 	   "but matches a name that is that address literal, on its port");
-	ok(!config_noproxy_matches_name(&cfg, "10.1.2.3", 23),
+	ok(!noproxy_matches_name(&cfg, "10.1.2.3", 23),
 	   "not on another port");
-	ok(config_noproxy_matches_name(&cfg, "[fd00::1]", 80),
+	ok(noproxy_matches_name(&cfg, "[fd00::1]", 80),
 	   "a bracketed IPv6 literal with its port");
-	ok(!config_noproxy_matches_name(&cfg, NULL, 8000), "no name matches nothing");
-	ok(!config_noproxy_matches_name(NULL, "web.test", 8000),
+	ok(!noproxy_matches_name(&cfg, NULL, 8000), "no name matches nothing");
+	ok(!noproxy_matches_name(NULL, "web.test", 8000),
 	   "no configuration matches nothing");
 	config_free(&cfg);
 
 	config_with(&cfg, "*");
-	ok(config_noproxy_matches_name(&cfg, "any.test", 8000),
+	ok(noproxy_matches_name(&cfg, "any.test", 8000),
 	   "\"*\" matches any name on any port");
 	config_free(&cfg);
 }

@@ -1,6 +1,6 @@
 /*
- * hosts_parse() on arbitrary file contents, then hosts_find() and
- * hosts_find_addr() on what it found: entries stay inside the text, hold
+ * hoststab_parse() on arbitrary file contents, then hoststab_find() and
+ * hoststab_find_addr() on what it found: entries stay inside the text, hold
  * no blank, comment or line break, are sorted by name ignoring case and
  * then by line, and every entry is found again by its name and by its
  * address, with the canonical name of the first line that lists it.
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "hosts.h"
+#include "hoststab.h"
 
 static int
 fold(int c)
@@ -19,7 +19,7 @@ fold(int c)
 }
 
 static int
-name_cmp(const struct hosts_entry *a, const struct hosts_entry *b)
+name_cmp(const struct hoststab_entry *a, const struct hoststab_entry *b)
 {
 	size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
 
@@ -36,13 +36,14 @@ name_cmp(const struct hosts_entry *a, const struct hosts_entry *b)
 }
 
 static bool
-inside(const struct hosts_table *t, size_t len, const char *p, size_t n)
+inside(const struct hoststab *t, size_t len, const char *p, size_t n)
 {
 	return p >= t->text && p + n <= t->text + len;
 }
 
 static void
-check_entry(const struct hosts_table *t, size_t len, const struct hosts_entry *e)
+check_entry(const struct hoststab *t, size_t len,
+	    const struct hoststab_entry *e)
 {
 	fuzz_check(e->name_len >= 1 && e->name_len <= 255, "name length 1..255");
 	fuzz_check(e->canon_len >= 1 && e->canon_len <= 255, "canonical length 1..255");
@@ -61,13 +62,13 @@ check_entry(const struct hosts_table *t, size_t len, const struct hosts_entry *e
 }
 
 /* The entry of the first line listing e's name. */
-static const struct hosts_entry *
-first_for_name(const struct hosts_table *t, const struct hosts_entry *e)
+static const struct hoststab_entry *
+first_for_name(const struct hoststab *t, const struct hoststab_entry *e)
 {
-	const struct hosts_entry *best = NULL;
+	const struct hoststab_entry *best = NULL;
 
 	for (size_t i = 0; i < t->count; i++) {
-		const struct hosts_entry *o = &t->entries[i];
+		const struct hoststab_entry *o = &t->entries[i];
 
 		if (name_cmp(o, e) == 0 && (best == NULL || o->line < best->line))
 			best = o;
@@ -76,13 +77,13 @@ first_for_name(const struct hosts_table *t, const struct hosts_entry *e)
 }
 
 /* The entry of the first line giving e's address. */
-static const struct hosts_entry *
-first_for_addr(const struct hosts_table *t, const struct hosts_entry *e)
+static const struct hoststab_entry *
+first_for_addr(const struct hoststab *t, const struct hoststab_entry *e)
 {
-	const struct hosts_entry *best = NULL;
+	const struct hoststab_entry *best = NULL;
 
 	for (size_t i = 0; i < t->count; i++) {
-		const struct hosts_entry *o = &t->entries[i];
+		const struct hoststab_entry *o = &t->entries[i];
 
 		if (o->addr.family == e->addr.family &&
 		    memcmp(o->addr.addr, e->addr.addr, 16) == 0 &&
@@ -93,9 +94,9 @@ first_for_addr(const struct hosts_table *t, const struct hosts_entry *e)
 }
 
 static void
-check_lookups(const struct hosts_table *t, const struct hosts_entry *e)
+check_lookups(const struct hoststab *t, const struct hoststab_entry *e)
 {
-	const struct hosts_entry *first;
+	const struct hoststab_entry *first;
 	struct hosts_answer ans;
 	char name[256], canon[256];
 	size_t n;
@@ -106,7 +107,7 @@ check_lookups(const struct hosts_table *t, const struct hosts_entry *e)
 	/* A name with a NUL in it cannot be asked for. */
 	if (strlen(name) == e->name_len) {
 		first = first_for_name(t, e);
-		n = hosts_find(t, name, &ans);
+		n = hoststab_find(t, name, &ans);
 		fuzz_check(n >= 1 && n <= HOSTS_ADDR_MAX, "found by its name");
 		fuzz_check(n == ans.count, "the count is returned");
 		fuzz_check(ans.addr[0].family == first->addr.family &&
@@ -118,26 +119,27 @@ check_lookups(const struct hosts_table *t, const struct hosts_entry *e)
 	}
 
 	first = first_for_addr(t, e);
-	rc = hosts_find_addr(t, e->addr.family, e->addr.addr, canon, sizeof(canon));
+	rc = hoststab_find_addr(t, e->addr.family, e->addr.addr, canon,
+				sizeof(canon));
 	fuzz_check(rc == 0, "found by its address");
 	fuzz_check(strlen(canon) <= first->canon_len &&
 		   memcmp(canon, first->canon, first->canon_len) == 0,
 		   "the canonical name of the first line with the address");
-	rc = hosts_find_addr(t, e->addr.family, e->addr.addr, canon,
-			     first->canon_len);
+	rc = hoststab_find_addr(t, e->addr.family, e->addr.addr, canon,
+				first->canon_len);
 	fuzz_check(rc == -ENOSPC, "no room for the name is -ENOSPC");
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct hosts_table t;
+	struct hoststab t;
 	struct hosts_answer ans;
 	char probe[64];
 	size_t plen;
 	int rc;
 
-	rc = hosts_parse((const char *)data, size, &t);
+	rc = hoststab_parse((const char *)data, size, &t);
 	fuzz_check(rc == 0 || rc == -ENOMEM, "0 or -ENOMEM");
 	if (rc < 0)
 		return 0;
@@ -162,9 +164,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	plen = size < sizeof(probe) - 1 ? size : sizeof(probe) - 1;
 	memcpy(probe, data, plen);
 	probe[plen] = '\0';
-	hosts_find(&t, probe, &ans);
-	hosts_find(&t, "", &ans);
-	hosts_find(&t, NULL, &ans);
-	hosts_free(&t);
+	hoststab_find(&t, probe, &ans);
+	hoststab_find(&t, "", &ans);
+	hoststab_find(&t, NULL, &ans);
+	hoststab_free(&t);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * config_parse_url() on arbitrary text.  The input is parsed as it is, and
+ * proxyurl_parse() on arbitrary text.  The input is parsed as it is, and
  * three times more inside a URL that carries a known user name and
  * password: as the rest of the password, as the host part, and right after
  * the password when the host was forgotten.  An accepted URL must
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "proxyurl.h"
 #include "fuzz.h"
 
 #define USER_MARK "Us3rN4meMark"
@@ -64,14 +65,14 @@ check_proxy(const struct config_proxy *p)
 	}
 }
 
-/* Parse url; check the result; return what config_parse_url returned. */
+/* Parse url; check the result; return what proxyurl_parse returned. */
 static int
 parse(const char *url, struct config_proxy *p, char *err, size_t errlen)
 {
 	int rc;
 
 	memset(err, 0x5a, errlen);
-	rc = config_parse_url(url, p, err, errlen);
+	rc = proxyurl_parse(url, p, err, errlen);
 	fuzz_check(rc == 0 || rc == -EINVAL, "0 or -EINVAL");
 	fuzz_check(memchr(err, '\0', errlen) != NULL, "the error is terminated");
 	if (rc == 0) {
@@ -108,8 +109,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check(tiny != NULL, "memory");
 	parse(text, &p, tiny, small);
 	free(tiny);
-	fuzz_check(config_parse_url(text, &p, NULL, 0) <= 0, "no error buffer");
-	fuzz_check(config_parse_url(text, NULL, err, sizeof(err)) == -EINVAL,
+	fuzz_check(proxyurl_parse(text, &p, NULL, 0) <= 0, "no error buffer");
+	fuzz_check(proxyurl_parse(text, NULL, err, sizeof(err)) == -EINVAL,
 		   "no place for the proxy");
 
 	/* The markers must not be in the input for the checks to hold. */

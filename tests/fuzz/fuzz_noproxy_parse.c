@@ -1,5 +1,5 @@
 /*
- * config_parse_noproxy() and config_noproxy_matches() on arbitrary input:
+ * noproxy_parse() and noproxy_matches() on arbitrary input:
  *
  *	LIST NUL NAME NUL FAMILY ADDR[16] PORT[2] LENCUT
  *
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "noproxy.h"
 #include "fuzz.h"
 
 static bool
@@ -35,7 +36,7 @@ matches_alone(const struct config_noproxy *e, const char *name,
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.noproxy = (struct config_noproxy *)e;
 	cfg.noproxy_count = 1;
-	return config_noproxy_matches(&cfg, name, sa, salen);
+	return noproxy_matches(&cfg, name, sa, salen);
 }
 
 /* A socket address for an entry's network address at port. */
@@ -205,7 +206,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	memset(err, 0x5a, sizeof(err));
-	rc = config_parse_noproxy(list, &np, &count, err, sizeof(err));
+	rc = noproxy_parse(list, &np, &count, err, sizeof(err));
 	fuzz_check(rc == 0 || rc == -EINVAL || rc == -ENOMEM,
 		   "0, -EINVAL or -ENOMEM");
 	fuzz_check(memchr(err, '\0', sizeof(err)) != NULL, "the error is terminated");
@@ -238,14 +239,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.noproxy = np;
 	cfg.noproxy_count = count;
-	rc = config_noproxy_matches(&cfg, name, sa, salen);
+	rc = noproxy_matches(&cfg, name, sa, salen);
 	if (any_all)
 		fuzz_check(rc, "\"*\" matches everything");
-	config_noproxy_matches(&cfg, name, NULL, 0);
-	config_noproxy_matches(&cfg, NULL, sa, salen);
+	noproxy_matches(&cfg, name, NULL, 0);
+	noproxy_matches(&cfg, NULL, sa, salen);
 
 out_free:
-	config_free_noproxy(np, count);
+	noproxy_free(np, count);
 	free(name);
 	free(list);
 	return 0;
