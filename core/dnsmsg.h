@@ -85,7 +85,10 @@ enum dnsmsg_kind dnsmsg_classify(const struct dnsmsg_question *q);
 /* The address family an A or AAAA question asks for (AF_INET, AF_INET6); 0 otherwise. */
 int dnsmsg_family(const struct dnsmsg_question *q);
 
-/* Start an empty answer of rcode NOERROR for addresses of family (AF_INET, AF_INET6, 0: PTR). */
+/*
+ * Start an empty answer of RCODE NOERROR for addresses of family
+ * (AF_INET, AF_INET6; 0 for a PTR answer).
+ */
 void dnsmsg_answer_init(struct dnsmsg_answer *a, int family);
 
 /*
