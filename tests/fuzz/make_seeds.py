@@ -2,7 +2,8 @@
 """Write the seed corpus of every fuzz target into tests/fuzz/corpus/<target>/.
 
 Each seed is a small file: well-formed messages as RFC 1928, RFC 1929 and
-the SOCKS4/SOCKS4a documents give them, and a few malformed ones next to
+the SOCKS4/SOCKS4a documents give them (and DNS
+queries as RFC 1035 lays them out), and a few malformed ones next to
 them.  The files are named for what they hold.  Running the script again
 rewrites the corpus exactly (files it did not write are removed from
 corpus/, never from regressions/).
@@ -298,6 +299,58 @@ def handshake_step():
     }
 
 
+def dns_query(name, qtype=1, qclass=1, qid=0x1234, flags=0x0100, counts=(1, 0, 0, 0)):
+    """Header and one question, RFC 1035 sections 4.1.1 and 4.1.2."""
+    labels = b"".join(bytes([len(l)]) + l for l in name.encode().split(b".") if l)
+    return (struct.pack(">HHHHHH", qid, flags, *counts) + labels + b"\x00"
+            + struct.pack(">HH", qtype, qclass))
+
+
+def dnsmsg_decode_query():
+    opt = b"\x00\x00\x29\x10\x00\x00\x00\x00\x00\x00\x00"
+    return {
+        "a-example": dns_query("example.com"),
+        "aaaa-example": dns_query("example.com", 28),
+        "ptr-v4": dns_query("1.0.0.10.in-addr.arpa", 12),
+        "mx": dns_query("example.com", 15),
+        "class-ch": dns_query("version.bind", 16, 3),
+        "root": dns_query("", 2),
+        "no-rd": dns_query("example.com", flags=0),
+        "edns0-opt": dns_query("example.com", counts=(1, 0, 0, 1)) + opt,
+        "long-name": dns_query(".".join(["a" * 63] * 3 + ["b" * 61])),
+        "too-long-name": dns_query(".".join(["a" * 63] * 4)),
+        "short": dns_query("example.com")[:20],
+        "header-only": dns_query("example.com")[:12],
+        "response": dns_query("example.com", flags=0x8180),
+        "iquery": dns_query("example.com", flags=0x0900),
+        "two-questions": dns_query("example.com", counts=(2, 0, 0, 0)),
+        "answer-count": dns_query("example.com", counts=(1, 1, 0, 0)),
+        "compressed": struct.pack(">HHHHHH", 1, 0x100, 1, 0, 0, 0)
+        + b"\xc0\x0c\x00\x01\x00\x01",
+        "space-in-label": struct.pack(">HHHHHH", 1, 0x100, 1, 0, 0, 0)
+        + b"\x03a b\x00\x00\x01\x00\x01",
+    }
+
+
+def dnsmsg_decode_reverse():
+    v6 = ".".join("1" + "0" * 23 + "8bd01002") + ".ip6.arpa"
+    return {
+        "v4": b"34.216.184.93.in-addr.arpa",
+        "v4-upper": b"1.0.0.127.IN-ADDR.ARPA",
+        "v4-leading-zero": b"001.0.0.010.in-addr.arpa",
+        "v4-three-parts": b"2.3.4.in-addr.arpa",
+        "v4-five-parts": b"1.2.3.4.5.in-addr.arpa",
+        "v4-over-255": b"1.2.3.256.in-addr.arpa",
+        "v4-suffix-only": b".in-addr.arpa",
+        "v6": v6.encode(),
+        "v6-upper": v6.upper().encode(),
+        "v6-31-nibbles": v6[2:].encode(),
+        "v6-bad-nibble": ("g" + v6[1:]).encode(),
+        "forward-name": b"example.com",
+        "empty": b"",
+    }
+
+
 TARGETS = {
     "socks4_decode_reply": socks4_decode_reply,
     "socks5_decode_method": socks5_decode_method,
@@ -309,6 +362,8 @@ TARGETS = {
     "hoststab_parse": hoststab_parse,
     "handshake_step": handshake_step,
     "udpframe_parse": udpframe_parse,
+    "dnsmsg_decode_query": dnsmsg_decode_query,
+    "dnsmsg_decode_reverse": dnsmsg_decode_reverse,
 }
 
 
