@@ -11,8 +11,10 @@
  *
  * A non-blocking socket gets -1/EINPROGRESS at once, as from a real TCP
  * connect; the program's own poll/select/epoll calls then drive the
- * exchange (hook_poll.c) and see the socket writable only once the proxy
- * has said "succeeded", or in error with SO_ERROR set to what it said.
+ * exchange (hook_poll.c, through tcp.c) and see the socket writable only
+ * once the proxy has said "succeeded", or in error with SO_ERROR set to
+ * what it said.  A failure leaves the descriptor a fresh socket
+ * (tcpsock.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 
 #include "bindtab.h"
@@ -28,18 +29,18 @@
 #include "epwatch.h"
 #include "fakepin.h"
 #include "handshake.h"
-#include "log.h"
+#include "hook_connect.h"
 #include "hooks.h"
+#include "log.h"
 #include "preload.h"
 #include "route.h"
 #include "socks5.h"
 #include "tcp.h"
+#include "tcpsock.h"
 #include "udp.h"
 
 /* do_connect()'s answer for "let the real connect() handle it". */
 #define CONNECT_PASS TCP_PASS
-
-static void tcp_renew_after_failure(int fd);
 
 /*
  * The proxy's address as a socket of family `family` can reach it: an IPv4
@@ -68,32 +69,6 @@ proxy_addr_for_family(struct handshake *hs, int family)
 	return 0;
 }
 
-static void
-log_failure(const struct handshake *hs, int rc)
-{
-	char dst[300];
-
-	sx_endpoint_format(&hs->dst, dst, sizeof(dst));
-	/*
-	 * Some servers (microsocks) answer a pipelined greeting and drop the
-	 * request that came with it: say so, since resending is never safe.
-	 */
-	if (rc == -ETIMEDOUT && hs->pipeline &&
-	    (hs->state == HS_RECV_AUTH || hs->state == HS_RECV_REPLY))
-		log_warn("%s via %s: the proxy answered the greeting but not the "
-			 "pipelined request within the timeout; it may not accept "
-			 "pipelining (unset SOCKSIFY_PIPELINE)", dst, sx_proxy_label());
-	else if (rc == -ETIMEDOUT && hs->state != HS_FAILED)
-		log_warn("%s via %s: no answer from the proxy within the timeout",
-			 dst, sx_proxy_label());
-	else if (!hs->proxy_reached)
-		log_warn("%s via %s: cannot connect to the proxy: %s", dst,
-			 sx_proxy_label(), strerror(-rc));
-	else
-		log_warn("%s via %s: %s", dst, sx_proxy_label(),
-			 handshake_reason(hs));
-}
-
 /*
  * Drive a handshake to its end on a socket that may be blocking; flags are
  * the socket's file status flags before we touched them.
@@ -119,8 +94,8 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 		return -EINTR;
 	}
 	if (rc < 0) {
-		log_failure(hs, rc);
-		tcp_renew_after_failure(fd);
+		tcp_log_failure(hs, rc);
+		tcpsock_renew(fd);
 		return rc;
 	}
 	if (log_enabled(LOG_LEVEL_INFO)) {
@@ -134,178 +109,6 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 	/* The proxy's end, for getsockname() and a later BIND (hook_bind.c). */
 	bindtab_add_conn(fd, sa->sa_family, &hs->dst, &hs->bnd);
 	return 0;
-}
-
-static uint32_t
-want_events(int want)
-{
-	return want == SX_WANT_READ ? EPOLLIN : EPOLLOUT;
-}
-
-/*
- * Point the program's epoll registration of fd at what the exchange waits
- * for (one shot, re-armed at each step), or give it back its own events.
- */
-static void
-steer_epoll(int fd, const struct conntab_info *info, int state, int want)
-{
-	struct epoll_event ev;
-
-	if (info->epfd < 0)
-		return;
-	ev.data.u64 = info->ep_data;
-	if (state == CONNTAB_PENDING)
-		ev.events = want_events(want) | EPOLLONESHOT;
-	else
-		ev.events = info->ep_events;
-	real.epoll_ctl(info->epfd, EPOLL_CTL_MOD, fd, &ev);
-}
-
-static int
-tcp_advance_errno(int fd)
-{
-	struct conntab_info info;
-	struct handshake *hs;
-	int rc;
-
-	if (!conntab_get(fd, &info))
-		return -1;
-	if (info.state != CONNTAB_PENDING)
-		return info.state;
-	hs = conntab_take_handshake(fd);
-	if (!hs)
-		return CONNTAB_PENDING;	/* another thread is stepping it */
-	rc = handshake_step(hs, &real_sys, fd);
-	/*
-	 * Past the deadline: fail, leaving the state as it is, since
-	 * log_failure() reads it to say which answer never came.
-	 */
-	if (rc > 0 && handshake_now_ms() >= info.deadline_ms)
-		rc = -ETIMEDOUT;
-	if (rc < 0) {
-		log_failure(hs, rc);
-		/* Readiness as after a failed connect: readable, writable, hung up. */
-		shutdown(fd, SHUT_RDWR);
-	} else if (rc == SX_DONE && log_enabled(LOG_LEVEL_INFO)) {
-		char dst[300];
-
-		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
-		log_info("%s via %s", dst, sx_proxy_label());
-	}
-	if (rc == SX_DONE)
-		bindtab_add_conn(fd, info.peer.ss_family, &hs->dst, &hs->bnd);
-	conntab_put_handshake(fd, hs, rc);
-	if (rc > 0) {
-		if (rc != info.want || info.epfd >= 0)
-			steer_epoll(fd, &info, CONNTAB_PENDING, rc);
-		return CONNTAB_PENDING;
-	}
-	steer_epoll(fd, &info, rc == SX_DONE ? CONNTAB_ESTABLISHED : CONNTAB_FAILED, 0);
-	return rc == SX_DONE ? CONNTAB_ESTABLISHED : CONNTAB_FAILED;
-}
-
-/* The callers are hooks whose program must see its own errno. */
-int
-tcp_advance(int fd)
-{
-	int saved_errno = errno;
-	int state = tcp_advance_errno(fd);
-
-	errno = saved_errno;
-	return state;
-}
-
-int
-tcp_want(int fd)
-{
-	return conntab_want(fd);
-}
-
-void
-tcp_expire(void)
-{
-	int fds[64];
-	int n = conntab_expired(handshake_now_ms(), fds, (int)SX_ARRAY_LEN(fds));
-
-	for (int i = 0; i < n; i++)
-		tcp_advance(fds[i]);
-}
-
-int
-tcp_wait_cap(int limit_ms)
-{
-	int64_t next = conntab_next_deadline();
-	int64_t left;
-
-	if (next == INT64_MAX)
-		return limit_ms;
-	left = next - handshake_now_ms();
-	if (left < 0)
-		left = 0;
-	if (limit_ms >= 0 && limit_ms < left)
-		return limit_ms;
-	return left > 60000 ? 60000 : (int)left;
-}
-
-/* Drive fd's pending exchange to its end, blocking (bounded by its deadline). */
-static int
-finish_blocking(int fd, const struct conntab_info *info)
-{
-	struct handshake *hs = conntab_take_handshake(fd);
-	int flags = info->orig_flags;
-	int rc;
-
-	if (!hs)
-		return -EALREADY;
-	if (!(flags & O_NONBLOCK))
-		real.fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-	rc = handshake_drive(hs, &real_sys, fd, info->deadline_ms);
-	if (!(flags & O_NONBLOCK))
-		real.fcntl(fd, F_SETFL, flags);
-	if (rc < 0 && rc != -EINTR)
-		log_failure(hs, rc);
-	if (rc == 0)
-		bindtab_add_conn(fd, info->peer.ss_family, &hs->dst, &hs->bnd);
-	conntab_put_handshake(fd, hs, rc == -EINTR ? info->want : rc);
-	if (rc != -EINTR)
-		steer_epoll(fd, info, rc == 0 ? CONNTAB_ESTABLISHED : CONNTAB_FAILED, 0);
-	/* The failure is this call's answer; the socket takes a new connect(). */
-	if (rc < 0 && rc != -EINTR) {
-		conntab_remove(fd);
-		tcp_renew_after_failure(fd);
-	}
-	return rc;
-}
-
-static int
-tcp_io_gate_errno(int fd)
-{
-	struct conntab_info info;
-	int state, flags, err;
-
-	state = tcp_advance(fd);
-	if (state < 0 || state == CONNTAB_ESTABLISHED)
-		return 0;
-	if (state == CONNTAB_FAILED) {
-		err = conntab_take_error(fd);
-		return err ? -err : -ENOTCONN;
-	}
-	flags = real.fcntl(fd, F_GETFL);
-	if (flags < 0 || (flags & O_NONBLOCK))
-		return -EAGAIN;
-	if (!conntab_get(fd, &info) || info.state != CONNTAB_PENDING)
-		return 0;
-	return finish_blocking(fd, &info);
-}
-
-int
-tcp_io_gate(int fd)
-{
-	int saved_errno = errno;
-	int rc = tcp_io_gate_errno(fd);
-
-	errno = saved_errno;
-	return rc;
 }
 
 /* Start the exchange on a non-blocking socket: -EINPROGRESS, or a failure. */
@@ -324,7 +127,7 @@ start_nonblocking(int fd, struct handshake *stack_hs, const struct sockaddr *sa,
 	memcpy(hs, stack_hs, sizeof(*hs));
 	rc = handshake_step(hs, &real_sys, fd);
 	if (rc < 0 && !hs->connect_started) {
-		log_failure(hs, rc);
+		tcp_log_failure(hs, rc);
 		free(hs);
 		return rc;
 	}
@@ -339,7 +142,7 @@ start_nonblocking(int fd, struct handshake *stack_hs, const struct sockaddr *sa,
 		 * real non-blocking connect, the program learns it from the
 		 * readiness calls and SO_ERROR, not from connect() itself.
 		 */
-		log_failure(hs, step);
+		tcp_log_failure(hs, step);
 		hs = conntab_take_handshake(fd);
 		if (hs)
 			conntab_put_handshake(fd, hs, step);
@@ -347,7 +150,7 @@ start_nonblocking(int fd, struct handshake *stack_hs, const struct sockaddr *sa,
 	if (epwatch_get(fd, &epfd, &events, &data)) {
 		conntab_set_epoll(fd, epfd, events, data);
 		if (conntab_get(fd, &info))
-			steer_epoll(fd, &info, info.state, info.want);
+			tcp_steer_epoll(fd, &info, info.state, info.want);
 	}
 	return -EINPROGRESS;
 }
@@ -363,7 +166,7 @@ connect_again(int fd, const struct conntab_info *info)
 	if (info->state == CONNTAB_PENDING) {
 		flags = real.fcntl(fd, F_GETFL);
 		if (flags >= 0 && !(flags & O_NONBLOCK))
-			return finish_blocking(fd, info);
+			return tcp_finish_blocking(fd, info);
 		state = tcp_advance(fd);
 		if (state == CONNTAB_PENDING)
 			return -EALREADY;
@@ -377,123 +180,8 @@ connect_again(int fd, const struct conntab_info *info)
 	 */
 	err = conntab_take_error(fd);
 	conntab_remove(fd);
-	tcp_renew_after_failure(fd);
+	tcpsock_renew(fd);
 	return err ? -err : -ECONNABORTED;
-}
-
-/*
- * Socket options carried over when a socket is replaced: family 0 applies
- * to both families, otherwise only when the old and the new socket both
- * have that family.
- */
-static const struct {
-	int family, level, name;
-} swap_opts[] = {
-	{ 0, SOL_SOCKET, SO_KEEPALIVE }, { 0, SOL_SOCKET, SO_RCVBUF },
-	{ 0, SOL_SOCKET, SO_SNDBUF }, { 0, SOL_SOCKET, SO_LINGER },
-	{ 0, SOL_SOCKET, SO_OOBINLINE }, { 0, SOL_SOCKET, SO_PRIORITY },
-	{ 0, SOL_SOCKET, SO_RCVTIMEO }, { 0, SOL_SOCKET, SO_SNDTIMEO },
-	{ 0, SOL_SOCKET, SO_REUSEADDR }, { 0, SOL_SOCKET, SO_REUSEPORT },
-	{ 0, SOL_SOCKET, SO_MARK }, { 0, SOL_SOCKET, SO_BINDTODEVICE },
-	{ 0, IPPROTO_TCP, TCP_NODELAY }, { 0, IPPROTO_TCP, TCP_KEEPIDLE },
-	{ 0, IPPROTO_TCP, TCP_KEEPINTVL }, { 0, IPPROTO_TCP, TCP_KEEPCNT },
-	{ 0, IPPROTO_TCP, TCP_USER_TIMEOUT }, { 0, IPPROTO_TCP, TCP_CONGESTION },
-	{ AF_INET, IPPROTO_IP, IP_TOS }, { AF_INET6, IPPROTO_IPV6, IPV6_TCLASS },
-	{ AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY },
-};
-
-/*
- * Give descriptor fd (a TCP socket of family `from`) a new, unconnected
- * TCP socket of family `to`, with file status flags `flags`, its
- * close-on-exec flag and the options above.  The program's epoll
- * registration of fd, if we know one, is made again for the new socket
- * (closing the old one ended it).  0 or -errno; fd is unchanged on error.
- */
-static int
-tcp_replace_socket(int fd, int from, int to, int flags)
-{
-	struct epoll_event ev;
-	uint32_t events;
-	uint64_t data;
-	socklen_t optlen = sizeof(int);
-	int epfd, nfd, fdflags, protocol = 0, rc = 0;
-
-	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &optlen) < 0)
-		protocol = 0;
-	fdflags = real.fcntl(fd, F_GETFD);
-	nfd = real.socket(to, SOCK_STREAM | SOCK_CLOEXEC, protocol);
-	if (nfd < 0)
-		return -errno;
-	for (size_t i = 0; i < SX_ARRAY_LEN(swap_opts); i++) {
-		char val[64];
-		socklen_t vlen = sizeof(val);
-
-		if (swap_opts[i].family != 0 &&
-		    (swap_opts[i].family != from || swap_opts[i].family != to))
-			continue;
-		if (real.getsockopt(fd, swap_opts[i].level, swap_opts[i].name, val,
-				    &vlen) == 0 && vlen > 0)
-			setsockopt(nfd, swap_opts[i].level, swap_opts[i].name, val, vlen);
-	}
-	real.fcntl(nfd, F_SETFL, flags);
-	if (real.dup3(nfd, fd, fdflags > 0 && (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
-		rc = -errno;
-	real.close(nfd);
-	if (rc == 0 && epwatch_get(fd, &epfd, &events, &data)) {
-		ev.events = events;
-		ev.data.u64 = data;
-		real.epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-	}
-	return rc;
-}
-
-/*
- * After a failed exchange fd is still connected to the proxy, or half way
- * there.  As after a failed TCP connect it must carry nothing either way
- * and take a new connect(): it gets a fresh socket of its family, with its
- * flags and options.  When none can be made, both directions are shut so
- * that no byte reaches the proxy or the program.
- */
-static void
-tcp_renew_after_failure(int fd)
-{
-	int saved_errno = errno;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int flags = real.fcntl(fd, F_GETFL);
-
-	if (flags < 0 || real.getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
-	    tcp_replace_socket(fd, ss.ss_family, ss.ss_family, flags) < 0)
-		shutdown(fd, SHUT_RDWR);
-	errno = saved_errno;
-}
-
-/*
- * An IPv4 socket cannot reach a proxy that has only an IPv6 address: give
- * the program's descriptor an IPv6 socket instead, with the same flags and
- * the common options.  Refused when that would lose something the program
- * set up: a local address it bound, or an epoll registration.
- */
-static int
-swap_to_inet6(int fd, int flags)
-{
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
-	uint32_t events;
-	uint64_t data;
-	int epfd;
-
-	if (real.getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0 &&
-	    ss.ss_family == AF_INET &&
-	    ((struct sockaddr_in *)&ss)->sin_port != 0)
-		goto err_refuse;
-	if (epwatch_get(fd, &epfd, &events, &data))
-		goto err_refuse;
-	return tcp_replace_socket(fd, AF_INET, AF_INET6, flags);
-err_refuse:
-	log_warn("the proxy has only an IPv6 address and this IPv4 socket is bound "
-		 "or watched by epoll; give the proxy an IPv4 address");
-	return -EAFNOSUPPORT;
 }
 
 /*
@@ -601,7 +289,7 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	handshake_init(&hs, &sx_cfg.proxy, SOCKS5_CMD_CONNECT, &r.dst, sx_cfg.pipeline);
 	rc = proxy_addr_for_family(&hs, sa->sa_family);
 	if (rc < 0) {
-		rc = swap_to_inet6(fd, flags);
+		rc = tcpsock_to_inet6(fd, flags);
 		if (rc < 0)
 			return rc;
 		proxy_addr_for_family(&hs, AF_INET6);
@@ -622,7 +310,7 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 }
 
 int
-tcp_connect(int fd, const struct sockaddr *sa, socklen_t len)
+connect_decide(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	return do_connect(fd, sa, len);
 }

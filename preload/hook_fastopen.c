@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "hook_fastopen.h"
+#include "hook_connect.h"
 #include "preload.h"
 #include "tcp.h"
 
@@ -55,7 +56,7 @@ fastopen_sendmsg(int fd, const struct msghdr *msg, int flags)
 	    ((const struct sockaddr *)msg->msg_name)->sa_family == AF_UNSPEC)
 		return real.sendmsg(fd, msg, flags);
 	sx_enter();
-	rc = tcp_connect(fd, msg->msg_name, msg->msg_namelen);
+	rc = connect_decide(fd, msg->msg_name, msg->msg_namelen);
 	sx_leave();
 	if (rc == TCP_PASS) {
 		errno = saved_errno;

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include "hook_connect.h"
 #include "hooks.h"
 #include "preload.h"
 #include "hook_recv.h"
@@ -56,7 +57,7 @@ syscall_connect(long (*fn)(long, ...), const long *a)
 	int rc;
 
 	sx_enter();
-	rc = tcp_connect((int)a[0], (const struct sockaddr *)a[1], (socklen_t)a[2]);
+	rc = connect_decide((int)a[0], (const struct sockaddr *)a[1], (socklen_t)a[2]);
 	sx_leave();
 	if (rc == TCP_PASS) {
 		errno = saved_errno;

@@ -1,14 +1,17 @@
 /*
- * Proxied TCP sockets whose SOCKS exchange is still under way: the
- * readiness hooks (poll, select, epoll) and the I/O hooks drive them
- * through these calls.  Everything here is cheap to skip: callers first ask
- * conntab_active_count() or conntab_maybe_active(fd).
+ * Proxied TCP sockets whose SOCKS exchange is still under way (tcp.c):
+ * the readiness hooks (poll, select, epoll), the I/O hooks and connect()
+ * drive them through these calls.  Everything here is cheap to skip:
+ * callers first ask conntab_active_count() or conntab_maybe_active(fd).
  */
 #ifndef SX_TCP_H
 #define SX_TCP_H
 
 #include <stdint.h>
 #include <sys/socket.h>
+
+#include "conntab.h"
+#include "handshake.h"
 
 /*
  * Advance fd's pending exchange without blocking, failing it once past its
@@ -24,18 +27,25 @@ int tcp_want(int fd);
  * failure's errno.  A blocking socket waits for the exchange to end.
  */
 int tcp_io_gate(int fd);
-/* tcp_connect()'s answer for "let the real call handle it". */
+/* connect_decide()'s answer for "let the real call handle it". */
 #define TCP_PASS 1
-/*
- * connect() as the hook decides it, for the library's own callers (a send
- * with MSG_FASTOPEN, hook_fastopen.c), with the guard held: 0, TCP_PASS
- * for a destination reached directly, or -errno (-EINPROGRESS for a
- * non-blocking socket whose exchange has begun).
- */
-int tcp_connect(int fd, const struct sockaddr *sa, socklen_t len);
 /* Fail every pending exchange whose deadline has passed. */
 void tcp_expire(void);
 /* Milliseconds until the next pending deadline (capped by limit_ms; -1 = none). */
 int tcp_wait_cap(int limit_ms);
+/*
+ * Drive fd's pending exchange (info: its entry) to its end, blocking,
+ * bounded by its deadline: 0, -EINTR (still pending) or the failure, after
+ * which fd has a fresh socket and no entry.
+ */
+int tcp_finish_blocking(int fd, const struct conntab_info *info);
+/*
+ * Point the program's epoll registration of fd at what the exchange waits
+ * for (state CONNTAB_PENDING: `want`, one shot), or give it back its own
+ * events.
+ */
+void tcp_steer_epoll(int fd, const struct conntab_info *info, int state, int want);
+/* One log line for a failed exchange: what failed, and where it stopped. */
+void tcp_log_failure(const struct handshake *hs, int rc);
 
 #endif
