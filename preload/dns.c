@@ -113,7 +113,7 @@ dns_reverse(int family, const uint8_t *addr, char *name, size_t cap)
 	int rc;
 
 	if (dns_local_resolution())
-		return DNS_PASS;
+		return SX_PASS;
 	family = namepolicy_reverse_family(family, &addr);
 	if (fakeip_is_fake_raw(family, addr)) {
 		rc = fakeip_lookup_raw(family, addr, name, cap);
@@ -127,7 +127,7 @@ dns_reverse(int family, const uint8_t *addr, char *name, size_t cap)
 		return 0;
 	}
 	if (dns_addr_excluded(family, addr))
-		return DNS_PASS;
+		return SX_PASS;
 	family = namepolicy_hosts_family(family, &addr);
 	if (hosts_lookup_addr(NULL, &real_sys, family, addr, name, cap) < 0)
 		return -ENODATA;

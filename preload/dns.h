@@ -14,8 +14,6 @@
 #include "hosts.h"
 #include "namepolicy.h"
 
-/* dns_reverse()'s and the hostent functions' answer for "let the real call handle it". */
-#define DNS_PASS 1
 
 /* True when names go to the real resolver: the user chose local DNS. */
 bool dns_local_resolution(void);
@@ -51,7 +49,7 @@ bool dns_addr_excluded(int family, const uint8_t *addr);
 
 /*
  * The name behind an address (family, 4 or 16 bytes): 0 with name
- * filled; DNS_PASS when the real resolver may be asked; -ENOENT for a fake
+ * filled; SX_PASS when the real resolver may be asked; -ENOENT for a fake
  * address that names nothing (stale or invented); -ENODATA for another
  * address the hosts file does not name, when no one may be asked.
  */

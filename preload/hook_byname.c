@@ -32,12 +32,12 @@ byname_hook(const char *fn, const char *name, int af, bool v2)
 		dns_log_odd(fn, "the name is NULL");
 		rc = -EINVAL;
 	} else if (!name) {
-		rc = DNS_PASS;
+		rc = SX_PASS;
 	} else {
 		rc = hostent_by_name(name, af, &hostent_tls()->he,
 				     hostent_tls()->buf, sizeof(hostent_tls()->buf));
 	}
-	if (rc == DNS_PASS) {
+	if (rc == SX_PASS) {
 		he = v2 ? real.gethostbyname2(name, af) : real.gethostbyname(name);
 		sx_leave();
 		return he;
@@ -107,11 +107,11 @@ byname_r_hook(const char *fn, const char *name, int af, bool v2,
 			sx_leave();
 			return hostent_r_null(fn, result, h_errnop);
 		}
-		rc = DNS_PASS;
+		rc = SX_PASS;
 	} else {
 		rc = hostent_by_name(name, af, ret, buf, buflen);
 	}
-	if (rc == DNS_PASS) {
+	if (rc == SX_PASS) {
 		if (v2)
 			rc = real.gethostbyname2_r(name, af, ret, buf, buflen,
 						   result, h_errnop);

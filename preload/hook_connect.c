@@ -39,9 +39,6 @@
 #include "tcpsock.h"
 #include "udp.h"
 
-/* do_connect()'s answer for "let the real connect() handle it". */
-#define CONNECT_PASS TCP_PASS
-
 /*
  * The proxy's address as a socket of family `family` can reach it: an IPv4
  * proxy from an IPv6 socket becomes v4-mapped.  -EAFNOSUPPORT when an IPv4
@@ -251,7 +248,7 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (type == SOCK_DGRAM) {
 		/* The UDP layer's, before the table: a UDP socket may connect again. */
 		rc = udp_connect(fd, sa, len);
-		return rc == UDP_PASS ? CONNECT_PASS : rc;
+		return rc == SX_PASS ? SX_PASS : rc;
 	}
 	/*
 	 * AF_UNSPEC dissolves a stream socket's connection (the kernel's
@@ -265,7 +262,7 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		if (bindtab_get(fd, &binfo) && binfo.kind == BINDTAB_CONN)
 			bindtab_remove(fd);
 		fakepin_forget(fd);
-		return CONNECT_PASS;
+		return SX_PASS;
 	}
 	if (conntab_get(fd, &info))
 		return connect_again(fd, &info);
@@ -274,7 +271,7 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return connect_by_name(fd, sa, &r);
 	if (r.action == ROUTE_DIRECT) {
 		log_debug("direct connect: %s", r.reason);
-		return CONNECT_PASS;
+		return SX_PASS;
 	}
 	if (r.action == ROUTE_DENY) {
 		char dst[300];
@@ -327,7 +324,7 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 	sx_enter();
 	rc = do_connect(fd, sa, len);
 	sx_leave();
-	if (rc == CONNECT_PASS) {
+	if (rc == SX_PASS) {
 		errno = saved_errno;
 		return real.connect(fd, sa, len);
 	}

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 
 /*
- * With the guard held: 0, TCP_PASS (tcp.h) for a destination reached
+ * With the guard held: 0, SX_PASS (tcp.h) for a destination reached
  * directly, or -errno (-EINPROGRESS for a non-blocking socket whose
  * exchange has begun).
  */

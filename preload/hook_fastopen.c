@@ -58,7 +58,7 @@ fastopen_sendmsg(int fd, const struct msghdr *msg, int flags)
 	sx_enter();
 	rc = connect_decide(fd, msg->msg_name, msg->msg_namelen);
 	sx_leave();
-	if (rc == TCP_PASS) {
+	if (rc == SX_PASS) {
 		errno = saved_errno;
 		return real.sendmsg(fd, msg, flags);
 	}

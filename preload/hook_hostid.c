@@ -32,7 +32,7 @@ hostid_of(const uint8_t *addr)
 
 /*
  * gethostid() under remote DNS (see the top of the file): 0 with *id
- * set, or DNS_PASS when the real gethostid() may resolve the host's name.
+ * set, or SX_PASS when the real gethostid() may resolve the host's name.
  */
 static int
 hostid_decide(long *id)
@@ -66,7 +66,7 @@ hostid_decide(long *id)
 		return 0;
 	switch (dns_decide(name, &ans)) {
 	case NAMEPOLICY_REAL:
-		return DNS_PASS;
+		return SX_PASS;
 	case NAMEPOLICY_LOCALHOST:
 		namepolicy_complete_localhost(&ans, AF_INET);
 		/* fall through */
@@ -100,7 +100,7 @@ gethostid(void)
 	if (dns_local_resolution())
 		return real.gethostid();
 	sx_enter();
-	if (hostid_decide(&id) == DNS_PASS) {
+	if (hostid_decide(&id) == SX_PASS) {
 		errno = saved_errno;
 		id = real.gethostid();
 	}

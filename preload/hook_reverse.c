@@ -37,7 +37,7 @@ reverse_byaddr_hook(const char *fn, const void *addr, socklen_t len, int type)
 	sx_enter();
 	rc = hostent_by_addr(fn, addr, len, type, &hostent_tls()->he,
 			     hostent_tls()->buf, sizeof(hostent_tls()->buf));
-	if (rc == DNS_PASS) {
+	if (rc == SX_PASS) {
 		he = real.gethostbyaddr(addr, len, type);
 		sx_leave();
 		return he;
@@ -83,12 +83,12 @@ gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
 			sx_leave();
 			return hostent_r_null("gethostbyaddr_r", result, h_errnop);
 		}
-		rc = DNS_PASS;
+		rc = SX_PASS;
 	} else {
 		rc = hostent_by_addr("gethostbyaddr_r", addr, len, type, ret, buf,
 				buflen);
 	}
-	if (rc == DNS_PASS) {
+	if (rc == SX_PASS) {
 		rc = real.gethostbyaddr_r(addr, len, type, ret, buf, buflen,
 					  result, h_errnop);
 		sx_leave();
@@ -107,7 +107,7 @@ gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
  * only (and the service), which checks the flags, the family and the
  * length exactly as the C library checks them and asks no name server;
  * then the host is the fake address's name, the hosts file's name, or the
- * numeric host.  0, an EAI_* error, or DNS_PASS for the real call (an
+ * numeric host.  0, an EAI_* error, or SX_PASS for the real call (an
  * address NO_PROXY excludes, or a local socket).
  */
 static int
@@ -130,15 +130,15 @@ reverse_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 	} else if (sa->sa_family == AF_INET6) {
 		raw = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
 	} else if (sa->sa_family == AF_UNIX) {
-		return DNS_PASS;
+		return SX_PASS;
 	} else {
 		dns_log_odd("getnameinfo", "the address family is neither AF_INET, "
 			    "AF_INET6 nor AF_UNIX");
 		return EAI_FAMILY;
 	}
 	rc = dns_reverse(sa->sa_family, raw, name, sizeof(name));
-	if (rc == DNS_PASS)
-		return DNS_PASS;
+	if (rc == SX_PASS)
+		return SX_PASS;
 	if (rc == -ENOENT)
 		return EAI_NONAME;
 	if (rc < 0) {
@@ -159,7 +159,7 @@ getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 	    socklen_t hostlen, char *serv, socklen_t servlen, int flags)
 {
 	int saved_errno = errno;
-	int rc = DNS_PASS;
+	int rc = SX_PASS;
 
 	sx_ready();
 	if (sx_guarded())
@@ -170,7 +170,7 @@ getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 	    !dns_local_resolution())
 		rc = reverse_getnameinfo(sa, salen, host, hostlen, serv, servlen,
 				     flags);
-	if (rc == DNS_PASS)
+	if (rc == SX_PASS)
 		rc = real.getnameinfo(sa, salen, host, hostlen, serv, servlen,
 				      flags);
 	sx_leave();

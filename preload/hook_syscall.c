@@ -59,7 +59,7 @@ syscall_connect(long (*fn)(long, ...), const long *a)
 	sx_enter();
 	rc = connect_decide((int)a[0], (const struct sockaddr *)a[1], (socklen_t)a[2]);
 	sx_leave();
-	if (rc == TCP_PASS) {
+	if (rc == SX_PASS) {
 		errno = saved_errno;
 		return fn(SYS_connect, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}

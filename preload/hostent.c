@@ -116,7 +116,7 @@ hostent_by_name_real(const char *name, int family, struct hostent *he,
 
 /*
  * Answer a forward lookup of name for family into he and buf: 0,
- * DNS_PASS (the real call answers), -ENOENT (HOST_NOT_FOUND), -ERANGE,
+ * SX_PASS (the real call answers), -ENOENT (HOST_NOT_FOUND), -ERANGE,
  * -ENOMEM or -EAFNOSUPPORT.
  */
 int
@@ -131,11 +131,11 @@ hostent_by_name(const char *name, int family, struct hostent *he, char *buf,
 	int rc;
 
 	if (dns_local_resolution())
-		return DNS_PASS;
+		return SX_PASS;
 	if (family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
 	if (namepolicy_is_digits_dots(name, family))
-		return DNS_PASS;
+		return SX_PASS;
 	if (!namepolicy_name_fits(name))
 		return -ENOENT;
 	switch (dns_decide(name, &ans)) {
@@ -194,7 +194,7 @@ hostent_by_addr(const char *fn, const void *addr, socklen_t len, int type,
 	int shape, rc;
 
 	if (dns_local_resolution())
-		return DNS_PASS;
+		return SX_PASS;
 	shape = namepolicy_byaddr_shape(type, addr, len, &why);
 	if (shape < 0) {
 		dns_log_odd(fn, why);
@@ -215,7 +215,7 @@ hostent_by_addr(const char *fn, const void *addr, socklen_t len, int type,
 	return hostent_fill(he, buf, buflen, name, strlen(name), type, &a, 1);
 }
 
-/* Turn hostent_by_*()'s result into gethostbyname_r()'s; rc != DNS_PASS. */
+/* Turn hostent_by_*()'s result into gethostbyname_r()'s; rc != SX_PASS. */
 int
 hostent_r_result(int rc, struct hostent *ret, struct hostent **result,
 		 int *h_errnop, int saved_errno)
@@ -251,7 +251,7 @@ hostent_r_result(int rc, struct hostent *ret, struct hostent **result,
 	return -rc;
 }
 
-/* Turn hostent_by_*()'s result into gethostbyname()'s; rc != DNS_PASS. */
+/* Turn hostent_by_*()'s result into gethostbyname()'s; rc != SX_PASS. */
 struct hostent *
 hostent_result(int rc, int saved_errno)
 {

@@ -30,7 +30,7 @@ struct hostent_tls *hostent_tls(void);
 
 /*
  * Answer a forward lookup of name for family into he and buf: 0,
- * DNS_PASS (the real call answers), -ENOENT (HOST_NOT_FOUND), -ERANGE,
+ * SX_PASS (the real call answers), -ENOENT (HOST_NOT_FOUND), -ERANGE,
  * -ENOMEM, -EAGAIN (no fake address free) or -EAFNOSUPPORT.
  */
 int hostent_by_name(const char *name, int family, struct hostent *he,
@@ -38,17 +38,17 @@ int hostent_by_name(const char *name, int family, struct hostent *he,
 
 /*
  * gethostbyaddr() (fn names the caller for the log) under remote DNS:
- * as hostent_by_name(), the real call reached (DNS_PASS) only for an
+ * as hostent_by_name(), the real call reached (SX_PASS) only for an
  * address NO_PROXY excludes given with its family's exact length.
  */
 int hostent_by_addr(const char *fn, const void *addr, socklen_t len, int type,
 		    struct hostent *he, char *buf, size_t buflen);
 
-/* Turn hostent_by_*()'s result into gethostbyname_r()'s; rc != DNS_PASS. */
+/* Turn hostent_by_*()'s result into gethostbyname_r()'s; rc != SX_PASS. */
 int hostent_r_result(int rc, struct hostent *ret, struct hostent **result,
 		     int *h_errnop, int saved_errno);
 
-/* Turn hostent_by_*()'s result into gethostbyname()'s; rc != DNS_PASS. */
+/* Turn hostent_by_*()'s result into gethostbyname()'s; rc != SX_PASS. */
 struct hostent *hostent_result(int rc, int saved_errno);
 
 /*

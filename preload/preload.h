@@ -17,6 +17,12 @@
 
 #define SX_EXPORT __attribute__((visibility("default")))
 
+/*
+ * The answer of a hook's body (the function that decides, returning 0, a
+ * count or -errno) for "not ours: let the real C library call handle it".
+ */
+#define SX_PASS 1
+
 extern __thread int sx_depth __attribute__((tls_model("initial-exec")));
 extern struct config sx_cfg;
 /* Set once init has finished (written once, then only read). */

@@ -33,7 +33,6 @@
 
 /* resolv_decide()'s answers besides -errno. */
 #define RESOLV_ANSWER 0
-#define RESOLV_PASS 1
 
 /* Set once the first refusal is logged. */
 static int resolv_refusal_logged;
@@ -73,7 +72,7 @@ resolv_decide_ptr(const struct dnsmsg_question *q, struct dnsmsg_answer *a)
 	if (dnsmsg_decode_reverse(q->name, &family, addr) < 0)
 		return -ECONNREFUSED;
 	if (dns_addr_excluded(family, addr))
-		return RESOLV_PASS;
+		return SX_PASS;
 	if (!fakeip_is_fake_raw(family, addr))
 		return -ECONNREFUSED;
 	rc = fakeip_lookup_raw(family, addr, a->name, sizeof(a->name));
@@ -128,7 +127,7 @@ resolv_decide_addr(const struct dnsmsg_question *q, struct dnsmsg_answer *a)
 
 /*
  * What to do with a question under remote DNS: RESOLV_ANSWER with a
- * filled, RESOLV_PASS for the real function, or -ECONNREFUSED (refuse)
+ * filled, SX_PASS for the real function, or -ECONNREFUSED (refuse)
  * or -ENOMEM.  A NO_PROXY name passes whatever it asks.
  */
 static int
@@ -142,7 +141,7 @@ resolv_decide(const struct dnsmsg_question *q, struct dnsmsg_answer *a)
 	if (kind == DNSMSG_REVERSE)
 		return resolv_decide_ptr(q, a);
 	if (sx_cfg.valid && noproxy_matches(&sx_cfg, q->name, NULL, 0))
-		return RESOLV_PASS;
+		return SX_PASS;
 	if (kind != DNSMSG_ADDRESS)
 		return -ECONNREFUSED;
 	return resolv_decide_addr(q, a);
@@ -237,7 +236,7 @@ resolv_query(const struct resolv_call *c, int saved_errno)
 			strcpy(q.name, "(not a plain host name)");
 		rc = -ECONNREFUSED;
 	}
-	if (rc == RESOLV_PASS)
+	if (rc == SX_PASS)
 		return resolv_call_real(c);
 	if (rc == -ECONNREFUSED)
 		resolv_log_refusal(&q);
@@ -297,7 +296,7 @@ resolv_send(struct __res_state *statp, const unsigned char *msg, int msglen,
 		rc = resolv_decide(&q, &a);
 	else
 		strcpy(q.name, "(not one plain query)");
-	if (rc == RESOLV_PASS)
+	if (rc == SX_PASS)
 		goto out_real;
 	if (rc == -ECONNREFUSED)
 		resolv_log_refusal(&q);

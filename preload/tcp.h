@@ -27,8 +27,6 @@ int tcp_want(int fd);
  * failure's errno.  A blocking socket waits for the exchange to end.
  */
 int tcp_io_gate(int fd);
-/* connect_decide()'s answer for "let the real call handle it". */
-#define TCP_PASS 1
 /* Fail every pending exchange whose deadline has passed. */
 void tcp_expire(void);
 /* Milliseconds until the next pending deadline (capped by limit_ms; -1 = none). */

@@ -68,7 +68,7 @@ udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 			udpassoc_clear_peer(fd);
 			conntab_remove(fd);
 		}
-		return UDP_PASS;
+		return SX_PASS;
 	}
 	route_decide(&sx_cfg, sa, len, SOCK_DGRAM, &r);
 	if (r.action == ROUTE_DIRECT) {
@@ -76,7 +76,7 @@ udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 			udpassoc_clear_peer(fd);
 			conntab_remove(fd);
 		}
-		return UDP_PASS;
+		return SX_PASS;
 	}
 	sx_sockaddr_format(sa, len, where, sizeof(where));
 	if (have) {
@@ -84,7 +84,7 @@ udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	} else {
 		family = udp_dst_socket_family(fd, 0, sa, len);
 		if (family == 0)
-			return UDP_PASS;
+			return SX_PASS;
 		if (family < 0)
 			return family;
 	}
@@ -95,7 +95,7 @@ udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (family == AF_INET && sa->sa_family == AF_INET6)
 		return -EAFNOSUPPORT;
 	if (have && info.state == UDPASSOC_DIRECT)
-		return UDP_PASS;
+		return SX_PASS;
 	if (have && info.state == UDPASSOC_REFUSED)
 		return -info.error;
 	if (sx_cfg.proxy.version != 5)

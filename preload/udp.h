@@ -16,14 +16,12 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-/* udp_connect()'s answer for "let the real connect() handle it". */
-#define UDP_PASS 1
 
 /*
  * connect() on a SOCK_DGRAM socket (called with the guard held): for a
  * proxied destination record it as the default destination (no datagram
  * is sent, nothing reaches the kernel) and return 0; for AF_UNSPEC or a
- * direct destination forget any proxied one and return UDP_PASS; else
+ * direct destination forget any proxied one and return SX_PASS; else
  * -errno.
  */
 int udp_connect(int fd, const struct sockaddr *sa, socklen_t len);

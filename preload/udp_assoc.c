@@ -75,7 +75,7 @@ udp_assoc_cannot_carry(int fd, int family, const struct sx_endpoint *dst,
 				 info.peerlen) < 0)
 			return -errno;
 	}
-	return UDP_PASS;
+	return SX_PASS;
 }
 
 /* handshake's connect step, for a control socket we connected already. */
@@ -222,7 +222,7 @@ udp_assoc_log_failure(int fd, int family, const struct handshake *hs, int rc,
 
 /*
  * Open the association of fd (a UDP socket of family) with the proxy.
- * 0, UDP_PASS (the socket goes direct), -EEXIST (another thread was
+ * 0, SX_PASS (the socket goes direct), -EEXIST (another thread was
  * quicker: look again), or -errno.
  */
 static int
@@ -312,7 +312,7 @@ udp_assoc_ready(int fd, int family, struct udpassoc_info *info, bool have,
 	for (int tries = 0; tries < 4; tries++) {
 		if (have) {
 			if (info->state == UDPASSOC_DIRECT)
-				return UDP_PASS;
+				return SX_PASS;
 			if (info->state == UDPASSOC_REFUSED)
 				return -info->error;
 			if (info->state == UDPASSOC_ASSOCIATED) {
@@ -330,8 +330,8 @@ udp_assoc_ready(int fd, int family, struct udpassoc_info *info, bool have,
 		sx_leave();
 		if (rc < 0 && rc != -EEXIST)
 			return rc;
-		if (rc == UDP_PASS)
-			return UDP_PASS;
+		if (rc == SX_PASS)
+			return SX_PASS;
 		have = udpassoc_get(fd, info);
 		if (!have)
 			return -EBADF;

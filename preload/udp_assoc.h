@@ -12,7 +12,7 @@
 
 /*
  * The proxy cannot carry UDP (why says how we know).  With
- * SOCKSIFY_UDP=direct the socket goes direct from now on: UDP_PASS; else
+ * SOCKSIFY_UDP=direct the socket goes direct from now on: SX_PASS; else
  * its sends fail: -ENETUNREACH.  One log line per socket.  -EEXIST when
  * another thread associated the socket meanwhile.
  */
@@ -21,7 +21,7 @@ int udp_assoc_cannot_carry(int fd, int family, const struct sx_endpoint *dst,
 /*
  * Make sure fd (a UDP socket of family, for a datagram to dst) has a live
  * association, opening it or opening it again; *info is then its entry
- * (have: *info already holds fd's entry).  0, UDP_PASS (the socket goes
+ * (have: *info already holds fd's entry).  0, SX_PASS (the socket goes
  * direct), or -errno.
  */
 int udp_assoc_ready(int fd, int family, struct udpassoc_info *info, bool have,

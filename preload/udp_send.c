@@ -159,7 +159,7 @@ udp_send_datagram(int fd, const struct msghdr *msg, int flags, bool *pass)
 	if (udp_send_has_gso(msg))
 		return -EIO;
 	rc = udp_assoc_ready(fd, family, &info, have, &dst);
-	if (rc == UDP_PASS) {
+	if (rc == SX_PASS) {
 		*pass = true;
 		return 0;
 	}
