@@ -20,6 +20,7 @@
 #include <sys/epoll.h>
 
 #include "bindctl.h"
+#include "bindaddr.h"
 #include "bindtab.h"
 #include "epwatch.h"
 #include "handshake.h"
@@ -65,7 +66,7 @@ bindctl_drive(struct handshake *hs, int ctrl, int64_t deadline)
 static void
 bindctl_reported(const struct sx_endpoint *bnd, struct sx_endpoint *out)
 {
-	if (bindtab_endpoint_is_addr(bnd) ||
+	if (bindaddr_is_addr(bnd) ||
 	    sx_endpoint_from_sockaddr(out, (const struct sockaddr *)&sx_cfg.proxy.addr,
 				      sx_cfg.proxy.addrlen) < 0) {
 		*out = *bnd;
@@ -197,7 +198,7 @@ bindctl_ask(int fd)
 		goto err_close_ctrl;
 	}
 	bindctl_reported(&hs->bnd, &bnd);
-	rc = bindtab_endpoint_to_family(&bnd, info.family, &ss, &sslen);
+	rc = bindaddr_to_family(&bnd, info.family, &ss, &sslen);
 	if (rc < 0) {
 		log_warn("BIND via %s: the proxy's address does not fit the program's "
 			 "socket family", sx_proxy_label());

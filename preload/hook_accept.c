@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "bindctl.h"
+#include "bindaddr.h"
 #include "bindtab.h"
 #include "conntab.h"
 #include "handshake.h"
@@ -67,11 +68,11 @@ accept_hand_over(int fd, const struct bindtab_info *info, struct handshake *hs,
 
 	bindctl_epoll_del(info);
 	bindtab_put_idle(fd, hs, 0);
-	if (bindtab_endpoint_to_family(&from, info->family, &peer, &peerlen) < 0) {
+	if (bindaddr_to_family(&from, info->family, &peer, &peerlen) < 0) {
 		/* A peer named by host name: an unspecified address with its port. */
 		memset(&from.addr, 0, sizeof(from.addr));
 		from.atyp = info->family == AF_INET6 ? SX_ATYP_IPV6 : SX_ATYP_IPV4;
-		bindtab_endpoint_to_family(&from, info->family, &peer, &peerlen);
+		bindaddr_to_family(&from, info->family, &peer, &peerlen);
 	}
 	fl = real.fcntl(ctrl, F_GETFL);
 	if (fl >= 0)

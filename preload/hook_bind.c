@@ -60,6 +60,7 @@
 #include <string.h>
 
 #include "bindctl.h"
+#include "bindaddr.h"
 #include "bindtab.h"
 #include "conntab.h"
 #include "log.h"
@@ -89,10 +90,10 @@ bind_find_primary(const struct sockaddr *sa, socklen_t len,
 
 		if (!bindtab_get(fds[i], primary) || primary->kind != BINDTAB_CONN)
 			continue;
-		if (!bindtab_bind_matches(sa, len, &primary->bnd, NULL, 0) &&
-		    (bindtab_endpoint_is_addr(&primary->bnd) ||
+		if (!bindaddr_matches(sa, len, &primary->bnd, NULL, 0) &&
+		    (bindaddr_is_addr(&primary->bnd) ||
 		     real.getsockname(fds[i], (struct sockaddr *)&local, &locallen) < 0 ||
-		     !bindtab_bind_matches(sa, len, &primary->bnd,
+		     !bindaddr_matches(sa, len, &primary->bnd,
 					   (const struct sockaddr *)&local, locallen)))
 			continue;
 		if (bindctl_conn_is_live(fds[i]))
@@ -332,13 +333,13 @@ do_getsockname(int fd, struct sockaddr_storage *ss, socklen_t *len)
 	if (!bindtab_get(fd, &info))
 		return BINDCTL_PASS;
 	if (info.kind == BINDTAB_CONN) {
-		if (!bindtab_endpoint_is_addr(&info.bnd))
+		if (!bindaddr_is_addr(&info.bnd))
 			return BINDCTL_PASS;
 		if (!bindctl_conn_is_live(fd)) {
 			bindtab_remove(fd);
 			return BINDCTL_PASS;
 		}
-		rc = bindtab_endpoint_to_family(&info.bnd, info.family, ss, len);
+		rc = bindaddr_to_family(&info.bnd, info.family, ss, len);
 		return rc < 0 ? BINDCTL_PASS : 0;
 	}
 	if (info.kind != BINDTAB_LISTEN)
@@ -360,7 +361,7 @@ do_getsockname(int fd, struct sockaddr_storage *ss, socklen_t *len)
 		if (!bindtab_get(fd, &info))
 			return -EBADF;
 	}
-	return bindtab_endpoint_to_family(&info.bnd, info.family, ss, len);
+	return bindaddr_to_family(&info.bnd, info.family, ss, len);
 }
 
 SX_EXPORT int
