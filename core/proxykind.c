@@ -24,6 +24,7 @@ static const struct proxykind proxykind_table[] = {
 		.carries_bind = true, .carries_names = true,
 		.steps = &socks4_steps,
 		.refuse_command = "SOCKS4 cannot carry this command",
+		.refuse_udp = "SOCKS4 has no UDP",
 		.refuse_ipv6 = "SOCKS4 cannot carry IPv6 destinations",
 	},
 	{
@@ -33,6 +34,7 @@ static const struct proxykind proxykind_table[] = {
 		.carries_bind = true, .carries_names = true,
 		.steps = &socks4_steps,
 		.refuse_command = "SOCKS4 cannot carry this command",
+		.refuse_udp = "SOCKS4 has no UDP",
 		.refuse_ipv6 = "SOCKS4 cannot carry IPv6 destinations",
 	},
 	{
@@ -117,7 +119,8 @@ proxykind_can_carry(const struct proxykind *k, uint8_t cmd, uint8_t atyp,
 		break;
 	}
 	*err = -EOPNOTSUPP;
-	*why = k->refuse_command;
+	*why = cmd == SOCKS5_CMD_UDP_ASSOCIATE && k->refuse_udp ? k->refuse_udp :
+								  k->refuse_command;
 	if (!cmd_ok)
 		return false;
 	*err = -EAFNOSUPPORT;

@@ -77,6 +77,7 @@ struct proxykind {
 	const struct proxykind_steps *steps;
 	/* Why a request it cannot carry is refused (static, one line each). */
 	const char *refuse_command;
+	const char *refuse_udp;		/* NULL: refuse_command says it */
 	const char *refuse_ipv6;
 	const char *refuse_names;
 };

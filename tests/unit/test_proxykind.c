@@ -69,6 +69,7 @@ test_table(void)
 		CHECK(!k->pipelines || st->greeting, "pipelines only with a greeting");
 		CHECK(k->refuse_command != NULL, "says why it refuses a command");
 		CHECK(k->carries_ipv6 || k->refuse_ipv6 != NULL, "says why it refuses IPv6");
+		CHECK(k->carries_udp || k->refuse_udp != NULL, "says why it refuses UDP");
 #undef CHECK
 	}
 	ok(proxykind_find("SOCKS5H", 7) == kind(5, true), "schemes are case-insensitive");
@@ -100,7 +101,10 @@ test_can_carry(void)
 	ok(!proxykind_can_carry(s4, SOCKS5_CMD_UDP_ASSOCIATE, SX_ATYP_IPV4, &err, &why),
 	   "socks4 cannot carry UDP ASSOCIATE");
 	is_int(err, -EOPNOTSUPP, "UDP: EOPNOTSUPP");
-	is_str(why, "SOCKS4 cannot carry this command", "UDP: why");
+	is_str(why, "SOCKS4 has no UDP", "UDP: why");
+	ok(!proxykind_can_carry(s4, 0x09, SX_ATYP_IPV4, &err, &why),
+	   "socks4 cannot carry an unknown command");
+	is_str(why, "SOCKS4 cannot carry this command", "unknown command: why");
 	ok(proxykind_can_carry(s5, SOCKS5_CMD_UDP_ASSOCIATE, SX_ATYP_IPV6, &err, &why),
 	   "socks5h carries UDP ASSOCIATE for IPv6");
 	ok(!proxykind_can_carry(s5, 0x09, SX_ATYP_IPV4, &err, &why),
