@@ -1,13 +1,13 @@
 /*
  * The proxy client handshake as a resumable state machine: the TCP connect
  * to the proxy, then the steps of the proxy's kind (proxykind.h: SOCKS4/4a,
- * or SOCKS5 with RFC 1929 authentication) up to the proxy's reply.  handshake_step() never blocks (it sends and
- * receives with MSG_DONTWAIT; only its first step, the connect(), needs a
- * non-blocking socket): it returns what it waits for, so one
- * implementation serves the blocking driver (handshake_wait.c) and drivers
- * that resume it from readiness events.  All I/O goes through the
- * struct sx_sys passed in.  A struct handshake is owned by one caller at a
- * time and needs no lock.
+ * or SOCKS5 with RFC 1929 authentication) up to the proxy's reply.
+ * handshake_step() never blocks (it sends and receives with MSG_DONTWAIT;
+ * only its first step, the connect(), needs a non-blocking socket): it
+ * returns what it waits for, so one implementation serves the blocking
+ * driver (handshake_wait.c) and drivers that resume it from readiness
+ * events.  All I/O goes through the struct sx_sys passed in.  A struct
+ * handshake is owned by one caller at a time and needs no lock.
  */
 #ifndef SX_HANDSHAKE_H
 #define SX_HANDSHAKE_H

@@ -126,7 +126,8 @@ test_socks4_steps(void)
 	is_int(a.error, 0, "socks4: granted is no error");
 	is_int(a.bnd.port, 8080, "socks4: BND port");
 	is_bytes(a.bnd.addr, ip, 4, "socks4: BND address");
-	is_int(st->reply(V("\x00\x5b\x00\x00\x00\x00\x00\x00"), &a), 8, "socks4: CD 91 is an answer");
+	is_int(st->reply(V("\x00\x5b\x00\x00\x00\x00\x00\x00"), &a), 8,
+	       "socks4: CD 91 is an answer");
 	is_int(a.error, -ECONNREFUSED, "socks4: CD 91 is ECONNREFUSED");
 	is_int(a.code, 91, "socks4: CD 91 kept");
 	is_int(st->reply(V("\x05\x00\x00\x01\x00\x00\x00\x00"), &a), -EPROTO,
