@@ -13,6 +13,7 @@
  * (hook_poll.c), so the peer's arrival reads as an incoming connection.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
