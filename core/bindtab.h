@@ -139,25 +139,4 @@ int bindtab_remove(int fd);
 /* Copy fd's connection entry to newfd (dup). */
 void bindtab_dup(int fd, int newfd);
 
-/*
- * Whether a bind() of a stream socket to sa asks for a BIND tied to the
- * proxied connection whose proxy-side end is conn_bnd and whose real local
- * address is local (either may be NULL): sa is the address getsockname()
- * reported for the connection (the proxy's end, any port; or, when the
- * proxy reported none, the real local address with port 0, unless it is
- * loopback), or the any-address with port 0.
- */
-bool bindtab_bind_matches(const struct sockaddr *sa, socklen_t len,
-			  const struct sx_endpoint *conn_bnd,
-			  const struct sockaddr *local, socklen_t locallen);
-/* True when ep is an IPv4 or IPv6 address other than the unspecified one. */
-bool bindtab_endpoint_is_addr(const struct sx_endpoint *ep);
-/*
- * Write ep (an address endpoint) as a socket address of `family`: IPv4 in
- * an AF_INET6 socket becomes v4-mapped.  -EAFNOSUPPORT when it cannot be
- * written (IPv6 into AF_INET, or a name).
- */
-int bindtab_endpoint_to_family(const struct sx_endpoint *ep, int family,
-			       struct sockaddr_storage *ss, socklen_t *len);
-
 #endif

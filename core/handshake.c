@@ -1,5 +1,8 @@
 /*
- * The SOCKS client handshake as a resumable state machine.
+ * The proxy client handshake as a resumable state machine.  What goes on
+ * the wire is the proxy kind's business (proxykind.h): the machine calls
+ * its steps to encode each message and to judge each answer, and asks its
+ * descriptor what it can carry before the request is made.
  *
  * Lock-step SOCKS5 (RFC 1928) with authentication:
  *
@@ -13,29 +16,18 @@
  *
  * Pipelined, the three client messages leave in one write and the replies
  * are read back to back; that is only safe because the greeting offers
- * exactly one method.  SOCKS4 and SOCKS4a are one request and one reply.
+ * exactly one method.  SOCKS4 and SOCKS4a have no greeting: one request
+ * and one reply.
  *
  * Replies are read in as few calls as the protocol allows without reading
  * past the reply into the application's data: fixed-size replies at once,
- * the SOCKS5 reply as its fixed part (with the first address byte) and then
- * the rest its ATYP announces.
+ * a variable one as the kind's reply_need() step says (SOCKS5: its fixed
+ * part with the first address byte, then the rest its ATYP announces).
  */
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <string.h>
-#include <time.h>
-
-#include <sys/signalfd.h>
-#include <sys/time.h>
 
 #include "handshake.h"
-#include "log.h"
-#include "socks4.h"
-#include "socks5.h"
-
-/* VER REP RSV ATYP and the first byte of BND.ADDR (a name's length). */
-#define SOCKS5_REPLY_FIXED 5
 
 static void
 hs_set_state(struct handshake *hs, int state)
@@ -60,22 +52,15 @@ handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 {
 	memset(hs, 0, sizeof(*hs));
 	hs->proxy = proxy;
+	hs->kind = proxykind_of(proxy);
 	hs->cmd = cmd;
 	hs->dst = *dst;
-	hs->pipeline = pipeline && proxy->version == 5;
+	hs->pipeline = pipeline && hs->kind->pipelines &&
+		       hs->kind->steps->greeting != NULL;
 	hs->reason = "";
 	memcpy(&hs->proxy_addr, &proxy->addr, sizeof(hs->proxy_addr));
 	hs->proxy_addrlen = proxy->addrlen;
 	hs_set_state(hs, HS_CONNECT_PROXY);
-}
-
-int64_t
-handshake_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 const char *
@@ -98,47 +83,58 @@ hs_queue(struct handshake *hs, ssize_t n)
 	return 0;
 }
 
+/*
+ * Refuse, before the proxy is even connected, a request the kind cannot
+ * carry: the command, or the destination's type (IPv6, a host name).
+ */
 static int
-hs_queue_socks5_greeting(struct handshake *hs)
+hs_refuse_uncarried(struct handshake *hs)
 {
-	const struct config_proxy *p = hs->proxy;
-	int rc;
+	const char *why;
+	int err;
 
-	hs->out_len = hs->out_off = 0;
-	rc = hs_queue(hs, socks5_encode_greeting(hs->out, sizeof(hs->out),
-						 p->has_auth));
-	if (rc < 0 || !hs->pipeline)
-		return rc;
-	if (p->has_auth) {
-		rc = hs_queue(hs, socks5_encode_auth(hs->out + hs->out_len,
-						     sizeof(hs->out) - hs->out_len,
-						     p->user, p->pass));
-		if (rc < 0)
-			return rc;
-		hs->auth_pending = true;
-	}
-	return hs_queue(hs, socks5_encode_request(hs->out + hs->out_len,
-						  sizeof(hs->out) - hs->out_len,
-						  hs->cmd, &hs->dst));
+	if (proxykind_can_carry(hs->kind, hs->cmd, hs->dst.atyp, &err, &why))
+		return 0;
+	return hs_fail(hs, err, why);
 }
 
 static int
 hs_queue_request(struct handshake *hs)
 {
 	hs->out_len = hs->out_off = 0;
-	if (hs->proxy->version == 4) {
-		if (hs->cmd != SOCKS5_CMD_CONNECT && hs->cmd != SOCKS5_CMD_BIND)
-			return hs_fail(hs, -EOPNOTSUPP,
-				       "SOCKS4 cannot carry this command");
-		if (hs->dst.atyp == SX_ATYP_IPV6)
-			return hs_fail(hs, -EAFNOSUPPORT,
-				       "SOCKS4 cannot carry IPv6 destinations");
-		return hs_queue(hs, socks4_encode_request(hs->out, sizeof(hs->out),
-							  hs->cmd, &hs->dst,
-							  hs->proxy->user));
+	return hs_queue(hs, hs->kind->steps->request(hs->out, sizeof(hs->out),
+						     hs->proxy, hs->cmd, &hs->dst));
+}
+
+static int
+hs_queue_auth(struct handshake *hs)
+{
+	hs->out_len = hs->out_off = 0;
+	return hs_queue(hs, hs->kind->steps->auth(hs->out, sizeof(hs->out),
+						  hs->proxy));
+}
+
+/* Queue the greeting, and when pipelined the authentication and request. */
+static int
+hs_queue_greeting(struct handshake *hs)
+{
+	const struct proxykind_steps *st = hs->kind->steps;
+	int rc;
+
+	hs->out_len = hs->out_off = 0;
+	rc = hs_queue(hs, st->greeting(hs->out, sizeof(hs->out), hs->proxy));
+	if (rc < 0 || !hs->pipeline)
+		return rc;
+	if (hs->proxy->has_auth && st->auth) {
+		rc = hs_queue(hs, st->auth(hs->out + hs->out_len,
+					   sizeof(hs->out) - hs->out_len, hs->proxy));
+		if (rc < 0)
+			return rc;
+		hs->auth_pending = true;
 	}
-	return hs_queue(hs, socks5_encode_request(hs->out, sizeof(hs->out),
-						  hs->cmd, &hs->dst));
+	return hs_queue(hs, st->request(hs->out + hs->out_len,
+					sizeof(hs->out) - hs->out_len, hs->proxy,
+					hs->cmd, &hs->dst));
 }
 
 /* Write what is queued; 0 when all of it is out. */
@@ -201,62 +197,36 @@ hs_consume(struct handshake *hs, size_t n)
 	hs->in_len = (uint16_t)(hs->in_len - n);
 }
 
-/* Bytes to ask for while waiting for a SOCKS5 reply (plus what precedes it). */
-static size_t
-hs_socks5_reply_need(const struct handshake *hs, size_t before)
-{
-	size_t have = hs->in_len > before ? hs->in_len - before : 0;
-	const uint8_t *r = hs->in + before;
-
-	if (have < SOCKS5_REPLY_FIXED)
-		return before + SOCKS5_REPLY_FIXED;
-	switch (r[3]) {
-	case SX_ATYP_IPV4:
-		return before + 4 + 4 + 2;
-	case SX_ATYP_IPV6:
-		return before + 4 + 16 + 2;
-	case SX_ATYP_DOMAIN:
-		return before + 4 + 1 + r[4] + 2;
-	default:
-		return before + SOCKS5_REPLY_FIXED;	/* the decoder rejects it */
-	}
-}
-
 static int
 hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
 {
-	size_t need = 2;
-	uint8_t method;
+	const struct proxykind_steps *st = hs->kind->steps;
+	struct proxykind_answer a;
+	size_t len = st->greeting_answer_len, need = len;
 	ssize_t n;
 	int rc;
 
-	/* Pipelined: the auth status and the reply's fixed part follow at once. */
+	/* Pipelined: the auth status and the reply's first part follow at once. */
 	if (hs->pipeline)
-		need += (hs->auth_pending ? 2 : 0) + SOCKS5_REPLY_FIXED;
-	rc = hs_fill(hs, sys, fd, hs->in_len >= 2 ? hs->in_len : need);
-	if (rc != 0 && hs->in_len < 2)
+		need += (hs->auth_pending ? st->auth_answer_len : 0) +
+			st->reply_need(hs->in, 0);
+	rc = hs_fill(hs, sys, fd, hs->in_len >= len ? hs->in_len : need);
+	if (rc != 0 && hs->in_len < len)
 		return rc;
-	n = socks5_decode_method(hs->in, hs->in_len, &method);
+	n = st->greeting_answer(hs->in, hs->in_len, hs->proxy, &a);
 	if (n < 0)
-		return hs_fail(hs, -EPROTO, "proxy sent a malformed method selection");
+		return hs_fail(hs, -EPROTO, a.reason);
 	if (n == 0)
 		return SX_WANT_READ;
 	hs_consume(hs, (size_t)n);
-	if (method == SOCKS5_METHOD_UNACCEPTABLE)
-		return hs_fail(hs, -EACCES, hs->proxy->has_auth ?
-			       "proxy does not accept user name/password authentication" :
-			       "proxy requires authentication (give user:password in the URL)");
-	if (method != (hs->proxy->has_auth ? SOCKS5_METHOD_USERPASS :
-					     SOCKS5_METHOD_NONE))
-		return hs_fail(hs, -EPROTO, "proxy chose a method that was not offered");
+	if (a.error)
+		return hs_fail(hs, a.error, a.reason);
 	if (hs->pipeline) {
 		hs_set_state(hs, hs->auth_pending ? HS_RECV_AUTH : HS_RECV_REPLY);
 		return 0;
 	}
-	if (hs->proxy->has_auth) {
-		hs->out_len = hs->out_off = 0;
-		rc = hs_queue(hs, socks5_encode_auth(hs->out, sizeof(hs->out),
-						     hs->proxy->user, hs->proxy->pass));
+	if (a.auth_next && st->auth) {
+		rc = hs_queue_auth(hs);
 		if (rc < 0)
 			return rc;
 		hs_set_state(hs, HS_SEND_AUTH);
@@ -272,22 +242,24 @@ hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
 static int
 hs_recv_auth(struct handshake *hs, const struct sx_sys *sys, int fd)
 {
-	uint8_t status;
+	const struct proxykind_steps *st = hs->kind->steps;
+	struct proxykind_answer a;
+	size_t len = st->auth_answer_len;
 	ssize_t n;
 	int rc;
 
-	rc = hs_fill(hs, sys, fd, hs->in_len >= 2 ? hs->in_len : 2);
-	if (rc != 0 && hs->in_len < 2)
+	rc = hs_fill(hs, sys, fd, hs->in_len >= len ? hs->in_len : len);
+	if (rc != 0 && hs->in_len < len)
 		return rc;
-	n = socks5_decode_auth(hs->in, hs->in_len, &status);
+	n = st->auth_answer(hs->in, hs->in_len, &a);
 	if (n < 0)
-		return hs_fail(hs, -EPROTO, "proxy sent a malformed authentication reply");
+		return hs_fail(hs, -EPROTO, a.reason);
 	if (n == 0)
 		return SX_WANT_READ;
 	hs_consume(hs, (size_t)n);
 	hs->auth_pending = false;
-	if (status != 0)
-		return hs_fail(hs, -EACCES, "proxy rejected the user name or password");
+	if (a.error)
+		return hs_fail(hs, a.error, a.reason);
 	if (hs->pipeline) {
 		hs_set_state(hs, HS_RECV_REPLY);
 		return 0;
@@ -299,74 +271,52 @@ hs_recv_auth(struct handshake *hs, const struct sx_sys *sys, int fd)
 	return 0;
 }
 
+/* The reply to the request (or BIND's second reply): BND, or the refusal. */
 static int
-hs_recv_socks4_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
+hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 {
-	struct socks4_reply r;
-	ssize_t n;
-	int rc;
-
-	rc = hs_fill(hs, sys, fd, SOCKS4_REPLY_LEN);
-	if (rc != 0)
-		return rc;
-	n = socks4_decode_reply(hs->in, hs->in_len, &r);
-	if (n <= 0)
-		return hs_fail(hs, -EPROTO, "proxy sent a malformed SOCKS4 reply");
-	hs_consume(hs, (size_t)n);
-	hs->rep = r.code;
-	if (r.code != SOCKS4_REP_GRANTED)
-		return hs_fail(hs, -socks4_reply_errno(r.code),
-			       socks4_reply_message(r.code));
-	memset(&hs->bnd, 0, sizeof(hs->bnd));
-	hs->bnd.atyp = SX_ATYP_IPV4;
-	hs->bnd.port = r.port;
-	memcpy(hs->bnd.addr, r.addr, 4);
-	return 0;
-}
-
-static int
-hs_recv_socks5_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
-{
-	struct socks5_reply r;
+	const struct proxykind_steps *st = hs->kind->steps;
+	struct proxykind_answer a;
 	ssize_t n;
 	int rc;
 
 	for (;;) {
-		size_t need = hs_socks5_reply_need(hs, 0);
+		size_t need = st->reply_need(hs->in, hs->in_len);
 
 		if (hs->in_len >= need)
 			break;
+		if (need > sizeof(hs->in))
+			return hs_fail(hs, -EPROTO, "proxy sent a reply too long to hold");
 		rc = hs_fill(hs, sys, fd, need);
 		if (rc != 0)
 			return rc;
 	}
-	n = socks5_decode_reply(hs->in, hs->in_len, &r);
+	n = st->reply(hs->in, hs->in_len, &a);
 	if (n < 0)
-		return hs_fail(hs, -EPROTO, "proxy sent a malformed SOCKS5 reply");
+		return hs_fail(hs, -EPROTO, a.reason);
 	if (n == 0)
 		return SX_WANT_READ;
 	hs_consume(hs, (size_t)n);
-	hs->rep = r.rep;
-	if (r.rep != SOCKS5_REP_SUCCEEDED)
-		return hs_fail(hs, -socks5_reply_errno(r.rep),
-			       socks5_reply_message(r.rep));
-	hs->bnd = r.bnd;
+	hs->rep = a.code;
+	if (a.error)
+		return hs_fail(hs, a.error, a.reason);
+	hs->bnd = a.bnd;
 	return 0;
 }
 
 static int
 hs_connect_proxy(struct handshake *hs, const struct sx_sys *sys, int fd)
 {
-	const struct config_proxy *p = hs->proxy;
+	bool greeting = hs->kind->steps->greeting != NULL;
 	int rc;
 
-	if (p->version == 5)
-		rc = hs_queue_socks5_greeting(hs);
-	else
-		rc = hs_queue_request(hs);
+	rc = hs_refuse_uncarried(hs);
 	if (rc < 0)
 		return rc;
-	hs_set_state(hs, p->version == 5 ? HS_SEND_GREETING : HS_SEND_REQUEST);
+	rc = greeting ? hs_queue_greeting(hs) : hs_queue_request(hs);
+	if (rc < 0)
+		return rc;
+	hs_set_state(hs, greeting ? HS_SEND_GREETING : HS_SEND_REQUEST);
 	if (sys->connect(fd, (const struct sockaddr *)&hs->proxy_addr,
 			 hs->proxy_addrlen) == 0) {
 		hs->connect_started = true;
@@ -428,10 +378,7 @@ handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd)
 			break;
 		case HS_RECV_REPLY:
 		case HS_RECV_SECOND_REPLY:
-			if (hs->proxy->version == 4)
-				rc = hs_recv_socks4_reply(hs, sys, fd);
-			else
-				rc = hs_recv_socks5_reply(hs, sys, fd);
+			rc = hs_recv_reply(hs, sys, fd);
 			if (rc == 0) {
 				hs_set_state(hs, HS_DONE);
 				return SX_DONE;
@@ -451,162 +398,4 @@ void
 handshake_expect_second_reply(struct handshake *hs)
 {
 	hs_set_state(hs, HS_RECV_SECOND_REPLY);
-}
-
-/*
- * Signals during the blocking wait.  The kernel restarts connect() and
- * accept() after a handler installed with SA_RESTART and fails them with
- * EINTR after one without (signal(7)), but it never restarts poll(), so a
- * plain poll loop cannot tell the two apart.  While the driver waits, the
- * signals the thread accepts are therefore blocked and watched through a
- * signalfd, which sees them pending without consuming them.  When one
- * comes, its disposition decides, before the thread's mask is restored and
- * its handler runs right there, in this thread: ignored (explicitly or by
- * default), stopping or terminating, it interrupts nothing; a handler with
- * SA_RESTART lets the wait go on towards the same deadline, unless the
- * socket has a send timeout (the kernel's connect then fails with EINTR
- * whatever the flag, see sock_intr_errno()); any other handler ends the
- * wait with -EINTR.  A signal sent to another thread is not pending in this
- * one and changes nothing; a process-wide one that another thread takes
- * between the wake-up and the look counts as this thread's (at worst an
- * EINTR, which a program without SA_RESTART handles anyway).  The cost is
- * four calls per blocking exchange that has to wait (block, signalfd,
- * close, restore) and nothing when the first step finishes it.
- */
-struct hs_signals {
-	int sfd;		/* the signalfd, -1: the plain wait */
-	sigset_t mask;		/* the thread's own mask */
-	sigset_t watched;	/* the signals it accepts, blocked while waiting */
-};
-
-static void
-hs_signals_block(struct hs_signals *s, const struct sx_sys *sys)
-{
-	sigset_t all;
-
-	s->sfd = -1;
-	if (!sys->sigprocmask || !sys->sigpending || !sys->sigaction ||
-	    !sys->signalfd)
-		return;
-	/* The C library's own signals (thread cancellation, setxid) stay out. */
-	sigfillset(&all);
-	if (sys->sigprocmask(SIG_BLOCK, &all, &s->mask) < 0)
-		return;
-	sigfillset(&s->watched);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sigismember(&s->mask, sig) == 1)
-			sigdelset(&s->watched, sig);
-	s->sfd = sys->signalfd(-1, &s->watched, SFD_NONBLOCK | SFD_CLOEXEC);
-	/* No descriptor left (or none allowed): the plain wait. */
-	if (s->sfd < 0)
-		sys->sigprocmask(SIG_SETMASK, &s->mask, NULL);
-}
-
-static void
-hs_signals_restore(struct hs_signals *s, const struct sx_sys *sys)
-{
-	if (s->sfd < 0)
-		return;
-	sys->close(s->sfd);
-	s->sfd = -1;
-	sys->sigprocmask(SIG_SETMASK, &s->mask, NULL);
-}
-
-/* True when fd has a send timeout (SO_SNDTIMEO). */
-static bool
-hs_has_send_timeout(const struct sx_sys *sys, int fd)
-{
-	struct timeval tv;
-	socklen_t len = sizeof(tv);
-
-	if (!sys->getsockopt ||
-	    sys->getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) < 0)
-		return false;
-	return tv.tv_sec != 0 || tv.tv_usec != 0;
-}
-
-/*
- * The signalfd is readable: let the pending signals' handlers run, and
- * return 0 when the wait goes on, -EINTR when it ends (the mask restored).
- */
-static int
-hs_signals_arrived(struct hs_signals *s, const struct sx_sys *sys, int fd)
-{
-	struct sigaction sa;
-	sigset_t pending;
-	bool handler = false, interrupt = false;
-
-	if (sys->sigpending(&pending) < 0)
-		sigemptyset(&pending);
-	for (int sig = 1; sig < NSIG; sig++) {
-		if (sigismember(&s->watched, sig) != 1 ||
-		    sigismember(&pending, sig) != 1)
-			continue;
-		if (sys->sigaction(sig, NULL, &sa) < 0 ||
-		    sa.sa_handler == SIG_IGN || sa.sa_handler == SIG_DFL)
-			continue;
-		handler = true;
-		if (!(sa.sa_flags & SA_RESTART))
-			interrupt = true;
-	}
-	if (handler && !interrupt && hs_has_send_timeout(sys, fd))
-		interrupt = true;
-	/* The handlers run as the mask comes off, before the wait goes on. */
-	sys->sigprocmask(SIG_SETMASK, &s->mask, NULL);
-	if (interrupt) {
-		sys->close(s->sfd);
-		s->sfd = -1;
-		return -EINTR;
-	}
-	sys->sigprocmask(SIG_BLOCK, &s->watched, NULL);
-	return 0;
-}
-
-int
-handshake_drive(struct handshake *hs, const struct sx_sys *sys, int fd,
-		int64_t deadline_ms)
-{
-	struct hs_signals sigs = { .sfd = -1 };
-	bool blocked = false;
-	int rc;
-
-	for (;;) {
-		struct pollfd pfd[2];
-		int64_t left;
-		int n;
-
-		rc = handshake_step(hs, sys, fd);
-		if (rc <= 0)
-			break;
-		left = deadline_ms - handshake_now_ms();
-		if (left <= 0) {
-			rc = -ETIMEDOUT;
-			break;
-		}
-		if (!blocked) {
-			hs_signals_block(&sigs, sys);
-			blocked = true;
-		}
-		pfd[0].fd = fd;
-		pfd[0].events = rc == SX_WANT_READ ? POLLIN : POLLOUT;
-		pfd[0].revents = 0;
-		pfd[1].fd = sigs.sfd;
-		pfd[1].events = POLLIN;
-		pfd[1].revents = 0;
-		n = sys->poll(pfd, sigs.sfd < 0 ? 1 : 2,
-			      left > 60000 ? 60000 : (int)left);
-		if (n < 0 && errno == EINTR && sigs.sfd >= 0)
-			continue;	/* only the C library's own signals get here */
-		if (n < 0) {
-			rc = errno == EINTR ? -EINTR : -errno;
-			break;
-		}
-		if (n > 0 && pfd[1].revents) {
-			rc = hs_signals_arrived(&sigs, sys, fd);
-			if (rc < 0)
-				break;
-		}
-	}
-	hs_signals_restore(&sigs, sys);
-	return rc;
 }

@@ -1,13 +1,13 @@
 /*
- * The SOCKS client handshake as a resumable state machine: the TCP connect
- * to the proxy, then SOCKS4/4a or SOCKS5 (with RFC 1929 authentication) up
- * to the proxy's reply.  handshake_step() never blocks (it sends and
- * receives with MSG_DONTWAIT; only its first step, the connect(), needs a
- * non-blocking socket): it returns what it waits for, so one
- * implementation serves the blocking driver below and drivers that resume
- * it from readiness events.  All I/O goes through the
- * struct sx_sys passed in.  A struct handshake is owned by one caller at a
- * time and needs no lock.
+ * The proxy client handshake as a resumable state machine: the TCP connect
+ * to the proxy, then the steps of the proxy's kind (proxykind.h: SOCKS4/4a,
+ * or SOCKS5 with RFC 1929 authentication) up to the proxy's reply.
+ * handshake_step() never blocks (it sends and receives with MSG_DONTWAIT;
+ * only its first step, the connect(), needs a non-blocking socket): it
+ * returns what it waits for, so one implementation serves the blocking
+ * driver (handshake_wait.c) and drivers that resume it from readiness
+ * events.  All I/O goes through the struct sx_sys passed in.  A struct
+ * handshake is owned by one caller at a time and needs no lock.
  */
 #ifndef SX_HANDSHAKE_H
 #define SX_HANDSHAKE_H
@@ -16,17 +16,18 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "proxykind.h"
 #include "socks5.h"
 #include "sx.h"
 #include "sys.h"
 
 enum hs_state {
 	HS_CONNECT_PROXY,	/* start the TCP connect to the proxy */
-	HS_SEND_GREETING,	/* SOCKS5 greeting (pipelined: with auth and request) */
-	HS_RECV_METHOD,		/* SOCKS5 method selection */
-	HS_SEND_AUTH,		/* RFC 1929 user name and password */
-	HS_RECV_AUTH,		/* RFC 1929 status */
-	HS_SEND_REQUEST,	/* SOCKS5 or SOCKS4 request */
+	HS_SEND_GREETING,	/* greeting (pipelined: with auth and request) */
+	HS_RECV_METHOD,		/* the answer to the greeting (SOCKS5: the method) */
+	HS_SEND_AUTH,		/* authentication (RFC 1929 user name and password) */
+	HS_RECV_AUTH,		/* its status */
+	HS_SEND_REQUEST,	/* the request (CONNECT, BIND, UDP ASSOCIATE) */
 	HS_RECV_REPLY,		/* the reply to the request */
 	HS_RECV_SECOND_REPLY,	/* BIND: the reply that names the connecting peer */
 	HS_DONE,
@@ -45,6 +46,7 @@ struct handshake {
 	bool proxy_reached;		/* the first bytes went out */
 	bool connect_started;		/* connect() to the proxy is under way */
 	const struct config_proxy *proxy;
+	const struct proxykind *kind;	/* the proxy's kind: its steps */
 	struct sockaddr_storage proxy_addr;	/* where to connect (may be v4-mapped) */
 	socklen_t proxy_addrlen;
 	struct sx_endpoint dst;
@@ -70,7 +72,7 @@ void handshake_init(struct handshake *hs, const struct config_proxy *proxy,
  */
 int handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd);
 /*
- * Blocking driver: step and poll until done, failed or deadline_ms
+ * Blocking driver (handshake_wait.c): step and poll until done, failed or deadline_ms
  * (CLOCK_MONOTONIC milliseconds).  A signal whose handler has SA_RESTART
  * lets the wait go on, as the kernel restarts connect() (unless fd has a
  * send timeout); one whose handler lacks it ends the wait.  Returns 0,

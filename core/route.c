@@ -13,6 +13,7 @@
 #include "directset.h"
 #include "fakeip.h"
 #include "noproxy.h"
+#include "proxykind.h"
 #include "route.h"
 
 /* Where name servers listen (RFC 1035 section 4.2). */
@@ -135,6 +136,7 @@ void
 route_decide(const struct config *cfg, const struct sockaddr *sa,
 	     socklen_t len, int socktype, struct route *out)
 {
+	const struct proxykind *kind = proxykind_of(&cfg->proxy);
 	char name[256];
 	int rc;
 
@@ -204,7 +206,8 @@ route_decide(const struct config *cfg, const struct sockaddr *sa,
 		 * such as systemd-resolved's 127.0.0.53) would resolve, outside
 		 * the proxy, the names of programs with resolvers of their own.
 		 */
-		if (cfg->proxy.remote_dns && out->dst.port == ROUTE_DNS_PORT &&
+		if (proxykind_resolves_remotely(kind) &&
+		    out->dst.port == ROUTE_DNS_PORT &&
 		    !noproxy_matches(cfg, NULL, sa, len)) {
 			route_set(out, ROUTE_DENY, ECONNREFUSED,
 				  "a name server on the loopback would resolve names "
@@ -226,9 +229,8 @@ route_decide(const struct config *cfg, const struct sockaddr *sa,
 		route_set(out, ROUTE_DIRECT, 0, "address of a name excluded by NO_PROXY");
 		return;
 	}
-	if (cfg->proxy.version == 4 && out->dst.atyp == SX_ATYP_IPV6) {
-		route_set(out, ROUTE_DENY, EAFNOSUPPORT,
-			  "SOCKS4 cannot carry IPv6 destinations");
+	if (out->dst.atyp == SX_ATYP_IPV6 && !kind->carries_ipv6) {
+		route_set(out, ROUTE_DENY, EAFNOSUPPORT, kind->refuse_ipv6);
 		return;
 	}
 	route_set(out, ROUTE_PROXY, 0, NULL);

@@ -172,3 +172,54 @@ socks4_reply_message(uint8_t code)
 		return "unknown reply code";
 	return c->message;
 }
+
+/*
+ * The handshake's steps: SOCKS4 and SOCKS4a have no greeting and no
+ * authentication (the user id rides in the request), one request and one
+ * fixed-size reply.
+ */
+static ssize_t
+socks4_step_request(uint8_t *buf, size_t cap, const struct config_proxy *p,
+		    uint8_t cmd, const struct sx_endpoint *dst)
+{
+	return socks4_encode_request(buf, cap, cmd, dst, p->user);
+}
+
+static size_t
+socks4_step_reply_need(const uint8_t *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return SOCKS4_REPLY_LEN;
+}
+
+static ssize_t
+socks4_step_reply(const uint8_t *buf, size_t len, struct proxykind_answer *a)
+{
+	struct socks4_reply r;
+	ssize_t n = socks4_decode_reply(buf, len, &r);
+
+	memset(a, 0, sizeof(*a));
+	if (n < 0) {
+		a->reason = "proxy sent a malformed SOCKS4 reply";
+		return -EPROTO;
+	}
+	if (n == 0)
+		return 0;
+	a->code = r.code;
+	if (r.code != SOCKS4_REP_GRANTED) {
+		a->error = -socks4_reply_errno(r.code);
+		a->reason = socks4_reply_message(r.code);
+		return n;
+	}
+	a->bnd.atyp = SX_ATYP_IPV4;
+	a->bnd.port = r.port;
+	memcpy(a->bnd.addr, r.addr, 4);
+	return n;
+}
+
+const struct proxykind_steps socks4_steps = {
+	.request = socks4_step_request,
+	.reply_need = socks4_step_reply_need,
+	.reply = socks4_step_reply,
+};

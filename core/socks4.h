@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proxykind.h"
 #include "sx.h"
 
 #define SOCKS4_VER 0x04
@@ -43,5 +44,8 @@ ssize_t socks4_decode_reply(const uint8_t *buf, size_t len,
 int socks4_reply_errno(uint8_t code);
 /* A human message for a reply code (never NULL). */
 const char *socks4_reply_message(uint8_t code);
+
+/* The handshake's steps for socks4:// and socks4a:// (proxykind.h). */
+extern const struct proxykind_steps socks4_steps;
 
 #endif

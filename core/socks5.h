@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proxykind.h"
 #include "sx.h"
 
 #define SOCKS5_VER 0x05
@@ -71,5 +72,8 @@ ssize_t socks5_encode_udp_header(uint8_t *buf, size_t cap,
 /* Parse a received datagram's header; returns the header length. */
 ssize_t socks5_decode_udp_header(const uint8_t *buf, size_t len,
 				 struct socks5_udp_header *out);
+
+/* The handshake's steps for socks5:// and socks5h:// (proxykind.h). */
+extern const struct proxykind_steps socks5_steps;
 
 #endif

@@ -30,7 +30,6 @@
 #include "fakepin.h"
 #include "handshake.h"
 #include "hook_connect.h"
-#include "hooks.h"
 #include "log.h"
 #include "preload.h"
 #include "route.h"

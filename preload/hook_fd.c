@@ -25,7 +25,7 @@
 #include "conntab.h"
 #include "epwatch.h"
 #include "fakepin.h"
-#include "hooks.h"
+#include "hook_fd.h"
 #include "preload.h"
 #include "udp.h"
 #include "udpassoc.h"

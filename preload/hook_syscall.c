@@ -12,7 +12,9 @@
 #include <sys/syscall.h>
 
 #include "hook_connect.h"
-#include "hooks.h"
+#include "hook_accept.h"
+#include "hook_bind.h"
+#include "hook_fd.h"
 #include "preload.h"
 #include "hook_recv.h"
 #include "hook_send.h"

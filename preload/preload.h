@@ -18,6 +18,15 @@
 #define SX_EXPORT __attribute__((visibility("default")))
 
 /*
+ * A hook under a name of its own, for the library's callers that must reach
+ * this library's hook and no other (syscall()): a hidden alias of the
+ * exported hook, defined right after it and declared in the room's header
+ * with the attributes the C library's declaration gives the hook (__THROW).
+ */
+#define SX_HOOK_ALIAS(type, internal, params, target) \
+	type internal params __attribute__((alias(#target)))
+
+/*
  * The answer of a hook's body (the function that decides, returning 0, a
  * count or -errno) for "not ours: let the real C library call handle it".
  */

@@ -14,6 +14,7 @@
 #include "conntab.h"
 #include "log.h"
 #include "preload.h"
+#include "proxykind.h"
 #include "route.h"
 #include "udp.h"
 #include "udp_assoc.h"
@@ -98,8 +99,9 @@ udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return SX_PASS;
 	if (have && info.state == UDPASSOC_REFUSED)
 		return -info.error;
-	if (sx_cfg.proxy.version != 5)
-		return udp_assoc_cannot_carry(fd, family, &r.dst, "SOCKS4 has no UDP");
+	if (!proxykind_of(&sx_cfg.proxy)->carries_udp)
+		return udp_assoc_cannot_carry(fd, family, &r.dst,
+					      proxykind_of(&sx_cfg.proxy)->refuse_udp);
 	udp_unconnect_kernel(fd);
 	rc = udpassoc_set_peer(fd, family, sa, len, &r.dst);
 	if (rc < 0)

@@ -35,6 +35,7 @@
 #include "handshake.h"
 #include "log.h"
 #include "preload.h"
+#include "proxykind.h"
 #include "socks5.h"
 #include "udp.h"
 #include "udp_assoc.h"
@@ -237,8 +238,8 @@ udp_assoc_open(int fd, int family, const struct sx_endpoint *dst)
 	int64_t deadline;
 	int ctrl, rc;
 
-	if (p->version != 5)
-		return udp_assoc_cannot_carry(fd, family, dst, "SOCKS4 has no UDP");
+	if (!proxykind_of(p)->carries_udp)
+		return udp_assoc_cannot_carry(fd, family, dst, proxykind_of(p)->refuse_udp);
 	if (family == AF_INET && p->addr.ss_family == AF_INET6) {
 		if (udpassoc_first_log(fd, family))
 			log_warn("UDP via %s: the proxy has an IPv6 address, the program's socket is IPv4",

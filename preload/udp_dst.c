@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "preload.h"
+#include "proxykind.h"
 #include "route.h"
 #include "udp_dst.h"
 
@@ -33,7 +34,7 @@ udp_dst_proxied(const struct route *r)
 	if (r->action == ROUTE_PROXY)
 		return true;
 	return r->action == ROUTE_DENY && r->error == EAFNOSUPPORT &&
-	       sx_cfg.valid && sx_cfg.proxy.version == 4 &&
+	       sx_cfg.valid && !proxykind_of(&sx_cfg.proxy)->carries_ipv6 &&
 	       r->dst.atyp == SX_ATYP_IPV6;
 }
 

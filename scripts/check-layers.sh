@@ -9,6 +9,9 @@
 #     start of a line) or declared.
 #  4. Library code never ends the host process: no exit, _exit, abort or
 #     assert in core/ or preload/.
+#  5. Rooms stay small: no source file in core/ or preload/ is over
+#     LAYER_MAX_LINES lines (default 500).
+#  6. Every preload/X.h has its preload/X.c (the header is the room's door).
 #
 # Comments and string literals are stripped roughly before matching.  Every
 # failure prints the rule and file:line; the exit status is 1 on any failure.
@@ -159,6 +162,23 @@ if [ -n "$preload_files" ]; then
 	# shellcheck disable=SC2086
 	check preload $preload_files || status=1
 fi
+
+max_lines=${LAYER_MAX_LINES:-500}
+for f in core/*.c core/*.h preload/*.c preload/*.h; do
+	[ -f "$f" ] || continue
+	n=$(wc -l <"$f")
+	if [ "$n" -gt "$max_lines" ]; then
+		echo "check-layers: a room is too big: $f has $n lines (at most $max_lines): split it by concern"
+		status=1
+	fi
+done
+for h in preload/*.h; do
+	[ -f "$h" ] || continue
+	if [ ! -f "${h%.h}.c" ]; then
+		echo "check-layers: $h has no ${h%.h}.c: a header is the door of the file of the same name"
+		status=1
+	fi
+done
 
 if [ "$status" -eq 0 ]; then
 	echo "check-layers: ok (hooked names: $hooked)"

@@ -24,7 +24,7 @@ ok_dial(const struct sx_sys *sys, int fd)
 	return sx_close(fd) + fclose(0) + atexit(0);
 }
 EOF
-	touch "$t/core/sys.h" "$t/preload/real.h"
+	touch "$t/core/sys.h" "$t/preload/real.h" "$t/preload/real.c"
 	cat >"$t/preload/hook.c" <<'EOF'
 SX_EXPORT int
 connect(int fd, const struct sockaddr *sa, socklen_t len)
@@ -89,4 +89,24 @@ EOF
 	assert_output --partial "core/die.c:1:"
 	assert_output --partial "core/die.c:2:"
 	assert_output --partial "preload/die.c:1:"
+}
+
+@test "check-layers refuses a room over the line limit" {
+	local t
+	t=$(make_tree)
+	seq 1 501 | sed 's/^/\/\* line /; s/$/ \*\//' >"$t/core/big.c"
+	run sh "$t/scripts/check-layers.sh"
+	assert_failure
+	assert_output --partial "a room is too big: core/big.c has 501 lines (at most 500)"
+	run env LAYER_MAX_LINES=600 sh "$t/scripts/check-layers.sh"
+	assert_success
+}
+
+@test "check-layers refuses a preload header without the source of the same name" {
+	local t
+	t=$(make_tree)
+	touch "$t/preload/lonely.h"
+	run sh "$t/scripts/check-layers.sh"
+	assert_failure
+	assert_output --partial "preload/lonely.h has no preload/lonely.c"
 }

@@ -351,6 +351,39 @@ def dnsmsg_decode_reverse():
     }
 
 
+def proxykind_steps():
+    """FLAGS (kind, credentials, step) and the proxy's answer."""
+    S4, S4A, S5, S5H = 0, 1, 2, 3
+    AUTH = 0x04
+    GREET, AUTHSTEP, REPLY = 0x00, 0x08, 0x10
+
+    def case(flags, answer):
+        return bytes([flags]) + answer
+
+    return {
+        "socks5-method-none": case(S5 | GREET, b"\x05\x00"),
+        "socks5-method-userpass": case(S5H | AUTH | GREET, b"\x05\x02"),
+        "socks5-method-unacceptable": case(S5 | GREET, b"\x05\xff"),
+        "socks5-method-not-offered": case(S5 | GREET, b"\x05\x02"),
+        "socks5-method-bad-ver": case(S5 | GREET, b"\x04\x00"),
+        "socks5-auth-ok": case(S5 | AUTH | AUTHSTEP, b"\x01\x00"),
+        "socks5-auth-rejected": case(S5 | AUTH | AUTHSTEP, b"\x01\x01"),
+        "socks5-auth-ver5": case(S5H | AUTH | AUTHSTEP, b"\x05\x00"),
+        "socks5-reply-ipv4": case(S5 | REPLY, s5_reply(0)),
+        "socks5-reply-ipv6": case(S5H | REPLY, s5_reply(0, 4, IPV6, 443)),
+        "socks5-reply-name": case(S5H | REPLY, s5_reply(0, 3, b"proxy.example", 4242)),
+        "socks5-reply-refused": case(S5 | REPLY, s5_reply(5)),
+        "socks5-reply-then-data": case(S5 | REPLY, s5_reply(0) + b"SSH-2.0-"),
+        "socks5-reply-bad-atyp": case(S5 | REPLY, b"\x05\x00\x00\x09\x00\x00"),
+        "socks5-reply-short": case(S5H | REPLY, s5_reply(0)[:7]),
+        "socks4-granted": case(S4 | REPLY, s4_reply(90)),
+        "socks4-rejected": case(S4 | REPLY, s4_reply(91)),
+        "socks4a-granted-then-data": case(S4A | REPLY, s4_reply(90) + b"HTTP/1.0"),
+        "socks4-garbage": case(S4 | REPLY, b"HTTP/1.1 400 Bad Request\r\n"),
+        "socks4-no-greeting": case(S4 | GREET, b"\x05\x00"),
+    }
+
+
 TARGETS = {
     "socks4_decode_reply": socks4_decode_reply,
     "socks5_decode_method": socks5_decode_method,
@@ -364,6 +397,7 @@ TARGETS = {
     "udpframe_parse": udpframe_parse,
     "dnsmsg_decode_query": dnsmsg_decode_query,
     "dnsmsg_decode_reverse": dnsmsg_decode_reverse,
+    "proxykind_steps": proxykind_steps,
 }
 
 

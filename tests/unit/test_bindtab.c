@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bindaddr.h"
 #include "bindtab.h"
 #include "tap.h"
 
@@ -225,53 +226,53 @@ test_matches(void)
 
 	/* The proxy's end of the connection: any port. */
 	len = v4(&sa, "198.51.100.1", 0);
-	ok(bindtab_bind_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
+	ok(bindaddr_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
 	   "bind to the proxy's end with port 0: BIND");
 	len = v4(&sa, "198.51.100.1", 32000);
-	ok(bindtab_bind_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
+	ok(bindaddr_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
 	   "bind to the proxy's end with a port: BIND");
 	len = v6(&sa, "::ffff:198.51.100.1", 0);
-	ok(bindtab_bind_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
+	ok(bindaddr_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
 	   "the same address v4-mapped: BIND");
 	len = v4(&sa, "198.51.100.9", 0);
-	ok(!bindtab_bind_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
+	ok(!bindaddr_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
 	   "another address: local");
 
 	/* The any-address: only with port 0. */
 	len = v4(&sa, "0.0.0.0", 0);
-	ok(bindtab_bind_matches((struct sockaddr *)&sa, len, &bnd_zero, NULL, 0),
+	ok(bindaddr_matches((struct sockaddr *)&sa, len, &bnd_zero, NULL, 0),
 	   "0.0.0.0 port 0: BIND");
 	len = v6(&sa, "::", 0);
-	ok(bindtab_bind_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
+	ok(bindaddr_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
 	   ":: port 0: BIND");
 	len = v4(&sa, "0.0.0.0", 8080);
-	ok(!bindtab_bind_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
+	ok(!bindaddr_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
 	   "0.0.0.0 with a fixed port is a local server");
 
 	/* The proxy gave no address: the real local address, port 0, not loopback. */
 	llen = v4(&local, "192.0.2.2", 41000);
 	len = v4(&sa, "192.0.2.2", 0);
-	ok(bindtab_bind_matches((struct sockaddr *)&sa, len, &bnd_zero,
+	ok(bindaddr_matches((struct sockaddr *)&sa, len, &bnd_zero,
 				(struct sockaddr *)&local, llen),
 	   "the connection's real local address, port 0: BIND");
-	ok(!bindtab_bind_matches((struct sockaddr *)&sa, len, &bnd_zero, NULL, 0),
+	ok(!bindaddr_matches((struct sockaddr *)&sa, len, &bnd_zero, NULL, 0),
 	   "without knowing the local address: local");
-	ok(!bindtab_bind_matches((struct sockaddr *)&sa, len, &bnd_out,
+	ok(!bindaddr_matches((struct sockaddr *)&sa, len, &bnd_out,
 				 (struct sockaddr *)&local, llen),
 	   "the real address when the proxy named its end: local");
 	len = v4(&sa, "192.0.2.2", 2121);
-	ok(!bindtab_bind_matches((struct sockaddr *)&sa, len, &bnd_zero,
+	ok(!bindaddr_matches((struct sockaddr *)&sa, len, &bnd_zero,
 				 (struct sockaddr *)&local, llen),
 	   "the real local address with a fixed port: local");
 	llen = v4(&local, "127.0.0.1", 41000);
 	len = v4(&sa, "127.0.0.1", 0);
-	ok(!bindtab_bind_matches((struct sockaddr *)&sa, len, &bnd_zero,
+	ok(!bindaddr_matches((struct sockaddr *)&sa, len, &bnd_zero,
 				 (struct sockaddr *)&local, llen),
 	   "loopback stays local even when the connection uses it");
 	len = v4(&sa, "127.0.0.1", 0);
-	ok(!bindtab_bind_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
+	ok(!bindaddr_matches((struct sockaddr *)&sa, len, &bnd_out, NULL, 0),
 	   "loopback: local");
-	ok(!bindtab_bind_matches((struct sockaddr *)&sa, 2, &bnd_out, NULL, 0),
+	ok(!bindaddr_matches((struct sockaddr *)&sa, 2, &bnd_out, NULL, 0),
 	   "a truncated address: local");
 }
 
@@ -285,23 +286,23 @@ test_endpoints(void)
 	struct sx_endpoint e6 = { .atyp = SX_ATYP_IPV6, .port = 1, .addr = { 0x20, 1, [15] = 1 } };
 	socklen_t len;
 
-	ok(bindtab_endpoint_is_addr(&bnd_out), "198.51.100.1 is an address");
-	ok(!bindtab_endpoint_is_addr(&bnd_zero), "0.0.0.0 is none");
-	ok(!bindtab_endpoint_is_addr(&dst_name), "a name is none");
+	ok(bindaddr_is_addr(&bnd_out), "198.51.100.1 is an address");
+	ok(!bindaddr_is_addr(&bnd_zero), "0.0.0.0 is none");
+	ok(!bindaddr_is_addr(&dst_name), "a name is none");
 
-	is_int(bindtab_endpoint_to_family(&bnd_listen, AF_INET, &ss, &len), 0, "IPv4 into AF_INET");
+	is_int(bindaddr_to_family(&bnd_listen, AF_INET, &ss, &len), 0, "IPv4 into AF_INET");
 	memcpy(&sin, &ss, sizeof(sin));
 	ok(len == sizeof(sin) && sin.sin_family == AF_INET && ntohs(sin.sin_port) == 50000 &&
 	   ntohl(sin.sin_addr.s_addr) == 0xc6336401, "198.51.100.1:50000");
-	is_int(bindtab_endpoint_to_family(&bnd_listen, AF_INET6, &ss, &len), 0,
+	is_int(bindaddr_to_family(&bnd_listen, AF_INET6, &ss, &len), 0,
 	       "IPv4 into AF_INET6");
 	memcpy(&sin6, &ss, sizeof(sin6));
 	ok(len == sizeof(sin6) && sin6.sin6_family == AF_INET6 &&
 	   ntohs(sin6.sin6_port) == 50000 && memcmp(&sin6.sin6_addr, mapped, 16) == 0,
 	   "v4-mapped ::ffff:198.51.100.1 port 50000");
-	is_int(bindtab_endpoint_to_family(&e6, AF_INET, &ss, &len), -EAFNOSUPPORT,
+	is_int(bindaddr_to_family(&e6, AF_INET, &ss, &len), -EAFNOSUPPORT,
 	       "IPv6 does not fit AF_INET");
-	is_int(bindtab_endpoint_to_family(&dst_name, AF_INET, &ss, &len), -EAFNOSUPPORT,
+	is_int(bindaddr_to_family(&dst_name, AF_INET, &ss, &len), -EAFNOSUPPORT,
 	       "a name has no socket address");
 }
 

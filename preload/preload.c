@@ -19,6 +19,7 @@
 #include "fdident.h"
 #include "log.h"
 #include "preload.h"
+#include "proxykind.h"
 #include "udpassoc.h"
 
 __thread int sx_depth __attribute__((tls_model("initial-exec")));
@@ -66,9 +67,6 @@ static void
 sx_do_init(void)
 {
 	const struct config_proxy *p = &sx_cfg.proxy;
-	static const char *const scheme[2][2] = {
-		{ "socks4", "socks4a" }, { "socks5", "socks5h" },
-	};
 	bool v6;
 	int missing;
 
@@ -90,7 +88,7 @@ sx_do_init(void)
 		    sx_cfg.fake_prefix6, 0);
 	v6 = strchr(p->host, ':') != NULL;
 	snprintf(sx_label, sizeof(sx_label), "%s %s%s%s:%u",
-		 scheme[p->version == 5][p->remote_dns], v6 ? "[" : "", p->host,
+		 proxykind_of(p)->name, v6 ? "[" : "", p->host,
 		 v6 ? "]" : "", (unsigned)p->port);
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	log_debug("loaded: proxy %s, timeout %d ms", sx_label, sx_cfg.timeout_ms);
