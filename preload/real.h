@@ -96,7 +96,10 @@ struct real_fns {
 	int (*res_nsend)(struct __res_state *, const unsigned char *, int,
 			 unsigned char *, int);
 	int (*getaddrinfo_a)(int, struct gaicb **, int, struct sigevent *);
-	/* Network paths inside the C library (hook_rcmd.c, hook_networks.c, hook_hostid.c): optional. */
+	/*
+	 * Network paths inside the C library (hook_rcmd.c, hook_networks.c,
+	 * hook_hostid.c): optional.
+	 */
 	int (*rcmd_af)(char **, unsigned short, const char *, const char *,
 		       const char *, int *, sa_family_t);
 	int (*rexec_af)(char **, int, const char *, const char *, const char *,
