@@ -234,21 +234,3 @@ hosts_reset(void)
 	hosts_checked_set(INT64_MIN / 2);
 	pthread_mutex_unlock(&hosts_lock);
 }
-
-void
-hosts_atfork_prepare(void)
-{
-	pthread_mutex_lock(&hosts_lock);
-}
-
-void
-hosts_atfork_parent(void)
-{
-	pthread_mutex_unlock(&hosts_lock);
-}
-
-void
-hosts_atfork_child(void)
-{
-	pthread_mutex_unlock(&hosts_lock);
-}

@@ -49,9 +49,5 @@ int hosts_lookup_addr(const char *path, const struct sx_sys *sys, int family,
 		      const uint8_t *addr, char *name, size_t cap);
 /* Drop the cache (tests). */
 void hosts_reset(void);
-/* Make the lock usable in a forked child (pthread_atfork handlers). */
-void hosts_atfork_prepare(void);
-void hosts_atfork_parent(void);
-void hosts_atfork_child(void);
 
 #endif

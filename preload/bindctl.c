@@ -25,28 +25,12 @@
 #include "bindtab.h"
 #include "epwatch.h"
 #include "handshake.h"
+#include "failmsg.h"
 #include "log.h"
 #include "preload.h"
 #include "proxykind.h"
 #include "route.h"
 #include "socks5.h"
-
-void
-bindctl_log_failure(const struct handshake *hs, int rc, const char *what)
-{
-	char dst[300];
-
-	sx_endpoint_format(&hs->dst, dst, sizeof(dst));
-	if (rc == -ETIMEDOUT && hs->state != HS_FAILED)
-		log_warn("BIND for %s via %s: %s within the timeout", dst,
-			 sx_proxy_label(), what);
-	else if (!hs->proxy_reached)
-		log_warn("BIND for %s via %s: cannot connect to the proxy: %s", dst,
-			 sx_proxy_label(), strerror(-rc));
-	else
-		log_warn("BIND for %s via %s: %s", dst, sx_proxy_label(),
-			 handshake_reason(hs));
-}
 
 /* Drive hs on ctrl until done or deadline, riding over signals. */
 static int
@@ -195,7 +179,7 @@ bindctl_ask(int fd)
 	handshake_init(hs, &sx_cfg.proxy, SOCKS5_CMD_BIND, &info.dst, sx_cfg.pipeline);
 	rc = bindctl_drive(hs, ctrl, handshake_now_ms() + sx_cfg.timeout_ms);
 	if (rc < 0) {
-		bindctl_log_failure(hs, rc, "no answer from the proxy");
+		failmsg_log("BIND for ", &hs->dst, hs, rc, "no answer from the proxy", "");
 		goto err_close_ctrl;
 	}
 	bindctl_reported(&hs->bnd, &bnd);

@@ -15,8 +15,6 @@
 /* A hook's answer for "let the real call handle it". */
 #define BINDCTL_PASS 1
 
-/* One log line for a BIND that failed (rc) or is still waiting (what). */
-void bindctl_log_failure(const struct handshake *hs, int rc, const char *what);
 /*
  * Ask the proxy for a BIND for the listening socket fd unless one is under
  * way: a control connection, the request, and the first reply, waited for

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "bindctl.h"
+#include "failmsg.h"
 #include "bindaddr.h"
 #include "bindtab.h"
 #include "conntab.h"
@@ -102,7 +103,7 @@ accept_hand_over(int fd, const struct bindtab_info *info, struct handshake *hs,
 static int
 accept_lost(int fd, const struct bindtab_info *info, struct handshake *hs, int rc)
 {
-	bindctl_log_failure(hs, rc, "no peer came");
+	failmsg_log("BIND for ", &hs->dst, hs, rc, "no peer came", "");
 	bindctl_epoll_del(info);
 	real.close(info->ctrl);
 	bindtab_put_idle(fd, hs, 0);
@@ -166,7 +167,7 @@ do_accept(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	/* Still waiting (a signal, the timeout): the BIND stays for a later accept. */
 	if (rc > 0 || rc == -EINTR || (rc == -ETIMEDOUT && hs->state != HS_FAILED)) {
 		if (rc == -ETIMEDOUT)
-			bindctl_log_failure(hs, rc, "no peer connected to the proxy");
+			failmsg_log("BIND for ", &hs->dst, hs, rc, "no peer connected to the proxy", "");
 		if (bindtab_put_back(fd, hs) < 0)
 			real.close(info.ctrl);
 		return rc > 0 ? -EAGAIN : rc;
@@ -191,12 +192,7 @@ accept_common(int fd, struct sockaddr *sa, socklen_t *len, int flags, bool four)
 		errno = saved_errno;
 		return four ? real.accept4(fd, sa, len, flags) : real.accept(fd, sa, len);
 	}
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return rc;
+	return sx_result(rc, saved_errno);
 }
 
 SX_EXPORT int

@@ -236,12 +236,7 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 		errno = saved_errno;
 		return real.bind(fd, sa, len);
 	}
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return 0;
+	return sx_status(rc, saved_errno);
 }
 
 SX_HOOK_ALIAS(int, hook_bind, (int fd, const struct sockaddr *sa, socklen_t len), bind);
@@ -284,12 +279,7 @@ listen(int fd, int backlog)
 		errno = saved_errno;
 		return real.listen(fd, backlog);
 	}
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return 0;
+	return sx_status(rc, saved_errno);
 }
 
 SX_HOOK_ALIAS(int, hook_listen, (int fd, int backlog), listen);
@@ -382,10 +372,8 @@ getsockname(int fd, struct sockaddr *sa, socklen_t *len)
 		errno = saved_errno;
 		return real.getsockname(fd, sa, len);
 	}
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
+	if (rc < 0)
+		return sx_fail((int)-rc);
 	n = *len < sslen ? *len : sslen;
 	memcpy(sa, &ss, n);
 	*len = sslen;

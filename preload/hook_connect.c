@@ -27,6 +27,7 @@
 #include "bindtab.h"
 #include "conntab.h"
 #include "epwatch.h"
+#include "failmsg.h"
 #include "fakepin.h"
 #include "handshake.h"
 #include "hook_connect.h"
@@ -90,7 +91,7 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 		return -EINTR;
 	}
 	if (rc < 0) {
-		tcp_log_failure(hs, rc);
+		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		tcpsock_renew(fd);
 		return rc;
 	}
@@ -123,7 +124,7 @@ start_nonblocking(int fd, struct handshake *stack_hs, const struct sockaddr *sa,
 	memcpy(hs, stack_hs, sizeof(*hs));
 	rc = handshake_step(hs, &real_sys, fd);
 	if (rc < 0 && !hs->connect_started) {
-		tcp_log_failure(hs, rc);
+		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		free(hs);
 		return rc;
 	}
@@ -138,7 +139,7 @@ start_nonblocking(int fd, struct handshake *stack_hs, const struct sockaddr *sa,
 		 * real non-blocking connect, the program learns it from the
 		 * readiness calls and SO_ERROR, not from connect() itself.
 		 */
-		tcp_log_failure(hs, step);
+		failmsg_log("", &hs->dst, hs, step, "no answer from the proxy", "");
 		hs = conntab_take_handshake(fd);
 		if (hs)
 			conntab_put_handshake(fd, hs, step);
@@ -327,12 +328,7 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 		errno = saved_errno;
 		return real.connect(fd, sa, len);
 	}
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return 0;
+	return sx_status(rc, saved_errno);
 }
 
 /* The C library exports this one under a second name too: same hook. */
@@ -350,10 +346,8 @@ getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 		return real.getpeername(fd, sa, len);
 	if (!conntab_get(fd, &info))
 		return real.getpeername(fd, sa, len);
-	if (info.state != CONNTAB_ESTABLISHED) {
-		errno = ENOTCONN;
-		return -1;
-	}
+	if (info.state != CONNTAB_ESTABLISHED)
+		return sx_fail(ENOTCONN);
 	n = *len < info.peerlen ? *len : info.peerlen;
 	memcpy(sa, &info.peer, n);
 	*len = info.peerlen;

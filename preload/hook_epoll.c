@@ -205,10 +205,8 @@ epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 	int64_t deadline;
 
 	sx_ready();
-	if (!real.epoll_pwait2) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (!real.epoll_pwait2)
+		return sx_fail(ENOSYS);
 	if (sx_guarded())
 		return real.epoll_pwait2(epfd, events, maxevents, ts, sigmask);
 	deadline = ts && ts->tv_sec == 0 && ts->tv_nsec == 0 ? 0 : readiness_deadline_ts(ts);

@@ -62,10 +62,8 @@ fastopen_sendmsg(int fd, const struct msghdr *msg, int flags)
 		errno = saved_errno;
 		return real.sendmsg(fd, msg, flags);
 	}
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
+	if (rc < 0)
+		return sx_fail((int)-rc);
 	memcpy(&plain, msg, sizeof(plain));
 	plain.msg_name = NULL;
 	plain.msg_namelen = 0;

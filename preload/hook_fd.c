@@ -89,17 +89,10 @@ close(int fd)
 	int rc;
 
 	sx_ready();
-	if (!real.close) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (!real.close)
+		return sx_fail(ENOSYS);
 	rc = fd_close(fd);
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return 0;
+	return sx_status(rc, saved_errno);
 }
 
 SX_HOOK_ALIAS(int, hook_close, (int fd), close);
@@ -157,17 +150,13 @@ dup(int oldfd)
 	int rc;
 
 	sx_ready();
-	if (!real.dup) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (!real.dup)
+		return sx_fail(ENOSYS);
 	if (sx_guarded())
 		return real.dup(oldfd);
 	/* Our control sockets are not the program's to copy. */
-	if (udpassoc_maybe_any(oldfd) && udpassoc_is_ctrl(oldfd)) {
-		errno = EBADF;
-		return -1;
-	}
+	if (udpassoc_maybe_any(oldfd) && udpassoc_is_ctrl(oldfd))
+		return sx_fail(EBADF);
 	rc = real.dup(oldfd);
 	if (rc >= 0)
 		fd_dup_done(oldfd, rc);
@@ -182,17 +171,13 @@ dup2(int oldfd, int newfd)
 	int rc;
 
 	sx_ready();
-	if (!real.dup2) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (!real.dup2)
+		return sx_fail(ENOSYS);
 	if (sx_guarded())
 		return real.dup2(oldfd, newfd);
 	rc = fd_dup_prepare(oldfd, newfd);
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
+	if (rc < 0)
+		return sx_fail((int)-rc);
 	rc = real.dup2(oldfd, newfd);
 	if (rc >= 0)
 		fd_dup_done(oldfd, newfd);
@@ -210,17 +195,13 @@ dup3(int oldfd, int newfd, int flags)
 	int rc;
 
 	sx_ready();
-	if (!real.dup3) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (!real.dup3)
+		return sx_fail(ENOSYS);
 	if (sx_guarded())
 		return real.dup3(oldfd, newfd, flags);
 	rc = fd_dup_prepare(oldfd, newfd);
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
+	if (rc < 0)
+		return sx_fail((int)-rc);
 	rc = real.dup3(oldfd, newfd, flags);
 	if (rc >= 0)
 		fd_dup_done(oldfd, newfd);
@@ -239,16 +220,12 @@ fd_fcntl(int (*fn)(int, int, ...), int fd, int cmd, void *arg)
 {
 	int rc;
 
-	if (!fn) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (!fn)
+		return sx_fail(ENOSYS);
 	if (sx_guarded() || (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC))
 		return fn(fd, cmd, arg);
-	if (udpassoc_maybe_any(fd) && udpassoc_is_ctrl(fd)) {
-		errno = EBADF;
-		return -1;
-	}
+	if (udpassoc_maybe_any(fd) && udpassoc_is_ctrl(fd))
+		return sx_fail(EBADF);
 	rc = fn(fd, cmd, arg);
 	if (rc >= 0)
 		fd_dup_done(fd, rc);
@@ -332,12 +309,7 @@ close_range(unsigned int first, unsigned int last, int flags)
 
 	sx_ready();
 	rc = fd_close_range(first, last, flags);
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return 0;
+	return sx_status(rc, saved_errno);
 }
 
 SX_HOOK_ALIAS(int, hook_close_range, (unsigned int first, unsigned int last, int flags), close_range);

@@ -28,10 +28,8 @@ io_gate(int fd)
 	if (sx_guarded())
 		return 0;
 	rc = tcp_io_gate(fd);
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
+	if (rc < 0)
+		return sx_fail((int)-rc);
 	return 0;
 }
 
@@ -65,12 +63,7 @@ io_udp(int fd, const struct iovec *iov, int n, bool out)
 		errno = saved_errno;
 		return out ? real.writev(fd, iov, n) : real.readv(fd, iov, n);
 	}
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return rc;
+	return sx_result(rc, saved_errno);
 }
 
 static ssize_t

@@ -65,8 +65,7 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 		if (!orig || !ofd) {
 			free(orig);
 			free(ofd);
-			errno = ENOMEM;
-			return -1;
+			return sx_fail(ENOMEM);
 		}
 	}
 	for (nfds_t i = 0; i < nfds; i++) {

@@ -58,24 +58,20 @@ rcmd_call(const char *fn, char **ahost, unsigned short rport,
 	int saved_errno = errno;
 	int rc;
 
-	if (!real.rcmd_af) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (!real.rcmd_af)
+		return sx_fail(ENOSYS);
 	if (sx_guarded())
 		return real.rcmd_af(ahost, rport, locuser, remuser, cmd, fd2p, af);
 	if (!ahost || !*ahost) {
 		log_warn("refusing %s(): no host", fn);
-		errno = EINVAL;
-		return -1;
+		return sx_fail(EINVAL);
 	}
 	sx_enter();
 	rc = libcnet_decide(fn, *ahost, ntohs(rport), af, SOCK_STREAM,
 			    rcmd_rcmd_why, text, sizeof(text));
 	if (rc < 0) {
 		sx_leave();
-		errno = -rc;
-		return -1;
+		return sx_fail((int)-rc);
 	}
 	errno = saved_errno;
 	rc = real.rcmd_af(&host, rport, locuser, remuser, cmd, fd2p, af);
@@ -111,24 +107,20 @@ rcmd_rexec(const char *fn, char **ahost, int rport, const char *name,
 	int saved_errno = errno;
 	int rc;
 
-	if (!real.rexec_af) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (!real.rexec_af)
+		return sx_fail(ENOSYS);
 	if (sx_guarded())
 		return real.rexec_af(ahost, rport, name, pass, cmd, fd2p, af);
 	if (!ahost || !*ahost) {
 		log_warn("refusing %s(): no host", fn);
-		errno = EINVAL;
-		return -1;
+		return sx_fail(EINVAL);
 	}
 	sx_enter();
 	rc = libcnet_decide(fn, *ahost, ntohs((uint16_t)rport), af, SOCK_STREAM,
 			    rcmd_rexec_why, text, sizeof(text));
 	if (rc < 0) {
 		sx_leave();
-		errno = -rc;
-		return -1;
+		return sx_fail((int)-rc);
 	}
 	errno = saved_errno;
 	rc = real.rexec_af(&host, rport, name, pass, cmd, fd2p, af);

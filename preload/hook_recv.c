@@ -32,10 +32,8 @@ recv_gate(int fd)
 {
 	int rc = tcp_io_gate(fd);
 
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
+	if (rc < 0)
+		return sx_fail((int)-rc);
 	return 0;
 }
 
@@ -90,10 +88,8 @@ recv_from(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
 				   sa ? sa : (struct sockaddr *)&own,
 				   sa ? (*salen < msg.msg_namelen ? *salen : msg.msg_namelen) :
 					ownlen, &named);
-		if (rc < 0) {
-			errno = (int)-rc;
-			return -1;
-		}
+		if (rc < 0)
+			return sx_fail((int)-rc);
 		if (named)
 			*salen = msg.msg_namelen;
 		errno = saved_errno;
@@ -105,10 +101,8 @@ associated:
 		errno = saved_errno;
 		return real.recvfrom(fd, buf, len, flags, sa, salen);
 	}
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
+	if (rc < 0)
+		return sx_fail((int)-rc);
 	if (sa && salen)
 		*salen = msg.msg_namelen;
 	errno = saved_errno;
@@ -153,24 +147,14 @@ recv(int fd, void *buf, size_t len, int flags)
 			return rc;
 		rc = udp_recv_late(fd, &msg, flags, rc, (struct sockaddr *)&own, ownlen,
 				   &named);
-		if (rc < 0) {
-			errno = (int)-rc;
-			return -1;
-		}
-		errno = saved_errno;
-		return rc;
+		return sx_result(rc, saved_errno);
 	}
 	rc = udp_recv_datagram(fd, &msg, flags, &pass);
 	if (pass) {
 		errno = saved_errno;
 		return real.recv(fd, buf, len, flags);
 	}
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return rc;
+	return sx_result(rc, saved_errno);
 }
 
 /* The body of the recvmsg() hook (also reached through syscall()). */
@@ -212,10 +196,8 @@ recv_msg(int fd, struct msghdr *msg, int flags)
 		msg->msg_flags = m.msg_flags;
 		rc = udp_recv_late(fd, msg, flags, rc, m.msg_name,
 				   m.msg_namelen < room ? m.msg_namelen : room, &named);
-		if (rc < 0) {
-			errno = (int)-rc;
-			return -1;
-		}
+		if (rc < 0)
+			return sx_fail((int)-rc);
 		if (msg->msg_name && !named)
 			msg->msg_namelen = m.msg_namelen;
 		errno = saved_errno;
@@ -226,12 +208,7 @@ recv_msg(int fd, struct msghdr *msg, int flags)
 		errno = saved_errno;
 		return real.recvmsg(fd, msg, flags);
 	}
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return rc;
+	return sx_result(rc, saved_errno);
 }
 
 SX_EXPORT ssize_t
@@ -255,12 +232,7 @@ recv_mmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	rc = udp_recv_batch(fd, vec, vlen, flags, timeout, &pass);
 	if (pass)
 		return real.recvmmsg(fd, vec, vlen, flags, timeout);
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return rc;
+	return sx_result(rc, saved_errno);
 }
 
 SX_EXPORT int

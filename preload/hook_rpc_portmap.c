@@ -141,10 +141,8 @@ rtime(struct sockaddr_in *addr, void *timep, void *timeout)
 	sx_ready();
 	if (!sunrpc_enter()) {
 		sunrpc_load();
-		if (!sunrpc_real.rtime) {
-			errno = ENOSYS;
-			return -1;
-		}
+		if (!sunrpc_real.rtime)
+			return sx_fail(ENOSYS);
 		return sunrpc_real.rtime(addr, timep, timeout);
 	}
 	if (!sunrpc_real.rtime)

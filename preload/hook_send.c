@@ -32,10 +32,8 @@ send_gate(int fd)
 {
 	int rc = tcp_io_gate(fd);
 
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
+	if (rc < 0)
+		return sx_fail((int)-rc);
 	return 0;
 }
 
@@ -71,12 +69,7 @@ send_to(int fd, const void *buf, size_t len, int flags,
 		errno = saved_errno;
 		return real.sendto(fd, buf, len, flags, sa, salen);
 	}
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return rc;
+	return sx_result(rc, saved_errno);
 }
 
 SX_EXPORT ssize_t
@@ -113,12 +106,7 @@ send(int fd, const void *buf, size_t len, int flags)
 		errno = saved_errno;
 		return real.send(fd, buf, len, flags);
 	}
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return rc;
+	return sx_result(rc, saved_errno);
 }
 
 /* The C library exports this one under a second name too: same hook. */
@@ -147,12 +135,7 @@ send_msg(int fd, const struct msghdr *msg, int flags)
 		errno = saved_errno;
 		return real.sendmsg(fd, msg, flags);
 	}
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return rc;
+	return sx_result(rc, saved_errno);
 }
 
 SX_EXPORT ssize_t
@@ -194,8 +177,7 @@ send_mmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 		vec[i].msg_len = (unsigned int)rc;
 	}
 	if (i == 0 && vlen > 0) {
-		errno = (int)-rc;
-		return -1;
+		return sx_fail((int)-rc);
 	}
 	errno = saved_errno;
 	return (int)i;

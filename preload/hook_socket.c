@@ -40,18 +40,15 @@ socket_is_packet(int domain, int type)
 int
 socket_open(int domain, int type, int protocol)
 {
-	if (!real.socket) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (!real.socket)
+		return sx_fail(ENOSYS);
 	if (sx_guarded() || !socket_is_packet(domain, type))
 		return real.socket(domain, type, protocol);
 	/* An invalid configuration may have meant anything: refused. */
 	if (sx_cfg.valid && sx_cfg.packet_mode == CONFIG_PACKET_DIRECT)
 		return real.socket(domain, type, protocol);
 	log_warn("refusing to open a packet socket (AF_PACKET): its frames would leave around the proxy (SOCKSIFY_PACKET=direct allows it)");
-	errno = EACCES;
-	return -1;
+	return sx_fail(EACCES);
 }
 
 SX_EXPORT int

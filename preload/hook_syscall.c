@@ -65,12 +65,7 @@ syscall_connect(long (*fn)(long, ...), const long *a)
 		errno = saved_errno;
 		return fn(SYS_connect, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	errno = saved_errno;
-	return 0;
+	return sx_status(rc, saved_errno);
 }
 
 /*
@@ -215,10 +210,8 @@ syscall(long number, ...)
 
 		memcpy(&fn, &p, sizeof(fn));
 	}
-	if (!fn) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (!fn)
+		return sx_fail(ENOSYS);
 	if (!sx_guarded()) {
 		bool taken;
 		long rc = syscall_socket_call(fn, number, a, &taken);

@@ -10,7 +10,9 @@
 #ifndef SX_PRELOAD_H
 #define SX_PRELOAD_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "real.h"
@@ -70,6 +72,38 @@ static inline void
 sx_leave(void)
 {
 	sx_depth--;
+}
+
+/*
+ * How a hook ends: the only place a hook writes errno.  A body answers 0 or
+ * a count, or -errno; the hook returns -1 with errno set for a failure, and
+ * otherwise the body's answer with the program's errno as it was
+ * (sx_status() for calls that answer 0, sx_result() for counts), or fails
+ * at once with sx_fail().
+ */
+static inline int
+sx_fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+static inline int
+sx_status(long rc, int saved_errno)
+{
+	if (rc < 0)
+		return sx_fail((int)-rc);
+	errno = saved_errno;
+	return 0;
+}
+
+static inline ssize_t
+sx_result(ssize_t rc, int saved_errno)
+{
+	if (rc < 0)
+		return sx_fail((int)-rc);
+	errno = saved_errno;
+	return rc;
 }
 
 /* Run init once (normally done by the constructor already). */

@@ -181,8 +181,7 @@ resolv_call_real(const struct resolv_call *c)
 		break;
 	}
 	resolv_set_herr(s, NO_RECOVERY);
-	errno = ENOSYS;
-	return -1;
+	return sx_fail(ENOSYS);
 }
 
 /* The question of a query call: its name (joined with the domain for res_querydomain()). */
@@ -225,8 +224,7 @@ resolv_query(const struct resolv_call *c, int saved_errno)
 	rc = resolv_question_of(c, &q);
 	if (rc == -EMSGSIZE || rc == -ENAMETOOLONG) {
 		resolv_set_herr(c->statp, NO_RECOVERY);
-		errno = EMSGSIZE;
-		return -1;
+		return sx_fail(EMSGSIZE);
 	}
 	if (rc == 0 && c->type >= 0 && c->type <= 0xffff && c->class >= 0 &&
 	    c->class <= 0xffff) {
@@ -242,15 +240,13 @@ resolv_query(const struct resolv_call *c, int saved_errno)
 		resolv_log_refusal(&q);
 	if (rc < 0) {
 		resolv_set_herr(c->statp, rc == -ENOMEM ? NETDB_INTERNAL : NO_RECOVERY);
-		errno = -rc;
-		return -1;
+		return sx_fail((int)-rc);
 	}
 	len = (int)dnsmsg_encode_answer(c->answer, c->anslen > 0 ? (size_t)c->anslen : 0,
 					&q, &a);
 	if (len < 0) {
 		resolv_set_herr(c->statp, NO_RECOVERY);
-		errno = EMSGSIZE;
-		return -1;
+		return sx_fail(EMSGSIZE);
 	}
 	errno = saved_errno;
 	if (a.rcode == DNSMSG_RCODE_NXDOMAIN) {
@@ -302,15 +298,13 @@ resolv_send(struct __res_state *statp, const unsigned char *msg, int msglen,
 		resolv_log_refusal(&q);
 	if (rc < 0) {
 		resolv_set_herr(statp, NO_RECOVERY);
-		errno = -rc;
-		return -1;
+		return sx_fail((int)-rc);
 	}
 	len = (int)dnsmsg_encode_answer(answer, anslen > 0 ? (size_t)anslen : 0,
 					&q, &a);
 	if (len < 0) {
 		resolv_set_herr(statp, NO_RECOVERY);
-		errno = EMSGSIZE;
-		return -1;
+		return sx_fail(EMSGSIZE);
 	}
 	errno = saved_errno;
 	return len;
@@ -321,8 +315,7 @@ out_real:
 	if (!statp && real.res_send)
 		return real.res_send(msg, msglen, answer, anslen);
 	resolv_set_herr(statp, NO_RECOVERY);
-	errno = ENOSYS;
-	return -1;
+	return sx_fail(ENOSYS);
 }
 
 int
@@ -337,8 +330,7 @@ resolv_send_hook(struct __res_state *statp, const unsigned char *msg,
 			return real.res_nsend(statp, msg, msglen, answer, anslen);
 		if (!statp && real.res_send)
 			return real.res_send(msg, msglen, answer, anslen);
-		errno = ENOSYS;
-		return -1;
+		return sx_fail(ENOSYS);
 	}
 	sx_enter();
 	rc = resolv_send(statp, msg, msglen, answer, anslen, saved_errno);

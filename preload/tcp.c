@@ -14,37 +14,12 @@
 
 #include "bindtab.h"
 #include "conntab.h"
+#include "failmsg.h"
 #include "handshake.h"
 #include "log.h"
 #include "preload.h"
 #include "tcp.h"
 #include "tcpsock.h"
-
-void
-tcp_log_failure(const struct handshake *hs, int rc)
-{
-	char dst[300];
-
-	sx_endpoint_format(&hs->dst, dst, sizeof(dst));
-	/*
-	 * Some servers (microsocks) answer a pipelined greeting and drop the
-	 * request that came with it: say so, since resending is never safe.
-	 */
-	if (rc == -ETIMEDOUT && hs->pipeline &&
-	    (hs->state == HS_RECV_AUTH || hs->state == HS_RECV_REPLY))
-		log_warn("%s via %s: the proxy answered the greeting but not the "
-			 "pipelined request within the timeout; it may not accept "
-			 "pipelining (unset SOCKSIFY_PIPELINE)", dst, sx_proxy_label());
-	else if (rc == -ETIMEDOUT && hs->state != HS_FAILED)
-		log_warn("%s via %s: no answer from the proxy within the timeout",
-			 dst, sx_proxy_label());
-	else if (!hs->proxy_reached)
-		log_warn("%s via %s: cannot connect to the proxy: %s", dst,
-			 sx_proxy_label(), strerror(-rc));
-	else
-		log_warn("%s via %s: %s", dst, sx_proxy_label(),
-			 handshake_reason(hs));
-}
 
 static uint32_t
 want_events(int want)
@@ -88,12 +63,12 @@ tcp_advance_errno(int fd)
 	rc = handshake_step(hs, &real_sys, fd);
 	/*
 	 * Past the deadline: fail, leaving the state as it is, since
-	 * tcp_log_failure() reads it to say which answer never came.
+	 * failmsg_log() reads it to say which answer never came.
 	 */
 	if (rc > 0 && handshake_now_ms() >= info.deadline_ms)
 		rc = -ETIMEDOUT;
 	if (rc < 0) {
-		tcp_log_failure(hs, rc);
+		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		/* Readiness as after a failed connect: readable, writable, hung up. */
 		shutdown(fd, SHUT_RDWR);
 	} else if (rc == SX_DONE && log_enabled(LOG_LEVEL_INFO)) {
@@ -173,7 +148,7 @@ tcp_finish_blocking(int fd, const struct conntab_info *info)
 	if (!(flags & O_NONBLOCK))
 		real.fcntl(fd, F_SETFL, flags);
 	if (rc < 0 && rc != -EINTR)
-		tcp_log_failure(hs, rc);
+		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 	if (rc == 0)
 		bindtab_add_conn(fd, info->peer.ss_family, &hs->dst, &hs->bnd);
 	conntab_put_handshake(fd, hs, rc == -EINTR ? info->want : rc);

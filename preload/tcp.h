@@ -43,7 +43,5 @@ int tcp_finish_blocking(int fd, const struct conntab_info *info);
  * events.
  */
 void tcp_steer_epoll(int fd, const struct conntab_info *info, int state, int want);
-/* One log line for a failed exchange: what failed, and where it stopped. */
-void tcp_log_failure(const struct handshake *hs, int rc);
 
 #endif

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "handshake.h"
+#include "failmsg.h"
 #include "log.h"
 #include "preload.h"
 #include "proxykind.h"
@@ -197,28 +198,11 @@ udp_assoc_relay(const struct handshake *hs, int ctrl, int family,
 /* Log why an association failed (hs NULL: before the handshake), once per socket. */
 static void
 udp_assoc_log_failure(int fd, int family, const struct handshake *hs, int rc,
-		const struct sx_endpoint *dst)
+		      const struct sx_endpoint *dst)
 {
-	char where[300];
-
-	if (!udpassoc_first_log(fd, family))
-		return;
-	sx_endpoint_format(dst, where, sizeof(where));
-	if (!hs && rc == -ETIMEDOUT)
-		log_warn("UDP to %s via %s: no answer from the proxy within the timeout",
-			 where, sx_proxy_label());
-	else if (!hs)
-		log_warn("UDP to %s via %s: cannot connect to the proxy: %s",
-			 where, sx_proxy_label(), strerror(-rc));
-	else if (rc == -ETIMEDOUT && hs->state != HS_FAILED)
-		log_warn("UDP to %s via %s: no answer from the proxy within the timeout",
-			 where, sx_proxy_label());
-	else if (!hs->proxy_reached)
-		log_warn("UDP to %s via %s: cannot connect to the proxy: %s",
-			 where, sx_proxy_label(), strerror(-rc));
-	else
-		log_warn("UDP to %s via %s: UDP ASSOCIATE failed: %s", where,
-			 sx_proxy_label(), handshake_reason(hs));
+	if (udpassoc_first_log(fd, family))
+		failmsg_log("UDP to ", dst, hs, rc, "no answer from the proxy",
+			    "UDP ASSOCIATE failed: ");
 }
 
 /*

@@ -198,11 +198,11 @@ subprocess.run(["sh", "-c", "tr \"\\0\" \"\\n\" </proc/$$/environ"])'
 		"$REPO"/preload/*.c "$REPO"/core/*.c
 	assert_failure
 	# The password field is read by the URL parser (which fills it, and
-	# wipes it when the configuration is freed), the handshake (which
-	# encodes it) and nothing else.
+	# wipes it when the configuration is freed), SOCKS5's authentication
+	# step (which encodes it, RFC 1929) and nothing else.
 	run grep -lE '(\.|->)pass\b' "$REPO"/preload/*.c "$REPO"/core/*.c
-	assert_output "$REPO/core/handshake.c
-$REPO/core/proxyurl.c"
+	assert_output "$REPO/core/proxyurl.c
+$REPO/core/socks5_steps.c"
 }
 
 @test "after authenticated connections the process holds the decoded password once: in the configuration" {
