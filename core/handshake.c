@@ -163,6 +163,9 @@ hs_flush(struct handshake *hs, const struct sx_sys *sys, int fd)
 	return 0;
 }
 
+static const char hs_closed_reason[] =
+	"proxy closed the connection during the handshake";
+
 /*
  * Read until hs->in holds `need` bytes; 0 when it does.  Never asks for
  * more than `need`, so no byte after the reply is consumed.
@@ -175,8 +178,7 @@ hs_fill(struct handshake *hs, const struct sx_sys *sys, int fd, size_t need)
 				      MSG_DONTWAIT);
 
 		if (n == 0)
-			return hs_fail(hs, -ECONNRESET,
-				       "proxy closed the connection during the handshake");
+			return hs_fail(hs, -ECONNRESET, hs_closed_reason);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -276,6 +278,7 @@ static int
 hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 {
 	const struct proxykind_steps *st = hs->kind->steps;
+	bool first_reply = hs->state == HS_RECV_REPLY;
 	struct proxykind_answer a;
 	ssize_t n;
 	int rc;
@@ -288,6 +291,16 @@ hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 		if (need > sizeof(hs->in))
 			return hs_fail(hs, -EPROTO, "proxy sent a reply too long to hold");
 		rc = hs_fill(hs, sys, fd, need);
+		/*
+		 * A proxy that closes after the request without a byte of reply
+		 * could not reach the destination: OpenSSH's ssh -D does this
+		 * when the target refuses the connection.  A close in the middle
+		 * of a reply stays a reset.
+		 */
+		if (rc == -ECONNRESET && first_reply && hs->in_len == 0 &&
+		    hs->reason == hs_closed_reason)
+			return hs_fail(hs, -ECONNREFUSED, "proxy closed the connection "
+				       "instead of replying (the destination refused it)");
 		if (rc != 0)
 			return rc;
 	}

@@ -114,7 +114,7 @@ AT_ONCE=0.5
 
 @test "a proxy closing after each step of the handshake gives ECONNRESET or EPROTO at once" {
 	local mode
-	for mode in close-after-greeting close-after-method close-after-request close-mid-reply; do
+	for mode in close-after-greeting close-after-method close-mid-reply; do
 		for v in socks4:// socks5:// socks5://user:secretpw@; do
 			fault_run "$v" "$mode"
 			fault_ok "$CLOSED" 0 $AT_ONCE
@@ -124,6 +124,14 @@ AT_ONCE=0.5
 	fault_run socks5://user:secretpw@ close-after-auth
 	fault_ok "$CLOSED" 0 $AT_ONCE
 	fault_logged
+}
+
+@test "a proxy closing after the request without a reply is a refused destination: ECONNREFUSED at once" {
+	for v in socks4:// socks5:// socks5://user:secretpw@; do
+		fault_run "$v" close-after-request
+		fault_ok 'ERRNO ECONNREFUSED' 0 $AT_ONCE
+		fault_logged
+	done
 }
 
 @test "a proxy resetting the connection after the request gives ECONNRESET" {

@@ -158,3 +158,15 @@ assert_echo_via_ssh() {
 	assert_success
 	assert_line "THREADS 8/8"
 }
+
+@test "a closed port behind ssh -D, which closes without a reply, is ECONNREFUSED (as nmap -sT needs), blocking and not" {
+	local closed mode
+	closed=$(free_port)
+	for mode in block nonblock; do
+		run through "socks5://127.0.0.1:$SSH_PORT" "$PY" "$HELPERS/client.py" \
+			--mode "$mode" 127.0.0.1 "$closed"
+		assert_failure 1
+		assert_line "ERRNO ECONNREFUSED"
+	done
+	log_has "$SSHD_LOG" "target 127\.0\.0\.1 port $closed"
+}

@@ -371,12 +371,21 @@ test_socks5_noauth(void)
 	is_str(handshake_reason(&hs), "proxy sent a malformed SOCKS5 reply",
 	       "socks5: unknown ATYP says so");
 
-	/* The proxy closes after the method selection. */
+	/*
+	 * The proxy answers the method, takes the request and closes without
+	 * a reply, as ssh -D does when the destination refuses.
+	 */
 	fake_reset(V("\x05\x00"));
 	in.eof = true;
 	handshake_init(&hs, &p, SOCKS5_CMD_CONNECT, &d, false);
-	is_int(step(&hs), -ECONNRESET, "socks5: close after the method is ECONNRESET");
-	is_int(out.len, 13, "socks5: close after the method: greeting and request went");
+	is_int(step(&hs), -ECONNREFUSED,
+	       "socks5: a close after the request, before any reply, is ECONNREFUSED");
+	is_int(out.len, 13, "socks5: close after the request: greeting and request went");
+	/* A close in the middle of the reply stays a reset. */
+	fake_reset(V("\x05\x00\x05\x00\x00"));
+	in.eof = true;
+	handshake_init(&hs, &p, SOCKS5_CMD_CONNECT, &d, false);
+	is_int(step(&hs), -ECONNRESET, "socks5: a close in the middle of the reply is ECONNRESET");
 
 	/* The proxy cannot be reached. */
 	fake_reset(V(""));
