@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# Every hook works before the library's constructor has run: a library
-# preloaded after libsocksify.so runs its constructor first, and whatever it
-# calls then (tests/early/libearly.c) must behave as after init, and a
-# connect it makes must still cross the proxy.
+# Every hook works before the library's constructor has run and during
+# exit(): a library preloaded after libsocksify.so runs its constructor
+# first and its destructor during exit(), and whatever it calls then
+# (tests/early/libearly.c) must behave as usual: a connect it makes crosses
+# the proxy.
 
 load lib/common
 
@@ -21,7 +22,7 @@ setup_file() {
 	export SLOW_PORT=$PORT SLOW_LOG=$LOG
 }
 
-@test "hooks called from a constructor that runs before the library's work, and its connect crosses the proxy" {
+@test "hooks called from a constructor that runs before the library's, and from a destructor during exit(), work and cross the proxy" {
 	run --separate-stderr timeout -k 2 "$CLIENT_TIMEOUT" env SOCKSIFY_LOOPBACK=proxy \
 		SOCKS_PROXY="socks5://127.0.0.1:$SLOW_PORT" EARLY_ECHO_PORT="$ECHO_PORT" \
 		LD_PRELOAD="$LIB${SOCKSIFY_TEST_PRELOAD:+:$SOCKSIFY_TEST_PRELOAD}:$EARLY" /bin/true
@@ -35,5 +36,9 @@ setup_file() {
 	done
 	assert_line --regexp '^EARLY DEST PEER 127\.0\.0\.6 '
 	assert_line "EARLY done"
+	# And from its destructor, during exit().
+	assert_line "LATE connect ok"
+	assert_line --regexp '^LATE DEST PEER 127\.0\.0\.6 '
+
 	log_has "$SLOW_LOG" " REQUEST 127\.0\.0\.1 $ECHO_PORT\$"
 }

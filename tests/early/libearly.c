@@ -6,7 +6,8 @@
  * code would; it prints one line per step.
  *
  * EARLY_ECHO_PORT names a TCP echo server on 127.0.0.1 (tests/helpers/
- * dest.py: "PEER <ip> <port>" first), reached through the proxy.
+ * dest.py: "PEER <ip> <port>" first), reached through the proxy.  Its
+ * destructor, which runs during exit(), connects once more ("LATE ...").
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -94,4 +95,31 @@ early(void)
 	step("listen", listen(fd, 1));
 	close(fd);
 	printf("EARLY done\n");
+}
+
+__attribute__((destructor)) static void
+late(void)
+{
+	struct sockaddr_in sa;
+	const char *port = getenv("EARLY_ECHO_PORT");
+	char buf[128];
+	int fd, n;
+
+	if (!port)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)atoi(port));
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	printf("LATE connect %s\n", connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ?
+	       strerror(errno) : "ok");
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		printf("LATE DEST %s\n", buf);
+	}
+	close(fd);
+	fflush(stdout);
 }
