@@ -19,20 +19,6 @@
 #include "udp_send.h"
 #include "udpassoc.h"
 
-/* 0 when I/O on fd may go on; otherwise errno is set. */
-static int
-io_gate(int fd)
-{
-	int rc;
-
-	if (sx_guarded())
-		return 0;
-	rc = tcp_io_gate(fd);
-	if (rc < 0)
-		return sx_fail((int)-rc);
-	return 0;
-}
-
 /*
  * read(), write(), readv() and writev() on a UDP socket with an entry: a
  * connected proxied UDP socket (OpenBSD nc -u, socat) reads and writes its
@@ -106,7 +92,7 @@ SX_EXPORT ssize_t
 read(int fd, void *buf, size_t len)
 {
 	sx_ready();
-	if (conntab_maybe_active(fd) && io_gate(fd) < 0)
+	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
 	if (udpassoc_maybe(fd))
 		return io_udp_read(fd, buf, len);
@@ -120,7 +106,7 @@ SX_EXPORT ssize_t
 write(int fd, const void *buf, size_t len)
 {
 	sx_ready();
-	if (conntab_maybe_active(fd) && io_gate(fd) < 0)
+	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
 	if (udpassoc_maybe(fd))
 		return io_udp_write(fd, buf, len);
@@ -135,7 +121,7 @@ SX_EXPORT ssize_t
 readv(int fd, const struct iovec *iov, int n)
 {
 	sx_ready();
-	if (conntab_maybe_active(fd) && io_gate(fd) < 0)
+	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
 	if (udpassoc_maybe(fd))
 		return io_udp_readv(fd, iov, n);
@@ -146,7 +132,7 @@ SX_EXPORT ssize_t
 writev(int fd, const struct iovec *iov, int n)
 {
 	sx_ready();
-	if (conntab_maybe_active(fd) && io_gate(fd) < 0)
+	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
 	if (udpassoc_maybe(fd))
 		return io_udp_writev(fd, iov, n);

@@ -23,20 +23,6 @@
 #include "udp_recv.h"
 #include "udpassoc.h"
 
-/*
- * A proxied TCP socket whose SOCKS exchange is under way takes no data
- * yet (see tcp.h): -1 with errno set when the call must not go on.
- */
-static int
-recv_gate(int fd)
-{
-	int rc = tcp_io_gate(fd);
-
-	if (rc < 0)
-		return sx_fail((int)-rc);
-	return 0;
-}
-
 /* The body of the recvfrom() hook (also reached through syscall()). */
 ssize_t
 recv_from(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
@@ -50,7 +36,7 @@ recv_from(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
 
 	if (sx_guarded())
 		return real.recvfrom(fd, buf, len, flags, sa, salen);
-	if (conntab_maybe_active(fd) && recv_gate(fd) < 0)
+	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
 	iov.iov_base = buf;
 	iov.iov_len = len;
@@ -129,7 +115,7 @@ recv(int fd, void *buf, size_t len, int flags)
 	sx_ready();
 	if (sx_guarded())
 		return real.recv(fd, buf, len, flags);
-	if (conntab_maybe_active(fd) && recv_gate(fd) < 0)
+	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
 	iov.iov_base = buf;
 	iov.iov_len = len;
@@ -167,7 +153,7 @@ recv_msg(int fd, struct msghdr *msg, int flags)
 
 	if (sx_guarded() || !msg)
 		return real.recvmsg(fd, msg, flags);
-	if (conntab_maybe_active(fd) && recv_gate(fd) < 0)
+	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
 	if (!udpassoc_maybe(fd)) {
 		struct sockaddr_storage own;
@@ -227,7 +213,7 @@ recv_mmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	bool pass;
 	int rc;
 
-	if (conntab_maybe_active(fd) && recv_gate(fd) < 0)
+	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
 	rc = udp_recv_batch(fd, vec, vlen, flags, timeout, &pass);
 	if (pass)

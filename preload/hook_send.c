@@ -23,20 +23,6 @@
 #include "udp_send.h"
 #include "udpassoc.h"
 
-/*
- * A proxied TCP socket whose SOCKS exchange is under way takes no data
- * yet (see tcp.h): -1 with errno set when the call must not go on.
- */
-static int
-send_gate(int fd)
-{
-	int rc = tcp_io_gate(fd);
-
-	if (rc < 0)
-		return sx_fail((int)-rc);
-	return 0;
-}
-
 /* The body of the sendto() hook (also reached through syscall()). */
 ssize_t
 send_to(int fd, const void *buf, size_t len, int flags,
@@ -53,7 +39,7 @@ send_to(int fd, const void *buf, size_t len, int flags,
 	/* TCP Fast Open connects without connect(): hook_fastopen.c. */
 	if (fastopen_wanted(fd, flags))
 		return fastopen_sendto(fd, buf, len, flags, sa, salen);
-	if (conntab_maybe_active(fd) && send_gate(fd) < 0)
+	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
 	if (!udpassoc_maybe(fd) && !udp_dst_maybe(sa, salen))
 		return real.sendto(fd, buf, len, flags, sa, salen);
@@ -92,7 +78,7 @@ send(int fd, const void *buf, size_t len, int flags)
 	sx_ready();
 	if (sx_guarded())
 		return real.send(fd, buf, len, flags);
-	if (conntab_maybe_active(fd) && send_gate(fd) < 0)
+	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
 	if (!udpassoc_maybe(fd))
 		return real.send(fd, buf, len, flags);
@@ -126,7 +112,7 @@ send_msg(int fd, const struct msghdr *msg, int flags)
 	/* TCP Fast Open connects without connect(): hook_fastopen.c. */
 	if (fastopen_wanted(fd, flags))
 		return fastopen_sendmsg(fd, msg, flags);
-	if (conntab_maybe_active(fd) && send_gate(fd) < 0)
+	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
 	if (!udpassoc_maybe(fd) && !udp_dst_maybe(msg->msg_name, msg->msg_namelen))
 		return real.sendmsg(fd, msg, flags);
@@ -154,7 +140,7 @@ send_mmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	unsigned int i;
 	ssize_t rc = 0;
 
-	if (conntab_maybe_active(fd) && send_gate(fd) < 0)
+	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
 	ours = udpassoc_maybe(fd);
 	for (i = 0; i < vlen && !ours; i++)

@@ -192,3 +192,16 @@ tcp_io_gate(int fd)
 	errno = saved_errno;
 	return rc;
 }
+
+int
+tcp_io_check(int fd)
+{
+	int rc;
+
+	if (sx_guarded())
+		return 0;
+	rc = tcp_io_gate(fd);
+	if (rc < 0)
+		return sx_fail((int)-rc);
+	return 0;
+}

@@ -27,6 +27,11 @@ int tcp_want(int fd);
  * failure's errno.  A blocking socket waits for the exchange to end.
  */
 int tcp_io_gate(int fd);
+/*
+ * The same for a hook about to make its real call: 0 when it may, else -1
+ * with errno set to what the hook must fail with.
+ */
+int tcp_io_check(int fd);
 /* Fail every pending exchange whose deadline has passed. */
 void tcp_expire(void);
 /* Milliseconds until the next pending deadline (capped by limit_ms; -1 = none). */
