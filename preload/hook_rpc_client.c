@@ -42,9 +42,7 @@ clnt_create(const char *host, unsigned long prog, unsigned long vers,
 				    sunrpc_socktype(proto), sunrpc_why,
 				    text, sizeof(text));
 	if (rc < 0) {
-		sunrpc_createerr(rc);
-		sx_leave();
-		errno = -rc;
+		sunrpc_refuse(rc);
 		return NULL;
 	}
 	errno = saved_errno;
@@ -82,9 +80,7 @@ clnttcp_create(struct sockaddr_in *raddr, unsigned long prog,
 		rc = sunrpc_route("clnttcp_create", raddr, SUNRPC_PMAP_PORT,
 				       SOCK_STREAM);
 	if (rc < 0) {
-		sunrpc_createerr(rc);
-		sx_leave();
-		errno = -rc;
+		sunrpc_refuse(rc);
 		return NULL;
 	}
 	errno = saved_errno;
@@ -112,9 +108,7 @@ clntudp_create(struct sockaddr_in *raddr, unsigned long prog,
 	rc = sunrpc_udp("clntudp_create", (void *)sunrpc_real.clntudp_create,
 			     raddr, sockp);
 	if (rc < 0) {
-		sunrpc_createerr(rc);
-		sx_leave();
-		errno = -rc;
+		sunrpc_refuse(rc);
 		return NULL;
 	}
 	errno = saved_errno;
@@ -142,9 +136,7 @@ clntudp_bufcreate(struct sockaddr_in *raddr, unsigned long prog,
 	rc = sunrpc_udp("clntudp_bufcreate",
 			     (void *)sunrpc_real.clntudp_bufcreate, raddr, sockp);
 	if (rc < 0) {
-		sunrpc_createerr(rc);
-		sx_leave();
-		errno = -rc;
+		sunrpc_refuse(rc);
 		return NULL;
 	}
 	errno = saved_errno;
@@ -210,9 +202,7 @@ getrpcport(const char *host, unsigned long prog, unsigned long vers,
 		rc = libcnet_decide("getrpcport", host, SUNRPC_PMAP_PORT, AF_INET,
 				    SOCK_DGRAM, sunrpc_why, text, sizeof(text));
 	if (rc < 0) {
-		sunrpc_createerr(rc);
-		sx_leave();
-		errno = -rc;
+		sunrpc_refuse(rc);
 		return 0;
 	}
 	errno = saved_errno;

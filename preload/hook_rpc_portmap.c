@@ -36,9 +36,7 @@ pmap_getport(struct sockaddr_in *addr, unsigned long prog, unsigned long vers,
 		rc = sunrpc_route("pmap_getport", addr, SUNRPC_PMAP_PORT,
 				       SOCK_DGRAM);
 	if (rc < 0) {
-		sunrpc_createerr(rc);
-		sx_leave();
-		errno = -rc;
+		sunrpc_refuse(rc);
 		return 0;
 	}
 	errno = saved_errno;

@@ -111,6 +111,14 @@ sunrpc_createerr(int rc)
 	ce->cf_error.ru.re_errno = -rc;
 }
 
+void
+sunrpc_refuse(int rc)
+{
+	sunrpc_createerr(rc);
+	sx_leave();
+	(void)sx_fail(-rc);
+}
+
 const char sunrpc_why[] =
 	"the C library's Sun RPC sends and connects from inside the C library";
 

@@ -113,6 +113,12 @@ int sunrpc_missing(const char *fn);
 
 /* Report a refusal (-errno) the way the RPC creation functions report errors. */
 void sunrpc_createerr(int rc);
+/*
+ * A call refused with -errno rc: rpc_createerr says why (as above), the
+ * guard the hook took is left, and errno is set; the hook then returns its
+ * failure value.
+ */
+void sunrpc_refuse(int rc);
 
 /* Why the proxy cannot carry RPC, for the log. */
 extern const char sunrpc_why[];
