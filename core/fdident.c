@@ -25,11 +25,3 @@ fdident_of(int fd)
 		return 0;
 	return probe(fd);
 }
-
-bool
-fdident_same(int fd, uint64_t id)
-{
-	if (id == 0)
-		return true;
-	return fdident_of(fd) == id;
-}

@@ -9,8 +9,8 @@
  * The identity is the socket's inode number in the kernel's socket file
  * system: unique among open sockets, 0 for anything that is not a socket.
  * It is read through a probe the caller installs once (the preload layer:
- * fstat()); unit tests install fakes.  With no probe every identity is 0,
- * which the tables take as "not known" and trust.
+ * fstat()); unit tests install fakes.  With no probe every identity is 0:
+ * an entry recorded with identity 0 is trusted (fdtable.c).
  */
 #ifndef SX_FDIDENT_H
 #define SX_FDIDENT_H
@@ -25,10 +25,5 @@ typedef uint64_t (*fdident_probe_fn)(int fd);
 void fdident_set_probe(fdident_probe_fn probe);
 /* The identity of the socket behind fd: 0 when not a socket or not known. */
 uint64_t fdident_of(int fd);
-/*
- * True when fd still stands for the socket recorded as id: id 0 (recorded
- * without a probe) is trusted, anything else must match exactly.
- */
-bool fdident_same(int fd, uint64_t id);
 
 #endif

@@ -81,7 +81,7 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	if (state == CONNTAB_FAILED)
 		return real.epoll_ctl(epfd, op, fd, ev);
 	inner.data = ev->data;
-	inner.events = (tcp_want(fd) == SX_WANT_READ ? EPOLLIN : EPOLLOUT) |
+	inner.events = (conntab_want(fd) == SX_WANT_READ ? EPOLLIN : EPOLLOUT) |
 		       EPOLLONESHOT;
 	return real.epoll_ctl(epfd, op, fd, &inner);
 }

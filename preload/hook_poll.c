@@ -93,7 +93,7 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 			/* What to wait for; the checks after the wait verify it. */
 			state = conntab_state_hint(fds[i].fd);
 			if (state == CONNTAB_PENDING)
-				fds[i].events = tcp_want(fds[i].fd) == SX_WANT_READ ?
+				fds[i].events = conntab_want(fds[i].fd) == SX_WANT_READ ?
 						POLLIN : POLLOUT;
 			else if (state == CONNTAB_FAILED)
 				failed = true;

@@ -77,7 +77,7 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 				FD_CLR(fd, &r);
 				FD_CLR(fd, &w);
 				FD_CLR(fd, &e);
-				if (tcp_want(fd) == SX_WANT_READ)
+				if (conntab_want(fd) == SX_WANT_READ)
 					FD_SET(fd, &r);
 				else
 					FD_SET(fd, &w);

@@ -100,12 +100,6 @@ tcp_advance(int fd)
 	return state;
 }
 
-int
-tcp_want(int fd)
-{
-	return conntab_want(fd);
-}
-
 void
 tcp_expire(void)
 {

@@ -19,8 +19,6 @@
  * state afterwards (CONNTAB_*), or -1 when fd is not a proxied socket.
  */
 int tcp_advance(int fd);
-/* What a pending fd waits for (SX_WANT_READ or SX_WANT_WRITE). */
-int tcp_want(int fd);
 /*
  * Gate for send/recv/read/write on fd: 0 when the call may go on, else
  * -EAGAIN while the exchange is under way on a non-blocking socket, or the
