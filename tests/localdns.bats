@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# DNS queries that programs write themselves to the system nameserver
+# (c-ares in aria2c and Node, dig), in the network namespaces of
+# tests/lib/netns.bash: under remote DNS the library answers them from the
+# fake address map, so they work although the nameserver cannot be reached,
+# and tcpdump on the client's interface sees no DNS packet.  A query to
+# another server still goes through the proxy's UDP relay.
+
+load lib/common
+load lib/netns
+
+DANTED_PORT=1081
+SSH_SOCKS_PORT=1082
+OTHER_DNS_IP=198.51.100.2
+
+setup_file() {
+	require_library
+	[ "$(id -u)" -eq 0 ] || skip "network namespaces need root"
+	netns_setup
+	start_ns_dest web "$NETNS_DEST" "$DEST_IP" 80 --http
+	export WEB_LOG=$LOG
+	start_ns_danted danted "$NETNS_PROXY" "$PROXY_IP" "$DANTED_PORT" "$PROXY_OUT_IP"
+	export DANTED_LOG=$LOG
+	start_ns_ssh_socks sshsocks "$NETNS_PROXY" "$PROXY_IP" "$SSH_SOCKS_PORT"
+}
+
+teardown_file() {
+	stop_all "$BATS_FILE_TMPDIR"
+	netns_teardown
+}
+
+# assert_no_dns: no packet to or from port 53 on the client's interface.
+assert_no_dns() {
+	local dns
+	dns=$(capture_show "port 53")
+	if [ -n "$dns" ]; then
+		echo "# DNS packets on the client's interface:" >&2
+		printf '%s\n' "$dns" | sed 's/^/# /' | head -n 20 >&2
+		return 1
+	fi
+}
+
+@test "aria2c (c-ares) downloads http://web.test/ through danted (socks5h) and sends no DNS query" {
+	command -v aria2c >/dev/null || skip "aria2c is not installed (make deps)"
+	capture_start
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+		aria2c --async-dns=true --max-tries=1 --timeout=10 --connect-timeout=10 \
+		--console-log-level=warn --summary-interval=0 --allow-overwrite=true \
+		-d "$BATS_TEST_TMPDIR" -o aria2.out http://web.test/aria2-danted
+	capture_stop
+	assert_success
+	grep -qx "PATH /aria2-danted" "$BATS_TEST_TMPDIR/aria2.out"
+	log_has "$WEB_LOG" "^GET /aria2-danted $PROXY_OUT_IP "
+	assert_proxy_used "$DANTED_PORT"
+	assert_no_dns
+	assert_no_leak "$DANTED_PORT"
+}
+
+@test "node's dns.promises.resolve4 gets a fake address for web.test (socks5h) and sends no DNS query" {
+	command -v node >/dev/null || skip "node is not installed (make deps)"
+	capture_start
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+		node -e 'require("dns").promises.resolve4("web.test").then(
+			(a) => console.log("A " + a.join(" ")),
+			(e) => { console.log("ERR " + e.code); process.exit(1); })'
+	capture_stop
+	assert_success
+	[[ $(line_value A) == 198.1[89].* ]]
+	assert_no_dns
+	assert_silent
+}
+
+@test "node's dns.resolve4 also answers under socks4a (ssh -D)" {
+	command -v node >/dev/null || skip "node is not installed (make deps)"
+	capture_start
+	run --separate-stderr client_socksified "socks4a://$PROXY_IP:$SSH_SOCKS_PORT" \
+		node -e 'require("dns").resolve4("web.test", (e, a) => {
+			if (e) { console.log("ERR " + e.code); process.exit(1); }
+			console.log("A " + a.join(" ")); })'
+	capture_stop
+	assert_success
+	[[ $(line_value A) == 198.1[89].* ]]
+	assert_no_dns
+	assert_silent
+}
+
+@test "dig web.test asks the system nameserver and gets a fake address (socks5h), and no DNS packet leaves" {
+	capture_start
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+		dig +tries=1 +time=3 +noedns web.test A
+	capture_stop
+	assert_success
+	assert_output --partial "status: NOERROR"
+	assert_output --partial "SERVER: $NAMESERVER_IP#53"
+	[[ $(printf '%s\n' "$output" | awk '$1 == "web.test." && $4 == "A" {print $5}') == 198.1[89].* ]]
+	assert_no_dns
+	assert_silent
+}
+
+@test "dig @another-server still goes through the proxy's UDP relay" {
+	capture_start
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+		dig +tries=1 +time=2 @"$OTHER_DNS_IP" web.test A
+	capture_stop
+	# Nothing answers DNS there: the query timed out at the far side.
+	assert_failure
+	[ -n "$(capture_show "udp and dst host $PROXY_IP and not dst port $MARKER_PORT")" ]
+	assert_no_dns
+	log_has "$DANTED_LOG" "udpassociate|UDP"
+}
