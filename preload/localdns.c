@@ -49,6 +49,8 @@ struct localdns_replier {
 	socklen_t len;
 };
 
+/* Set once the first TCP refusal is logged. */
+static int localdns_tcp_logged;
 static pthread_once_t localdns_once = PTHREAD_ONCE_INIT;
 static struct nsset localdns_set;
 static pthread_mutex_t localdns_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -293,4 +295,20 @@ localdns_sender(const struct sockaddr *from, socklen_t fromlen, int family,
 	}
 	pthread_mutex_unlock(&localdns_lock);
 	return found;
+}
+
+int
+localdns_refuse_tcp(const struct sockaddr *sa, socklen_t len)
+{
+	char where[300];
+
+	sx_sockaddr_format(sa, len, where, sizeof(where));
+	if (__atomic_exchange_n(&localdns_tcp_logged, 1, __ATOMIC_RELAXED) == 0)
+		log_warn("refusing DNS over TCP to the nameserver %s: under remote DNS "
+			 "the library answers the system nameservers over UDP only, "
+			 "and no query may leave the machine (further refusals are "
+			 "logged at debug level)", where);
+	else
+		log_debug("refusing DNS over TCP to the nameserver %s", where);
+	return -ECONNREFUSED;
 }

@@ -35,4 +35,12 @@ ssize_t localdns_send(int fd, int family, int ns, const struct msghdr *msg);
 bool localdns_sender(const struct sockaddr *from, socklen_t fromlen, int family,
 		     struct sockaddr_storage *ss, socklen_t *len);
 
+/*
+ * A TCP connect() to a system nameserver under remote DNS (sa, len: a
+ * destination localdns_nameserver() names): refused with one line saying
+ * why, -ECONNREFUSED.  The library answers DNS over UDP only; a program
+ * falls back or fails, and no query leaves the machine.
+ */
+int localdns_refuse_tcp(const struct sockaddr *sa, socklen_t len);
+
 #endif

@@ -108,3 +108,30 @@ assert_no_dns() {
 	assert_no_dns
 	log_has "$DANTED_LOG" "udpassociate|UDP"
 }
+
+@test "dig +tcp to the system nameserver is refused with a line saying why, and nothing leaves" {
+	capture_start
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+		dig +tcp +tries=1 +time=3 web.test A
+	capture_stop
+	assert_failure
+	[[ $stderr == *"refusing DNS over TCP to the nameserver $NAMESERVER_IP:53"* ]]
+	assert_no_dns
+	assert_silent
+}
+
+@test "dig gets REFUSED for a MX record, the name of a fake address for its PTR, a hosts-file address" {
+	# The fake map is the process's own: one dig asks both, in order.
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+		dig +short +tries=1 +time=3 web.test A -x 198.18.0.1 local.test A
+	assert_success
+	assert_line --index 0 "198.18.0.1"
+	assert_line --index 1 "web.test."
+	# A name of the hosts file gets its address there, as getaddrinfo() does.
+	assert_line --index 2 "$LOCAL_TEST_IP"
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+		dig +tries=1 +time=3 web.test MX
+	assert_success
+	assert_output --partial "status: REFUSED"
+	assert_output --partial "SERVER: $NAMESERVER_IP#53"
+}
