@@ -94,6 +94,10 @@ localdns_nameserver(const struct sockaddr *sa, socklen_t len)
 		return -1;
 	pthread_once(&localdns_once, localdns_load);
 	ns = nsset_index(&localdns_set, sa, len);
+	/* A nameserver NO_PROXY lets through is asked itself. */
+	if (ns >= 0 && dns_addr_excluded(localdns_set.ns[ns].family,
+					 localdns_set.ns[ns].addr))
+		ns = -1;
 	errno = saved_errno;
 	return ns;
 }
