@@ -135,3 +135,24 @@ assert_no_dns() {
 	assert_output --partial "status: REFUSED"
 	assert_output --partial "SERVER: $NAMESERVER_IP#53"
 }
+
+@test "every receive call and readiness wait gets the answer from the nameserver's address, connected or not" {
+	local recv wait conn
+	capture_start
+	for recv in recvfrom recvmsg recvmmsg read; do
+		for wait in poll select epoll; do
+			for conn in 0 1; do
+				# read() reports no sender: only on a connected socket.
+				[ "$recv" = read ] && [ "$conn" = 0 ] && continue
+				run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+					"$REPO/build/tests/helpers/dnsask" "$recv" "$wait" "$conn" "$NAMESERVER_IP" web.test
+				assert_success
+				assert_line "FROM $NAMESERVER_IP 53"
+				[[ $(line_value A) == 198.1[89].* ]]
+			done
+		done
+	done
+	capture_stop
+	assert_no_dns
+	assert_silent
+}
