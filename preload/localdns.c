@@ -13,7 +13,8 @@
  * The answering sockets are the library's own descriptors: close-on-exec,
  * placed at or above the control sockets' floor, and made again when the
  * program closed one behind our back (its inode tells).  One mutex guards
- * them; it is held across a non-blocking send on loopback only.
+ * them (taken around fork(), core/atfork.h); it is held across a
+ * non-blocking send on loopback only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atfork.h"
 #include "dns.h"
 #include "localdns.h"
 #include "log.h"
@@ -54,6 +56,7 @@ static int localdns_tcp_logged;
 static pthread_once_t localdns_once = PTHREAD_ONCE_INIT;
 static struct nsset localdns_set;
 static pthread_mutex_t localdns_lock = PTHREAD_MUTEX_INITIALIZER;
+ATFORK_LOCK(localdns, localdns_lock)
 /* By nameserver, then [0] IPv4, [1] IPv6. */
 static struct localdns_replier localdns_rep[NSSET_MAX][2];
 
