@@ -136,7 +136,8 @@ localdns_unmap(const struct sockaddr *sa, socklen_t len, int *family,
 
 /*
  * Where fd receives: its own address, bound first to the any-address of
- * family when it has no port; the any-address stands for loopback.
+ * family when it has no port; the any-address stands for loopback (for a
+ * dual-stack IPv6 socket 127.0.0.1, which works without IPv6 on lo).
  */
 static int
 localdns_own_addr(int fd, int family, struct sockaddr_storage *ss, socklen_t *len)
@@ -164,6 +165,16 @@ localdns_own_addr(int fd, int family, struct sockaddr_storage *ss, socklen_t *le
 			return -errno;
 		if (!localdns_unmap((struct sockaddr *)ss, *len, &fam, addr, &port))
 			return -EAFNOSUPPORT;
+	}
+	if (fam == AF_INET6 && memcmp(addr, &in6addr_any, 16) == 0) {
+		int v6only = 1;
+		socklen_t optlen = sizeof(v6only);
+
+		if (real.getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &optlen) == 0 &&
+		    v6only == 0) {
+			fam = AF_INET;
+			memset(addr, 0, 4);
+		}
 	}
 	memset(ss, 0, sizeof(*ss));
 	if (fam == AF_INET) {
@@ -243,6 +254,8 @@ localdns_send(int fd, int family, int ns, const struct msghdr *msg)
 
 		if (take > sizeof(query) - n)
 			take = sizeof(query) - n;
+		if (take == 0)
+			continue;
 		memcpy(query + n, msg->msg_iov[i].iov_base, take);
 		n += take;
 	}

@@ -156,3 +156,20 @@ assert_no_dns() {
 	assert_no_dns
 	assert_silent
 }
+
+@test "an IPv6 socket asking the nameserver by its v4-mapped address gets the answer from that address" {
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" "$PY" -c '
+import socket, struct, sys
+q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + b"\x03web\x04test\x00" + struct.pack(">HH", 1, 1)
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.sendto(q, ("::ffff:" + sys.argv[1], 53))
+data, sender = s.recvfrom(512)
+print("FROM", sender[0], sender[1])
+print("ID", hex(struct.unpack(">H", data[:2])[0]), "ANSWERS", struct.unpack(">H", data[6:8])[0])
+print("A", socket.inet_ntoa(data[-4:]))' "$NAMESERVER_IP"
+	assert_success
+	assert_line "FROM ::ffff:$NAMESERVER_IP 53"
+	assert_line "ID 0x1234 ANSWERS 1"
+	[[ $(line_value A) == 198.1[89].* ]]
+}
