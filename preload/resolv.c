@@ -339,7 +339,6 @@ resolv_send_hook(struct __res_state *statp, const unsigned char *msg,
 	return rc;
 }
 
-
 int
 resolv_reply(const unsigned char *msg, size_t msglen, unsigned char *answer,
 	     size_t anslen)
