@@ -173,3 +173,17 @@ print("A", socket.inet_ntoa(data[-4:]))' "$NAMESERVER_IP"
 	assert_line "ID 0x1234 ANSWERS 1"
 	[[ $(line_value A) == 198.1[89].* ]]
 }
+
+@test "dig @127.0.0.53 (systemd-resolved's stub) is answered too, and a nameserver NO_PROXY names is asked itself" {
+	capture_start
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+		dig +short +tries=1 +time=3 @127.0.0.53 web.test A
+	assert_success
+	[[ $output == 198.1[89].* ]]
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+		NO_PROXY="$NAMESERVER_IP" dig +tries=1 +time=2 web.test A
+	capture_stop
+	# Nothing answers there: the query went out, as NO_PROXY asked.
+	assert_failure
+	[ -n "$(capture_show "udp and dst host $NAMESERVER_IP and dst port 53")" ]
+}
