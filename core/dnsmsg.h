@@ -25,7 +25,9 @@
 #define DNSMSG_TYPE_AAAA 28
 #define DNSMSG_CLASS_IN 1
 #define DNSMSG_RCODE_NOERROR 0
+#define DNSMSG_RCODE_SERVFAIL 2
 #define DNSMSG_RCODE_NXDOMAIN 3
+#define DNSMSG_RCODE_REFUSED 5
 /* Fake addresses live as long as the process uses them: a short TTL. */
 #define DNSMSG_TTL 60
 /* Addresses in one answer. */

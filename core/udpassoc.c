@@ -327,6 +327,21 @@ udpassoc_first_log(int fd, int family)
 	return first;
 }
 
+int
+udpassoc_set_local_dns(int fd, int family)
+{
+	struct fdtable_call call;
+	struct udpassoc_entry *e;
+
+	if (fd < 0)
+		return -EINVAL;
+	e = enter_upsert(fd, family, &call);
+	if (e)
+		e->info.local_dns = true;
+	fdtable_leave(&udpassoc_table, &call);
+	return e ? 0 : -ENOMEM;
+}
+
 void
 udpassoc_set_hint(int fd, uint16_t hdr_len)
 {

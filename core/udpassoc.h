@@ -58,6 +58,7 @@ struct udpassoc_info {
 	struct sockaddr_storage peer;	/* that destination, as the program gave it */
 	socklen_t peerlen;
 	struct sx_endpoint peer_ep;	/* that destination, as the proxy is told it */
+	bool local_dns;			/* the library answered a DNS query sent on it */
 };
 
 /*
@@ -112,6 +113,12 @@ bool udpassoc_drop_ctrl(int fd, int ctrl);
  * first time only: the caller logs when this says so.
  */
 bool udpassoc_first_log(int fd, int family);
+/*
+ * Mark that the library answered a DNS query fd sent to a system
+ * nameserver (its receives then name the nameserver as the sender),
+ * creating the entry.  -ENOMEM, -EINVAL.
+ */
+int udpassoc_set_local_dns(int fd, int family);
 /* Remember the header length of the last datagram fd received. */
 void udpassoc_set_hint(int fd, uint16_t hdr_len);
 /*

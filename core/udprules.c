@@ -93,6 +93,8 @@ udprules_relay(const struct sx_endpoint *bnd, const struct sx_endpoint *proxy,
 bool
 udprules_filters(const struct udpassoc_info *info)
 {
+	if (info->local_dns)
+		return true;
 	if (info->state == UDPASSOC_DIRECT)
 		return false;
 	return info->state == UDPASSOC_ASSOCIATED || info->has_peer;
@@ -127,5 +129,6 @@ udprules_from_peer(const struct sx_endpoint *peer, const struct sx_endpoint *src
 bool
 udprules_stranger_passes(const struct udpassoc_info *info, const struct route *r)
 {
-	return !info->has_peer && r->action == ROUTE_DIRECT;
+	return !info->has_peer &&
+	       (r->action == ROUTE_DIRECT || info->state == UDPASSOC_DIRECT);
 }

@@ -50,7 +50,11 @@ bool udprules_relay_is_proxy(const struct sx_endpoint *bnd);
 int udprules_relay(const struct sx_endpoint *bnd, const struct sx_endpoint *proxy,
 		   struct sx_endpoint *out);
 
-/* Whether a socket's receives are filtered (else they pass untouched). */
+/*
+ * Whether a socket's receives are filtered (else they pass untouched):
+ * associated, with a proxied default destination, or answered by the
+ * library as a system nameserver.
+ */
 bool udprules_filters(const struct udpassoc_info *info);
 /*
  * A datagram from `from` came from the relay: the socket is associated
@@ -70,7 +74,7 @@ bool udprules_from_peer(const struct sx_endpoint *peer, const struct sx_endpoint
 /*
  * A datagram from anyone but the relay is handed over only when the socket
  * has no proxied default destination and its sender is a direct one (r:
- * the route of the sender).
+ * the route of the sender), or all UDP of the socket goes direct.
  */
 bool udprules_stranger_passes(const struct udpassoc_info *info, const struct route *r);
 

@@ -31,6 +31,7 @@
 #include "fakepin.h"
 #include "handshake.h"
 #include "hook_connect.h"
+#include "localdns.h"
 #include "log.h"
 #include "preload.h"
 #include "route.h"
@@ -266,6 +267,8 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	}
 	if (conntab_get(fd, &info))
 		return connect_again(fd, &info);
+	if (type == SOCK_STREAM && localdns_nameserver(sa, len) >= 0)
+		return localdns_refuse_tcp(sa, len);
 	route_decide(&sx_cfg, sa, len, type, &r);
 	if (r.action == ROUTE_DIRECT_NAME)
 		return connect_by_name(fd, sa, &r);

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <resolv.h>
 #include <string.h>
@@ -338,3 +339,32 @@ resolv_send_hook(struct __res_state *statp, const unsigned char *msg,
 	return rc;
 }
 
+int
+resolv_reply(const unsigned char *msg, size_t msglen, unsigned char *answer,
+	     size_t anslen)
+{
+	struct dnsmsg_question q;
+	struct dnsmsg_answer a;
+	ssize_t len;
+	int rc;
+
+	if (msglen > INT_MAX || anslen > INT_MAX ||
+	    dnsmsg_decode_query(msg, msglen, &q) <= 0)
+		return -EPROTO;
+	rc = resolv_decide(&q, &a);
+	if (rc == SX_PASS && real.res_send) {
+		rc = real.res_send(msg, (int)msglen, answer, (int)anslen);
+		if (rc >= 0)
+			return rc;
+		log_debug("the real resolver had no answer for \"%s\"", q.name);
+		rc = -ENOMEM;
+	}
+	if (rc == -ECONNREFUSED || rc == SX_PASS)
+		resolv_log_refusal(&q);
+	if (rc != RESOLV_ANSWER) {
+		dnsmsg_answer_init(&a, 0);
+		a.rcode = rc == -ENOMEM ? DNSMSG_RCODE_SERVFAIL : DNSMSG_RCODE_REFUSED;
+	}
+	len = dnsmsg_encode_answer(answer, anslen, &q, &a);
+	return len < 0 ? -EMSGSIZE : (int)len;
+}

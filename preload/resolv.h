@@ -39,4 +39,15 @@ int resolv_query_hook(const struct resolv_call *c);
 int resolv_send_hook(struct __res_state *statp, const unsigned char *msg,
 		     int msglen, unsigned char *answer, int anslen);
 
+/*
+ * The reply to one query message a program sends to a system nameserver
+ * itself (localdns.c), built as res_send() builds it: the answer, a
+ * NO_PROXY name through the real res_send(), and a refused question as a
+ * reply of RCODE REFUSED (SERVFAIL when memory ran out).  Called with the
+ * guard held.  The reply's length, or -EPROTO for a message that is not
+ * one plain query (no reply is owed), -EMSGSIZE.
+ */
+int resolv_reply(const unsigned char *msg, size_t msglen, unsigned char *answer,
+		 size_t anslen);
+
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conntab.h"
+#include "localdns.h"
 #include "log.h"
 #include "preload.h"
 #include "proxykind.h"
@@ -53,6 +54,37 @@ udp_unconnect_kernel(int fd)
 		udp_ctrl_close(info.ctrl, info.ctrl_ino);
 }
 
+/*
+ * connect() to a system nameserver under remote DNS: a default
+ * destination the library answers for (localdns.c), never one the kernel
+ * connects to, whatever the route and the proxy's UDP say.
+ */
+static int
+udp_connect_nameserver(int fd, const struct sockaddr *sa, socklen_t len,
+		       bool have, const struct udpassoc_info *info)
+{
+	struct sx_endpoint ep;
+	int family, rc;
+
+	family = have ? info->family : udp_dst_socket_family(fd, 0, sa, len);
+	if (family == 0)
+		return SX_PASS;
+	if (family < 0)
+		return family;
+	if (family == AF_INET && sa->sa_family == AF_INET6)
+		return -EAFNOSUPPORT;
+	rc = sx_endpoint_from_sockaddr(&ep, sa, len);
+	if (rc < 0)
+		return rc;
+	udp_unconnect_kernel(fd);
+	rc = udpassoc_set_peer(fd, family, sa, len, &ep);
+	if (rc < 0)
+		return rc;
+	if (conntab_set_established(fd, sa, len) < 0)
+		log_warn("out of memory: getpeername() will fail on a UDP socket");
+	return 0;
+}
+
 int
 udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
@@ -71,6 +103,8 @@ udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		}
 		return SX_PASS;
 	}
+	if (localdns_nameserver(sa, len) >= 0)
+		return udp_connect_nameserver(fd, sa, len, have, &info);
 	route_decide(&sx_cfg, sa, len, SOCK_DGRAM, &r);
 	if (r.action == ROUTE_DIRECT) {
 		if (have && info.has_peer) {

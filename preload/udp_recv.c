@@ -31,6 +31,7 @@
 
 #include "fakeip.h"
 #include "handshake.h"
+#include "localdns.h"
 #include "preload.h"
 #include "route.h"
 #include "socks5.h"
@@ -150,6 +151,10 @@ udp_recv_filtered(int fd, struct udpassoc_info *info, struct msghdr *msg,
 				udpassoc_set_hint(fd, (uint16_t)h);
 				info->hdr_hint = (uint16_t)h;
 			}
+		} else if (localdns_sender((struct sockaddr *)&from, m.msg_namelen,
+					   info->family, &sender, &senderlen)) {
+			/* An answer of the library's, from the nameserver asked. */
+			h = 0;
 		} else {
 			struct route r;
 
@@ -241,6 +246,15 @@ udp_recv_late(int fd, struct msghdr *msg, int flags, ssize_t rc,
 			*named = true;
 		}
 		return rc - h;
+	}
+	if (localdns_sender(from, fromlen, info.family, &sender, &senderlen)) {
+		if (msg->msg_name) {
+			memcpy(msg->msg_name, &sender,
+			       msg->msg_namelen < senderlen ? msg->msg_namelen : senderlen);
+			msg->msg_namelen = senderlen;
+			*named = true;
+		}
+		return rc;
 	}
 	if (!info.has_peer) {
 		route_decide(&sx_cfg, from, fromlen, SOCK_DGRAM, &r);

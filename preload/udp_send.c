@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "localdns.h"
 #include "log.h"
 #include "preload.h"
 #include "route.h"
@@ -89,6 +90,40 @@ udp_send_relayed(int fd, const struct udpassoc_info *info,
 	return rc;
 }
 
+/*
+ * A query to a system nameserver under remote DNS, answered by the
+ * library (localdns.c) whatever the route and the proxy's UDP say: the
+ * bytes taken or -errno, with *pass cleared; *pass set for a datagram to
+ * anyone else.
+ */
+static ssize_t
+udp_send_local_dns(int fd, const struct msghdr *msg, int flags, bool have,
+		   const struct udpassoc_info *info, bool *pass)
+{
+	const struct sockaddr *sa = msg->msg_name;
+	int family, ns = -1;
+
+	if (sa && msg->msg_namelen >= sizeof(sa_family_t) &&
+	    (sa->sa_family == AF_INET || sa->sa_family == AF_INET6))
+		ns = localdns_nameserver(sa, msg->msg_namelen);
+	else if ((!sa || msg->msg_namelen == 0) && have && info->has_peer)
+		ns = localdns_nameserver((const struct sockaddr *)&info->peer,
+					 info->peerlen);
+	if (ns < 0)
+		return 0;
+	family = have ? info->family :
+			udp_dst_socket_family(fd, flags, sa, msg->msg_namelen);
+	if (family == 0)
+		return 0;
+	*pass = false;
+	if (family < 0)
+		return family;
+	if (family == AF_INET && sa && msg->msg_namelen > 0 &&
+	    sa->sa_family == AF_INET6)
+		return -EAFNOSUPPORT;
+	return localdns_send(fd, family, ns, msg);
+}
+
 ssize_t
 udp_send_datagram(int fd, const struct msghdr *msg, int flags, bool *pass)
 {
@@ -98,11 +133,15 @@ udp_send_datagram(int fd, const struct msghdr *msg, int flags, bool *pass)
 	struct sockaddr_storage reread_ss;
 	struct msghdr reread = { .msg_name = NULL };
 	struct route r;
+	ssize_t local;
 	bool have;
 	int family, rc;
 
 	*pass = true;
 	have = udpassoc_get(fd, &info);
+	local = udp_send_local_dns(fd, msg, flags, have, &info, pass);
+	if (!*pass)
+		return local;
 	if (have && info.state == UDPASSOC_DIRECT)
 		return 0;
 	if (sa && msg->msg_namelen >= sizeof(sa_family_t) &&

@@ -34,6 +34,7 @@ packages="
 	vsftpd
 	valgrind
 	nodejs
+	aria2
 	shellcheck
 	libclang-rt-14-dev
 "

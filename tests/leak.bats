@@ -41,6 +41,13 @@ setup_file() {
 	start_reporting dns ip netns exec "$NETNS_DEST" "$PY" "$HELPERS/udpdns.py" \
 		--log "$LOG" "$NAMESERVER_IP" 53
 	export DNS_LOG=$LOG
+	# Another name server than the system's (whose queries the library
+	# answers itself under remote DNS): programs asking it go through UDP.
+	LOG="$(bg_dir)/other-dns.log"
+	: >"$LOG"
+	start_reporting other-dns ip netns exec "$NETNS_DEST" "$PY" "$HELPERS/udpdns.py" \
+		--log "$LOG" "$DEST_IP" 53
+	export OTHER_DNS_LOG=$LOG
 	start_ns_microsocks microsocks "$NETNS_PROXY" "$PROXY_IP" "$MICROSOCKS_PORT"
 	start_ns_danted danted "$NETNS_PROXY" "$PROXY_IP" "$DANTED_PORT" "$PROXY_OUT_IP"
 	LOG="$(bg_dir)/refusing.log"
@@ -153,9 +160,11 @@ sys.exit(1)'
 	echo "python3 $?"
 	client_socksified "$url" "$@" ssh "${opts[@]}" root@ssh.test true
 	echo "ssh $?"
-	client_socksified "$url" "$@" dig +tries=1 +time=2 +short web.test A
+	# dig and host ask another server than the system's: their queries
+	# need the proxy's UDP relay.
+	client_socksified "$url" "$@" dig +tries=1 +time=2 +short "@$DEST_IP" web.test A
 	echo "dig $?"
-	client_socksified "$url" "$@" host -W 2 web.test
+	client_socksified "$url" "$@" host -W 2 web.test "$DEST_IP"
 	echo "host $?"
 }
 
@@ -290,10 +299,10 @@ print(s.makefile("rb").read().split(b"\r\n\r\n", 1)[1].decode().strip())'
 	: >"$DNS_LOG"
 	capture_start
 	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
-		dig +tries=1 +time=2 "@$NAMESERVER_IP" web.test A
+		dig +tries=1 +time=2 "@$DEST_IP" web.test A
 	assert_failure
 	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
-		host -W 2 web.test
+		host -W 2 web.test "$DEST_IP"
 	assert_failure
 	capture_stop
 	assert_no_leak "$MICROSOCKS_PORT"
@@ -302,16 +311,16 @@ print(s.makefile("rb").read().split(b"\r\n\r\n", 1)[1].decode().strip())'
 }
 
 @test "dig through danted: its query reaches the name server from the proxy, nothing else leaves" {
-	: >"$DNS_LOG"
+	: >"$OTHER_DNS_LOG"
 	capture_start
 	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
-		dig +tries=1 +time=5 +short "@$NAMESERVER_IP" web.test A
+		dig +tries=1 +time=5 +short "@$DEST_IP" web.test A
 	capture_stop
 	assert_success
 	assert_output "192.0.2.53"
 	assert_only_proxy "$DANTED_PORT"
 	[ -z "$(capture_show "port 53")" ]
-	log_has "$DNS_LOG" "^QUERY web\.test 1 FROM $PROXY_OUT_IP "
+	log_has "$OTHER_DNS_LOG" "^QUERY web\.test 1 FROM $PROXY_OUT_IP "
 }
 
 @test "a name server on the client's loopback is not asked under remote DNS, unless NO_PROXY allows it" {

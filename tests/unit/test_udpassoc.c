@@ -97,6 +97,13 @@ test_one_entry(void)
 
 	ok(udpassoc_first_log(5, AF_INET), "the first failure is logged");
 	ok(!udpassoc_first_log(5, AF_INET), "the second is not");
+	{
+		struct udpassoc_info got;
+
+		is_int(udpassoc_set_local_dns(5, AF_INET), 0, "mark a local DNS answer");
+		ok(udpassoc_get(5, &got) && got.local_dns, "the mark is in the entry");
+		is_int(udpassoc_set_local_dns(-1, AF_INET), -EINVAL, "no mark on -1");
+	}
 
 	udpassoc_set_hint(5, 22);
 	udpassoc_get(5, &info);

@@ -186,6 +186,13 @@ test_receive(void)
 	info.state = UDPASSOC_ASSOCIATED;
 	info.has_peer = false;
 	ok(udprules_filters(&info), "an association filters");
+	memset(&info, 0, sizeof(info));
+	info.local_dns = true;
+	ok(udprules_filters(&info), "a socket the library answered as the nameserver filters");
+	info.state = UDPASSOC_DIRECT;
+	ok(udprules_filters(&info), "also when its other UDP goes direct");
+	info.state = UDPASSOC_ASSOCIATED;
+	info.local_dns = false;
 
 	from = relay;
 	ok(udprules_from_relay(&info, &relay, &from), "the relay's address and port are the relay");
@@ -218,6 +225,8 @@ test_receive(void)
 	info.has_peer = false;
 	r.action = ROUTE_PROXY;
 	ok(!udprules_stranger_passes(&info, &r), "a stranger that would be proxied is dropped");
+	info.state = UDPASSOC_DIRECT;
+	ok(udprules_stranger_passes(&info, &r), "unless all UDP of the socket goes direct");
 }
 
 int
