@@ -29,6 +29,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "atfork.h"
 #include "fakeip.h"
 #include "fakemap.h"
 #include "fakename.h"
@@ -56,6 +58,13 @@ static void *private_block;	/* the map fakeip_init() mapped, if any */
 static size_t private_bytes;
 static uint32_t grace_s = FAKEIP_GRACE_S;	/* idle time before reuse */
 static uint32_t (*clock_now)(void);	/* NULL: CLOCK_MONOTONIC */
+/*
+ * Who maps the block on first need (fakeip_set_attacher()); attach_lock
+ * lets one thread of the process try at a time.
+ */
+static int (*attacher)(bool create);
+static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
+ATFORK_LOCK(fakeip_attach, attach_lock)
 
 /* The clock reading in seconds. */
 static uint32_t
@@ -74,52 +83,6 @@ static struct fakemap_entry *
 at(struct fakemap *m, uint32_t i)
 {
 	return fakemap_entry(m, i);
-}
-
-/* Take e (index i) out of the use order (locked). */
-static void
-lru_unlink(struct fakemap *m, uint32_t i)
-{
-	struct fakemap_entry *e = at(m, i);
-
-	if (e->prev != 0)
-		at(m, e->prev)->next = e->next;
-	else if (m->lru_head == i)
-		m->lru_head = e->next;
-	if (e->next != 0)
-		at(m, e->next)->prev = e->prev;
-	else if (m->lru_tail == i)
-		m->lru_tail = e->prev;
-	e->prev = 0;
-	e->next = 0;
-}
-
-/* Put entry i at the most recently used end (locked). */
-static void
-lru_push_front(struct fakemap *m, uint32_t i)
-{
-	struct fakemap_entry *e = at(m, i);
-
-	e->prev = 0;
-	e->next = m->lru_head;
-	if (m->lru_head != 0)
-		at(m, m->lru_head)->prev = i;
-	else
-		m->lru_tail = i;
-	m->lru_head = i;
-}
-
-/* Record a use of entry i at time now (locked); a held entry stays out. */
-static void
-lru_touch(struct fakemap *m, uint32_t i, uint32_t now)
-{
-	struct fakemap_entry *e = at(m, i);
-
-	e->used_s = now;
-	if (e->holds != 0 || m->lru_head == i)
-		return;
-	lru_unlink(m, i);
-	lru_push_front(m, i);
 }
 
 /*
@@ -185,14 +148,16 @@ fakeip_bytes(void)
 }
 
 int
-fakeip_attach(void *mem, size_t bytes, bool fresh)
+fakeip_format(void *mem, size_t bytes)
 {
-	int rc;
+	return fakemap_format(mem, bytes, &fakeip_shape);
+}
 
-	if (fresh)
-		rc = fakemap_format(mem, bytes, &fakeip_shape);
-	else
-		rc = fakemap_check(mem, bytes, &fakeip_shape);
+int
+fakeip_attach(void *mem, size_t bytes)
+{
+	int rc = fakemap_check(mem, bytes, &fakeip_shape);
+
 	if (rc < 0)
 		return rc;
 	if (mem != private_block)
@@ -217,7 +182,9 @@ fakeip_init(const uint8_t n4[4], uint8_t prefix4, const uint8_t n6[16],
 		   -1, 0);
 	if (mem == MAP_FAILED)
 		return -ENOMEM;
-	rc = fakeip_attach(mem, bytes, true);
+	rc = fakeip_format(mem, bytes);
+	if (rc == 0)
+		rc = fakeip_attach(mem, bytes);
 	if (rc < 0) {
 		munmap(mem, bytes);
 		return rc;
@@ -227,11 +194,41 @@ fakeip_init(const uint8_t n4[4], uint8_t prefix4, const uint8_t n6[16],
 	return 0;
 }
 
-/* The map, locked, or NULL with *rc set (-EADDRNOTAVAIL: no map). */
+void
+fakeip_set_attacher(int (*attach)(bool create))
+{
+	pthread_mutex_lock(&attach_lock);
+	attacher = attach;
+	pthread_mutex_unlock(&attach_lock);
+}
+
+/*
+ * The map, asking the attacher for it when there is none yet (create:
+ * the caller is about to give a name an address).
+ */
 static struct fakemap *
-map_lock(int *rc)
+map_get(bool create)
 {
 	struct fakemap *m = __atomic_load_n(&fakeip_map, __ATOMIC_ACQUIRE);
+
+	if (m)
+		return m;
+	pthread_mutex_lock(&attach_lock);
+	m = __atomic_load_n(&fakeip_map, __ATOMIC_ACQUIRE);
+	if (!m && attacher && attacher(create) == 0)
+		m = __atomic_load_n(&fakeip_map, __ATOMIC_ACQUIRE);
+	pthread_mutex_unlock(&attach_lock);
+	return m;
+}
+
+/*
+ * The map, locked, or NULL with *rc set (-EADDRNOTAVAIL: no map).  create
+ * as for map_get().
+ */
+static struct fakemap *
+map_lock_for(bool create, int *rc)
+{
+	struct fakemap *m = map_get(create);
 
 	if (!m) {
 		*rc = -EADDRNOTAVAIL;
@@ -239,6 +236,13 @@ map_lock(int *rc)
 	}
 	*rc = fakemap_lock(m);
 	return *rc < 0 ? NULL : m;
+}
+
+/* The map for a call that only reads or holds names: map_lock_for(false). */
+static struct fakemap *
+map_lock(int *rc)
+{
+	return map_lock_for(false, rc);
 }
 
 /* Write name (n bytes) into entry i, which names nothing meanwhile (locked). */
@@ -279,13 +283,13 @@ fakeip_assign(const char *name, int family, struct sockaddr_storage *ss,
 		return n;
 	hv = fakename_hash(name, (unsigned)n);
 
-	m = map_lock(&rc);
+	m = map_lock_for(true, &rc);
 	if (!m)
 		return rc;
 	now = now_seconds();
 	index = fakemap_find(m, name, (unsigned)n, hv);
 	if (index != 0) {
-		lru_touch(m, index, now);
+		fakemap_lru_touch(m, index, now);
 		goto out_fill;
 	}
 	if (m->next_index > m->shape.capacity) {
@@ -295,7 +299,7 @@ fakeip_assign(const char *name, int family, struct sockaddr_storage *ss,
 			goto out_unlock;
 		}
 		/* Retire the old name, then give the entry the new one. */
-		lru_unlink(m, index);
+		fakemap_lru_unlink(m, index);
 		fakemap_index_del(m, index);
 	} else {
 		index = m->next_index;
@@ -303,7 +307,7 @@ fakeip_assign(const char *name, int family, struct sockaddr_storage *ss,
 	}
 	entry_set_name(m, index, name, n, hv, now);
 	fakemap_index_add(m, index);
-	lru_push_front(m, index);
+	fakemap_lru_push(m, index);
 
 out_fill:
 	fakerange_address(family, index, ss, len);
@@ -349,7 +353,7 @@ fakeip_lookup_raw(int family, const uint8_t *addr, char *name, size_t cap)
 		rc = -ENOENT;
 		goto out_unlock;
 	}
-	lru_touch(m, offset, now_seconds());
+	fakemap_lru_touch(m, offset, now_seconds());
 	memcpy(name, e->name, (size_t)e->len + 1);
 out_unlock:
 	fakemap_unlock(m);
@@ -378,7 +382,7 @@ hold_locked(struct fakemap *m, uint32_t offset)
 		return -ENOENT;
 	e->used_s = now_seconds();
 	if (e->holds == 0)
-		lru_unlink(m, offset);
+		fakemap_lru_unlink(m, offset);
 	/* A count that could ever wrap stays pinned for good instead. */
 	if (e->holds != UINT32_MAX)
 		e->holds++;
@@ -443,7 +447,7 @@ fakeip_release(uint32_t ticket)
 	e->holds--;
 	if (e->holds == 0) {
 		e->used_s = now_seconds();
-		lru_push_front(m, ticket);
+		fakemap_lru_push(m, ticket);
 	}
 out_unlock:
 	fakemap_unlock(m);

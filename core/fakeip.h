@@ -53,12 +53,25 @@ int fakeip_set_ranges(const uint8_t net4[4], uint8_t prefix4,
 /* Bytes the block for the ranges set needs (0 before they are set). */
 size_t fakeip_bytes(void);
 /*
- * Use the block mem (bytes long, fakeip_bytes()) as the map, laying out an
- * empty map in it when fresh, else checking that it holds a map of the
- * same ranges (-EPROTO when not: then the map is left as it was).  The
- * block must stay mapped for the life of the process.
+ * Lay out an empty map for the ranges set in mem (bytes long,
+ * fakeip_bytes()), without using it yet.  -EINVAL for a wrong size.
  */
-int fakeip_attach(void *mem, size_t bytes, bool fresh);
+int fakeip_format(void *mem, size_t bytes);
+/*
+ * Use the block mem (bytes long) as the map, once checked that it holds a
+ * map of the same ranges (-EPROTO when not: then the map is left as it
+ * was).  The block must stay mapped for the life of the process.
+ */
+int fakeip_attach(void *mem, size_t bytes);
+/*
+ * The function called, one thread at a time, when a call needs the map and
+ * none is attached yet: it maps a block and calls fakeip_attach(), or
+ * answers -errno (the call then fails as without a map).  create is true
+ * when the caller is about to assign a name, so a block that does not
+ * exist yet should be made; false for a lookup, which needs no block that
+ * nobody has made.  NULL: none (the default).
+ */
+void fakeip_set_attacher(int (*attach)(bool create));
 /*
  * The fake address for name (allocating or refreshing its entry), written
  * as a sockaddr_in or sockaddr_in6 of the given family with port 0.

@@ -192,6 +192,49 @@ fakemap_index_del(struct fakemap *m, uint32_t i)
 	b[hole] = 0;
 }
 
+void
+fakemap_lru_unlink(struct fakemap *m, uint32_t i)
+{
+	struct fakemap_entry *e = fakemap_entry(m, i);
+
+	if (e->prev != 0)
+		fakemap_entry(m, e->prev)->next = e->next;
+	else if (m->lru_head == i)
+		m->lru_head = e->next;
+	if (e->next != 0)
+		fakemap_entry(m, e->next)->prev = e->prev;
+	else if (m->lru_tail == i)
+		m->lru_tail = e->prev;
+	e->prev = 0;
+	e->next = 0;
+}
+
+void
+fakemap_lru_push(struct fakemap *m, uint32_t i)
+{
+	struct fakemap_entry *e = fakemap_entry(m, i);
+
+	e->prev = 0;
+	e->next = m->lru_head;
+	if (m->lru_head != 0)
+		fakemap_entry(m, m->lru_head)->prev = i;
+	else
+		m->lru_tail = i;
+	m->lru_head = i;
+}
+
+void
+fakemap_lru_touch(struct fakemap *m, uint32_t i, uint32_t now)
+{
+	struct fakemap_entry *e = fakemap_entry(m, i);
+
+	e->used_s = now;
+	if (e->holds != 0 || m->lru_head == i)
+		return;
+	fakemap_lru_unlink(m, i);
+	fakemap_lru_push(m, i);
+}
+
 /* Whether entry e holds a whole, valid name. */
 static bool
 fakemap_entry_sound(const struct fakemap_entry *e)
@@ -248,26 +291,15 @@ fakemap_repair(struct fakemap *m)
 		qsort_r(order, n, sizeof(*order), fakemap_by_use, fakemap_entry(m, 0));
 	m->lru_head = 0;
 	m->lru_tail = 0;
+	/* Pushed oldest first: each new one becomes the head. */
 	for (uint32_t k = 0, i = 1; k < n; k++, i++) {
-		struct fakemap_entry *e;
-		uint32_t at;
-
 		if (order) {
-			at = order[k];
-		} else {
-			while (fakemap_entry(m, i)->holds != 0)
-				i++;
-			at = i;
+			fakemap_lru_push(m, order[k]);
+			continue;
 		}
-		e = fakemap_entry(m, at);
-		/* Pushed oldest first: each new one becomes the head. */
-		e->prev = 0;
-		e->next = m->lru_head;
-		if (m->lru_head != 0)
-			fakemap_entry(m, m->lru_head)->prev = at;
-		else
-			m->lru_tail = at;
-		m->lru_head = at;
+		while (fakemap_entry(m, i)->holds != 0)
+			i++;
+		fakemap_lru_push(m, i);
 	}
 	for (uint32_t i = 1; i < m->next_index; i++) {
 		struct fakemap_entry *e = fakemap_entry(m, i);

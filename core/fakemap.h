@@ -100,6 +100,11 @@ uint32_t fakemap_find(struct fakemap *m, const char *name, unsigned len,
 void fakemap_index_add(struct fakemap *m, uint32_t i);
 /* Take entry i out of the index (locked). */
 void fakemap_index_del(struct fakemap *m, uint32_t i);
+/* The use order (locked): take entry i out, put it at the head. */
+void fakemap_lru_unlink(struct fakemap *m, uint32_t i);
+void fakemap_lru_push(struct fakemap *m, uint32_t i);
+/* Record a use of entry i at time now (locked); a held entry stays out. */
+void fakemap_lru_touch(struct fakemap *m, uint32_t i, uint32_t now);
 /*
  * Rebuild the index by name and the use order from the entries (locked):
  * what a dead holder of the lock may have left half done.
