@@ -54,7 +54,7 @@ int fakeip_set_ranges(const uint8_t net4[4], uint8_t prefix4,
 size_t fakeip_bytes(void);
 /*
  * Lay out an empty map for the ranges set in mem (bytes long,
- * fakeip_bytes()), without using it yet.  -EINVAL for a wrong size.
+ * fakeip_bytes(), zero-filled), without using it yet.  -EINVAL for a wrong size.
  */
 int fakeip_format(void *mem, size_t bytes);
 /*

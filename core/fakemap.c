@@ -61,11 +61,10 @@ fakemap_format(void *mem, size_t bytes, const struct fakemap_shape *shape)
 
 	if (!mem || !shape || bytes == 0 || bytes != fakemap_bytes(shape->capacity))
 		return -EINVAL;
+	/* The block is zero-filled: only the header is written, no other page. */
 	memset(m, 0, FAKEMAP_HEAD_BYTES);
-	memset(fakemap_entry(m, 0), 0, FAKEMAP_ENTRY_BYTES);
 	m->shape = *shape;
 	m->buckets = fakemap_buckets_for(shape->capacity);
-	memset(fakemap_bucket_array(m), 0, (size_t)m->buckets * sizeof(uint32_t));
 	m->bytes = bytes;
 	m->next_index = 1;
 	if (pthread_mutexattr_init(&attr) != 0)

@@ -74,7 +74,9 @@ struct fakemap {
 /* Bytes a block for capacity entries needs (0 for a capacity too large). */
 size_t fakemap_bytes(uint32_t capacity);
 /*
- * Lay out an empty map in mem (bytes long, zero-filled or not).  -EINVAL
+ * Lay out an empty map in mem (bytes long, zero-filled as mmap() and
+ * ftruncate() give it: only the header is written, so a fresh map takes
+ * one page).  -EINVAL
  * when bytes is not fakemap_bytes(shape->capacity), or the lock cannot be
  * made process-shared and robust.
  */

@@ -5,6 +5,7 @@
  * attacher, one thread at a time, with the re-entrancy guard held by the
  * hook that needed the map.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -26,6 +27,8 @@
 #define FAKESHM_ID_LEN (2 * FAKESHM_ID_BYTES)
 
 static char fakeshm_path[sizeof(FAKESHM_DIR) + 16 + FAKESHM_ID_LEN];
+/* The open map file, marking it in use (fakeshm_mark()), -1: none. */
+static int fakeshm_fd = -1;
 /* Set once the one line about a map this process cannot use is written. */
 static bool fakeshm_said;
 
@@ -74,6 +77,32 @@ fakeshm_refuse(const char *what, int err)
 		  fakeshm_path, strerror(err));
 }
 
+/*
+ * Mark fd's file as in use by this process (a shared lock on the open file
+ * description, which forked children share and exec ends); a sweep
+ * removes only files nobody marks.  0, or -ENOENT when the file was swept
+ * before the mark held.
+ */
+static int
+fakeshm_mark(int fd)
+{
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+	struct stat st;
+
+	if (real.fcntl(fd, F_OFD_SETLKW, &fl) != 0)
+		return -errno;
+	if (fstat(fd, &st) != 0)
+		return -errno;
+	return st.st_nlink == 0 ? -ENOENT : 0;
+}
+
+/* Keep fd, which marks the map in use, for the life of the process. */
+static void
+fakeshm_keep(int fd)
+{
+	fakeshm_fd = fd;
+}
+
 /* Map the map file fd and use it; 0 or -errno (fd stays open). */
 static int
 fakeshm_map_fd(int fd, size_t bytes)
@@ -95,7 +124,7 @@ fakeshm_map_fd(int fd, size_t bytes)
 	return rc;
 }
 
-/* Open and use the session's existing map file; 0 or -errno. */
+/* Open, mark and use the session's existing map file; 0 or -errno. */
 static int
 fakeshm_open(size_t bytes)
 {
@@ -104,15 +133,59 @@ fakeshm_open(size_t bytes)
 
 	if (fd < 0)
 		return -errno;
-	rc = fakeshm_map_fd(fd, bytes);
-	real.close(fd);
-	return rc;
+	rc = fakeshm_mark(fd);
+	if (rc == 0)
+		rc = fakeshm_map_fd(fd, bytes);
+	if (rc < 0) {
+		real.close(fd);
+		return rc;
+	}
+	fakeshm_keep(fd);
+	return 0;
+}
+
+/*
+ * Remove the map files of this user's sessions that no process marks any
+ * more (all their processes have ended): taking the exclusive lock proves
+ * it, and holding it while unlinking keeps a late opener out (it then sees
+ * the file unlinked, fakeshm_mark()).
+ */
+static void
+fakeshm_sweep(void)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct dirent *d;
+	struct stat st;
+	DIR *dir = opendir(FAKESHM_DIR);
+
+	if (!dir)
+		return;
+	while ((d = readdir(dir)) != NULL) {
+		int fd;
+
+		if (strncmp(d->d_name, "socksify-", 9) != 0 ||
+		    !fakeshm_id_valid(d->d_name + 9))
+			continue;
+		fd = openat(dirfd(dir), d->d_name,
+			    O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid() &&
+		    real.fcntl(fd, F_OFD_SETLK, &fl) == 0) {
+			unlinkat(dirfd(dir), d->d_name, 0);
+			log_debug("removed the map of an ended session: %s/%s",
+				  FAKESHM_DIR, d->d_name);
+		}
+		real.close(fd);
+	}
+	closedir(dir);
 }
 
 /*
  * Make the session's map file: lay it out under a name of this process,
- * then link it to the session's name.  0, -EEXIST when another process
- * made it first, or -errno.
+ * mark it, then link it to the session's name.  0 (in use), -EEXIST when
+ * another process made it first, or -errno.
  */
 static int
 fakeshm_create(size_t bytes)
@@ -122,6 +195,7 @@ fakeshm_create(size_t bytes)
 	int fd;
 	int rc;
 
+	fakeshm_sweep();
 	snprintf(tmp, sizeof(tmp), "%s.%ld.new", fakeshm_path, (long)getpid());
 	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -136,10 +210,20 @@ fakeshm_create(size_t bytes)
 		goto err_unlink;
 	}
 	rc = fakeip_format(mem, bytes);
-	munmap(mem, bytes);
+	if (rc == 0)
+		rc = fakeshm_mark(fd);
+	if (rc == 0 && link(tmp, fakeshm_path) != 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = fakeip_attach(mem, bytes);
 	if (rc < 0)
-		goto err_unlink;
-	rc = link(tmp, fakeshm_path) == 0 ? 0 : -errno;
+		goto err_unmap;
+	unlink(tmp);
+	fakeshm_keep(fd);
+	return 0;
+
+err_unmap:
+	munmap(mem, bytes);
 err_unlink:
 	unlink(tmp);
 	real.close(fd);
@@ -156,7 +240,7 @@ fakeshm_attach(bool create)
 	rc = fakeshm_open(bytes);
 	if (rc == -ENOENT && create) {
 		rc = fakeshm_create(bytes);
-		if (rc == 0 || rc == -EEXIST)
+		if (rc == -EEXIST)
 			rc = fakeshm_open(bytes);
 		if (rc < 0 && rc != -ENOENT) {
 			fakeshm_refuse("cannot make the fake-address map", -rc);

@@ -1,0 +1,150 @@
+#!/usr/bin/env bats
+# One fake-address map for the whole process tree of a session: a name
+# resolved in one process can be connected to from another -- an exec'd
+# program, a child that closed every descriptor first (as Chromium's
+# zygote does), a child that outlived its parent, lynx (which resolves in
+# a forked child and hands the address to its parent) -- while two
+# sessions never share a map, and a process of another user that cannot
+# open the session's map fails closed with one line.
+#
+# Topology: tests/lib/netns.bash (web.test and echo.test resolve in the
+# proxy namespace only); danted is the proxy; a capture on the client's
+# interface shows nothing but the proxy connection.  tests/helpers/
+# sharedmap.c plays the programs.
+
+load lib/common
+load lib/netns
+
+DANTED_PORT=1081
+
+setup_file() {
+	require_library
+	[ "$(id -u)" -eq 0 ] || skip "network namespaces need root"
+	netns_setup
+	start_ns_dest web "$NETNS_DEST" "$DEST_IP" 80 --http
+	export WEB_LOG=$LOG
+	start_ns_dest echo "$NETNS_DEST" "$DEST_IP" 7
+	export ECHO_LOG=$LOG
+	start_ns_danted danted "$NETNS_PROXY" "$PROXY_IP" "$DANTED_PORT" "$PROXY_OUT_IP"
+	export URL="socks5h://$PROXY_IP:$DANTED_PORT"
+	export SM="$REPO/build/tests/helpers/sharedmap"
+}
+
+teardown_file() {
+	stop_all "$BATS_FILE_TMPDIR"
+	netns_teardown
+}
+
+# The session map files this test made (their ids are in $output lines).
+teardown() {
+	local id
+	for id in $(printf '%s\n' "${output:-}" "${stderr:-}" | sed -n 's/^SESSION \([0-9a-f]\{32\}\)$/\1/p'); do
+		rm -f "/dev/shm/socksify-$id"
+	done
+	stop_all "$BATS_TEST_TMPDIR"
+}
+
+# sm [VAR=VALUE...] ARGS...: the helper through socksify and danted in the
+# client namespace, with SOCKSIFY_SESSION printed after it for teardown.
+sm() {
+	client_socksified "$URL" "$@"
+}
+
+# connected_through_proxy: the helper's connect reached the echo server
+# from danted's address, and nothing but the proxy connection left.
+connected_through_proxy() {
+	assert_line --regexp "^CONNECT-OK PEER $PROXY_OUT_IP [0-9]+$"
+	assert_proxy_used "$DANTED_PORT"
+	assert_no_leak "$DANTED_PORT"
+}
+
+@test "an exec'd program connects to the fake address its parent resolved" {
+	capture_start
+	run --separate-stderr sm "$SM" exec echo.test 7
+	capture_stop
+	assert_success
+	assert_line --regexp '^ADDR 198\.1[89]\.[0-9]+\.[0-9]+$'
+	connected_through_proxy
+	refute_regex "$stderr" 'socksify: '
+}
+
+@test "a child that closed every descriptor and exec'd connects to its parent's fake address" {
+	capture_start
+	run --separate-stderr sm "$SM" closed echo.test 7
+	capture_stop
+	assert_success
+	connected_through_proxy
+	refute_regex "$stderr" 'socksify: '
+}
+
+@test "a child exec'd after its parent exited connects to the parent's fake address" {
+	capture_start
+	run --separate-stderr sm "$SM" orphan echo.test 7
+	capture_stop
+	assert_success
+	assert_line "ORPHANED yes"
+	connected_through_proxy
+	refute_regex "$stderr" 'socksify: '
+}
+
+@test "lynx -dump fetches http://web.test/ by name through danted (socks5h), no DNS query" {
+	command -v lynx >/dev/null || skip "lynx is not installed (scripts/deps.sh installs it)"
+	capture_start
+	run --separate-stderr sm HOME="$BATS_TEST_TMPDIR" lynx -dump -noreferer \
+		-connect_timeout=15 http://web.test/lynx-danted
+	capture_stop
+	assert_success
+	assert_output --partial "PATH /lynx-danted"
+	log_has "$WEB_LOG" "^GET /lynx-danted $PROXY_OUT_IP "
+	assert_proxy_used "$DANTED_PORT"
+	assert_no_leak "$DANTED_PORT"
+	refute_regex "$stderr" 'socksify: '
+}
+
+@test "the session's map is a 0600 file named by SOCKSIFY_SESSION, and a second session has another" {
+	run --separate-stderr sm "$SM" resolve echo.test
+	assert_success
+	local first addr
+	first=$(line_value SESSION)
+	addr=$(line_value ADDR)
+	[[ $first =~ ^[0-9a-f]{32}$ ]]
+	[ "$(stat -c '%a %u' "/dev/shm/socksify-$first")" = "600 0" ]
+	local out1=$output
+	# A new session (no SOCKSIFY_SESSION given) has no name behind the
+	# first session's address: it is refused, never sent anywhere.
+	run --separate-stderr sm "$SM" connect "$addr" 7
+	output="$out1"$'\n'"$output"
+	assert_failure
+	assert_line --partial "CONNECT-FAIL"
+	[[ $stderr == *"fake address with no host name behind it"* ]]
+}
+
+@test "a program of another user that cannot open the session's map fails closed with one line" {
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	run --separate-stderr sm "$SM" resolve echo.test
+	assert_success
+	local id addr
+	id=$(line_value SESSION)
+	addr=$(line_value ADDR)
+	capture_start
+	run --separate-stderr sm SOCKSIFY_SESSION="$id" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$SM" connect "$addr" 7
+	capture_stop
+	output="SESSION $id"$'\n'"$output"
+	assert_failure
+	assert_line --partial "CONNECT-FAIL"
+	[[ $stderr == *"cannot open the fake-address map /dev/shm/socksify-$id: Permission denied"* ]]
+	[ "$(printf '%s\n' "$stderr" | grep -c 'fake-address map')" -eq 1 ]
+	assert_silent
+}
+
+@test "a program started under another user resolves and connects in a session of its own making" {
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	capture_start
+	run --separate-stderr sm setpriv --reuid=65534 --regid=65534 --clear-groups \
+		sh -c '"$1" exec echo.test 7; echo "SESSION $SOCKSIFY_SESSION"' sh "$SM"
+	capture_stop
+	assert_success
+	connected_through_proxy
+	refute_regex "$stderr" 'socksify: '
+}
