@@ -36,6 +36,8 @@ packages="
 	nodejs
 	shellcheck
 	libclang-rt-14-dev
+	lynx
+	chromium
 "
 
 say() {
