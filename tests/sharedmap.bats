@@ -148,3 +148,59 @@ connected_through_proxy() {
 	connected_through_proxy
 	refute_regex "$stderr" 'socksify: '
 }
+
+# start_ns_page: a web server in the destination namespace on port 8080
+# whose page loads a script that fetches a text with XMLHttpRequest.
+# Sets PAGE_LOG (the server's request log).
+start_ns_page() {
+	local dir
+	dir="$BATS_TEST_TMPDIR/www"
+	mkdir -p "$dir"
+	cat >"$dir/index.html" <<'HTML'
+<!DOCTYPE html>
+<html><body><p id="script">the script did not run</p><p id="xhr">no XHR answer</p>
+<script src="/app.js"></script></body></html>
+HTML
+	cat >"$dir/app.js" <<'JS'
+document.getElementById('script').textContent = 'the script ran';
+var r = new XMLHttpRequest();
+r.open('GET', '/data.txt', false);
+r.send();
+document.getElementById('xhr').textContent = 'XHR ' + r.status + ' ' + r.responseText.trim();
+JS
+	printf 'shared-map-ok\n' >"$dir/data.txt"
+	start_bg page ip netns exec "$NETNS_DEST" "$PY" -m http.server --bind "$DEST_IP" \
+		--directory "$dir" 8080
+	PAGE_LOG=$BG_ERR
+	ns_wait_port "$NETNS_DEST" "$DEST_IP" 8080 "$BG_PID" || server_failed page "did not start"
+}
+
+@test "chromium --dump-dom loads a page, its script and its XHR from http://web.test:8080/ through danted" {
+	local chromium
+	chromium=$(command -v chromium || command -v chromium-browser) ||
+		skip "chromium is not installed (scripts/deps.sh installs it)"
+	start_ns_page
+	capture_start
+	run --separate-stderr sm HOME="$BATS_TEST_TMPDIR" CLIENT_TIMEOUT=60 \
+		"$chromium" --headless --no-sandbox --disable-gpu \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--no-first-run --user-data-dir="$BATS_TEST_TMPDIR/profile" \
+		--dump-dom http://web.test:8080/
+	capture_stop
+	assert_success
+	assert_output --partial "the script ran"
+	assert_output --partial "XHR 200 shared-map-ok"
+	log_has "$PAGE_LOG" "^$PROXY_OUT_IP .*GET /app.js "
+	log_has "$PAGE_LOG" "^$PROXY_OUT_IP .*GET /data.txt "
+	assert_proxy_used "$DANTED_PORT"
+	# Chromium's own DNS client sends its queries as datagrams, which go
+	# to danted's UDP relay (SOCKS5 UDP ASSOCIATE): nothing but the proxy
+	# host may appear.
+	local leaks
+	leaks=$(capture_show "not arp and not host $PROXY_IP and not ($(capture_marker_filter))")
+	[ -z "$leaks" ] || {
+		printf '# %s\n' "$leaks" >&2
+		false
+	}
+	[[ $stderr != *"fake address with no host name"* ]]
+}
