@@ -234,6 +234,45 @@ fakemap_lru_touch(struct fakemap *m, uint32_t i, uint32_t now)
 	fakemap_lru_push(m, i);
 }
 
+int
+fakemap_enrol(struct fakemap *m, int32_t pid, bool (*alive)(int32_t pid))
+{
+	int slot = -1;
+	int rc = fakemap_lock(m);
+
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < FAKEMAP_PIDS; i++) {
+		if (m->pids[i] == pid)
+			goto out_unlock;
+		if (slot < 0 && m->pids[i] == 0)
+			slot = i;
+	}
+	for (int i = 0; slot < 0 && i < FAKEMAP_PIDS; i++) {
+		if (!alive(m->pids[i]))
+			slot = i;
+	}
+	if (slot < 0)
+		rc = -ENOSPC;
+	else
+		m->pids[slot] = pid;
+out_unlock:
+	fakemap_unlock(m);
+	return rc;
+}
+
+bool
+fakemap_in_use(const struct fakemap *m, bool (*alive)(int32_t pid))
+{
+	for (int i = 0; i < FAKEMAP_PIDS; i++) {
+		int32_t pid = __atomic_load_n(&m->pids[i], __ATOMIC_RELAXED);
+
+		if (pid != 0 && alive(pid))
+			return true;
+	}
+	return false;
+}
+
 /* Whether entry e holds a whole, valid name. */
 static bool
 fakemap_entry_sound(const struct fakemap_entry *e)

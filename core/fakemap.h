@@ -16,6 +16,9 @@
  * the pages that entries and buckets actually touch take memory (about
  * 280 bytes per name plus the buckets' pages, at most 1 MB).
  *
+ * The block also lists the processes that use it, so that a new session
+ * can remove the blocks of sessions whose processes have all ended.
+ *
  * Every field after the header's constants is guarded by the header's
  * lock.  When a process dies holding it, the next one to take it repairs
  * the block (fakemap_lock()): an entry whose name was being written names
@@ -36,6 +39,8 @@
 #define FAKEMAP_MAX_ENTRIES 131070u
 #define FAKEMAP_MAGIC 0x53784d70u	/* "SxMp" */
 #define FAKEMAP_VERSION 1u
+/* How many processes of a session the block lists (fakemap_enrol()). */
+#define FAKEMAP_PIDS 1024
 
 struct fakemap_entry {
 	uint32_t prev;		/* more recently used neighbour, 0: none */
@@ -69,6 +74,7 @@ struct fakemap {
 	uint32_t lru_head;	/* most recently used index, 0: none */
 	uint32_t lru_tail;	/* least recently used index, 0: none */
 	uint32_t repairs;	/* times a dead holder's work was repaired */
+	int32_t pids[FAKEMAP_PIDS];	/* processes using the block, 0: free */
 };
 
 /* Bytes a block for capacity entries needs (0 for a capacity too large). */
@@ -107,6 +113,18 @@ void fakemap_lru_unlink(struct fakemap *m, uint32_t i);
 void fakemap_lru_push(struct fakemap *m, uint32_t i);
 /* Record a use of entry i at time now (locked); a held entry stays out. */
 void fakemap_lru_touch(struct fakemap *m, uint32_t i, uint32_t now);
+/*
+ * List process pid among those using the block (it takes the lock), in a
+ * free slot or in that of a process alive() says has ended.  0, or -ENOSPC
+ * when all listed processes live (then pid is simply not listed), or
+ * -EIO.
+ */
+int fakemap_enrol(struct fakemap *m, int32_t pid, bool (*alive)(int32_t pid));
+/*
+ * Whether any process listed in the block still lives (read without the
+ * lock: a block is swept only when this says no).
+ */
+bool fakemap_in_use(const struct fakemap *m, bool (*alive)(int32_t pid));
 /*
  * Rebuild the index by name and the use order from the entries (locked):
  * what a dead holder of the lock may have left half done.

@@ -8,7 +8,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "fakeip.h"
+#include "fakemap.h"
 #include "fakeshm.h"
 #include "log.h"
 #include "preload.h"
@@ -27,8 +31,10 @@
 #define FAKESHM_ID_LEN (2 * FAKESHM_ID_BYTES)
 
 static char fakeshm_path[sizeof(FAKESHM_DIR) + 16 + FAKESHM_ID_LEN];
-/* The open map file, marking it in use (fakeshm_mark()), -1: none. */
-static int fakeshm_fd = -1;
+/* The session's map, once mapped. */
+static struct fakemap *fakeshm_map;
+/* The process that started the session. */
+static int32_t fakeshm_leader;
 /* Set once the one line about a map this process cannot use is written. */
 static bool fakeshm_said;
 
@@ -45,6 +51,31 @@ fakeshm_id_valid(const char *id)
 			return false;
 	}
 	return n == FAKESHM_ID_LEN;
+}
+
+/*
+ * Parse a session, "<id>-<pid>" (the id, then the process that started
+ * the session): the id into id (FAKESHM_ID_LEN + 1 bytes) and the pid
+ * into *leader.  False when malformed.
+ */
+static bool
+fakeshm_parse(const char *env, char *id, int32_t *leader)
+{
+	long pid = 0;
+	const char *p;
+
+	if (!env || strlen(env) < FAKESHM_ID_LEN + 2 || env[FAKESHM_ID_LEN] != '-')
+		return false;
+	memcpy(id, env, FAKESHM_ID_LEN);
+	id[FAKESHM_ID_LEN] = '\0';
+	if (!fakeshm_id_valid(id))
+		return false;
+	for (p = env + FAKESHM_ID_LEN + 1; *p >= '0' && *p <= '9' && pid < INT32_MAX; p++)
+		pid = pid * 10 + (*p - '0');
+	if (*p != '\0' || pid <= 0 || pid > INT32_MAX)
+		return false;
+	*leader = (int32_t)pid;
+	return true;
 }
 
 /* A fresh random id into id (FAKESHM_ID_LEN + 1 bytes); 0 or -errno. */
@@ -77,30 +108,34 @@ fakeshm_refuse(const char *what, int err)
 		  fakeshm_path, strerror(err));
 }
 
-/*
- * Mark fd's file as in use by this process (a shared lock on the open file
- * description, which forked children share and exec ends); a sweep
- * removes only files nobody marks.  0, or -ENOENT when the file was swept
- * before the mark held.
- */
-static int
-fakeshm_mark(int fd)
+/* Whether process pid lives (a pid reused since only keeps a map longer). */
+static bool
+fakeshm_alive(int32_t pid)
 {
-	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
-	struct stat st;
-
-	if (real.fcntl(fd, F_OFD_SETLKW, &fl) != 0)
-		return -errno;
-	if (fstat(fd, &st) != 0)
-		return -errno;
-	return st.st_nlink == 0 ? -ENOENT : 0;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
-/* Keep fd, which marks the map in use, for the life of the process. */
+/*
+ * List this process, and the one that started the session, in the map
+ * it uses: no sweep removes a map while one of them lives.
+ */
 static void
-fakeshm_keep(int fd)
+fakeshm_enrol_in(struct fakemap *m)
 {
-	fakeshm_fd = fd;
+	int saved_errno = errno;
+
+	fakemap_enrol(m, (int32_t)getpid(), fakeshm_alive);
+	if (fakeshm_leader != 0 && fakeshm_alive(fakeshm_leader))
+		fakemap_enrol(m, fakeshm_leader, fakeshm_alive);
+	errno = saved_errno;
+}
+
+/* The same in a forked child (pthread_atfork()). */
+static void
+fakeshm_enrol(void)
+{
+	if (fakeshm_map)
+		fakeshm_enrol_in(fakeshm_map);
 }
 
 /* Map the map file fd and use it; 0 or -errno (fd stays open). */
@@ -119,12 +154,16 @@ fakeshm_map_fd(int fd, size_t bytes)
 	if (mem == MAP_FAILED)
 		return -errno;
 	rc = fakeip_attach(mem, bytes);
-	if (rc < 0)
+	if (rc < 0) {
 		munmap(mem, bytes);
-	return rc;
+		return rc;
+	}
+	fakeshm_map = mem;
+	fakeshm_enrol_in(mem);
+	return 0;
 }
 
-/* Open, mark and use the session's existing map file; 0 or -errno. */
+/* Open and use the session's existing map file; 0 or -errno. */
 static int
 fakeshm_open(size_t bytes)
 {
@@ -133,29 +172,40 @@ fakeshm_open(size_t bytes)
 
 	if (fd < 0)
 		return -errno;
-	rc = fakeshm_mark(fd);
-	if (rc == 0)
-		rc = fakeshm_map_fd(fd, bytes);
-	if (rc < 0) {
-		real.close(fd);
-		return rc;
-	}
-	fakeshm_keep(fd);
-	return 0;
+	rc = fakeshm_map_fd(fd, bytes);
+	real.close(fd);
+	return rc;
 }
 
 /*
- * Remove the map files of this user's sessions that no process marks any
- * more (all their processes have ended): taking the exclusive lock proves
- * it, and holding it while unlinking keeps a late opener out (it then sees
- * the file unlinked, fakeshm_mark()).
+ * Whether the map file fd is a session map that no living process lists
+ * (all the processes of its session have ended).
  */
+static bool
+fakeshm_is_ended(int fd)
+{
+	size_t bytes = sizeof(struct fakemap);
+	struct stat st;
+	void *mem;
+	bool ended;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || (size_t)st.st_size < bytes)
+		return false;
+	mem = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED)
+		return false;
+	ended = ((const struct fakemap *)mem)->magic == FAKEMAP_MAGIC &&
+		!fakemap_in_use(mem, fakeshm_alive);
+	munmap(mem, bytes);
+	return ended;
+}
+
+/* Remove the map files of this user's sessions that have ended. */
 static void
 fakeshm_sweep(void)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	struct dirent *d;
-	struct stat st;
 	DIR *dir = opendir(FAKESHM_DIR);
 
 	if (!dir)
@@ -167,12 +217,10 @@ fakeshm_sweep(void)
 		    !fakeshm_id_valid(d->d_name + 9))
 			continue;
 		fd = openat(dirfd(dir), d->d_name,
-			    O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+			    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		if (fd < 0)
 			continue;
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_uid == geteuid() &&
-		    real.fcntl(fd, F_OFD_SETLK, &fl) == 0) {
+		if (fakeshm_is_ended(fd)) {
 			unlinkat(dirfd(dir), d->d_name, 0);
 			log_debug("removed the map of an ended session: %s/%s",
 				  FAKESHM_DIR, d->d_name);
@@ -184,8 +232,8 @@ fakeshm_sweep(void)
 
 /*
  * Make the session's map file: lay it out under a name of this process,
- * mark it, then link it to the session's name.  0 (in use), -EEXIST when
- * another process made it first, or -errno.
+ * list this process in it, then link it to the session's name.  0 (in
+ * use), -EEXIST when another process made it first, or -errno.
  */
 static int
 fakeshm_create(size_t bytes)
@@ -211,15 +259,16 @@ fakeshm_create(size_t bytes)
 	}
 	rc = fakeip_format(mem, bytes);
 	if (rc == 0)
-		rc = fakeshm_mark(fd);
+		fakeshm_enrol_in(mem);
 	if (rc == 0 && link(tmp, fakeshm_path) != 0)
 		rc = -errno;
 	if (rc == 0)
 		rc = fakeip_attach(mem, bytes);
 	if (rc < 0)
 		goto err_unmap;
+	fakeshm_map = mem;
 	unlink(tmp);
-	fakeshm_keep(fd);
+	real.close(fd);
 	return 0;
 
 err_unmap:
@@ -263,13 +312,12 @@ fakeshm_init(void)
 {
 	const char *env = getenv(FAKESHM_ENV);
 	char id[FAKESHM_ID_LEN + 1];
+	char value[FAKESHM_ID_LEN + 16];
 	int rc;
 
-	if (fakeshm_id_valid(env)) {
-		memcpy(id, env, sizeof(id));
-	} else {
+	if (!fakeshm_parse(env, id, &fakeshm_leader)) {
 		if (env)
-			log_warn("%s: not a session id; starting a new session",
+			log_warn("%s: not a session; starting a new session",
 				 FAKESHM_ENV);
 		rc = fakeshm_new_id(id);
 		if (rc < 0) {
@@ -278,7 +326,9 @@ fakeshm_init(void)
 				  strerror(-rc));
 			return rc;
 		}
-		if (setenv(FAKESHM_ENV, id, 1) != 0) {
+		fakeshm_leader = (int32_t)getpid();
+		snprintf(value, sizeof(value), "%s-%ld", id, (long)fakeshm_leader);
+		if (setenv(FAKESHM_ENV, value, 1) != 0) {
 			log_error("cannot set %s; remote DNS keeps a map of this "
 				  "process and its forked children", FAKESHM_ENV);
 			return -ENOMEM;
@@ -287,5 +337,6 @@ fakeshm_init(void)
 	snprintf(fakeshm_path, sizeof(fakeshm_path), "%s/socksify-%s",
 		 FAKESHM_DIR, id);
 	fakeip_set_attacher(fakeshm_attach);
+	pthread_atfork(NULL, NULL, fakeshm_enrol);
 	return 0;
 }

@@ -4,16 +4,20 @@
  * addresses: forked, exec'd, started after its parent exited, or after all
  * its descriptors were closed.
  *
- * A session is named by a random id in SOCKSIFY_SESSION: the first process
- * that finds none (or a malformed one) in its environment draws one and
- * puts it there, so the programs it execs inherit it.  The map is the file
+ * A session is named by a random id in SOCKSIFY_SESSION ("<id>-<pid>",
+ * with the pid of the process that started it): the first process that
+ * finds none (or a malformed one) in its environment draws one and puts it
+ * there, so the programs it execs inherit it.  The map is the file
  * /dev/shm/socksify-<id>, mode 0600, made by the first process of the
  * session that gives a name a fake address, and opened by name (then the
  * descriptor closed again) by the others on their first need.  Two
  * sessions never share a map, since their ids differ; a user other than
  * the file's owner cannot open it, and that process then fails closed:
  * its lookups fail and its fake addresses name nothing, with one log line.
- * The file stays until removed (it holds only names).
+ * Each process that maps the file lists its pid in it (also after fork),
+ * and the pid of the process that started the session; a process that
+ * makes a new session's file first removes this user's session files that
+ * list no living process.  No descriptor is kept.
  */
 #ifndef SX_FAKESHM_H
 #define SX_FAKESHM_H

@@ -38,7 +38,8 @@ teardown_file() {
 # The session map files this test made (their ids are in $output lines).
 teardown() {
 	local id
-	for id in $(printf '%s\n' "${output:-}" "${stderr:-}" | sed -n 's/^SESSION \([0-9a-f]\{32\}\)$/\1/p'); do
+	for id in $(printf '%s\n' "${output:-}" "${stderr:-}" $(cat "$BATS_TEST_TMPDIR"/*.out 2>/dev/null) |
+		sed -n 's/^SESSION \([0-9a-f]\{32\}\)-[0-9]*$/\1/p'); do
 		rm -f "/dev/shm/socksify-$id"
 	done
 	stop_all "$BATS_TEST_TMPDIR"
@@ -107,8 +108,8 @@ connected_through_proxy() {
 	local first addr
 	first=$(line_value SESSION)
 	addr=$(line_value ADDR)
-	[[ $first =~ ^[0-9a-f]{32}$ ]]
-	[ "$(stat -c '%a %u' "/dev/shm/socksify-$first")" = "600 0" ]
+	[[ $first =~ ^[0-9a-f]{32}-[0-9]+$ ]]
+	[ "$(stat -c '%a %u' "/dev/shm/socksify-${first%-*}")" = "600 0" ]
 	local out1=$output
 	# A new session (no SOCKSIFY_SESSION given) has no name behind the
 	# first session's address: it is refused, never sent anywhere.
@@ -123,17 +124,17 @@ connected_through_proxy() {
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
 	run --separate-stderr sm "$SM" resolve echo.test
 	assert_success
-	local id addr
-	id=$(line_value SESSION)
+	local session addr
+	session=$(line_value SESSION)
 	addr=$(line_value ADDR)
 	capture_start
-	run --separate-stderr sm SOCKSIFY_SESSION="$id" \
+	run --separate-stderr sm SOCKSIFY_SESSION="$session" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$SM" connect "$addr" 7
 	capture_stop
-	output="SESSION $id"$'\n'"$output"
+	output="SESSION $session"$'\n'"$output"
 	assert_failure
 	assert_line --partial "CONNECT-FAIL"
-	[[ $stderr == *"cannot open the fake-address map /dev/shm/socksify-$id: Permission denied"* ]]
+	[[ $stderr == *"cannot open the fake-address map /dev/shm/socksify-${session%-*}: Permission denied"* ]]
 	[ "$(printf '%s\n' "$stderr" | grep -c 'fake-address map')" -eq 1 ]
 	assert_silent
 }
@@ -147,6 +148,30 @@ connected_through_proxy() {
 	assert_success
 	connected_through_proxy
 	refute_regex "$stderr" 'socksify: '
+}
+
+@test "a new session removes the maps of ended sessions, never one whose first process lives" {
+	local ended live fresh deadline
+	run --separate-stderr sm "$SM" resolve echo.test
+	assert_success
+	ended=$(line_value SESSION)
+	ended=${ended%-*}
+	[ -f "/dev/shm/socksify-$ended" ]
+	# A live session: its shell outlives the program that made the map.
+	start_bg live ip netns exec "$NETNS_CLIENT" env SOCKS_PROXY="$URL" $(test_lib_vars) \
+		"$SOCKSIFY" sh -c 'echo "SESSION $SOCKSIFY_SESSION"; "$1" resolve echo.test; sleep 30' sh "$SM"
+	deadline=$((SECONDS + 10))
+	until grep -q '^ADDR ' "$BG_OUT" || [ "$SECONDS" -ge "$deadline" ]; do
+		sleep 0.1
+	done
+	live=$(sed -n 's/^SESSION \([0-9a-f]*\)-.*/\1/p' "$BG_OUT" | head -n1)
+	[ -n "$live" ] && [ -f "/dev/shm/socksify-$live" ]
+	run --separate-stderr sm "$SM" resolve echo.test
+	assert_success
+	fresh=$(line_value SESSION)
+	[ -f "/dev/shm/socksify-${fresh%-*}" ]
+	[ ! -e "/dev/shm/socksify-$ended" ]
+	[ -f "/dev/shm/socksify-$live" ]
 }
 
 # start_ns_page: a web server in the destination namespace on port 8080

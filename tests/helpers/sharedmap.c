@@ -98,6 +98,7 @@ int
 main(int argc, char **argv)
 {
 	char addr[INET_ADDRSTRLEN];
+	pid_t parent;
 	pid_t pid;
 	int status;
 
@@ -120,6 +121,7 @@ main(int argc, char **argv)
 		return 1;
 	if (strcmp(argv[1], "exec") == 0)
 		exec_connect(argv[0], addr, argv[3]);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0)
 		return 1;
@@ -135,7 +137,6 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "orphan") == 0) {
 		if (pid == 0) {
-			pid_t parent = getppid();
 			struct timespec tick = { 0, 10 * 1000 * 1000 };
 
 			for (int i = 0; i < 500 && getppid() == parent; i++)

@@ -3,7 +3,8 @@
  * and looking up at once on one block, a process killed while it holds
  * the lock (the others go on, and the block is repaired), one killed half
  * way through renaming an entry (the entry names nothing, nothing else is
- * lost), and the attacher that maps the block on first need.
+ * lost), the list of processes using the block, and the attacher that maps
+ * the block on first need.
  */
 #include <errno.h>
 #include <arpa/inet.h>
@@ -298,6 +299,40 @@ test_killed_holder(void)
 	is_int(block_sound(), 0, "the block is sound");
 }
 
+static int32_t dead_pid = 999999;
+
+static bool
+test_alive(int32_t pid)
+{
+	return pid != dead_pid;
+}
+
+static bool
+none_alive(int32_t pid)
+{
+	(void)pid;
+	return false;
+}
+
+static void
+test_enrol(void)
+{
+	fresh_block(4);
+	ok(!fakemap_in_use(block, test_alive), "a fresh block lists nobody");
+	is_int(fakemap_enrol(block, 100, test_alive), 0, "enrol a process");
+	is_int(fakemap_enrol(block, 100, test_alive), 0, "again: listed once");
+	ok(fakemap_in_use(block, test_alive), "a living process keeps the block in use");
+	ok(!fakemap_in_use(block, none_alive), "no longer once it has ended");
+	for (int32_t pid = 1; pid < FAKEMAP_PIDS; pid++)
+		fakemap_enrol(block, 1000 + pid, test_alive);
+	is_int(fakemap_enrol(block, 5, test_alive), -ENOSPC,
+	       "a full list of living processes takes no more");
+	dead_pid = 1001;
+	is_int(fakemap_enrol(block, 5, test_alive), 0,
+	       "the slot of an ended process is taken over");
+	dead_pid = 999999;
+}
+
 static int attach_calls;
 static int attach_creates;
 
@@ -335,6 +370,7 @@ main(void)
 	test_layout();
 	test_processes();
 	test_killed_holder();
+	test_enrol();
 	test_attacher();
 	return tap_done();
 }
