@@ -279,6 +279,33 @@ err_unlink:
 	return rc;
 }
 
+/*
+ * No file can be made for the session (no /dev/shm, a read-only one): this
+ * process keeps a map of its own, shared with the children it forks, as
+ * the others of the session will; a fake address handed to another of
+ * them names nothing there (it is refused).  0 or -errno.
+ */
+static int
+fakeshm_private(size_t bytes, int err)
+{
+	void *mem;
+	int rc;
+
+	log_warn("cannot make the fake-address map %s: %s; names looked up here "
+		 "are known to this process and its forked children only",
+		 fakeshm_path, strerror(err));
+	mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		   -1, 0);
+	if (mem == MAP_FAILED)
+		return -errno;
+	rc = fakeip_format(mem, bytes);
+	if (rc == 0)
+		rc = fakeip_attach(mem, bytes);
+	if (rc < 0)
+		munmap(mem, bytes);
+	return rc;
+}
+
 /* The attacher (core/fakeip.h). */
 static int
 fakeshm_attach(bool create)
@@ -291,10 +318,8 @@ fakeshm_attach(bool create)
 		rc = fakeshm_create(bytes);
 		if (rc == -EEXIST)
 			rc = fakeshm_open(bytes);
-		if (rc < 0 && rc != -ENOENT) {
-			fakeshm_refuse("cannot make the fake-address map", -rc);
-			return rc;
-		}
+		else if (rc < 0)
+			return fakeshm_private(bytes, -rc);
 	}
 	if (rc == -EPROTO)
 		fakeshm_refuse("the fake-address map is not one for this "

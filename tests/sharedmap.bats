@@ -174,6 +174,20 @@ connected_through_proxy() {
 	[ -f "/dev/shm/socksify-$live" ]
 }
 
+@test "without a writable /dev/shm a process keeps a map of its own, with one line, and its forked child connects" {
+	command -v unshare >/dev/null || skip "unshare is not installed"
+	capture_start
+	run --separate-stderr sm unshare -m sh -c \
+		'mount -t tmpfs -o ro none /dev/shm && exec "$@"' sh \
+		"$REPO/build/tests/helpers/forkexec" fork echo.test 7
+	capture_stop
+	assert_success
+	assert_line "CHILD-OK"
+	[ "$(printf '%s\n' "$stderr" | grep -c 'cannot make the fake-address map')" -eq 1 ]
+	assert_proxy_used "$DANTED_PORT"
+	assert_no_leak "$DANTED_PORT"
+}
+
 # start_ns_page: a web server in the destination namespace on port 8080
 # whose page loads a script that fetches a text with XMLHttpRequest.
 # Sets PAGE_LOG (the server's request log).
