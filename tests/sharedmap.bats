@@ -188,6 +188,13 @@ connected_through_proxy() {
 	assert_no_leak "$DANTED_PORT"
 }
 
+@test "socksify run inside a session starts a session of its own" {
+	run --separate-stderr sm sh -c 'echo "SESSION $SOCKSIFY_SESSION"; "$1" sh -c '\''echo "SESSION $SOCKSIFY_SESSION"'\' sh "$SOCKSIFY"
+	assert_success
+	[ "$(printf '%s\n' "$output" | grep -cE '^SESSION [0-9a-f]{32}-[0-9]+$')" -eq 2 ]
+	[ "$(printf '%s\n' "$output" | sort -u | wc -l)" -eq 2 ]
+}
+
 # start_ns_page: a web server in the destination namespace on port 8080
 # whose page loads a script that fetches a text with XMLHttpRequest.
 # Sets PAGE_LOG (the server's request log).
