@@ -75,8 +75,9 @@ void fakeip_set_attacher(int (*attach)(bool create));
 /*
  * The fake address for name (allocating or refreshing its entry), written
  * as a sockaddr_in or sockaddr_in6 of the given family with port 0.
- * -ENAMETOOLONG, -EINVAL for an invalid name, -ENOMEM, -EAGAIN when the
- * range is full and no entry may be reused yet (see above).
+ * -ENAMETOOLONG, -EINVAL for an invalid name, -EAGAIN when the range is
+ * full and no entry may be reused yet (see above), -EADDRNOTAVAIL without
+ * a map, -EIO when the map's lock is beyond repair.
  */
 int fakeip_assign(const char *name, int family, struct sockaddr_storage *ss,
 		  socklen_t *len);

@@ -3,7 +3,8 @@
  * dots, both lookups, name validation, least-recently-used reuse checked
  * against a reference model, the grace period and holds that keep an
  * address with its name (on a clock the tests set, never by sleeping),
- * many threads, fork, out of memory, and a timing print.
+ * many threads, fork (the child shares the map), no allocation after init,
+ * and a timing print.
  */
 #include <errno.h>
 #include <arpa/inet.h>
