@@ -122,18 +122,18 @@ connected_through_proxy() {
 
 @test "a program of another user that cannot open the session's map fails closed with one line" {
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
-	run --separate-stderr sm "$SM" resolve echo.test
-	assert_success
-	local session addr
-	session=$(line_value SESSION)
-	addr=$(line_value ADDR)
 	capture_start
-	run --separate-stderr sm SOCKSIFY_SESSION="$session" \
-		setpriv --reuid=65534 --regid=65534 --clear-groups "$SM" connect "$addr" 7
+	run --separate-stderr sm sh -c '
+		out=$("$1" resolve echo.test) || exit 1
+		echo "$out"
+		addr=$(echo "$out" | sed -n "s/^ADDR //p")
+		exec setpriv --reuid=65534 --regid=65534 --clear-groups "$1" connect "$addr" 7' sh "$SM"
 	capture_stop
-	output="SESSION $session"$'\n'"$output"
 	assert_failure
+	assert_line --regexp '^ADDR 198\.1[89]\.'
 	assert_line --partial "CONNECT-FAIL"
+	local session
+	session=$(line_value SESSION)
 	[[ $stderr == *"cannot open the fake-address map /dev/shm/socksify-${session%-*}: Permission denied"* ]]
 	[ "$(printf '%s\n' "$stderr" | grep -c 'fake-address map')" -eq 1 ]
 	assert_silent
