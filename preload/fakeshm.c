@@ -201,18 +201,55 @@ fakeshm_is_ended(int fd)
 	return ended;
 }
 
-/* Remove the map files of this user's sessions that have ended. */
+/*
+ * The pid in the name of a map being made ("socksify-<id>.<pid>.new"),
+ * 0 for any other name.
+ */
+static int32_t
+fakeshm_maker(const char *name)
+{
+	char id[FAKESHM_ID_LEN + 1];
+	const char *p = name + 9 + FAKESHM_ID_LEN;
+	long pid = 0;
+
+	if (strncmp(name, "socksify-", 9) != 0 ||
+	    strnlen(name, 9 + FAKESHM_ID_LEN + 1) < 9 + FAKESHM_ID_LEN + 1 || *p != '.')
+		return 0;
+	memcpy(id, name + 9, FAKESHM_ID_LEN);
+	id[FAKESHM_ID_LEN] = '\0';
+	if (!fakeshm_id_valid(id))
+		return 0;
+	for (p++; *p >= '0' && *p <= '9' && pid < INT32_MAX; p++)
+		pid = pid * 10 + (*p - '0');
+	if (strcmp(p, ".new") != 0 || pid <= 0 || pid > INT32_MAX)
+		return 0;
+	return (int32_t)pid;
+}
+
+/*
+ * Remove the map files of this user's sessions that have ended, and the
+ * half-made ones of processes that died making them.
+ */
 static void
 fakeshm_sweep(void)
 {
 	struct dirent *d;
+	struct stat st;
 	DIR *dir = opendir(FAKESHM_DIR);
 
 	if (!dir)
 		return;
 	while ((d = readdir(dir)) != NULL) {
+		int32_t maker = fakeshm_maker(d->d_name);
 		int fd;
 
+		if (maker != 0) {
+			if (!fakeshm_alive(maker) &&
+			    fstatat(dirfd(dir), d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(st.st_mode) && st.st_uid == geteuid())
+				unlinkat(dirfd(dir), d->d_name, 0);
+			continue;
+		}
 		if (strncmp(d->d_name, "socksify-", 9) != 0 ||
 		    !fakeshm_id_valid(d->d_name + 9))
 			continue;

@@ -150,7 +150,7 @@ connected_through_proxy() {
 	refute_regex "$stderr" 'socksify: '
 }
 
-@test "a new session removes the maps of ended sessions, never one whose first process lives" {
+@test "a new session removes the maps of ended sessions and half-made ones, never one whose first process lives" {
 	local ended live fresh deadline
 	run --separate-stderr sm "$SM" resolve echo.test
 	assert_success
@@ -166,11 +166,17 @@ connected_through_proxy() {
 	done
 	live=$(sed -n 's/^SESSION \([0-9a-f]*\)-.*/\1/p' "$BG_OUT" | head -n1)
 	[ -n "$live" ] && [ -f "/dev/shm/socksify-$live" ]
+	# A map left half made by a process that died making it.
+	local dead half
+	dead=$(sh -c 'echo $$')
+	half="/dev/shm/socksify-${ended}.$dead.new"
+	: >"$half"
 	run --separate-stderr sm "$SM" resolve echo.test
 	assert_success
 	fresh=$(line_value SESSION)
 	[ -f "/dev/shm/socksify-${fresh%-*}" ]
 	[ ! -e "/dev/shm/socksify-$ended" ]
+	[ ! -e "$half" ]
 	[ -f "/dev/shm/socksify-$live" ]
 }
 
