@@ -299,6 +299,64 @@ test_killed_holder(void)
 	is_int(block_sound(), 0, "the block is sound");
 }
 
+static uint32_t clock_s = 1000;
+
+static uint32_t
+test_clock(void)
+{
+	return clock_s;
+}
+
+/*
+ * Holds and the grace period across processes: an address the parent
+ * holds is never reused by a child, and one a child just used is not
+ * reused by the next name either.
+ */
+static void
+test_rules_across_processes(void)
+{
+	struct sockaddr_in sin;
+	uint32_t ticket = 0;
+	char got[256];
+	pid_t pid;
+	int status = -1;
+
+	fakeip_set_clock(test_clock);
+	fakeip_set_grace(100);
+	fresh_block(2);
+	clock_s = 1000;
+	assign4("a.test");
+	assign4("b.test");
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(BASE4 + 1);
+	is_int(fakeip_hold((struct sockaddr *)&sin, sizeof(sin), &ticket), 0,
+	       "the parent holds .1");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int code = 0;
+
+		alarm(10);
+		clock_s = 1200;
+		if (assign4("c.test") != 2)
+			code |= 1;
+		if (assign4("d.test") != -1)
+			code |= 2;
+		_exit(code);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "a child reuses the idle .2, never the held .1, then finds none free");
+	is_int(lookup4(1, got), 0, ".1 in the parent");
+	is_str(got, "a.test", "still names a");
+	is_int(lookup4(2, got), 0, ".2 in the parent");
+	is_str(got, "c.test", "names the child's c");
+	fakeip_release(ticket);
+	fakeip_set_clock(NULL);
+	fakeip_set_grace(FAKEIP_GRACE_S);
+}
+
 static int32_t dead_pid = 999999;
 
 static bool
@@ -370,6 +428,7 @@ main(void)
 	test_layout();
 	test_processes();
 	test_killed_holder();
+	test_rules_across_processes();
 	test_enrol();
 	test_attacher();
 	return tap_done();
