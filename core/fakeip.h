@@ -1,9 +1,13 @@
 /*
- * The fake-IP map: host name <-> fake address, O(1) both ways (uthash).
- * One process-wide table guarded by its own mutex (taken and released
- * inside each call, never held across I/O).  Entry i stands for both
- * fake_net + i (IPv4) and fake_net6 + i (IPv6).  A forked child inherits an
- * identical copy.
+ * The fake-IP map: host name <-> fake address, O(1) both ways.  One table
+ * in one memory block (fakemap.h) shared by every process that attaches
+ * it: the block's own process-shared robust lock is taken and released
+ * inside each call, never held across I/O.  Entry i stands for both
+ * fake_net + i (IPv4) and fake_net6 + i (IPv6).  The map made by
+ * fakeip_init() is a shared anonymous mapping, so forked children share
+ * it too; fakeip_attach() uses a block the caller mapped (a session's
+ * file, preload/fakeshm.c).  A hold, a use and a reuse in one process are
+ * seen by all the others at once.
  *
  * Reuse: a fake address must never silently come to name another host
  * while a program may still hold it, so an entry is given to a new name
@@ -30,18 +34,50 @@
 #define FAKEIP_GRACE_S 600
 
 /*
- * Set the ranges (network address and prefix length for each family).
+ * Set the ranges (network address and prefix length for each family) and
+ * give this process a map of its own (shared with the children it forks).
  * Must be called once before any other call; may be called again only by
  * tests, which then start from an empty map.  capacity 0 means the whole
- * range (less the network and broadcast addresses of the IPv4 range).
+ * range (less the network and broadcast addresses of the IPv4 range), at
+ * most FAKEMAP_MAX_ENTRIES.  -ENOMEM when the map cannot be mapped.
  */
 int fakeip_init(const uint8_t net4[4], uint8_t prefix4, const uint8_t net6[16],
 		uint8_t prefix6, size_t capacity);
 /*
+ * The same ranges and capacity without a map: until fakeip_attach(),
+ * assigning fails with -EADDRNOTAVAIL and every fake address names
+ * nothing (fail closed).
+ */
+int fakeip_set_ranges(const uint8_t net4[4], uint8_t prefix4,
+		      const uint8_t net6[16], uint8_t prefix6, size_t capacity);
+/* Bytes the block for the ranges set needs (0 before they are set). */
+size_t fakeip_bytes(void);
+/*
+ * Lay out an empty map for the ranges set in mem (bytes long,
+ * fakeip_bytes(), zero-filled), without using it yet.  -EINVAL for a wrong size.
+ */
+int fakeip_format(void *mem, size_t bytes);
+/*
+ * Use the block mem (bytes long) as the map, once checked that it holds a
+ * map of the same ranges (-EPROTO when not: then the map is left as it
+ * was).  The block must stay mapped for the life of the process.
+ */
+int fakeip_attach(void *mem, size_t bytes);
+/*
+ * The function called, one thread at a time, when a call needs the map and
+ * none is attached yet: it maps a block and calls fakeip_attach(), or
+ * answers -errno (the call then fails as without a map).  create is true
+ * when the caller is about to assign a name, so a block that does not
+ * exist yet should be made; false for a lookup, which needs no block that
+ * nobody has made.  NULL: none (the default).
+ */
+void fakeip_set_attacher(int (*attach)(bool create));
+/*
  * The fake address for name (allocating or refreshing its entry), written
  * as a sockaddr_in or sockaddr_in6 of the given family with port 0.
- * -ENAMETOOLONG, -EINVAL for an invalid name, -ENOMEM, -EAGAIN when the
- * range is full and no entry may be reused yet (see above).
+ * -ENAMETOOLONG, -EINVAL for an invalid name, -EAGAIN when the range is
+ * full and no entry may be reused yet (see above), -EADDRNOTAVAIL without
+ * a map, -EIO when the map's lock is beyond repair.
  */
 int fakeip_assign(const char *name, int family, struct sockaddr_storage *ss,
 		  socklen_t *len);
@@ -72,6 +108,11 @@ int fakeip_hold(const struct sockaddr *sa, socklen_t len, uint32_t *ticket);
  * is ignored.
  */
 void fakeip_release(uint32_t ticket);
+/*
+ * Take one more hold on what ticket holds (a forked child's copy of the
+ * connection it inherited).  -ENOENT when the ticket holds nothing.
+ */
+int fakeip_rehold(uint32_t ticket);
 /* Number of live entries (tests and benchmarks). */
 size_t fakeip_count(void);
 /*

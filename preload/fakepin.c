@@ -2,7 +2,8 @@
  * Fake addresses held by proxied connections, by descriptor.  A lock-free
  * array of tickets (core/fakeip.h), one per small descriptor number: an
  * atomic exchange hands a ticket over, so two threads never drop the same
- * hold twice.  Forked children inherit the array with the map.
+ * hold twice.  Forked children inherit the array and share the map, so
+ * they take their own hold for each ticket they inherit.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -14,6 +15,8 @@
 
 /* The ticket each descriptor holds, 0: none. */
 static _Atomic uint32_t fakepin_ticket[FAKEPIN_FD_MAX];
+/* One past the highest descriptor that ever held a ticket. */
+static _Atomic int fakepin_top;
 
 void
 fakepin_hold(int fd, const struct sockaddr *sa, socklen_t len)
@@ -32,6 +35,10 @@ fakepin_hold(int fd, const struct sockaddr *sa, socklen_t len)
 	if (fd < 0 || fd >= FAKEPIN_FD_MAX)
 		return;
 	old = atomic_exchange(&fakepin_ticket[fd], ticket);
+	for (int top = atomic_load(&fakepin_top); top <= fd;) {
+		if (atomic_compare_exchange_weak(&fakepin_top, &top, fd + 1))
+			break;
+	}
 	if (old != 0)
 		fakeip_release(old);
 }
@@ -50,4 +57,18 @@ fakepin_forget(int fd)
 	fakeip_release(old);
 	log_debug("descriptor %d no longer holds fake address number %u", fd,
 		  (unsigned)old);
+}
+
+void
+fakepin_after_fork(void)
+{
+	int top = atomic_load(&fakepin_top);
+
+	for (int fd = 0; fd < top; fd++) {
+		uint32_t t = atomic_load_explicit(&fakepin_ticket[fd],
+						  memory_order_relaxed);
+
+		if (t != 0 && fakeip_rehold(t) < 0)
+			atomic_store(&fakepin_ticket[fd], 0);
+	}
 }

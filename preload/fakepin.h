@@ -10,6 +10,7 @@
  * again by a new proxied connect drops what it held before (its old socket
  * was closed in a way the hooks did not see).  Descriptors from
  * FAKEPIN_FD_MAX up hold their address for the life of the process.
+ * A forked child's copies hold again (fakepin_after_fork()).
  * Copies made with dup(), dup2() or fcntl() hold nothing: when the
  * descriptor that connected is closed while a copy stays open, only the
  * grace period keeps the address with its name.  Datagram sockets hold
@@ -26,5 +27,11 @@
 void fakepin_hold(int fd, const struct sockaddr *sa, socklen_t len);
 /* fd's connect failed, or fd is being closed: drop what it held.  Cheap. */
 void fakepin_forget(int fd);
+/*
+ * In a forked child: the map is shared with the parent, so each
+ * descriptor the child inherited takes a hold of its own, which its close
+ * in the child drops while the parent's stays.
+ */
+void fakepin_after_fork(void);
 
 #endif

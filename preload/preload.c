@@ -16,6 +16,8 @@
 #include "bindtab.h"
 #include "conntab.h"
 #include "fakeip.h"
+#include "fakepin.h"
+#include "fakeshm.h"
 #include "fdident.h"
 #include "log.h"
 #include "preload.h"
@@ -84,13 +86,18 @@ sx_do_init(void)
 	log_set_level(sx_cfg.log_level);
 	if (!sx_cfg.valid)
 		log_error("%s; connections through the proxy will fail", sx_cfg.error);
-	fakeip_init(sx_cfg.fake_net, sx_cfg.fake_prefix, sx_cfg.fake_net6,
-		    sx_cfg.fake_prefix6, 0);
+	/* One map for the session (fakeshm.h), else one for this process. */
+	if (fakeip_set_ranges(sx_cfg.fake_net, sx_cfg.fake_prefix,
+			      sx_cfg.fake_net6, sx_cfg.fake_prefix6, 0) == 0 &&
+	    fakeshm_init() < 0)
+		fakeip_init(sx_cfg.fake_net, sx_cfg.fake_prefix, sx_cfg.fake_net6,
+			    sx_cfg.fake_prefix6, 0);
 	v6 = strchr(p->host, ':') != NULL;
 	snprintf(sx_label, sizeof(sx_label), "%s %s%s%s:%u",
 		 proxykind_of(p)->name, v6 ? "[" : "", p->host,
 		 v6 ? "]" : "", (unsigned)p->port);
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	pthread_atfork(NULL, NULL, fakepin_after_fork);
 	log_debug("loaded: proxy %s, timeout %d ms", sx_label, sx_cfg.timeout_ms);
 	__atomic_store_n(&sx_up, true, __ATOMIC_RELEASE);
 	sx_leave();

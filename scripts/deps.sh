@@ -37,6 +37,8 @@ packages="
 	aria2
 	shellcheck
 	libclang-rt-14-dev
+	lynx
+	chromium
 "
 
 say() {
