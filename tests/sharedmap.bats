@@ -227,13 +227,15 @@ JS
 	ns_wait_port "$NETNS_DEST" "$DEST_IP" 8080 "$BG_PID" || server_failed page "did not start"
 }
 
-@test "chromium --dump-dom loads a page, its script and its XHR from http://web.test:8080/ through danted" {
-	local chromium
+# chromium_through URL PROXY_PORT: headless Chromium through the proxy at
+# URL loads http://web.test:8080/ (a page, its script and its XHR) by name.
+chromium_through() {
+	local url=$1 proxy_port=$2 chromium leaks
 	chromium=$(command -v chromium || command -v chromium-browser) ||
 		skip "chromium is not installed (scripts/deps.sh installs it)"
 	start_ns_page
 	capture_start
-	run --separate-stderr sm HOME="$BATS_TEST_TMPDIR" CLIENT_TIMEOUT=60 \
+	run --separate-stderr client_socksified "$url" HOME="$BATS_TEST_TMPDIR" CLIENT_TIMEOUT=60 \
 		"$chromium" --headless --no-sandbox --disable-gpu \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--no-first-run --user-data-dir="$BATS_TEST_TMPDIR/profile" \
@@ -244,15 +246,26 @@ JS
 	assert_output --partial "XHR 200 shared-map-ok"
 	log_has "$PAGE_LOG" "^$PROXY_OUT_IP .*GET /app.js "
 	log_has "$PAGE_LOG" "^$PROXY_OUT_IP .*GET /data.txt "
-	assert_proxy_used "$DANTED_PORT"
-	# Chromium's own DNS client sends its queries as datagrams, which go
-	# to danted's UDP relay (SOCKS5 UDP ASSOCIATE): nothing but the proxy
-	# host may appear.
-	local leaks
+	assert_proxy_used "$proxy_port"
+	# Nothing but the proxy host may appear (a datagram Chromium sends
+	# to another server goes to the proxy's UDP relay).
 	leaks=$(capture_show "not arp and not host $PROXY_IP and not ($(capture_marker_filter))")
 	[ -z "$leaks" ] || {
 		printf '# %s\n' "$leaks" >&2
 		false
 	}
 	[[ $stderr != *"fake address with no host name"* ]]
+}
+
+@test "chromium --dump-dom loads a page, its script and its XHR from http://web.test:8080/ through danted" {
+	chromium_through "$URL" "$DANTED_PORT"
+}
+
+@test "chromium --dump-dom loads the same page by name through ss-local" {
+	# ss-server resolves names with its own DNS client, not the hosts
+	# file: a name server in the proxy namespace answers web.test.
+	start_bg ns-dns ip netns exec "$NETNS_PROXY" "$PY" "$HELPERS/udpdns.py" \
+		--answer "$DEST_IP" 127.0.0.1 53
+	start_ns_shadowsocks ss "$NETNS_PROXY" "$PROXY_IP" 1082 "$PROXY_OUT_IP"
+	chromium_through "socks5h://$PROXY_IP:1082" 1082
 }

@@ -224,6 +224,37 @@ EOF
 		server_failed "$name" "did not start" "$LOG" "$conf"
 }
 
+# start_ns_shadowsocks NAME NS HOST PORT OUT: ss-server on NS's loopback and
+# "ss-local -u" in front of it on HOST:PORT (shadowsocks-libev), both in NS,
+# with a password kept in a private config file: a SOCKS5 proxy that also
+# carries UDP, whose traffic leaves NS from the address OUT.  Sets PID
+# (ss-local).
+start_ns_shadowsocks() {
+	local name=$1 ns=$2 host=$3 port=$4 out=$5 dir conf server_port=8388
+	dir=$(bg_dir)
+	command -v ss-server >/dev/null && command -v ss-local >/dev/null || {
+		echo "# shadowsocks-libev is not installed (make deps)" >&2
+		return 1
+	}
+	conf="$dir/$name.json"
+	(
+		umask 077
+		cat >"$conf" <<EOF
+{"server": "127.0.0.1", "server_port": $server_port,
+ "local_address": "$host", "local_port": $port,
+ "password": "$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')",
+ "method": "chacha20-ietf-poly1305", "timeout": 60}
+EOF
+	)
+	start_bg "$name-server" ip netns exec "$ns" ss-server -c "$conf" -u -b "$out"
+	ns_wait_port "$ns" 127.0.0.1 "$server_port" "$BG_PID" ||
+		server_failed "$name-server" "did not start" || return 1
+	start_bg "$name" ip netns exec "$ns" ss-local -c "$conf" -u
+	PID=$BG_PID
+	ns_wait_port "$ns" "$host" "$port" "$PID" ||
+		server_failed "$name" "did not start"
+}
+
 # start_ns_sshd NAME NS HOST PORT: a private sshd in NS on HOST:PORT that
 # lets root in with the key NAME.id (in the scope's directory).  Sets PID,
 # LOG and SSH_KEY.
