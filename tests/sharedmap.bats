@@ -227,20 +227,31 @@ JS
 	ns_wait_port "$NETNS_DEST" "$DEST_IP" 8080 "$BG_PID" || server_failed page "did not start"
 }
 
-# chromium_through URL PROXY_PORT: headless Chromium through the proxy at
-# URL loads http://web.test:8080/ (a page, its script and its XHR) by name.
+# chromium_through URL PROXY_PORT [sandbox]: headless Chromium through the
+# proxy at URL loads http://web.test:8080/ (a page, its script and its XHR)
+# by name; with "sandbox", as nobody with Chromium's sandbox on (root
+# cannot have it).
 chromium_through() {
-	local url=$1 proxy_port=$2 chromium leaks
+	local url=$1 proxy_port=$2 how=${3:-} chromium leaks home=$BATS_TEST_TMPDIR
+	local -a as=() sandbox=(--no-sandbox)
 	chromium=$(command -v chromium || command -v chromium-browser) ||
 		skip "chromium is not installed (scripts/deps.sh installs it)"
+	if [ "$how" = sandbox ]; then
+		# A home nobody can reach (the test's own directory is private).
+		home=$(mktemp -d /tmp/socksify-chromium.XXXXXX)
+		chmod 777 "$home"
+		as=(runuser -u nobody --)
+		sandbox=()
+	fi
 	start_ns_page
 	capture_start
-	run --separate-stderr client_socksified "$url" HOME="$BATS_TEST_TMPDIR" CLIENT_TIMEOUT=60 \
-		"$chromium" --headless --no-sandbox --disable-gpu \
+	run --separate-stderr client_socksified "$url" HOME="$home" CLIENT_TIMEOUT=60 \
+		"${as[@]}" "$chromium" --headless "${sandbox[@]}" --disable-gpu \
 		--disable-background-networking --disable-component-update --disable-sync \
-		--no-first-run --user-data-dir="$BATS_TEST_TMPDIR/profile" \
+		--no-first-run --user-data-dir="$home/profile" \
 		--dump-dom http://web.test:8080/
 	capture_stop
+	[ "$home" = "$BATS_TEST_TMPDIR" ] || rm -rf "$home"
 	assert_success
 	assert_output --partial "the script ran"
 	assert_output --partial "XHR 200 shared-map-ok"
@@ -259,6 +270,10 @@ chromium_through() {
 
 @test "chromium --dump-dom loads a page, its script and its XHR from http://web.test:8080/ through danted" {
 	chromium_through "$URL" "$DANTED_PORT"
+}
+
+@test "chromium with its sandbox, as nobody, loads the same page by name through danted" {
+	chromium_through "$URL" "$DANTED_PORT" sandbox
 }
 
 @test "chromium --dump-dom loads the same page by name through ss-local" {
