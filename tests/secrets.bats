@@ -156,7 +156,7 @@ every_level() {
 	refute_secret "$OUT"
 }
 
-@test "a child sees only the variables the user set, LD_PRELOAD, and what -p, -q and -v stand for" {
+@test "a child sees only the variables the user set, LD_PRELOAD, what -p, -q and -v stand for, and the session id" {
 	[ -z "${SOCKSIFY_TEST_PRELOAD:-}" ] || skip "a sanitizer build adds its own variables"
 	local url="socks5h://alice:$PASSWORD_URL@127.0.0.1:$MSA_PORT" lib
 	lib=$(readlink -f "$LIB")
@@ -170,12 +170,14 @@ every_level() {
 		"HOME=/nonexistent" "LD_PRELOAD=$lib" "PATH=$PATH" "PWD=$PWD" "SOCKS_PROXY=$url" \
 		"USER_VAR=kept" | sort)"
 	# A grandchild, started by the program with the environment it got
-	# (a UTF-8 locale, or python3 would add LC_CTYPE for its children).
+	# (a UTF-8 locale, or python3 would add LC_CTYPE for its children),
+	# and the session id of the fake-address map the library set at init.
 	run -0 --separate-stderr env -i PWD="$PWD" PATH="$PATH" HOME=/nonexistent USER_VAR=kept LANG=C.UTF-8 \
 		SOCKS_PROXY="$url" \
 		"$SOCKSIFY" "$PY" -c 'import subprocess
 subprocess.run(["sh", "-c", "tr \"\\0\" \"\\n\" </proc/$$/environ"])'
-	assert_equal "$(printf '%s\n' "$output" | sort)" "$(printf '%s\n' \
+	assert_line --regexp '^SOCKSIFY_SESSION=[0-9a-f]{32}-[0-9]+$'
+	assert_equal "$(printf '%s\n' "$output" | grep -v '^SOCKSIFY_SESSION=' | sort)" "$(printf '%s\n' \
 		"HOME=/nonexistent" "LANG=C.UTF-8" "LD_PRELOAD=$lib" "PATH=$PATH" "PWD=$PWD" \
 		"SOCKS_PROXY=$url" "USER_VAR=kept" | sort)"
 	# -p sets SOCKS_PROXY and -v SOCKSIFY_LOG: what the user asked for.
