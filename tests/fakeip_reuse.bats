@@ -33,18 +33,6 @@ teardown_file() {
 	netns_teardown
 }
 
-# client_through URL [VAR=VALUE...] CMD...: client_socksified, with the
-# library under test (SOCKSIFY_TEST_LIB) and what loads before it
-# (SOCKSIFY_TEST_PRELOAD) when they are given, as through() does.
-client_through() {
-	local url=$1
-	local -a pre=()
-	shift
-	[ -n "${SOCKSIFY_TEST_LIB:-}" ] && pre+=(SOCKSIFY_LIB="$LIB")
-	[ -n "${SOCKSIFY_TEST_PRELOAD:-}" ] && pre+=(LD_PRELOAD="$SOCKSIFY_TEST_PRELOAD")
-	client_socksified "$url" "${pre[@]}" "$@"
-}
-
 # names FIRST LAST: nFIRST.test ... nLAST.test
 names() {
 	local i
@@ -61,7 +49,7 @@ fill() {
 		opts+=("$1")
 		shift
 	done
-	client_through "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
+	client_socksified "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
 		SOCKSIFY_FAKE_NET="$SMALL_NET" "$@" \
 		"$PY" "$HELPERS/fakefill.py" "${opts[@]}" 7 $(names 1 16)
 }
@@ -107,7 +95,7 @@ fill() {
 }
 
 @test "a name already in a full map still resolves to its address" {
-	run --separate-stderr client_through "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
 		SOCKSIFY_FAKE_NET="$SMALL_NET" \
 		"$PY" "$HELPERS/fakefill.py" 7 $(names 1 14) n3.test n15.test n3.test
 	assert_success

@@ -47,18 +47,6 @@ teardown_file() {
 	netns_teardown
 }
 
-# client_through URL [VAR=VALUE...] CMD...: client_socksified, with the
-# library under test (SOCKSIFY_TEST_LIB) and what loads before it
-# (SOCKSIFY_TEST_PRELOAD) when they are given, as through() does.
-client_through() {
-	local url=$1
-	local -a pre=()
-	shift
-	[ -n "${SOCKSIFY_TEST_LIB:-}" ] && pre+=(SOCKSIFY_LIB="$LIB")
-	[ -n "${SOCKSIFY_TEST_PRELOAD:-}" ] && pre+=(LD_PRELOAD="$SOCKSIFY_TEST_PRELOAD")
-	client_socksified "$url" "${pre[@]}" "$@"
-}
-
 # client_resolver IP: the client's resolv.conf names IP.
 client_resolver() {
 	printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$1" \
@@ -88,7 +76,7 @@ assert_nothing_to_proxy() {
 	before=$(queries)
 	far_before=$(grep -c '^CONN ' "$FAR_LOG" || true)
 	capture_start
-	run --separate-stderr client_through "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
 		NO_PROXY=web.test:8000 SOCKSIFY_LOG=info \
 		"$REPO/build/tests/helpers/gethost" connect web.test 8000 hello
 	capture_stop
@@ -114,7 +102,7 @@ assert_nothing_to_proxy() {
 	local before
 	before=$(queries)
 	capture_start
-	run --separate-stderr client_through "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
 		NO_PROXY=web.test:8000 "$REPO/build/tests/helpers/gethost" connect web.test 7 hello
 	capture_stop
 	assert_success
@@ -128,7 +116,7 @@ assert_nothing_to_proxy() {
 @test "curl: NO_PROXY=web.test:8080 sends web.test:8080 direct and web.test:80 through the proxy" {
 	client_resolver 127.0.0.1
 	capture_start
-	run --separate-stderr client_through "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
 		NO_PROXY=web.test:8080 \
 		curl -q -sS --max-time 15 http://web.test:8080/direct http://web.test/proxied
 	capture_stop
@@ -152,7 +140,7 @@ assert_nothing_to_proxy() {
 	# Nothing answers on 127.0.0.2: the real lookup fails.
 	client_resolver 127.0.0.2
 	capture_start
-	run --separate-stderr client_through "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
 		NO_PROXY=web.test:8000 "$REPO/build/tests/helpers/gethost" connect web.test 8000 hello
 	capture_stop
 	client_resolver 127.0.0.1
@@ -166,11 +154,11 @@ assert_nothing_to_proxy() {
 
 @test "at lookup time an entry with a port gives a fake address, one without a port the real one" {
 	client_resolver 127.0.0.1
-	run client_through "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
+	run client_socksified "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
 		NO_PROXY=web.test:8000 "$REPO/build/tests/helpers/gethost" gai web.test 8000 inet stream
 	assert_success
 	assert_line --regexp '^AI inet stream [0-9]+ 198\.1[89]\.[0-9]+\.[0-9]+ 8000'
-	run client_through "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
+	run client_socksified "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
 		NO_PROXY=web.test "$REPO/build/tests/helpers/gethost" gai web.test 8000 inet stream
 	assert_success
 	assert_line --regexp "^AI inet stream [0-9]+ $DIRECT_IP 8000"
