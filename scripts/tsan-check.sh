@@ -186,14 +186,18 @@ done
 say "ThreadSanitizer: no report"
 
 # --- helgrind and DRD -----------------------------------------------------
-# The lock-free byte maps and counters of the tables (C11 relaxed atomics).
+# The lock-free byte maps and counters of the tables (C11 relaxed atomics),
+# and the fake-IP map's pointer, published once with a release store and
+# read with acquire loads (double-checked under attach_lock): helgrind and
+# DRD do not model C11 atomics.
 for tool in helgrind drd; do
 	kind=Helgrind:Race
 	[ "$tool" = drd ] && kind=drd:ConflictingAccess
 	for fn in 'conntab_maybe*' conntab_mark conntab_active_count 'bindtab_maybe*' \
 		bindtab_mark 'bindtab_*_count' 'epwatch_*' map_load map_set 'directset_*' \
 		udpassoc_any udpassoc_nentries_add hosts_checked_get hosts_checked_set \
-		'fdtable_maybe*' 'fdtable_mark*' 'fdtable_count*' 'fdtable_active*'; do
+		'fdtable_maybe*' 'fdtable_mark*' 'fdtable_count*' 'fdtable_active*' \
+		map_get fakeip_attach; do
 		printf '{\n   relaxed-atomic-%s\n   %s\n   fun:%s\n}\n' "$fn" "$kind" "$fn"
 	done >"$WORK/$tool.supp"
 	run_stress "$tool" timeout -k 5 150 env SOCKS_PROXY="$S5" \
