@@ -10,6 +10,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 LIBDIR   ?= $(PREFIX)/lib/socksify
 BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
 # SANITIZE=1 builds the library, the unit tests and the test helpers with
 # AddressSanitizer and UndefinedBehaviorSanitizer, into build/asan.
 SANITIZE ?=
@@ -122,14 +123,16 @@ demo: deps all
 	sh scripts/demo.sh
 
 install: $(PRELOAD_LIB)
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 $(PRELOAD_LIB) $(DESTDIR)$(LIBDIR)/libsocksify.so
+	install -m 0644 man/socksify.1 $(DESTDIR)$(MANDIR)/man1/socksify.1
 	sed 's#^SOCKSIFY_LIBDIR=.*#SOCKSIFY_LIBDIR="$(LIBDIR)"#' scripts/socksify \
 		> $(DESTDIR)$(BINDIR)/socksify
 	chmod 0755 $(DESTDIR)$(BINDIR)/socksify
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/libsocksify.so $(DESTDIR)$(BINDIR)/socksify
+	rm -f $(DESTDIR)$(LIBDIR)/libsocksify.so $(DESTDIR)$(BINDIR)/socksify \
+		$(DESTDIR)$(MANDIR)/man1/socksify.1
 	-rmdir $(DESTDIR)$(LIBDIR)
 
 clean:

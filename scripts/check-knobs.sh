@@ -8,6 +8,8 @@
 #  3. tests/lib/common.bash, the "unset" that scrubs the test environment:
 #     every knob, and no SOCKSIFY_* variable that is not one (the list also
 #     clears other tools' proxy variables, which are not ours to check).
+#  4. man/socksify.1, its ENVIRONMENT section: the same names (the ".Ev"
+#     names of its ".It" lines).
 #
 # Every difference prints one line naming the place and the variable; the
 # exit status is 1 on any difference, 2 when a place cannot be read.
@@ -78,6 +80,18 @@ awk '
 ' "$tmp/help.txt" | sort >"$tmp/help"
 [ -s "$tmp/help" ] || die "scripts/socksify --help: no \"Environment:\" section"
 
+# man/socksify.1: the names on the ".It Ev" lines of the ENVIRONMENT section.
+awk '
+	/^\.Sh / { inside = ($0 ~ /^\.Sh ENVIRONMENT/); next }
+	inside && /^\.It Ev / {
+		n = split($0, w, /[ \t,]+/)
+		for (i = 1; i <= n; i++)
+			if (w[i - 1] == "Ev")
+				print w[i]
+	}
+' man/socksify.1 2>/dev/null | sort >"$tmp/man"
+[ -s "$tmp/man" ] || die "man/socksify.1: no ENVIRONMENT section"
+
 # tests/lib/common.bash: the words of the first "unset" command, with its
 # continuation lines.
 awk '
@@ -122,6 +136,13 @@ for n in $(comm -23 "$tmp/names" "$tmp/help"); do
 done
 for n in $(comm -13 "$tmp/names" "$tmp/help"); do
 	report "scripts/socksify --help: the Environment section names $n, which core/knobs.c does not"
+done
+
+for n in $(comm -23 "$tmp/names" "$tmp/man"); do
+	report "man/socksify.1: the ENVIRONMENT section lacks $n"
+done
+for n in $(comm -13 "$tmp/names" "$tmp/man"); do
+	report "man/socksify.1: the ENVIRONMENT section names $n, which core/knobs.c does not"
 done
 
 for n in $(comm -23 "$tmp/names" "$tmp/unset"); do

@@ -36,6 +36,7 @@ packages="
 	nodejs
 	aria2
 	shellcheck
+	mandoc
 	libclang-rt-14-dev
 	lynx
 	chromium

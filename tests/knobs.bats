@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# scripts/check-knobs.sh: the README's variable table, "socksify --help" and
-# the test environment's unset list name exactly the knobs of core/knobs.c,
+# scripts/check-knobs.sh: the README's variable table, "socksify --help", the
+# man page's ENVIRONMENT section and the test environment's unset list name
+# exactly the knobs of core/knobs.c,
 # and the check catches a knob added to, or left out of, any one of them
 # (on a copy of those files made for the test).
 
@@ -9,11 +10,12 @@ load lib/common
 # A copy of the four places and the checker, in a tree of its own.
 make_tree() {
 	local t=$BATS_TEST_TMPDIR/tree
-	mkdir -p "$t/scripts" "$t/core" "$t/tests/lib"
+	mkdir -p "$t/scripts" "$t/core" "$t/tests/lib" "$t/man"
 	cp "$REPO/scripts/check-knobs.sh" "$REPO/scripts/socksify" "$t/scripts/"
 	cp "$REPO/core/knobs.c" "$t/core/"
 	cp "$REPO/README.md" "$t/"
 	cp "$REPO/tests/lib/common.bash" "$t/tests/lib/"
+	cp "$REPO/man/socksify.1" "$t/man/"
 	printf '%s' "$t"
 }
 
@@ -36,7 +38,7 @@ add_knob() {
 	assert_success
 }
 
-@test "a knob added to the table alone fails the check in all three places" {
+@test "a knob added to the table alone fails the check in all four places" {
 	local t
 	t=$(make_tree)
 	add_knob "$t"
@@ -46,6 +48,7 @@ add_knob() {
 	assert_line 'check-knobs: README.md: the environment table lacks SOCKSIFY_NEWKNOB'
 	assert_line 'check-knobs: scripts/socksify --help: the Environment section lacks SOCKSIFY_NEWKNOB'
 	assert_line 'check-knobs: tests/lib/common.bash: the unset list lacks SOCKSIFY_NEWKNOB'
+	assert_line 'check-knobs: man/socksify.1: the ENVIRONMENT section lacks SOCKSIFY_NEWKNOB'
 }
 
 @test "a knob added everywhere passes the check" {
@@ -56,8 +59,18 @@ add_knob() {
 	sed -i 's/^  SOCKSIFY_LIB  .*/&\n  SOCKSIFY_NEWKNOB    new/' "$t/scripts/socksify"
 	sed -i 's/^\tSOCKSIFY_LIB LD_PRELOAD$/\tSOCKSIFY_LIB SOCKSIFY_NEWKNOB LD_PRELOAD/' \
 		"$t/tests/lib/common.bash"
+	sed -i 's/^\.It Ev SOCKSIFY_LIB$/.It Ev SOCKSIFY_NEWKNOB\nnew\n&/' "$t/man/socksify.1"
 	run sh "$t/scripts/check-knobs.sh"
 	assert_success
+}
+
+@test "a man page that names a variable the library does not read fails the check" {
+	local t
+	t=$(make_tree)
+	sed -i 's/^\.It Ev SOCKSIFY_LIB$/.It Ev SOCKSIFY_GONE\ngone\n&/' "$t/man/socksify.1"
+	run sh "$t/scripts/check-knobs.sh"
+	assert_failure 1
+	assert_line 'check-knobs: man/socksify.1: the ENVIRONMENT section names SOCKSIFY_GONE, which core/knobs.c does not'
 }
 
 @test "a knob missing from the README's table fails the check" {
