@@ -170,8 +170,7 @@ callrpc(const char *host, unsigned long prog, unsigned long vers,
 		rc = libcnet_decide("callrpc", host, SUNRPC_PMAP_PORT, AF_INET,
 				    SOCK_DGRAM, sunrpc_why, text, sizeof(text));
 	if (rc < 0) {
-		sx_leave();
-		errno = -rc;
+		sunrpc_fail(rc);
 		return SUNRPC_CANTSEND;
 	}
 	errno = saved_errno;

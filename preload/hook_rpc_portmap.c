@@ -64,8 +64,7 @@ pmap_getmaps(struct sockaddr_in *addr)
 		rc = sunrpc_route("pmap_getmaps", addr, SUNRPC_PMAP_PORT,
 				       SOCK_STREAM);
 	if (rc < 0) {
-		sx_leave();
-		errno = -rc;
+		sunrpc_fail(rc);
 		return NULL;
 	}
 	errno = saved_errno;
@@ -98,8 +97,7 @@ pmap_rmtcall(struct sockaddr_in *addr, unsigned long prog, unsigned long vers,
 		rc = sunrpc_route("pmap_rmtcall", addr, SUNRPC_PMAP_PORT,
 				       SOCK_DGRAM);
 	if (rc < 0) {
-		sx_leave();
-		errno = -rc;
+		sunrpc_fail(rc);
 		return SUNRPC_CANTSEND;
 	}
 	errno = saved_errno;
@@ -149,8 +147,7 @@ rtime(struct sockaddr_in *addr, void *timep, void *timeout)
 		rc = sunrpc_route("rtime", addr, SUNRPC_TIME_PORT,
 				       timeout ? SOCK_DGRAM : SOCK_STREAM);
 	if (rc < 0) {
-		sx_leave();
-		errno = -rc;
+		sunrpc_fail(rc);
 		return -1;
 	}
 	errno = saved_errno;
@@ -180,8 +177,7 @@ authdes_create(const char *servername, unsigned int window,
 	else
 		rc = sunrpc_authdes_route("authdes_create", syncaddr);
 	if (rc < 0) {
-		sx_leave();
-		errno = -rc;
+		sunrpc_fail(rc);
 		return NULL;
 	}
 	errno = saved_errno;
@@ -210,8 +206,7 @@ authdes_pk_create(const char *servername, void *pkey, unsigned int window,
 	else
 		rc = sunrpc_authdes_route("authdes_pk_create", syncaddr);
 	if (rc < 0) {
-		sx_leave();
-		errno = -rc;
+		sunrpc_fail(rc);
 		return NULL;
 	}
 	errno = saved_errno;

@@ -112,11 +112,17 @@ sunrpc_createerr(int rc)
 }
 
 void
+sunrpc_fail(int rc)
+{
+	sx_leave();
+	(void)sx_fail(-rc);
+}
+
+void
 sunrpc_refuse(int rc)
 {
 	sunrpc_createerr(rc);
-	sx_leave();
-	(void)sx_fail(-rc);
+	sunrpc_fail(rc);
 }
 
 const char sunrpc_why[] =

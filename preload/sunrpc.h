@@ -119,6 +119,8 @@ void sunrpc_createerr(int rc);
  * failure value.
  */
 void sunrpc_refuse(int rc);
+/* The same without rpc_createerr, for the calls that do not report there. */
+void sunrpc_fail(int rc);
 
 /* Why the proxy cannot carry RPC, for the log. */
 extern const char sunrpc_why[];

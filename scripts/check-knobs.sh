@@ -131,26 +131,20 @@ while IFS="$(printf '\t')" read -r n d; do
 		report "README.md: $n defaults to \"$d\" in the environment table, to \"$want\" in core/knobs.c"
 done <"$tmp/readme"
 
-for n in $(comm -23 "$tmp/names" "$tmp/help"); do
-	report "scripts/socksify --help: the Environment section lacks $n"
-done
-for n in $(comm -13 "$tmp/names" "$tmp/help"); do
-	report "scripts/socksify --help: the Environment section names $n, which core/knobs.c does not"
-done
+# differ FILE PLACE SECTION [FILTER]: report the knobs FILE lacks and the
+# names it has that are no knob (those FILTER lets through: a grep regex).
+differ() {
+	for n in $(comm -23 "$tmp/names" "$1"); do
+		report "$2: $3 lacks $n"
+	done
+	for n in $(comm -13 "$tmp/names" "$1" | grep -- "${4:-.}"); do
+		report "$2: $3 names $n, which core/knobs.c does not"
+	done
+}
 
-for n in $(comm -23 "$tmp/names" "$tmp/man"); do
-	report "man/socksify.1: the ENVIRONMENT section lacks $n"
-done
-for n in $(comm -13 "$tmp/names" "$tmp/man"); do
-	report "man/socksify.1: the ENVIRONMENT section names $n, which core/knobs.c does not"
-done
-
-for n in $(comm -23 "$tmp/names" "$tmp/unset"); do
-	report "tests/lib/common.bash: the unset list lacks $n"
-done
-for n in $(comm -13 "$tmp/names" "$tmp/unset" | grep '^SOCKSIFY_'); do
-	report "tests/lib/common.bash: the unset list names $n, which core/knobs.c does not"
-done
+differ "$tmp/help" "scripts/socksify --help" "the Environment section"
+differ "$tmp/man" "man/socksify.1" "the ENVIRONMENT section"
+differ "$tmp/unset" "tests/lib/common.bash" "the unset list" '^SOCKSIFY_'
 
 [ "$bad" -eq 0 ] || exit 1
 printf '%s: ok (%s knobs)\n' "$me" "$(wc -l <"$tmp/names" | tr -d ' ')"
