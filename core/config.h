@@ -19,15 +19,17 @@
 
 #define CONFIG_DEFAULT_URL "socks5h://127.0.0.1:1080"
 #define CONFIG_DEFAULT_PORT 1080
+/* The version of an HTTP CONNECT proxy (http://) in struct config_proxy. */
+#define CONFIG_HTTP_CONNECT 1
 #define CONFIG_DEFAULT_TIMEOUT_MS 10000
 #define CONFIG_DEFAULT_FAKE_NET "198.18.0.0/15"
 #define CONFIG_DEFAULT_FAKE_NET6 "fd53:6f63:6b73::/96"
 #define CONFIG_ERR_LEN 256
 
-/* One proxy, as parsed from a URL in curl's socks schemes. */
+/* One proxy, as parsed from a URL in curl's socks and http schemes. */
 struct config_proxy {
-	int version;		/* 4 or 5 */
-	bool remote_dns;	/* socks4a:// or socks5h:// */
+	int version;		/* 4 or 5 (SOCKS), or CONFIG_HTTP_CONNECT */
+	bool remote_dns;	/* socks4a://, socks5h:// or http:// */
 	bool has_auth;		/* a user (SOCKS5: and a password) was given */
 	char user[256];		/* percent-decoded, 0..255 bytes */
 	char pass[256];		/* percent-decoded, 0..255 bytes; never logged */

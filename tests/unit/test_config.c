@@ -211,7 +211,7 @@ test_load_proxy(void)
 		load(&cfg, env);
 		ok(!cfg.valid, "an unknown socks scheme in ALL_PROXY is an error");
 		is_str(cfg.error,
-		       "ALL_PROXY: unsupported scheme \"socks6\" (use socks4, socks4a, socks5 or socks5h)",
+		       "ALL_PROXY: unsupported scheme \"socks6\" (use socks4, socks4a, socks5, socks5h or http)",
 		       "naming the scheme");
 		config_free(&cfg);
 	}
@@ -220,10 +220,9 @@ test_load_proxy(void)
 			"SOCKS_PROXY", "http://10.0.0.1:3128", NULL
 		};
 		load(&cfg, env);
-		ok(!cfg.valid, "an http:// SOCKS_PROXY is an error");
-		is_str(cfg.error,
-		       "SOCKS_PROXY: unsupported scheme \"http\" (use socks4, socks4a, socks5 or socks5h)",
-		       "naming the variable and the scheme");
+		ok(cfg.valid, "an http:// SOCKS_PROXY is an HTTP CONNECT proxy");
+		is_int(cfg.proxy.version, CONFIG_HTTP_CONNECT, "of the HTTP kind");
+		ok(cfg.proxy.remote_dns, "which resolves names itself");
 		config_free(&cfg);
 	}
 	{
