@@ -31,6 +31,7 @@ struct config_proxy {
 	int version;		/* 4 or 5 (SOCKS), or CONFIG_HTTP_CONNECT */
 	bool remote_dns;	/* socks4a://, socks5h:// or http:// */
 	bool has_auth;		/* a user (SOCKS5: and a password) was given */
+	bool isolate;		/* SOCKS5: credentials made per process (isolate.h) */
 	char user[256];		/* percent-decoded, 0..255 bytes */
 	char pass[256];		/* percent-decoded, 0..255 bytes; never logged */
 	char host[256];		/* as written in the URL, brackets removed */
@@ -71,6 +72,11 @@ enum config_loopback_mode {
 	CONFIG_LOOPBACK_PROXY,	/* loopback destinations go through the proxy too */
 };
 
+enum config_isolate_mode {
+	CONFIG_ISOLATE_NONE,	/* the URL's credentials, or none */
+	CONFIG_ISOLATE_PROCESS,	/* SOCKS5 credentials of each process's own */
+};
+
 struct config {
 	bool valid;			/* false: proxied calls fail closed */
 	char error[CONFIG_ERR_LEN];	/* why not valid: one line, no secrets */
@@ -83,6 +89,7 @@ struct config {
 	int udp_mode;
 	int packet_mode;
 	int loopback_mode;
+	int isolate_mode;
 	bool hosts_file;		/* names in /etc/hosts resolve locally */
 	uint8_t fake_net[4];		/* fake IPv4 range, network address */
 	uint8_t fake_prefix;		/* its prefix length, 8..30 */

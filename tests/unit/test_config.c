@@ -782,6 +782,76 @@ test_load_errors(void)
 	}
 }
 
+/* SOCKSIFY_ISOLATE=process: the isolation user, unless the URL has one. */
+static void
+test_load_isolate(void)
+{
+	struct config cfg;
+
+	{
+		static const char *const env[] = {
+			"SOCKS_PROXY", "socks5h://127.0.0.1:9050",
+			"SOCKSIFY_ISOLATE", "process", NULL
+		};
+		load(&cfg, env);
+		ok(cfg.valid, "process isolation with a socks5h proxy");
+		ok(cfg.proxy.isolate && cfg.proxy.has_auth,
+		   "authenticates with credentials of the process's own");
+		is_str(cfg.proxy.user, "<torS0X>0", "as Tor's extended user name");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKSIFY_ISOLATE", "process", NULL
+		};
+		load(&cfg, env);
+		ok(cfg.valid && cfg.proxy.isolate,
+		   "the default proxy (socks5h) is isolated too");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKS_PROXY", "socks5://alice:hunter2@127.0.0.1:9050",
+			"SOCKSIFY_ISOLATE", "process", NULL
+		};
+		load(&cfg, env);
+		ok(cfg.valid && !cfg.proxy.isolate,
+		   "credentials in the URL win over isolation");
+		is_str(cfg.proxy.user, "alice", "and are the ones sent");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKS_PROXY", "socks5://127.0.0.1:9050",
+			"SOCKSIFY_ISOLATE", "none", NULL
+		};
+		load(&cfg, env);
+		ok(cfg.valid && !cfg.proxy.isolate && !cfg.proxy.has_auth,
+		   "SOCKSIFY_ISOLATE=none sends no credentials");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKS_PROXY", "http://127.0.0.1:8118",
+			"SOCKSIFY_ISOLATE", "process", NULL
+		};
+		load(&cfg, env);
+		ok(!cfg.valid, "process isolation through an HTTP proxy is an error");
+		is_str(cfg.error,
+		       "SOCKSIFY_ISOLATE: process isolation needs a socks5:// or socks5h:// proxy (Tor's SocksPort), not http://",
+		       "saying what it needs");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKSIFY_ISOLATE", "thread", NULL
+		};
+		load(&cfg, env);
+		ok(!cfg.valid, "an unknown isolation is an error");
+		config_free(&cfg);
+	}
+}
+
 int
 main(void)
 {
@@ -792,5 +862,6 @@ main(void)
 	test_load_knobs_bad();
 	test_load_knobs_good();
 	test_load_errors();
+	test_load_isolate();
 	return tap_done();
 }
