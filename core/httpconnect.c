@@ -321,7 +321,8 @@ scan_explain(struct proxykind_scan *s, const struct config_proxy *p)
 		phrase[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
 	}
 	phrase[n] = '\0';
-	if (s->status == 407)
+	/* tinyproxy answers a CONNECT with bad credentials 401, not 407. */
+	if (s->status == 407 || s->status == 401)
 		hint = p->has_auth ?
 			" (the proxy rejected the user name or password)" :
 			" (give user:password in the URL)";

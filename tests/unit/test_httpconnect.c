@@ -330,6 +330,12 @@ test_handshake(void)
 	ok(strstr(handshake_reason(&hs), "(give user:password in the URL)") != NULL,
 	   "without credentials, the hint to give them");
 
+	p.has_auth = true;
+	rc = run_handshake(&hs, &p, "HTTP/1.0 401 Unauthorized\r\n\r\n", 100);
+	is_str(handshake_reason(&hs),
+	       "proxy answered 401 Unauthorized (the proxy rejected the user name or password)",
+	       "401 (tinyproxy's answer to bad credentials) says the same");
+	p.has_auth = false;
 	rc = run_handshake(&hs, &p, "", 1);
 	is_int(rc, -ECONNREFUSED, "closed without an answer: refused");
 	rc = run_handshake(&hs, &p, "HTTP/1.1 200 Conn", 4);
