@@ -290,3 +290,11 @@ assert_echo_via_proxy() {
 	log_has "$SQ_LOG" 'CONNECT nowhere\.test:80 '
 	assert_no_leak "$SQ_PORT"
 }
+
+@test "BIND through tinyproxy fails with EOPNOTSUPP and one log line" {
+	run --separate-stderr client_socksified "$TP_URL" "$REPO/build/tests/helpers/bindclient" \
+		-x "$DEST_IP" 7
+	assert_failure
+	assert_line "ERRNO EOPNOTSUPP getsockname-listen"
+	[ "$(grep -c "BIND via http $PROXY_IP:$TP_PORT: an HTTP proxy carries only CONNECT tunnels, no BIND" <<<"$stderr")" -eq 1 ]
+}
