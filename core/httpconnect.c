@@ -321,6 +321,12 @@ scan_explain(struct proxykind_scan *s, const struct config_proxy *p)
 		phrase[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
 	}
 	phrase[n] = '\0';
+	/* A proxy that echoes the credentials does not get them logged. */
+	if (p->has_auth &&
+	    ((p->pass[0] && memmem(s->line, s->line_len, p->pass, strlen(p->pass))) ||
+	     (p->user[0] && memmem(s->line, s->line_len, p->user, strlen(p->user)))))
+		snprintf(phrase, sizeof(phrase),
+			 "(reason phrase not shown: it holds the credentials)");
 	/* tinyproxy answers a CONNECT with bad credentials 401, not 407. */
 	if (s->status == 407 || s->status == 401)
 		hint = p->has_auth ?

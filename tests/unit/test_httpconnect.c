@@ -325,6 +325,10 @@ test_handshake(void)
 	ok(strstr(px.sent, "Proxy-Authorization: Basic YWxpY2U6aHVudGVyMg==\r\n") != NULL,
 	   "the credentials went out as Basic");
 	ok(strstr(handshake_reason(&hs), "hunter2") == NULL, "never the password");
+	rc = run_handshake(&hs, &p, "HTTP/1.1 403 no hunter2 here\r\n\r\n", 100);
+	is_str(handshake_reason(&hs),
+	       "proxy answered 403 (reason phrase not shown: it holds the credentials)",
+	       "a phrase that echoes the password is not shown");
 	p.has_auth = false;
 	rc = run_handshake(&hs, &p, refusal, 100);
 	ok(strstr(handshake_reason(&hs), "(give user:password in the URL)") != NULL,
