@@ -274,8 +274,8 @@ isolate_proxy(struct config *cfg)
 	}
 	p->has_auth = true;
 	p->isolate = true;
+	/* The password field stays empty: the token is the process's own. */
 	memcpy(p->user, ISOLATE_USER, sizeof(ISOLATE_USER));
-	p->pass[0] = '\0';
 }
 
 void
