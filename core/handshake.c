@@ -63,9 +63,17 @@ handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 	hs_set_state(hs, HS_CONNECT_PROXY);
 }
 
+/*
+ * Stands for the text a scanned reply left in hs->scan.why, so that the
+ * reason holds no pointer into the struct (drivers copy a handshake).
+ */
+static const char hs_scanned_reason[] = "the proxy's answer";
+
 const char *
 handshake_reason(const struct handshake *hs)
 {
+	if (hs->reason == hs_scanned_reason && hs->scan.why[0])
+		return hs->scan.why;
 	if (hs->reason && hs->reason[0])
 		return hs->reason;
 	return strerror(-hs->error);
@@ -286,6 +294,7 @@ hs_recv_scanned(struct handshake *hs, const struct sx_sys *sys, int fd)
 	uint8_t peek[1024];
 	ssize_t n, used, got;
 
+	memset(&a, 0, sizeof(a));
 	while (!hs->scan.done) {
 		n = sys->recv(fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
 		if (n == 0 && hs->scan.seen == 0)
@@ -316,7 +325,8 @@ hs_recv_scanned(struct handshake *hs, const struct sx_sys *sys, int fd)
 	}
 	hs->rep = a.code;
 	if (a.error)
-		return hs_fail(hs, a.error, a.reason);
+		return hs_fail(hs, a.error, a.reason == hs->scan.why ?
+				hs_scanned_reason : a.reason);
 	return 0;
 }
 
