@@ -211,3 +211,23 @@ print("COPIES", counts[0], "BASE64", counts[1])
 PYEOF
 	assert_output "COPIES 1 BASE64 0"
 }
+
+@test "every event loop's non-blocking connect waits for the whole cut response, and none of the tunnel is lost" {
+	local mode
+	for mode in poll ppoll select pselect epoll-lt epoll-et epoll-oneshot epoll-pwait2 \
+		epoll-before-connect epoll-after-connect; do
+		run through "http://127.0.0.1:$FAKE_SPLIT_PORT" \
+			"$REPO/build/tests/helpers/nbclient" --send "via-$mode" "$mode" 127.0.0.1 4350
+		assert_success
+		assert_line "CONNECT-RC EINPROGRESS"
+		assert_line "QUIET yes"
+		# While the response comes in, the program reads none of it.
+		assert_line "PENDING-RECV EAGAIN"
+		assert_line "PENDING-READ EAGAIN"
+		assert_line "SO_ERROR 0"
+		assert_line "GETPEERNAME 127.0.0.1 4350"
+		assert_line "PEER-LINE BANNER 127.0.0.1:4350"
+		assert_line "ECHO via-$mode"
+		assert_line "RESULT ok"
+	done
+}
