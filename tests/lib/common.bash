@@ -18,7 +18,7 @@ REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 # SOCKSIFY_TEST_PRELOAD: the whole LD_PRELOAD to use with it (a sanitizer
 # runtime first).  scripts/sanitize-check.sh sets both.
 LIB="${SOCKSIFY_TEST_LIB:-$REPO/build/libsocksify.so}"
-SOCKSIFY="$REPO/scripts/socksify"
+SOCKSIFY="$REPO/build/socksify"
 HELPERS="$REPO/tests/helpers"
 if [ -x /usr/bin/python3 ]; then
 	PY=/usr/bin/python3
