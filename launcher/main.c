@@ -133,6 +133,7 @@ main(int argc, char **argv)
 	libpath_find(&lp);
 	cmdpath_resolve(&cp, argv[cmd]);
 	cmdpath_warn_privileged(&cp);
+	libpath_check_abi(&lp, cp.path);
 	libpath_apply(&lp);
 	/*
 	 * Each run is a session of its own, with its own fake-address map
