@@ -105,8 +105,10 @@ LAUNCHER_LIB_LINK := $(BUILD)/lib/$(MULTIARCH)/socksify/libsocksify.so
 LAUNCHER_CFLAGS = $(ALL_CFLAGS) -DSX_VERSION='"$(VERSION)"' -DSX_MULTIARCH='"$(MULTIARCH)"'
 LAUNCHER_FREESTANDING ?= $(if $(filter 1,$(SANITIZE)),,$(if $(filter x86_64-%,$(MULTIARCH)),1))
 ifeq ($(LAUNCHER_FREESTANDING),1)
-LAUNCHER_CFLAGS += -DSX_FREESTANDING -ffreestanding -fno-stack-protector
-LAUNCHER_LDFLAGS ?= -static -nostdlib
+# Nothing here may call the C library's checking variants (_FORTIFY_SOURCE)
+# or need its stack canary; the entry point relocates nothing (no PIE).
+LAUNCHER_CFLAGS += -DSX_FREESTANDING -ffreestanding -fno-stack-protector -U_FORTIFY_SOURCE
+LAUNCHER_LDFLAGS ?= -static -no-pie -nostdlib
 LAUNCHER_LIBS := -lgcc
 else ifeq ($(SANITIZE),1)
 LAUNCHER_LDFLAGS ?= $(SAN_LDFLAGS)

@@ -36,7 +36,7 @@ expand_lib(char *dst, const char *src)
 		const char *with = NULL;
 		size_t skip = 0;
 
-		if (strncmp(src, "$LIB", 4) == 0 &&
+		if (strncmp(src, LIBPATH_TOKEN, 4) == 0 &&
 		    !(src[4] == '_' || (src[4] >= 'A' && src[4] <= 'Z') ||
 		      (src[4] >= 'a' && src[4] <= 'z') ||
 		      (src[4] >= '0' && src[4] <= '9'))) {
