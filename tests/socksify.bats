@@ -12,7 +12,7 @@ setup_file() {
 	local d=$BATS_FILE_TMPDIR triplet
 	triplet=$(cc -print-multiarch)
 	mkdir -p "$d/repo/scripts" "$d/repo/build/lib/$triplet/socksify" "$d/other"
-	cp "$REPO/build/socksify" "$d/repo/build/socksify"
+	cp "$SOCKSIFY" "$d/repo/build/socksify"
 	cp "$REPO/scripts/socksify" "$d/repo/scripts/socksify"
 	printf 'int socksify_stub;\n' >"$d/stub.c"
 	cc -shared -fPIC -o "$d/repo/build/libsocksify.so" "$d/stub.c"
