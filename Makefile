@@ -96,7 +96,13 @@ $(BUILD)/tests/early/%.so: tests/early/%.c
 # does (see launcher/libc_sys.c).
 VERSION      := $(shell cat VERSION)
 MULTIARCH    ?= $(or $(shell $(CC) -print-multiarch 2>/dev/null),$(shell $(CC) -dumpmachine))
-LAUNCHER_SRC := $(wildcard launcher/*.c)
+# launcher/check*.c: socksify-check, which "socksify --check" runs; it uses
+# core/ and the C library, and is not on the way of any other command.
+CHECK_SRC    := $(wildcard launcher/check*.c)
+CHECK_OBJ    := $(CHECK_SRC:launcher/%.c=$(BUILD)/check/%.o)
+CHECK        := $(BUILD)/socksify-check
+LIBEXECDIR   ?= $(PREFIX)/libexec
+LAUNCHER_SRC := $(filter-out $(CHECK_SRC),$(wildcard launcher/*.c))
 LAUNCHER_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/%.o)
 LAUNCHER_INSTALL_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/install/%.o)
 LAUNCHER     := $(BUILD)/socksify
@@ -116,7 +122,7 @@ else
 LAUNCHER_LDFLAGS ?= -static
 endif
 
-all: $(LAUNCHER) $(LAUNCHER_LIB_LINK)
+all: $(LAUNCHER) $(LAUNCHER_LIB_LINK) $(CHECK)
 
 $(BUILD)/launcher/%.o: launcher/%.c $(wildcard launcher/*.h) VERSION
 	@mkdir -p $(dir $@)
@@ -125,15 +131,24 @@ $(BUILD)/launcher/%.o: launcher/%.c $(wildcard launcher/*.h) VERSION
 $(LAUNCHER): $(LAUNCHER_OBJ)
 	$(CC) $(LAUNCHER_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
 
+$(BUILD)/check/%.o: launcher/%.c $(wildcard launcher/check*.h) $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(CHECK): $(CHECK_OBJ) $(CORE_LIB)
+	$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CHECK_OBJ) $(CORE_LIB) -lpthread
+
 # The prefix the installed launcher was built for, rewritten only when it
 # changes, so that "make install PREFIX=..." rebuilds what it must.
 $(BUILD)/install/prefix: FORCE
 	@mkdir -p $(dir $@)
-	@printf '%s\n' '$(PREFIX)' | cmp -s - $@ || printf '%s\n' '$(PREFIX)' >$@
+	@printf '%s %s\n' '$(PREFIX)' '$(LIBEXECDIR)' | cmp -s - $@ || \
+		printf '%s %s\n' '$(PREFIX)' '$(LIBEXECDIR)' >$@
 
 $(BUILD)/install/launcher/%.o: launcher/%.c $(wildcard launcher/*.h) VERSION $(BUILD)/install/prefix
 	@mkdir -p $(dir $@)
-	$(CC) $(LAUNCHER_CFLAGS) -DSX_ROOT='"$(PREFIX)"' -c -o $@ $<
+	$(CC) $(LAUNCHER_CFLAGS) -DSX_ROOT='"$(PREFIX)"' -DSX_LIBEXEC='"$(LIBEXECDIR)/socksify"' \
+		-c -o $@ $<
 
 $(LAUNCHER_INSTALL): $(LAUNCHER_INSTALL_OBJ)
 	$(CC) $(LAUNCHER_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
@@ -182,16 +197,20 @@ bench: all
 demo: deps all
 	sh scripts/demo.sh
 
-install: $(PRELOAD_LIB) $(LAUNCHER_INSTALL)
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+install: $(PRELOAD_LIB) $(LAUNCHER_INSTALL) $(CHECK)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(LIBEXECDIR)/socksify
 	install -m 0644 $(PRELOAD_LIB) $(DESTDIR)$(LIBDIR)/libsocksify.so
 	install -m 0644 man/socksify.1 $(DESTDIR)$(MANDIR)/man1/socksify.1
 	install -m 0755 $(LAUNCHER_INSTALL) $(DESTDIR)$(BINDIR)/socksify
+	install -m 0755 $(CHECK) $(DESTDIR)$(LIBEXECDIR)/socksify/socksify-check
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libsocksify.so $(DESTDIR)$(BINDIR)/socksify \
 		$(DESTDIR)$(MANDIR)/man1/socksify.1
 	-rmdir $(DESTDIR)$(LIBDIR)
+	rm -f $(DESTDIR)$(LIBEXECDIR)/socksify/socksify-check
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/socksify
 
 clean:
 	rm -rf $(BUILD)

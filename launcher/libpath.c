@@ -305,6 +305,28 @@ libpath_check_abi(const struct libpath *lp, const char *command)
 #endif
 }
 
+void
+libpath_check_program(char *buf)
+{
+#ifdef SX_LIBEXEC
+	static const char path[] = SX_LIBEXEC "/socksify-check";
+
+	if (sizeof(path) > PATH_MAX)
+		out_die(OUT_NOT_FOUND, "the installation prefix is too long: ",
+			SX_LIBEXEC, (const char *)NULL);
+	memcpy(buf, path, sizeof(path));
+#else
+	size_t n;
+
+	find_root(buf, PATH_MAX);
+	n = strlen(buf);
+	if (n + sizeof("/socksify-check") > PATH_MAX)
+		out_die(OUT_NOT_FOUND, "the path of socksify-check is too long: ", buf,
+			(const char *)NULL);
+	memcpy(buf + n, "/socksify-check", sizeof("/socksify-check"));
+#endif
+}
+
 /*
  * Does one LD_PRELOAD entry name the library: the same text, or a path
  * to the same file (a symbolic link, another spelling)?

@@ -33,6 +33,12 @@ void libpath_find(struct libpath *lp);
  * failure exit 127 with one line.
  */
 void libpath_check_abi(const struct libpath *lp, const char *command);
+/*
+ * Write the path of socksify-check, the program "socksify --check" runs,
+ * into buf (size PATH_MAX): next to the launcher in the build tree, in
+ * SX_LIBEXEC once installed.
+ */
+void libpath_check_program(char *buf);
 /* Does LD_PRELOAD already list the library (socksify inside socksify)? */
 bool libpath_is_preloaded(const struct libpath *lp, const char *preload);
 /* Prepend the library to LD_PRELOAD, unless it is there already. */
