@@ -216,7 +216,7 @@ check_connect(struct check *c)
 			check_row("authentication", "not tried: %s", r.why);
 	} else if (c->cfg.proxy.has_auth) {
 		check_row("authentication", "the user id goes with the request");
-	} else if (r.rc == -EACCES) {
+	} else if (r.rc < 0 && r.state == HS_RECV_METHOD) {
 		check_row("authentication", "none configured, but the proxy wants it: %s",
 			  r.why);
 	} else {
@@ -342,6 +342,12 @@ check_pipeline(struct check *c)
 	if (!c->cfg.pipeline && wait > CHECK_PIPELINE_WAIT_MS)
 		wait = CHECK_PIPELINE_WAIT_MS;
 	checkprobe_exchange(&c->cfg, SOCKS5_CMD_CONNECT, &c->target, true, wait, &r);
+	/* A refusal of the request is an answer to it: pipelining worked. */
+	if (r.rc < 0 && r.state == HS_RECV_REPLY && r.rc != -ETIMEDOUT) {
+		check_row("pipelining", "accepted: the pipelined request was answered (%s)",
+			  r.why);
+		return;
+	}
 	if (r.rc == 0) {
 		check_row("pipelining", "accepted%s", c->cfg.pipeline ?
 			  " (SOCKSIFY_PIPELINE=1)" : "; SOCKSIFY_PIPELINE=1 would save a round trip");
