@@ -385,7 +385,7 @@ main(int argc, char **argv)
 	struct checkprobe_result reach;
 	char ms[32];
 
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
+	if (argc > 2)
 		check_die("usage: socksify --check [-p URL | --proxy-file FILE] "
 			  "[--check-target HOST:PORT]", NULL);
 	config_load(&c.cfg, &checkprobe_sys, getenv);
