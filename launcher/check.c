@@ -204,19 +204,19 @@ check_connect(struct check *c)
 	checkprobe_exchange(&c->cfg, SOCKS5_CMD_CONNECT, &c->target, false,
 			    c->cfg.timeout_ms, &r);
 	sx_endpoint_format(&c->target, where, sizeof(where));
-	c->before_request = r.rc < 0 && r.state < HS_RECV_REPLY;
+	c->before_request = r.rc < 0 && !r.answered;
 	if (c->before_request)
 		snprintf(c->why_not_tried, sizeof(c->why_not_tried), "%s", r.why);
 	if (c->cfg.proxy.has_auth && c->kind->steps->auth) {
-		if (r.rc == 0 || r.state >= HS_SEND_REQUEST)
+		if (r.answered)
 			check_row("authentication", "accepted");
-		else if (r.state == HS_RECV_AUTH || r.state == HS_RECV_METHOD)
+		else if (r.rc == -EACCES)
 			check_row("authentication", "refused: %s", r.why);
 		else
 			check_row("authentication", "not tried: %s", r.why);
 	} else if (c->cfg.proxy.has_auth) {
 		check_row("authentication", "the user id goes with the request");
-	} else if (r.rc < 0 && r.state == HS_RECV_METHOD) {
+	} else if (r.rc == -EACCES && !r.answered) {
 		check_row("authentication", "none configured, but the proxy wants it: %s",
 			  r.why);
 	} else {
@@ -320,7 +320,7 @@ check_ipv6(struct check *c)
 			    c->cfg.timeout_ms, &r);
 	if (r.rc == 0)
 		check_row("IPv6", "yes: a CONNECT to an IPv6 address went through");
-	else if (r.rc == -EAFNOSUPPORT || r.state < HS_RECV_REPLY)
+	else if (r.rc == -EAFNOSUPPORT || !r.answered)
 		check_row("IPv6", "no: %s", r.why);
 	else
 		check_row("IPv6", "yes: the proxy tried an IPv6 destination (%s)", r.why);
@@ -343,7 +343,7 @@ check_pipeline(struct check *c)
 		wait = CHECK_PIPELINE_WAIT_MS;
 	checkprobe_exchange(&c->cfg, SOCKS5_CMD_CONNECT, &c->target, true, wait, &r);
 	/* A refusal of the request is an answer to it: pipelining worked. */
-	if (r.rc < 0 && r.state == HS_RECV_REPLY && r.rc != -ETIMEDOUT) {
+	if (r.rc < 0 && r.answered) {
 		check_row("pipelining", "accepted: the pipelined request was answered (%s)",
 			  r.why);
 		return;

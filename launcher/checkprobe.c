@@ -247,6 +247,14 @@ checkprobe_exchange(const struct config *cfg, uint8_t cmd,
 	r->us = now_us() - start;
 	r->reached = hs.proxy_reached;
 	r->bnd = hs.bnd;
+	/*
+	 * A refusal code is only ever read from the reply to the request; a
+	 * close in place of that reply (ssh -D) answers it too.  One step
+	 * can run through several states when the answers came together, so
+	 * the step alone does not tell.
+	 */
+	r->answered = rc == 0 || hs.rep != 0 ||
+		      (r->state >= HS_RECV_REPLY && rc != -ETIMEDOUT);
 	if (rc < 0)
 		explain(&hs, rc, r);
 	/* The handshake's buffer may hold the password: it goes with it. */

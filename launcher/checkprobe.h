@@ -19,6 +19,7 @@ struct checkprobe_result {
 	int rc;			/* 0, or the -errno of the failure */
 	int state;		/* an exchange: the HS_* step it ended in (failed or waited in) */
 	bool reached;		/* the proxy's TCP port answered */
+	bool answered;		/* an exchange: the proxy answered the request itself */
 	int64_t us;		/* how long it took, in microseconds */
 	char why[200];		/* with rc < 0: why, one line, never a secret */
 	struct sx_endpoint bnd;	/* an exchange: the address of the reply */
