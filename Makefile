@@ -84,6 +84,81 @@ $(BUILD)/tests/early/%.so: tests/early/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -shared -o $@ $< $(SAN_LDFLAGS) $(LDFLAGS)
 
+# The launcher
+# build/socksify preloads <its own directory>/$LIB/socksify/libsocksify.so:
+# the dynamic linker expands $LIB per program (lib/<multiarch triplet>),
+# and build/lib/<triplet>/socksify/libsocksify.so leads to the library.
+# build/install/socksify, made by "make install", has $(PREFIX) compiled
+# in as that directory.  The launcher is linked statically, so that an
+# LD_PRELOAD it inherits does not load into it, and on x86_64 without the C
+# library (LAUNCHER_FREESTANDING=1, launcher/libc_*.c): glibc's own start-up
+# would cost a socksified program's start several times what the launcher
+# does (see launcher/libc_sys.c).
+VERSION      := $(shell cat VERSION)
+MULTIARCH    ?= $(or $(shell $(CC) -print-multiarch 2>/dev/null),$(shell $(CC) -dumpmachine))
+# launcher/check*.c: socksify-check, which "socksify --check" runs; it uses
+# core/ and the C library, and is not on the way of any other command.
+CHECK_SRC    := $(wildcard launcher/check*.c)
+CHECK_OBJ    := $(CHECK_SRC:launcher/%.c=$(BUILD)/check/%.o)
+CHECK        := $(BUILD)/socksify-check
+LIBEXECDIR   ?= $(PREFIX)/libexec
+LAUNCHER_SRC := $(filter-out $(CHECK_SRC),$(wildcard launcher/*.c))
+LAUNCHER_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/%.o)
+LAUNCHER_INSTALL_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/install/%.o)
+LAUNCHER     := $(BUILD)/socksify
+LAUNCHER_INSTALL := $(BUILD)/install/socksify
+LAUNCHER_LIB_LINK := $(BUILD)/lib/$(MULTIARCH)/socksify/libsocksify.so
+LAUNCHER_CFLAGS = $(ALL_CFLAGS) -DSX_VERSION='"$(VERSION)"' -DSX_MULTIARCH='"$(MULTIARCH)"'
+LAUNCHER_FREESTANDING ?= $(if $(filter 1,$(SANITIZE)),,$(if $(filter x86_64-%,$(MULTIARCH)),1))
+ifeq ($(LAUNCHER_FREESTANDING),1)
+# Nothing here may call the C library's checking variants (_FORTIFY_SOURCE)
+# or need its stack canary; the entry point relocates nothing (no PIE).
+LAUNCHER_CFLAGS += -DSX_FREESTANDING -ffreestanding -fno-stack-protector -U_FORTIFY_SOURCE
+LAUNCHER_LDFLAGS ?= -static -no-pie -nostdlib
+LAUNCHER_LIBS := -lgcc
+else ifeq ($(SANITIZE),1)
+LAUNCHER_LDFLAGS ?= $(SAN_LDFLAGS)
+else
+LAUNCHER_LDFLAGS ?= -static
+endif
+
+all: $(LAUNCHER) $(LAUNCHER_LIB_LINK) $(CHECK)
+
+$(BUILD)/launcher/%.o: launcher/%.c $(wildcard launcher/*.h) VERSION
+	@mkdir -p $(dir $@)
+	$(CC) $(LAUNCHER_CFLAGS) -c -o $@ $<
+
+$(LAUNCHER): $(LAUNCHER_OBJ)
+	$(CC) $(LAUNCHER_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
+
+$(BUILD)/check/%.o: launcher/%.c $(wildcard launcher/check*.h) $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(CHECK): $(CHECK_OBJ) $(CORE_LIB)
+	$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CHECK_OBJ) $(CORE_LIB) -lpthread
+
+# The prefix the installed launcher was built for, rewritten only when it
+# changes, so that "make install PREFIX=..." rebuilds what it must.
+$(BUILD)/install/prefix: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s %s\n' '$(PREFIX)' '$(LIBEXECDIR)' | cmp -s - $@ || \
+		printf '%s %s\n' '$(PREFIX)' '$(LIBEXECDIR)' >$@
+
+$(BUILD)/install/launcher/%.o: launcher/%.c $(wildcard launcher/*.h) VERSION $(BUILD)/install/prefix
+	@mkdir -p $(dir $@)
+	$(CC) $(LAUNCHER_CFLAGS) -DSX_ROOT='"$(PREFIX)"' -DSX_LIBEXEC='"$(LIBEXECDIR)/socksify"' \
+		-c -o $@ $<
+
+$(LAUNCHER_INSTALL): $(LAUNCHER_INSTALL_OBJ)
+	$(CC) $(LAUNCHER_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
+
+$(LAUNCHER_LIB_LINK): | $(PRELOAD_LIB)
+	@mkdir -p $(dir $@)
+	ln -sfn ../../../libsocksify.so $@
+
+.PHONY: FORCE
+
 deps:
 	sh scripts/deps.sh
 
@@ -122,18 +197,20 @@ bench: all
 demo: deps all
 	sh scripts/demo.sh
 
-install: $(PRELOAD_LIB)
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+install: $(PRELOAD_LIB) $(LAUNCHER_INSTALL) $(CHECK)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(LIBEXECDIR)/socksify
 	install -m 0644 $(PRELOAD_LIB) $(DESTDIR)$(LIBDIR)/libsocksify.so
 	install -m 0644 man/socksify.1 $(DESTDIR)$(MANDIR)/man1/socksify.1
-	sed 's#^SOCKSIFY_LIBDIR=.*#SOCKSIFY_LIBDIR="$(LIBDIR)"#' scripts/socksify \
-		> $(DESTDIR)$(BINDIR)/socksify
-	chmod 0755 $(DESTDIR)$(BINDIR)/socksify
+	install -m 0755 $(LAUNCHER_INSTALL) $(DESTDIR)$(BINDIR)/socksify
+	install -m 0755 $(CHECK) $(DESTDIR)$(LIBEXECDIR)/socksify/socksify-check
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libsocksify.so $(DESTDIR)$(BINDIR)/socksify \
 		$(DESTDIR)$(MANDIR)/man1/socksify.1
 	-rmdir $(DESTDIR)$(LIBDIR)
+	rm -f $(DESTDIR)$(LIBEXECDIR)/socksify/socksify-check
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/socksify
 
 clean:
 	rm -rf $(BUILD)
