@@ -40,6 +40,13 @@ packages="
 	libclang-rt-14-dev
 	lynx
 	chromium
+	gcc-multilib
+	libc6-dev-i386
+	qemu-user
+	debhelper
+	dpkg-dev
+	fakeroot
+	lintian
 "
 
 say() {
