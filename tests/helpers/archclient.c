@@ -6,7 +6,8 @@
  *
  *   archclient HOST PORT [PROG ARGS...]
  *	Prints "ABI <32|64> PRELOADED <yes|no>" (whether a libsocksify.so is
- *	mapped into it), resolves HOST with getaddrinfo() (a name or an
+ *	mapped into it) and "MACHINE <uname machine>" (x86_64 for a program
+ *	the kernel runs, i686 under qemu-i386), resolves HOST with getaddrinfo() (a name or an
  *	address; through socks5h the library answers a name with a fake
  *	address), connects to it on PORT (tests/helpers/dest.py in echo
  *	mode), sends a line and reads it back.  Lines: "ADDR <ip>", then
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -129,12 +131,15 @@ echo_once(const char *host, const char *port)
 int
 main(int argc, char **argv)
 {
+	struct utsname uts;
+
 	if (argc < 3) {
 		fprintf(stderr, "usage: archclient HOST PORT [PROG ARGS...]\n");
 		return 2;
 	}
 	printf("ABI %d PRELOADED %s\n", (int)(sizeof(void *) * 8),
 	       is_preloaded() ? "yes" : "no");
+	printf("MACHINE %s\n", uname(&uts) == 0 ? uts.machine : "?");
 	if (echo_once(argv[1], argv[2]) != 0)
 		return 1;
 	if (argc > 3) {
