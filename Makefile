@@ -265,3 +265,22 @@ else
 install-i386 uninstall-i386:
 	@:
 endif
+
+# Debian package
+# make deb builds $(BUILD)/deb/socksify_<version>_<arch>.deb (and its
+# .buildinfo, .changes and -dbgsym package) with "dpkg-buildpackage -us -uc
+# -b" in a copy of the tree, $(BUILD)/deb/src/socksify, so that the
+# package build's "make clean" leaves $(BUILD) alone; dpkg puts its output
+# in the copy's parent directory, from where it is moved to $(BUILD)/deb.
+DEB_DIR := $(BUILD)/deb
+.PHONY: deb
+deb:
+	rm -rf $(DEB_DIR)/src
+	rm -f $(DEB_DIR)/socksify_* $(DEB_DIR)/socksify-dbgsym_*
+	mkdir -p $(DEB_DIR)/src/socksify
+	tar -cf - --exclude=./build --exclude=./.git --exclude=./config.mak \
+		--exclude=__pycache__ . | tar -xf - -C $(DEB_DIR)/src/socksify
+	cd $(DEB_DIR)/src/socksify && dpkg-buildpackage -us -uc -b
+	mv $(DEB_DIR)/src/*.deb $(DEB_DIR)/src/*.buildinfo $(DEB_DIR)/src/*.changes $(DEB_DIR)/
+	rm -rf $(DEB_DIR)/src
+	@ls $(DEB_DIR)/*.deb

@@ -43,6 +43,7 @@ packages="
 	gcc-multilib
 	libc6-dev-i386
 	qemu-user
+	qemu-user-static
 	debhelper
 	dpkg-dev
 	fakeroot
