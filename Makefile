@@ -147,9 +147,8 @@ clean:
 # When $(CC) -m32 can link a program (gcc-multilib, libc6-dev-i386), make
 # also builds the library for i386 programs: objects, its own core archive
 # and the test helper archclient under $(BUILD)/i386 (its unit tests are
-# built by test-unit-i386).  The links
-# below let one LD_PRELOAD entry, <root>/$LIB/socksify/libsocksify.so,
-# serve both kinds of program: the dynamic linker expands $LIB to
+# built by test-unit-i386).  The links below let one LD_PRELOAD entry,
+# <root>/$LIB/socksify/libsocksify.so, serve both kinds of program: the dynamic linker expands $LIB to
 # lib/x86_64-linux-gnu in a 64-bit program, to lib/i386-linux-gnu in an
 # i386 one with the multiarch C library (libc6:i386), and to lib32 with
 # Debian's biarch one (libc6-i386).  I386=0 skips all this, I386=1 insists
