@@ -37,7 +37,18 @@
 
 /* The most entries a map has, whatever the size of the fake ranges. */
 #define FAKEMAP_MAX_ENTRIES 131070u
+/*
+ * A 32-bit and a 64-bit process cannot share a block: its lock is the C
+ * library's process-shared mutex, whose size and fields differ between
+ * the two, and so does the offset of every field after it.  The magic
+ * says which kind of process laid the block out; the other kind refuses
+ * it (fakemap_check()) and keeps a map of its own (preload/fakeshm.c).
+ */
+#if UINTPTR_MAX > 0xffffffffu
 #define FAKEMAP_MAGIC 0x53784d70u	/* "SxMp" */
+#else
+#define FAKEMAP_MAGIC 0x53784d33u	/* "SxM3": laid out by a 32-bit process */
+#endif
 #define FAKEMAP_VERSION 1u
 /* How many processes of a session the block lists (fakemap_enrol()). */
 #define FAKEMAP_PIDS 1024

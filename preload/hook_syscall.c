@@ -136,9 +136,12 @@ syscall_socket_call(long (*fn)(long, ...), long number, const long *a,
 					 (socklen_t)a[2]);
 		case SYS_listen:
 			return hook_listen((int)a[0], (int)a[1]);
+#ifdef SYS_accept
+		/* i386 has no accept system call: only accept4 and socketcall. */
 		case SYS_accept:
 			return hook_accept((int)a[0], (struct sockaddr *)a[1],
 					   (socklen_t *)a[2]);
+#endif
 		case SYS_accept4:
 			return hook_accept4((int)a[0], (struct sockaddr *)a[1],
 					    (socklen_t *)a[2], (int)a[3]);

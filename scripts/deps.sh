@@ -42,6 +42,14 @@ packages="
 	chromium
 	tinyproxy
 	squid
+	gcc-multilib
+	libc6-dev-i386
+	qemu-user
+	qemu-user-static
+	debhelper
+	dpkg-dev
+	fakeroot
+	lintian
 "
 
 say() {
