@@ -253,7 +253,7 @@ I386_UNIT_BIN    := $(UNIT_SRC:%.c=$(I386_BUILD)/%)
 I386_HELPER_BIN  := $(I386_BUILD)/tests/helpers/archclient
 I386_LINKS       := $(BUILD)/lib/$(I386_TRIPLET)/socksify/libsocksify.so \
                     $(BUILD)/lib32/socksify/libsocksify.so
-I386_CFLAGS       = -m32 $(ALL_CFLAGS)
+I386_CFLAGS       = -m32 $(ALL_CFLAGS) -Wno-psabi
 I386_LIBDIR      := $(PREFIX)/lib/$(I386_TRIPLET)/socksify
 I386_LIB32DIR    := $(PREFIX)/lib32/socksify
 
