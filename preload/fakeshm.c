@@ -398,35 +398,64 @@ fakeshm_attach(bool create)
 	return rc;
 }
 
-int
-fakeshm_init(void)
+/*
+ * The session this process belongs to, decided once (fakeshm_session()):
+ * its id, or why there is none (-errno, or FAKESHM_SESSION_UNSET while
+ * undecided), and whether the environment held something else.
+ */
+#define FAKESHM_SESSION_UNSET 1
+static char fakeshm_id[FAKESHM_ID_LEN + 1];
+static int fakeshm_session_rc = FAKESHM_SESSION_UNSET;
+static bool fakeshm_env_bad;
+static bool fakeshm_setenv_failed;
+
+void
+fakeshm_session(void)
 {
-	const char *env = getenv(FAKESHM_ENV);
-	char id[FAKESHM_ID_LEN + 1];
+	const char *env;
 	char value[FAKESHM_ID_LEN + 16];
 	int rc;
 
-	if (!fakeshm_parse(env, id, &fakeshm_leader)) {
-		if (env)
-			log_warn("%s: not a session; starting a new session",
-				 FAKESHM_ENV);
-		rc = fakeshm_new_id(id);
-		if (rc < 0) {
-			log_error("no random session id (%s); remote DNS keeps "
-				  "a map of this process and its forked children",
-				  strerror(-rc));
-			return rc;
-		}
+	if (fakeshm_session_rc != FAKESHM_SESSION_UNSET)
+		return;
+	env = getenv(FAKESHM_ENV);
+	if (fakeshm_parse(env, fakeshm_id, &fakeshm_leader)) {
+		fakeshm_session_rc = 0;
+		return;
+	}
+	fakeshm_env_bad = env != NULL;
+	rc = fakeshm_new_id(fakeshm_id);
+	if (rc == 0) {
 		fakeshm_leader = (int32_t)getpid();
-		snprintf(value, sizeof(value), "%s-%ld", id, (long)fakeshm_leader);
+		snprintf(value, sizeof(value), "%s-%ld", fakeshm_id,
+			 (long)fakeshm_leader);
 		if (setenv(FAKESHM_ENV, value, 1) != 0) {
-			log_error("cannot set %s; remote DNS keeps a map of this "
-				  "process and its forked children", FAKESHM_ENV);
-			return -ENOMEM;
+			fakeshm_setenv_failed = true;
+			rc = -ENOMEM;
 		}
 	}
+	fakeshm_session_rc = rc;
+}
+
+int
+fakeshm_init(void)
+{
+	fakeshm_session();
+	if (fakeshm_env_bad)
+		log_warn("%s: not a session; starting a new session", FAKESHM_ENV);
+	if (fakeshm_setenv_failed) {
+		log_error("cannot set %s; remote DNS keeps a map of this "
+			  "process and its forked children", FAKESHM_ENV);
+		return -ENOMEM;
+	}
+	if (fakeshm_session_rc < 0) {
+		log_error("no random session id (%s); remote DNS keeps "
+			  "a map of this process and its forked children",
+			  strerror(-fakeshm_session_rc));
+		return fakeshm_session_rc;
+	}
 	snprintf(fakeshm_path, sizeof(fakeshm_path), "%s/socksify-%s%s",
-		 FAKESHM_DIR, id, FAKESHM_KIND);
+		 FAKESHM_DIR, fakeshm_id, FAKESHM_KIND);
 	fakeip_set_attacher(fakeshm_attach);
 	pthread_atfork(NULL, NULL, fakeshm_enrol);
 	return 0;

@@ -131,8 +131,17 @@ sx_proxy_label(void)
 	return sx_label;
 }
 
+/*
+ * The constructor only joins or starts the session (fakeshm.h), so that
+ * the programs started from here share one fake-address map; everything
+ * else waits for the first hook (sx_ready()), so a program that never
+ * calls one, or calls one late, pays nothing at start.
+ */
 __attribute__((constructor)) static void
 sx_constructor(void)
 {
-	sx_init();
+	int saved_errno = errno;
+
+	fakeshm_session();
+	errno = saved_errno;
 }
