@@ -19,6 +19,15 @@
  * exactly one method.  SOCKS4 and SOCKS4a have no greeting: one request
  * and one reply.
  *
+ * A proxy that answers a pipelined greeting and never the request that
+ * came with it (microsocks reads both in one go and then waits for the
+ * request it already swallowed) is found by a timer: after the greeting's
+ * answer, a reply that has not begun within the probe's window makes the
+ * step return SX_WANT_LOCKSTEP, and the caller redoes the exchange
+ * lock-step on a fresh connection (nothing is ever sent again on the same
+ * one).  Only a retry whose reply then comes within the window shows that
+ * the proxy dropped the request; a slower one shows a slow destination.
+ *
  * Replies are read in as few calls as the protocol allows without reading
  * past the reply into the application's data: fixed-size replies at once,
  * a variable one as the kind's reply_need() step says (SOCKS5: its fixed
@@ -61,6 +70,65 @@ handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 	memcpy(&hs->proxy_addr, &proxy->addr, sizeof(hs->proxy_addr));
 	hs->proxy_addrlen = proxy->addrlen;
 	hs_set_state(hs, HS_CONNECT_PROXY);
+}
+
+void
+handshake_probe(struct handshake *hs, int timeout_ms)
+{
+	if (!hs->pipeline)
+		return;
+	hs->probe = true;
+	hs->window_cap_ms = timeout_ms / 2;
+}
+
+void
+handshake_restart_lockstep(struct handshake *hs)
+{
+	struct sx_endpoint dst = hs->dst;
+	struct sockaddr_storage addr;
+	socklen_t addrlen = hs->proxy_addrlen;
+	int window = hs->window_ms;
+
+	memcpy(&addr, &hs->proxy_addr, sizeof(addr));
+	handshake_init(hs, hs->proxy, hs->cmd, &dst, false);
+	memcpy(&hs->proxy_addr, &addr, sizeof(addr));
+	hs->proxy_addrlen = addrlen;
+	hs->lockstep_retry = true;
+	hs->window_ms = window;
+}
+
+/* True while a missing reply to a pipelined request is being timed. */
+static bool
+hs_probe_armed(const struct handshake *hs)
+{
+	return hs->probe && hs->due_ms != 0 && hs->in_len == 0 &&
+	       (hs->state == HS_RECV_AUTH || hs->state == HS_RECV_REPLY);
+}
+
+int64_t
+handshake_wake_ms(const struct handshake *hs, int64_t deadline_ms)
+{
+	if (hs_probe_armed(hs) && hs->due_ms < deadline_ms)
+		return hs->due_ms;
+	return deadline_ms;
+}
+
+/*
+ * The greeting's answer is in: from now on the reply to the pipelined
+ * request has the probe's window to begin.
+ */
+static void
+hs_arm_probe(struct handshake *hs)
+{
+	int64_t now = handshake_now_ms();
+	int64_t window = (now - hs->mark_ms) * HS_PROBE_RTT_TIMES;
+
+	if (window < HS_PROBE_MIN_MS)
+		window = HS_PROBE_MIN_MS;
+	if (window > hs->window_cap_ms)
+		window = hs->window_cap_ms;
+	hs->window_ms = (int)window;
+	hs->due_ms = now + window;
 }
 
 const char *
@@ -224,6 +292,8 @@ hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
 	if (a.error)
 		return hs_fail(hs, a.error, a.reason);
 	if (hs->pipeline) {
+		if (hs->probe)
+			hs_arm_probe(hs);
 		hs_set_state(hs, hs->auth_pending ? HS_RECV_AUTH : HS_RECV_REPLY);
 		return 0;
 	}
@@ -314,6 +384,8 @@ hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 	if (a.error)
 		return hs_fail(hs, a.error, a.reason);
 	hs->bnd = a.bnd;
+	if (hs->lockstep_retry && first_reply)
+		hs->drops = handshake_now_ms() - hs->mark_ms < hs->window_ms;
 	return 0;
 }
 
@@ -360,6 +432,10 @@ hs_send_then_wait(struct handshake *hs, const struct sx_sys *sys, int fd,
 
 	if (rc != 0)
 		return rc;
+	/* The probe times the greeting, the retry its request. */
+	if ((hs->probe && next == HS_RECV_METHOD) ||
+	    (hs->lockstep_retry && next == HS_RECV_REPLY))
+		hs->mark_ms = handshake_now_ms();
 	hs_set_state(hs, next);
 	return hs->in_len == 0 ? SX_WANT_READ : 0;
 }
@@ -404,6 +480,9 @@ handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd)
 			return hs->error ? hs->error : -EPROTO;
 		}
 	}
+	if (rc == SX_WANT_READ && hs_probe_armed(hs) &&
+	    handshake_now_ms() >= hs->due_ms)
+		return SX_WANT_LOCKSTEP;
 	return rc;
 }
 
