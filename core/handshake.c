@@ -236,7 +236,9 @@ static const char hs_closed_reason[] =
 
 /*
  * Read until hs->in holds `need` bytes; 0 when it does.  Never asks for
- * more than `need`, so no byte after the reply is consumed.
+ * more than `need`, so no byte after the reply is consumed.  A read that
+ * brings less than it asked for has emptied the socket: SX_WANT_READ then,
+ * without another read that could only say EAGAIN.
  */
 static int
 hs_fill(struct handshake *hs, const struct sx_sys *sys, int fd, size_t need)
@@ -255,6 +257,8 @@ hs_fill(struct handshake *hs, const struct sx_sys *sys, int fd, size_t need)
 			return hs_fail(hs, -errno, "");
 		}
 		hs->in_len = (uint16_t)(hs->in_len + n);
+		if (hs->in_len < need)
+			return SX_WANT_READ;
 	}
 	return 0;
 }
@@ -295,7 +299,8 @@ hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
 		if (hs->probe)
 			hs_arm_probe(hs);
 		hs_set_state(hs, hs->auth_pending ? HS_RECV_AUTH : HS_RECV_REPLY);
-		return 0;
+		/* The read found nothing after the answer: wait, rather than read again. */
+		return rc == SX_WANT_READ && hs->in_len == 0 ? SX_WANT_READ : 0;
 	}
 	if (a.auth_next && st->auth) {
 		rc = hs_queue_auth(hs);
