@@ -11,7 +11,8 @@
  * detection later and nothing else.
  *
  * The file is the real user's own: nothing is read or written when the
- * process runs with another user's or group's rights (setuid, setgid), when
+ * program was started with another user's or group's rights (setuid,
+ * setgid, file capabilities) or runs with another user's now, when
  * the runtime directory is not the user's, or when the directory or the
  * file is someone else's or open to others.  Then the set is this
  * process's alone, and nothing is said.
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,44 +55,46 @@ pipefile_now(void)
 
 /*
  * The directory of the state file, $XDG_RUNTIME_DIR/socksify or
- * /run/user/UID/socksify, into dir (cap bytes).  False when no file may
- * be used: another user's rights, no runtime directory of the user's, or
- * a path too long.
+ * /run/user/UID/socksify, into dir (cap bytes), and the user's id into
+ * *uid.  False when no file may be used: another user's rights, no
+ * runtime directory of the user's, or a path too long.
  */
 static bool
-pipefile_dir(char *dir, size_t cap)
+pipefile_dir(char *dir, size_t cap, uid_t *uid)
 {
 	const char *base = secure_getenv("XDG_RUNTIME_DIR");
 	char fallback[64];
 	struct stat st;
 	int n;
 
-	if (getuid() != geteuid() || getgid() != getegid())
+	/* AT_SECURE: started setuid, setgid or with file capabilities. */
+	*uid = getuid();
+	if (getauxval(AT_SECURE) || *uid != geteuid())
 		return false;
 	if (!base || base[0] != '/') {
-		snprintf(fallback, sizeof(fallback), "/run/user/%u",
-			 (unsigned)getuid());
+		snprintf(fallback, sizeof(fallback), "/run/user/%u", (unsigned)*uid);
 		base = fallback;
 	}
-	if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+	if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != *uid)
 		return false;
 	n = snprintf(dir, cap, "%s/" PIPEFILE_DIR, base);
 	return n > 0 && (size_t)n < cap;
 }
 
-/* True when st is the user's own and closed to everyone else's writes. */
+/* True when st is uid's own and closed to everyone else's writes. */
 static bool
-pipefile_owned(const struct stat *st)
+pipefile_owned(const struct stat *st, uid_t uid)
 {
-	return st->st_uid == getuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+	return st->st_uid == uid && !(st->st_mode & (S_IWGRP | S_IWOTH));
 }
 
 /*
  * Read the state file at path into text (cap bytes); the length read, 0
- * when there is none or it is not one to trust.
+ * when there is none or it is not uid's to trust.  A read shorter than
+ * asked is the end of the file.
  */
 static size_t
-pipefile_read(const char *path, char *text, size_t cap)
+pipefile_read(const char *path, uid_t uid, char *text, size_t cap)
 {
 	struct stat st;
 	size_t len = 0;
@@ -98,7 +102,7 @@ pipefile_read(const char *path, char *text, size_t cap)
 
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !pipefile_owned(&st))
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !pipefile_owned(&st, uid))
 		goto out_close;
 	while (len < cap) {
 		ssize_t n = real.read(fd, text + len, cap - len);
@@ -108,6 +112,8 @@ pipefile_read(const char *path, char *text, size_t cap)
 		if (n <= 0)
 			break;
 		len += (size_t)n;
+		if ((size_t)n < cap - (len - (size_t)n))
+			break;
 	}
 out_close:
 	real.close(fd);
@@ -121,10 +127,11 @@ pipefile_load(void)
 	char dir[PIPEFILE_PATH_MAX], path[PIPEFILE_PATH_MAX];
 	char text[PIPESTATE_TEXT_MAX];
 	size_t len = 0;
+	uid_t uid;
 
-	if (pipefile_dir(dir, sizeof(dir)) &&
+	if (pipefile_dir(dir, sizeof(dir), &uid) &&
 	    (size_t)snprintf(path, sizeof(path), "%s/" PIPEFILE_NAME, dir) < sizeof(path))
-		len = pipefile_read(path, text, sizeof(text));
+		len = pipefile_read(path, uid, text, sizeof(text));
 	pthread_mutex_lock(&pipefile_lock);
 	if (!pipefile_loaded) {
 		pipestate_parse(&pipefile_known, text, len, pipefile_now());
@@ -147,13 +154,14 @@ pipefile_write(const char *key, int64_t now)
 	struct pipestate st;
 	struct stat ds;
 	ssize_t len, off = 0;
+	uid_t uid;
 	int fd;
 
-	if (!pipefile_dir(dir, sizeof(dir)))
+	if (!pipefile_dir(dir, sizeof(dir), &uid))
 		return;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return;
-	if (lstat(dir, &ds) != 0 || !S_ISDIR(ds.st_mode) || ds.st_uid != getuid() ||
+	if (lstat(dir, &ds) != 0 || !S_ISDIR(ds.st_mode) || ds.st_uid != uid ||
 	    (ds.st_mode & (S_IRWXG | S_IRWXO)))
 		return;
 	if ((size_t)snprintf(path, sizeof(path), "%s/" PIPEFILE_NAME, dir) >= sizeof(path) ||
@@ -161,7 +169,7 @@ pipefile_write(const char *key, int64_t now)
 			     (long)getpid()) >= sizeof(tmp))
 		return;
 	pipestate_clear(&st);
-	pipestate_parse(&st, text, pipefile_read(path, text, sizeof(text)), now);
+	pipestate_parse(&st, text, pipefile_read(path, uid, text, sizeof(text)), now);
 	if (pipestate_set(&st, key, PIPESTATE_DROPS, now) < 0)
 		return;
 	len = pipestate_format(&st, now, text, sizeof(text));
