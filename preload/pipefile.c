@@ -12,10 +12,12 @@
  *
  * The file is the real user's own: nothing is read or written when the
  * program was started with another user's or group's rights (setuid,
- * setgid, file capabilities) or runs with another user's now, when
- * the runtime directory is not the user's, or when the directory or the
- * file is someone else's or open to others.  Then the set is this
- * process's alone, and nothing is said.
+ * setgid, file capabilities) or runs with another user's now; nothing is
+ * read from a file that is someone else's or that others may write, nor
+ * written into a runtime directory or a directory of ours that is not the
+ * user's alone.  Then the set is this process's alone, and nothing is
+ * said.  Reading costs the first connect that pipelines two calls when
+ * there is no file (the user's ids, the open), and nothing later.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,26 +58,29 @@ pipefile_now(void)
 /*
  * The directory of the state file, $XDG_RUNTIME_DIR/socksify or
  * /run/user/UID/socksify, into dir (cap bytes), and the user's id into
- * *uid.  False when no file may be used: another user's rights, no
- * runtime directory of the user's, or a path too long.
+ * *uid.  False when no file may be used: another user's rights or a path
+ * too long.  With `owned`, the runtime directory must also be the user's
+ * (for writing; a file read is checked itself).
  */
 static bool
-pipefile_dir(char *dir, size_t cap, uid_t *uid)
+pipefile_dir(char *dir, size_t cap, uid_t *uid, bool owned)
 {
 	const char *base = secure_getenv("XDG_RUNTIME_DIR");
 	char fallback[64];
 	struct stat st;
+	uid_t euid, suid;
 	int n;
 
 	/* AT_SECURE: started setuid, setgid or with file capabilities. */
-	*uid = getuid();
-	if (getauxval(AT_SECURE) || *uid != geteuid())
+	if (getauxval(AT_SECURE) || getresuid(uid, &euid, &suid) != 0 ||
+	    *uid != euid)
 		return false;
 	if (!base || base[0] != '/') {
 		snprintf(fallback, sizeof(fallback), "/run/user/%u", (unsigned)*uid);
 		base = fallback;
 	}
-	if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != *uid)
+	if (owned && (stat(base, &st) != 0 || !S_ISDIR(st.st_mode) ||
+		      st.st_uid != *uid))
 		return false;
 	n = snprintf(dir, cap, "%s/" PIPEFILE_DIR, base);
 	return n > 0 && (size_t)n < cap;
@@ -129,7 +134,7 @@ pipefile_load(void)
 	size_t len = 0;
 	uid_t uid;
 
-	if (pipefile_dir(dir, sizeof(dir), &uid) &&
+	if (pipefile_dir(dir, sizeof(dir), &uid, false) &&
 	    (size_t)snprintf(path, sizeof(path), "%s/" PIPEFILE_NAME, dir) < sizeof(path))
 		len = pipefile_read(path, uid, text, sizeof(text));
 	pthread_mutex_lock(&pipefile_lock);
@@ -157,7 +162,7 @@ pipefile_write(const char *key, int64_t now)
 	uid_t uid;
 	int fd;
 
-	if (!pipefile_dir(dir, sizeof(dir), &uid))
+	if (!pipefile_dir(dir, sizeof(dir), &uid, true))
 		return;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return;
