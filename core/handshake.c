@@ -386,11 +386,12 @@ hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 		return SX_WANT_READ;
 	hs_consume(hs, (size_t)n);
 	hs->rep = a.code;
+	/* Any reply, a refusal too, shows the proxy answers a lock-step request. */
+	if (hs->lockstep_retry && first_reply)
+		hs->drops = handshake_now_ms() - hs->mark_ms < hs->window_ms;
 	if (a.error)
 		return hs_fail(hs, a.error, a.reason);
 	hs->bnd = a.bnd;
-	if (hs->lockstep_retry && first_reply)
-		hs->drops = handshake_now_ms() - hs->mark_ms < hs->window_ms;
 	return 0;
 }
 

@@ -94,7 +94,7 @@ void handshake_probe(struct handshake *hs, int timeout_ms);
 /*
  * After SX_WANT_LOCKSTEP, with fd given a fresh socket by the caller:
  * start over, lock-step, to the same proxy address and destination.  Once
- * that is done, hs->drops says whether its reply came within the window,
+ * its reply is in (success or refusal), hs->drops says whether it came within the window,
  * that is, whether the proxy drops pipelined requests (a reply slower than
  * the window says that the destination is slow, and nothing about the
  * proxy).

@@ -97,6 +97,7 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 		conntab_set_pending(fd, sa, len, kept, SX_WANT_READ, flags, deadline);
 		return -EINTR;
 	}
+	pipefile_learn(hs);
 	if (rc < 0) {
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		tcpsock_renew(fd);
@@ -108,7 +109,6 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
 		log_info("%s via %s", dst, sx_proxy_label());
 	}
-	pipefile_learn(hs);
 	if (conntab_set_established(fd, sa, len) < 0)
 		log_warn("out of memory: getpeername() will show the proxy");
 	/* The proxy's end, for getsockname() and a later BIND (hook_bind.c). */

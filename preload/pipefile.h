@@ -23,9 +23,9 @@
  */
 bool pipefile_pipelines(const struct config_proxy *p, int mode, bool *probe);
 /*
- * A handshake is done: when its lock-step retry showed that its proxy drops
- * pipelined requests (hs->drops), remember that in this process and in the
- * state file, with one info line the first time.
+ * A handshake has ended, done or failed: when its lock-step retry showed
+ * that its proxy drops pipelined requests (hs->drops), remember that in
+ * this process and in the state file, with one info line the first time.
  */
 void pipefile_learn(const struct handshake *hs);
 

@@ -143,10 +143,10 @@ tcp_advance_errno(int fd)
 		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
 		log_info("%s via %s", dst, sx_proxy_label());
 	}
-	if (rc == SX_DONE) {
-		bindtab_add_conn(fd, info.peer.ss_family, &hs->dst, &hs->bnd);
+	if (rc <= 0)
 		pipefile_learn(hs);
-	}
+	if (rc == SX_DONE)
+		bindtab_add_conn(fd, info.peer.ss_family, &hs->dst, &hs->bnd);
 	conntab_put_handshake(fd, hs, rc);
 	if (rc > 0) {
 		if (rc != info.want || info.epfd >= 0)
@@ -217,10 +217,10 @@ tcp_finish_blocking(int fd, const struct conntab_info *info)
 	}
 	if (rc < 0 && rc != -EINTR)
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
-	if (rc == 0) {
-		bindtab_add_conn(fd, info->peer.ss_family, &hs->dst, &hs->bnd);
+	if (rc != -EINTR)
 		pipefile_learn(hs);
-	}
+	if (rc == 0)
+		bindtab_add_conn(fd, info->peer.ss_family, &hs->dst, &hs->bnd);
 	conntab_put_handshake(fd, hs, rc == -EINTR ? info->want : rc);
 	if (rc != -EINTR)
 		tcp_steer_epoll(fd, info, rc == 0 ? CONNTAB_ESTABLISHED : CONNTAB_FAILED, 0);

@@ -595,6 +595,17 @@ test_socks5_probe(void)
 	is_int(step(&hs), SX_DONE, "fast retry: succeeded");
 	ok(hs.drops, "fast retry: the proxy drops pipelined requests");
 
+	/* A refusal that comes within the window says so too. */
+	fake_reset(V("\x05\x00"));
+	handshake_init(&hs, &p, SOCKS5_CMD_CONNECT, &d, true);
+	handshake_probe(&hs, 0);
+	is_int(step(&hs), SX_WANT_LOCKSTEP, "probe, refused: lock-step");
+	fake_reset(V("\x05\x00" "\x05\x05\x00\x01\x00\x00\x00\x00\x00\x00"));
+	handshake_restart_lockstep(&hs);
+	hs.window_ms = 60000;
+	is_int(step(&hs), -ECONNREFUSED, "fast refusal: ECONNREFUSED");
+	ok(hs.drops, "fast refusal: the proxy drops pipelined requests");
+
 	/* A reply under way is never taken for a dropped request. */
 	fake_reset(V("\x05\x00" "\x05\x00\x00"));
 	handshake_init(&hs, &p, SOCKS5_CMD_CONNECT, &d, true);
