@@ -386,7 +386,12 @@ hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 		return SX_WANT_READ;
 	hs_consume(hs, (size_t)n);
 	hs->rep = a.code;
-	/* Any reply, a refusal too, shows the proxy answers a lock-step request. */
+	/*
+	 * Any reply, a refusal too, shows that the proxy answers a pipelined
+	 * request, or (the retry's, within the window) a lock-step one only.
+	 */
+	if (hs->probe && first_reply)
+		hs->took = true;
 	if (hs->lockstep_retry && first_reply)
 		hs->drops = handshake_now_ms() - hs->mark_ms < hs->window_ms;
 	if (a.error)

@@ -44,7 +44,7 @@ enum hs_state {
  * round trips of the greeting when that is longer, and never more than
  * half the timeout, so that the lock-step retry has the other half.
  */
-#define HS_PROBE_MIN_MS 500
+#define HS_PROBE_MIN_MS 800
 #define HS_PROBE_RTT_TIMES 4
 
 struct handshake {
@@ -58,6 +58,7 @@ struct handshake {
 	bool probe;			/* pipelined by default: look for a dropped request */
 	bool lockstep_retry;		/* the lock-step exchange after a dropped one */
 	bool drops;			/* done: the retry showed the proxy drops pipelined requests */
+	bool took;			/* probe: the proxy answered the pipelined request */
 	int window_ms;			/* probe, retry: the window (HS_PROBE_*) */
 	int window_cap_ms;		/* probe: at most this window */
 	int64_t mark_ms;		/* probe: greeting sent; retry: request sent */

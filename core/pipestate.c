@@ -18,6 +18,7 @@
 static const char *const pipestate_words[] = {
 	[PIPESTATE_UNKNOWN] = NULL,
 	[PIPESTATE_DROPS] = "drops",
+	[PIPESTATE_TAKES] = "takes",
 };
 
 void
@@ -147,7 +148,8 @@ pipestate_set(struct pipestate *st, const char *key, int verdict,
 
 	if (klen >= PIPESTATE_KEY_LEN || !pipestate_key_valid(key))
 		return -EINVAL;
-	if (verdict != PIPESTATE_UNKNOWN && verdict != PIPESTATE_DROPS)
+	if (verdict != PIPESTATE_UNKNOWN && verdict != PIPESTATE_DROPS &&
+	    verdict != PIPESTATE_TAKES)
 		return -EINVAL;
 	e = pipestate_find(st, key);
 	if (!e && st->n < PIPESTATE_MAX) {

@@ -1,11 +1,11 @@
 /*
  * What is known of proxies and pipelined SOCKS5 requests: per proxy
- * address, that it drops them, and since when.  The state file that the
- * processes of one user share (preload/pipefile.c) holds one line per
- * proxy:
+ * address, that it answers them or that it drops them, and since when.
+ * The state file that the processes of one user share (preload/pipefile.c)
+ * holds one line per proxy:
  *
  *   127.0.0.1:1080 drops 1764921600
- *   [::1]:1080 drops 1764921600
+ *   [::1]:1080 takes 1764921600
  *
  * the proxy's address and port as pipestate_key() writes them, the
  * verdict, and when it was found, in seconds since the epoch.  A verdict
@@ -34,6 +34,7 @@
 enum pipestate_verdict {
 	PIPESTATE_UNKNOWN,	/* nothing known: pipeline and watch */
 	PIPESTATE_DROPS,	/* answers the greeting, drops the request */
+	PIPESTATE_TAKES,	/* answered a pipelined request: no need to watch */
 };
 
 struct pipestate_entry {

@@ -4,7 +4,10 @@
  * The verdicts live in one in-process set (core/pipestate.h), guarded by
  * pipefile_lock, which is never held across I/O.  The first connect that
  * would pipeline reads the user's state file into it; a proxy found to drop
- * pipelined requests is added to the set and to the file.  The file is
+ * pipelined requests is added to the set and to the file, and so is one
+ * that answered a pipelined request (its later connections are pipelined
+ * without the probe, so that a slow destination is never taken for a
+ * dropped request).  The file is
  * written whole under a temporary name and renamed over the old one, so a
  * reader sees the old file or the new one, never half of one; two
  * processes writing at once may lose one verdict, which costs one more
@@ -152,7 +155,7 @@ pipefile_load(void)
  * verdict stays in this process.
  */
 static void
-pipefile_write(const char *key, int64_t now)
+pipefile_write(const char *key, int verdict, int64_t now)
 {
 	char dir[PIPEFILE_PATH_MAX], path[PIPEFILE_PATH_MAX], tmp[PIPEFILE_PATH_MAX];
 	char text[PIPESTATE_TEXT_MAX];
@@ -175,7 +178,7 @@ pipefile_write(const char *key, int64_t now)
 		return;
 	pipestate_clear(&st);
 	pipestate_parse(&st, text, pipefile_read(path, uid, text, sizeof(text)), now);
-	if (pipestate_set(&st, key, PIPESTATE_DROPS, now) < 0)
+	if (pipestate_set(&st, key, verdict, now) < 0)
 		return;
 	len = pipestate_format(&st, now, text, sizeof(text));
 	if (len < 0)
@@ -226,6 +229,8 @@ pipefile_pipelines(const struct config_proxy *p, int mode, bool *probe)
 		pthread_mutex_unlock(&pipefile_lock);
 		if (verdict == PIPESTATE_DROPS)
 			return false;
+		if (verdict == PIPESTATE_TAKES)
+			return true;
 	}
 	*probe = true;
 	return true;
@@ -236,22 +241,29 @@ pipefile_learn(const struct handshake *hs)
 {
 	char key[PIPESTATE_KEY_LEN];
 	int64_t now;
+	int verdict;
 	bool known;
 
-	if (!hs->drops)
+	if (hs->drops)
+		verdict = PIPESTATE_DROPS;
+	else if (hs->probe && hs->took)
+		verdict = PIPESTATE_TAKES;
+	else
 		return;
 	if (pipestate_key((const struct sockaddr *)&hs->proxy->addr,
 			  hs->proxy->addrlen, key, sizeof(key)) < 0)
 		return;
 	now = pipefile_now();
 	pthread_mutex_lock(&pipefile_lock);
-	known = pipestate_get(&pipefile_known, key, now) == PIPESTATE_DROPS;
-	pipestate_set(&pipefile_known, key, PIPESTATE_DROPS, now);
+	known = pipestate_get(&pipefile_known, key, now) == verdict;
+	pipestate_set(&pipefile_known, key, verdict, now);
 	pthread_mutex_unlock(&pipefile_lock);
 	if (known)
 		return;
-	log_info("proxy %s answered a pipelined greeting but dropped the request; "
-		 "lock-step handshakes with it from now on (remembered for a day; "
-		 "SOCKSIFY_PIPELINE=0 or 1 decides instead)", sx_proxy_label());
-	pipefile_write(key, now);
+	if (verdict == PIPESTATE_DROPS)
+		log_info("proxy %s answered a pipelined greeting but dropped the "
+			 "request; lock-step handshakes with it from now on "
+			 "(remembered for a day; SOCKSIFY_PIPELINE=0 or 1 decides "
+			 "instead)", sx_proxy_label());
+	pipefile_write(key, verdict, now);
 }

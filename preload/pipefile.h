@@ -17,15 +17,17 @@
 /*
  * Whether a CONNECT handshake with proxy p pipelines under pipelining mode
  * `mode` (CONFIG_PIPELINE_*): on and off are forced; auto pipelines unless
- * p is known to drop pipelined requests, and *probe is then true for a
- * handshake that must watch for it (handshake_probe()).  The first call
- * in auto mode reads the state file.
+ * p is known to drop pipelined requests, and *probe is then true when
+ * nothing is known of p yet (the handshake watches for a dropped request:
+ * handshake_probe()).  The first call in auto mode reads the state file.
  */
 bool pipefile_pipelines(const struct config_proxy *p, int mode, bool *probe);
 /*
  * A handshake has ended, done or failed: when its lock-step retry showed
  * that its proxy drops pipelined requests (hs->drops), remember that in
- * this process and in the state file, with one info line the first time.
+ * this process and in the state file, with one info line the first time;
+ * when its probe saw the proxy answer the pipelined request (hs->took),
+ * remember that.
  */
 void pipefile_learn(const struct handshake *hs);
 

@@ -2,9 +2,11 @@
 # Pipelining by default: the SOCKS5 greeting and request leave in one write
 # to every proxy that takes it (danted, ssh -D, ss-local), and a proxy that
 # answers the greeting and drops the request (microsocks) is found out by
-# the probe's window, the connection redone lock-step on a fresh connection
-# to the proxy, and the verdict remembered: in the process, and for the
-# user's next processes in $XDG_RUNTIME_DIR/socksify/pipeline.
+# the probe's window (800 ms here), the connection redone lock-step on a
+# fresh connection to the proxy, and the verdict remembered: in the
+# process, and for the user's next processes in
+# $XDG_RUNTIME_DIR/socksify/pipeline.  A proxy that answered a pipelined
+# request is remembered too, and no longer watched.
 #
 # strace shows what the library wrote to the proxy: a pipelined handshake
 # writes greeting and CONNECT request together (PIPELINED below), a
@@ -89,7 +91,10 @@ DETECTED='answered a pipelined greeting but dropped the request.*SOCKSIFY_PIPELI
 	assert_success
 	assert_line "ECHO hello"
 	writes_are 1 0
-	[ ! -e "$STATE" ]
+	# It is remembered as a proxy that takes them, silently.
+	grep -qE "^127\.0\.0\.1:${DANTE_URL##*:} takes [0-9]+$" "$STATE"
+	[ "$(stat -c %a "$STATE")" = 600 ]
+	refute_regex "$stderr" "SOCKSIFY_PIPELINE"
 }
 
 @test "by default ssh -D gets greeting and request in one write and carries the connection" {
@@ -121,10 +126,10 @@ DETECTED='answered a pipelined greeting but dropped the request.*SOCKSIFY_PIPELI
 	writes_are 1 3
 	assert_equal "$(grep -cE "$DETECTED" <<<"$stderr")" 1
 	assert_regex "$stderr" "proxy socks5 127\.0\.0\.1:$PORT $DETECTED"
-	# The window (500 ms) is paid once, not three times.
+	# The window (800 ms) is paid once, not three times.
 	local elapsed
 	elapsed=$(line_value ELAPSED)
-	"$PY" -c "import sys; sys.exit(0 if 0.5 <= $elapsed < 1.4 else 1)" || {
+	"$PY" -c "import sys; sys.exit(0 if 0.8 <= $elapsed < 1.8 else 1)" || {
 		echo "# three connections took ${elapsed}s" >&2
 		return 1
 	}
@@ -190,14 +195,14 @@ DETECTED='answered a pipelined greeting but dropped the request.*SOCKSIFY_PIPELI
 	assert_failure
 	assert_line "RESULT ETIMEDOUT"
 	writes_are 1 0
-	# Forced, it is not the probe's to judge, and the line says how to let it.
-	assert_regex "$stderr" "unset SOCKSIFY_PIPELINE"
+	# Forced, it is not the probe's to judge; the line says how to turn it off.
+	assert_regex "$stderr" "pipelining \(SOCKSIFY_PIPELINE=0 turns it off\)"
 }
 
 @test "a slow destination behind a pipelining proxy is not taken for a proxy that drops requests" {
 	local slow_log=$BATS_TEST_TMPDIR/slow.log
 	start_reporting slow "$PY" "$HELPERS/slowsocks.py" --log "$slow_log" \
-		--upstream-delay 0.8 127.0.0.1 0
+		--upstream-delay 1.2 127.0.0.1 0
 	local url="socks5://127.0.0.1:$PORT"
 	traced "$url" "$PY" "$HELPERS/client.py" --send hello --count 2 127.0.0.1 "$ECHO_PORT"
 	assert_success
@@ -217,7 +222,20 @@ DETECTED='answered a pipelined greeting but dropped the request.*SOCKSIFY_PIPELI
 	assert_success
 	assert_line "ECHO hello"
 	writes_are 1 0
-	[ ! -e "$STATE" ]
+	grep -qE "^127\.0\.0\.1:$PORT takes [0-9]+$" "$STATE"
+}
+
+@test "a proxy known to take pipelined requests is not watched: a destination slower than the window costs no retry" {
+	local slow_log=$BATS_TEST_TMPDIR/slow.log
+	start_reporting slow "$PY" "$HELPERS/slowsocks.py" --log "$slow_log" \
+		--upstream-delay 1.2 127.0.0.1 0
+	mkdir -m 700 "$XDG/socksify"
+	(umask 077 && echo "127.0.0.1:$PORT takes $(date +%s)" >"$STATE")
+	traced "socks5://127.0.0.1:$PORT" "$NB" block 127.0.0.1 "$ECHO_PORT"
+	assert_success
+	assert_line "ECHO hello"
+	writes_are 1 0
+	assert_equal "$(grep -c ' CONN ' "$slow_log")" 1
 }
 
 @test "no state file outside a runtime directory of the user's own" {

@@ -103,10 +103,10 @@ test_parse(void)
 {
 	static const char text[] =
 		"127.0.0.1:1080 drops 1764921000\n"
-		"[::1]:1080 drops 1764921000\n"
+		"[::1]:1080 takes 1764921000\n"
 		"10.0.0.1:1080 drops 1700000000\n"	/* expired */
 		"10.0.0.2:1080 drops 1864921000\n"	/* in the future */
-		"10.0.0.3:1080 takes 1764921000\n"	/* unknown verdict */
+		"10.0.0.3:1080 hangs 1764921000\n"	/* unknown verdict */
 		"10.0.0.4:1080  drops 1764921000\n"	/* two spaces */
 		"10.0.0.5:1080 drops 17649x1000\n"	/* not a number */
 		"10.0.0.6:1080 drops 99999999999999999999\n"	/* too long */
@@ -123,8 +123,8 @@ test_parse(void)
 	       "two good lines of fourteen");
 	is_int(pipestate_get(&st, "127.0.0.1:1080", NOW), PIPESTATE_DROPS,
 	       "the IPv4 proxy drops");
-	is_int(pipestate_get(&st, "[::1]:1080", NOW), PIPESTATE_DROPS,
-	       "the IPv6 proxy drops");
+	is_int(pipestate_get(&st, "[::1]:1080", NOW), PIPESTATE_TAKES,
+	       "the IPv6 proxy takes them");
 	is_int(pipestate_get(&st, "10.0.0.9:1080", NOW), PIPESTATE_UNKNOWN,
 	       "a line without its newline is not read");
 
@@ -154,10 +154,10 @@ test_format(void)
 	       "an empty set writes nothing");
 	pipestate_set(&st, "127.0.0.1:1080", PIPESTATE_DROPS, NOW);
 	pipestate_set(&st, "[::1]:1080", PIPESTATE_DROPS, NOW - PIPESTATE_TTL_S);
-	pipestate_set(&st, "10.1.2.3:9050", PIPESTATE_DROPS, NOW - 60);
+	pipestate_set(&st, "10.1.2.3:9050", PIPESTATE_TAKES, NOW - 60);
 	n = pipestate_format(&st, NOW, buf, sizeof(buf));
 	is_str(buf, "127.0.0.1:1080 drops 1764921600\n"
-		    "10.1.2.3:9050 drops 1764921540\n",
+		    "10.1.2.3:9050 takes 1764921540\n",
 	       "one line per verdict that holds");
 	is_int((int)n, (int)strlen(buf), "its length");
 	is_int((int)pipestate_format(&st, NOW, small, sizeof(small)), -ENOSPC,
@@ -166,7 +166,7 @@ test_format(void)
 	pipestate_clear(&back);
 	is_int((int)pipestate_parse(&back, buf, (size_t)n, NOW), 2,
 	       "what is written reads back");
-	is_int(pipestate_get(&back, "10.1.2.3:9050", NOW), PIPESTATE_DROPS,
+	is_int(pipestate_get(&back, "10.1.2.3:9050", NOW), PIPESTATE_TAKES,
 	       "with its verdict");
 
 	/* A full set of the longest keys fits the largest text. */
