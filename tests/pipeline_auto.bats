@@ -269,3 +269,19 @@ DETECTED='answered a pipelined greeting but dropped the request.*SOCKSIFY_PIPELI
 	writes_are 1 1
 	assert_regex "$stderr" "$DETECTED"
 }
+
+@test "pipelined by default, the proxy's answers never show a pending socket readable or writable" {
+	local rw="$REPO/build/tests/helpers/rwclient" slow_log=$BATS_TEST_TMPDIR/slow.log mode
+	start_reporting slow "$PY" "$HELPERS/slowsocks.py" --log "$slow_log" \
+		--reply-delay 0.3 127.0.0.1 0
+	for mode in poll select epoll-lt epoll-et-before; do
+		traced "socks5://127.0.0.1:$PORT" "$rw" "$mode" 127.0.0.1 "$ECHO_PORT"
+		assert_success
+		assert_line --regexp '^PEER-LINE PEER 127\.0\.0\.6 [0-9]+$'
+		# The method answer came first: had it been shown, the program
+		# would have found nothing to read, or a socket not connected.
+		assert_line "EMPTY-READABLE 0"
+		assert_line "EARLY-WRITABLE 0"
+		writes_are 1 0
+	done
+}
