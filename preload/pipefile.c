@@ -15,12 +15,13 @@
  *
  * The file is the real user's own: nothing is read or written when the
  * program was started with another user's or group's rights (setuid,
- * setgid, file capabilities) or runs with another user's now; nothing is
- * read from a file that is someone else's or that others may write, nor
- * written into a runtime directory or a directory of ours that is not the
- * user's alone.  Then the set is this process's alone, and nothing is
+ * setgid, file capabilities) or runs with another user's now, nor in a
+ * runtime directory that is not the user's; nothing is read from a file
+ * that is someone else's or that others may write, nor written into a
+ * directory of ours that is not the user's alone.  Then the set is this process's alone, and nothing is
  * said.  Reading costs the first connect that pipelines two calls when
- * there is no file (the user's ids, the open), and nothing later.
+ * there is no runtime directory (the user's ids, its stat), and nothing
+ * later; a verdict is written once per proxy while it holds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +52,13 @@ ATFORK_LOCK(pipefile, pipefile_lock);
 static struct pipestate pipefile_known;
 /* Set once the state file was read (also read without the lock). */
 static bool pipefile_loaded;
+/*
+ * The state file's directory ("" when none may be used) and the user's id,
+ * set with pipefile_loaded and never changed after: read without the lock
+ * once pipefile_loaded is seen set.
+ */
+static char pipefile_where[PIPEFILE_PATH_MAX];
+static uid_t pipefile_uid;
 
 static int64_t
 pipefile_now(void)
@@ -61,12 +69,11 @@ pipefile_now(void)
 /*
  * The directory of the state file, $XDG_RUNTIME_DIR/socksify or
  * /run/user/UID/socksify, into dir (cap bytes), and the user's id into
- * *uid.  False when no file may be used: another user's rights or a path
- * too long.  With `owned`, the runtime directory must also be the user's
- * (for writing; a file read is checked itself).
+ * *uid.  False when no file may be used: another user's rights, no
+ * runtime directory of the user's, or a path too long.
  */
 static bool
-pipefile_dir(char *dir, size_t cap, uid_t *uid, bool owned)
+pipefile_dir(char *dir, size_t cap, uid_t *uid)
 {
 	const char *base = secure_getenv("XDG_RUNTIME_DIR");
 	char fallback[64];
@@ -82,8 +89,7 @@ pipefile_dir(char *dir, size_t cap, uid_t *uid, bool owned)
 		snprintf(fallback, sizeof(fallback), "/run/user/%u", (unsigned)*uid);
 		base = fallback;
 	}
-	if (owned && (stat(base, &st) != 0 || !S_ISDIR(st.st_mode) ||
-		      st.st_uid != *uid))
+	if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != *uid)
 		return false;
 	n = snprintf(dir, cap, "%s/" PIPEFILE_DIR, base);
 	return n > 0 && (size_t)n < cap;
@@ -135,14 +141,19 @@ pipefile_load(void)
 	char dir[PIPEFILE_PATH_MAX], path[PIPEFILE_PATH_MAX];
 	char text[PIPESTATE_TEXT_MAX];
 	size_t len = 0;
-	uid_t uid;
+	uid_t uid = 0;
+	bool usable;
 
-	if (pipefile_dir(dir, sizeof(dir), &uid, false) &&
-	    (size_t)snprintf(path, sizeof(path), "%s/" PIPEFILE_NAME, dir) < sizeof(path))
+	usable = pipefile_dir(dir, sizeof(dir), &uid) &&
+		 (size_t)snprintf(path, sizeof(path), "%s/" PIPEFILE_NAME, dir) < sizeof(path);
+	if (usable)
 		len = pipefile_read(path, uid, text, sizeof(text));
 	pthread_mutex_lock(&pipefile_lock);
 	if (!pipefile_loaded) {
 		pipestate_parse(&pipefile_known, text, len, pipefile_now());
+		if (usable)
+			memcpy(pipefile_where, dir, sizeof(pipefile_where));
+		pipefile_uid = uid;
 		__atomic_store_n(&pipefile_loaded, true, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&pipefile_lock);
@@ -157,15 +168,16 @@ pipefile_load(void)
 static void
 pipefile_write(const char *key, int verdict, int64_t now)
 {
-	char dir[PIPEFILE_PATH_MAX], path[PIPEFILE_PATH_MAX], tmp[PIPEFILE_PATH_MAX];
+	const char *dir = pipefile_where;
+	char path[PIPEFILE_PATH_MAX], tmp[PIPEFILE_PATH_MAX];
 	char text[PIPESTATE_TEXT_MAX];
 	struct pipestate st;
 	struct stat ds;
 	ssize_t len, off = 0;
-	uid_t uid;
+	uid_t uid = pipefile_uid;
 	int fd;
 
-	if (!pipefile_dir(dir, sizeof(dir), &uid, true))
+	if (dir[0] == '\0')
 		return;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return;
