@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sys/epoll.h>
@@ -83,19 +84,26 @@ tcp_drive(int fd, struct handshake *hs, int64_t deadline_ms)
 
 /*
  * fd (entry info, handshake hs taken out) has a new socket since its
- * lock-step retry: the entry, which was the old socket's, is made again
- * for it, with the same destination, flags, deadline and epoll
- * registration, and hs is taken out of it again.  NULL when that failed
- * (fd then has no entry, and is shut down when it has none for lack of
- * memory).
+ * lock-step retry: the entry was the old socket's, so the old socket's
+ * ends failed (a copy of the descriptor made before the retry still
+ * stands for it; hs is freed) and fd gets a new one with a copy of hs and
+ * the same destination, flags, deadline and epoll registration.  Returns
+ * the copy, taken out of the new entry, or NULL when that failed (fd then
+ * has no entry, and is shut down when it has none for lack of memory).
  */
 static struct handshake *
 tcp_rekey(int fd, const struct conntab_info *info, struct handshake *hs, int want)
 {
+	struct handshake *moved = malloc(sizeof(*moved));
+
+	if (moved)
+		memcpy(moved, hs, sizeof(*moved));
+	conntab_put_handshake(fd, hs, -ECONNABORTED);
 	conntab_remove(fd);
-	if (conntab_set_pending(fd, (const struct sockaddr *)&info->peer,
-				info->peerlen, hs, want > 0 ? want : SX_WANT_WRITE,
-				info->orig_flags, info->deadline_ms) < 0) {
+	if (!moved || conntab_set_pending(fd, (const struct sockaddr *)&info->peer,
+					  info->peerlen, moved,
+					  want > 0 ? want : SX_WANT_WRITE,
+					  info->orig_flags, info->deadline_ms) < 0) {
 		shutdown(fd, SHUT_RDWR);
 		return NULL;
 	}

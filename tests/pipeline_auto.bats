@@ -285,3 +285,17 @@ DETECTED='answered a pipelined greeting but dropped the request.*SOCKSIFY_PIPELI
 		writes_are 1 0
 	done
 }
+
+@test "a blocking connect that signals interrupt on first contact with microsocks is resumed, retried lock-step and carried" {
+	start_microsocks ms
+	traced "socks5://127.0.0.1:$PORT" "$REPO/build/tests/helpers/sigconnect" \
+		127.0.0.1 "$ECHO_PORT"
+	assert_success
+	# Each EINTR left the exchange pending; connect() again resumed it.
+	[ "$(line_value EINTR)" -ge 5 ]
+	assert_line "CONNECT 0"
+	assert_line --regexp '^PEER-LINE PEER 127\.0\.0\.3 [0-9]+$'
+	assert_line "RESULT ok"
+	writes_are 1 1
+	assert_regex "$stderr" "$DETECTED"
+}
