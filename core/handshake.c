@@ -26,7 +26,8 @@
  * step return SX_WANT_LOCKSTEP, and the caller redoes the exchange
  * lock-step on a fresh connection (nothing is ever sent again on the same
  * one).  Only a retry whose reply then comes within the window shows that
- * the proxy dropped the request; a slower one shows a slow destination.
+ * the proxy dropped the request; a slower one shows a slow destination
+ * (handshake_probe.c starts the probe and the retry).
  *
  * Replies are read in as few calls as the protocol allows without reading
  * past the reply into the application's data: fixed-size replies at once,
@@ -70,31 +71,6 @@ handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 	memcpy(&hs->proxy_addr, &proxy->addr, sizeof(hs->proxy_addr));
 	hs->proxy_addrlen = proxy->addrlen;
 	hs_set_state(hs, HS_CONNECT_PROXY);
-}
-
-void
-handshake_probe(struct handshake *hs, int timeout_ms)
-{
-	if (!hs->pipeline)
-		return;
-	hs->probe = true;
-	hs->window_cap_ms = timeout_ms / 2;
-}
-
-void
-handshake_restart_lockstep(struct handshake *hs)
-{
-	struct sx_endpoint dst = hs->dst;
-	struct sockaddr_storage addr;
-	socklen_t addrlen = hs->proxy_addrlen;
-	int window = hs->window_ms;
-
-	memcpy(&addr, &hs->proxy_addr, sizeof(addr));
-	handshake_init(hs, hs->proxy, hs->cmd, &dst, false);
-	memcpy(&hs->proxy_addr, &addr, sizeof(addr));
-	hs->proxy_addrlen = addrlen;
-	hs->lockstep_retry = true;
-	hs->window_ms = window;
 }
 
 /* True while a missing reply to a pipelined request is being timed. */
