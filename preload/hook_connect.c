@@ -15,6 +15,11 @@
  * once the proxy has said "succeeded", or in error with SO_ERROR set to
  * what it said.  A failure leaves the descriptor a fresh socket
  * (tcpsock.c).
+ *
+ * By default the SOCKS5 greeting and request leave together (pipefile.c
+ * decides); a proxy that answers the greeting and drops the request is
+ * found by the handshake's probe, and the exchange is redone lock-step on a
+ * fresh socket under the same descriptor (tcp.c), blocking or not.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +38,7 @@
 #include "hook_connect.h"
 #include "localdns.h"
 #include "log.h"
+#include "pipefile.h"
 #include "preload.h"
 #include "route.h"
 #include "socks5.h"
@@ -80,7 +86,7 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 
 	if (!(flags & O_NONBLOCK) && real.fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return -errno;
-	rc = handshake_drive(hs, &real_sys, fd, deadline);
+	rc = tcp_drive(fd, hs, deadline);
 	if (!(flags & O_NONBLOCK))
 		real.fcntl(fd, F_SETFL, flags);
 	if (rc == -EINTR) {
@@ -91,6 +97,7 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 		conntab_set_pending(fd, sa, len, kept, SX_WANT_READ, flags, deadline);
 		return -EINTR;
 	}
+	pipefile_learn(hs);
 	if (rc < 0) {
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		tcpsock_renew(fd);
@@ -242,6 +249,7 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	struct route r;
 	socklen_t optlen = sizeof(int);
 	int type, flags, rc;
+	bool pipeline, probe;
 
 	/* Not a socket we can see into: never a connect we did not decide. */
 	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0)
@@ -286,7 +294,10 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	flags = real.fcntl(fd, F_GETFL);
 	if (flags < 0)
 		return -errno;
-	handshake_init(&hs, &sx_cfg.proxy, SOCKS5_CMD_CONNECT, &r.dst, sx_cfg.pipeline);
+	pipeline = pipefile_pipelines(&sx_cfg.proxy, sx_cfg.pipeline, &probe);
+	handshake_init(&hs, &sx_cfg.proxy, SOCKS5_CMD_CONNECT, &r.dst, pipeline);
+	if (probe)
+		handshake_probe(&hs, sx_cfg.timeout_ms);
 	rc = proxy_addr_for_family(&hs, sa->sa_family);
 	if (rc < 0) {
 		rc = tcpsock_to_inet6(fd, flags);
