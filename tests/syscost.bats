@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# What a proxied connect costs in system calls, and the knowledge that
+# keeps it low without changing what a program sees.  A blocking connect()
+# waits for the proxy in poll(); it blocks signals and opens a signalfd
+# only when the process has a handler without SA_RESTART, the one case in
+# which a signal must end the wait with EINTR (hook_signal.c).
+# tests/helpers/sigways installs its SIGALRM handler each way a program can
+# (sigaction, signal, sysv_signal, sigset, siginterrupt, syscall() and the
+# system call instruction itself) and connects under a stream of signals
+# through tests/helpers/slowsocks.py, which answers after half a second.
+
+load lib/common
+
+SIGW="$REPO/build/tests/helpers/sigways"
+
+setup_file() {
+	require_library
+	[ -x "$SIGW" ] || {
+		echo "# $SIGW is missing: run make" >&2
+		return 1
+	}
+	start_dest echo 127.0.0.1
+	export ECHO_PORT=$PORT
+	start_reporting slow "$PY" "$HELPERS/slowsocks.py" --log "$(bg_dir)/slow.log" \
+		--reply-delay 0.5 127.0.0.1 0
+	export SLOW_URL="socks5://127.0.0.1:$PORT" SLOW_PORT=$PORT
+}
+
+# sigw WAY: sigways through the slow proxy to the echo server.
+sigw() {
+	run --separate-stderr through "$SLOW_URL" "$SIGW" "$1" 127.0.0.1 "$ECHO_PORT"
+}
+
+# restarted WAY: the handler ran during the connect, which never said EINTR.
+restarted() {
+	sigw "$1"
+	assert_success
+	assert_line "RESULT ok"
+	[ "$(line_value SIGNALS)" -ge 5 ] || {
+		echo "# $1: only $(line_value SIGNALS) signals during the connect" >&2
+		return 1
+	}
+	assert_line "EINTR 0"
+}
+
+# interrupted WAY: connect() said EINTR, and connect() again finished.
+interrupted() {
+	sigw "$1"
+	assert_success
+	assert_line "RESULT ok"
+	[ "$(line_value EINTR)" -ge 3 ] || {
+		echo "# $1: connect() said EINTR $(line_value EINTR) times" >&2
+		return 1
+	}
+}
+
+@test "a blocking connect through a slow proxy blocks no signal and opens no signalfd" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	run --separate-stderr timeout -k 2 "$CLIENT_TIMEOUT" env SOCKSIFY_LIB="$LIB" "$HELPERS/syscount.sh" \
+		"$SLOW_URL" 127.0.0.1 "$ECHO_PORT"
+	assert_success
+	printf '# %s\n' "${lines[@]}" >&3
+	local calls
+	calls=$(line_value PROXIED-CALLS)
+	# It waited for the proxy: the reply came half a second later.
+	[[ " $calls " == *" poll:"* ]] || {
+		echo "# no wait in: $calls" >&2
+		return 1
+	}
+	[[ " $calls " != *" signalfd"* && " $calls " != *" rt_sigprocmask:"* ]] || {
+		echo "# signal calls in: $calls" >&2
+		return 1
+	}
+}
+
+@test "handlers installed with SA_RESTART (sigaction, signal) leave the connect waiting" {
+	restarted sigaction-r
+	restarted signal
+}
+
+@test "with SIGALRM ignored signals change nothing" {
+	sigw none
+	assert_success
+	assert_line "EINTR 0"
+	assert_line "RESULT ok"
+}
+
+@test "handlers without SA_RESTART end it with EINTR: sigaction, sysv_signal, sigset" {
+	interrupted sigaction
+	interrupted sysv
+	interrupted sigset
+}
+
+@test "SA_RESTART taken off by siginterrupt() ends it with EINTR" {
+	interrupted interrupt
+}
+
+@test "SA_RESTART taken off through syscall(SYS_rt_sigaction) ends it with EINTR" {
+	interrupted raw
+}
+
+@test "a handler without SA_RESTART installed where no hook sees it ends it with EINTR" {
+	interrupted unseen
+}
+
+@test "a handler without SA_RESTART still costs no signal call until the wait" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	# The same program, traced: the signalfd wait is used then, and only then.
+	run --separate-stderr timeout -k 2 "$CLIENT_TIMEOUT" env -u LD_PRELOAD \
+		strace -f -qq -o "$BATS_TEST_TMPDIR/trace" -E LD_PRELOAD="$LIB" \
+		-E SOCKS_PROXY="$SLOW_URL" -E SOCKSIFY_LOOPBACK=proxy -E SOCKSIFY_LOG=error \
+		"$SIGW" sigaction 127.0.0.1 "$ECHO_PORT"
+	assert_success
+	assert_line "RESULT ok"
+	grep -q 'signalfd' "$BATS_TEST_TMPDIR/trace" || {
+		echo "# no signalfd although a handler lacks SA_RESTART" >&2
+		return 1
+	}
+}
