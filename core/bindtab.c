@@ -50,6 +50,14 @@ bindtab_maybe(int fd)
 }
 
 bool
+bindtab_maybe_ctrl(int fd)
+{
+	int mark = fdtable_mark_of(&bindtab_table, fd);
+
+	return mark == FDTABLE_MARK_UNKNOWN || mark == BINDTAB_MAP_CTRL;
+}
+
+bool
 bindtab_maybe_active(int fd)
 {
 	return fdtable_maybe_active(&bindtab_table, fd, BINDTAB_MAP_ACTIVE);

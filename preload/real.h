@@ -127,6 +127,8 @@ struct real_fns {
 	sighandler_t (*sysv_signal_)(int, sighandler_t);
 	sighandler_t (*sigset)(int, sighandler_t);
 	int (*siginterrupt)(int, int);
+	/* Looked up on first use by hook_socket.c. */
+	int (*socketpair)(int, int, int, int *);
 };
 
 extern struct real_fns real;

@@ -117,3 +117,49 @@ interrupted() {
 		return 1
 	}
 }
+
+# region_calls PROGRAM ARGS...: run PROGRAM with the library under strace
+# and print, for each region between its marks, the calls it made, one
+# region per line.
+region_calls() {
+	local trace=$BATS_TEST_TMPDIR/trace
+	timeout -k 2 "$CLIENT_TIMEOUT" env -u LD_PRELOAD strace -f -qq -o "$trace" \
+		-E LD_PRELOAD="$LIB" -E SOCKS_PROXY="socks5h://127.0.0.1:9" -E SOCKSIFY_LOG=error \
+		"$@" >"$BATS_TEST_TMPDIR/out" || return 1
+	grep -qx 'RESULT ok' "$BATS_TEST_TMPDIR/out" || return 1
+	awk '
+		/write\(-1, "SX-MARK-BEGIN"/ { on = 1; line = ""; next }
+		/write\(-1, "SX-MARK-END"/ { on = 0; print line; next }
+		on {
+			sub(/^[0-9]+ +/, "")
+			sub(/\(.*/, "")
+			line = line (line == "" ? "" : " ") $0
+		}
+	' "$trace"
+}
+
+@test "connect, send, recv and close(dup()) on a loopback UDP socket ask the kernel nothing more" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	run region_calls "$REPO/build/tests/helpers/kindcalls" udp
+	assert_success
+	printf '# %s\n' "${lines[@]}" >&3
+	# The resolver's file is read once per process, at its first decision.
+	assert_output --regexp '^(openat read read close (futex )?)?connect sendto recvfrom dup close$'
+}
+
+@test "calls on a UNIX socketpair ask the kernel nothing more" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	run region_calls "$REPO/build/tests/helpers/kindcalls" unix
+	assert_success
+	printf '# %s\n' "${lines[@]}" >&3
+	assert_output "sendto recvfrom write read dup close"
+}
+
+@test "an inherited socket is asked about once, then known" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	run region_calls "$REPO/build/tests/helpers/kindcalls" inherit
+	assert_success
+	printf '# %s\n' "${lines[@]}" >&3
+	assert_line --index 0 --regexp '^getsockopt getsockopt getsockopt .*connect$'
+	assert_line --index 1 "connect"
+}
