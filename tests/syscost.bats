@@ -73,6 +73,24 @@ interrupted() {
 	}
 }
 
+@test "a blocking connect through the proxy asks nothing of the socket's type, and its identity once" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	run --separate-stderr timeout -k 2 "$CLIENT_TIMEOUT" env SOCKSIFY_LIB="$LIB" "$HELPERS/syscount.sh" \
+		"$SLOW_URL" 127.0.0.1 "$ECHO_PORT"
+	assert_success
+	local calls
+	calls=$(line_value PROXIED-CALLS)
+	printf '# %s\n' "$calls" >&3
+	[[ " $calls " != *" getsockopt:"* ]] || {
+		echo "# getsockopt in: $calls" >&2
+		return 1
+	}
+	[[ " $calls " == *" newfstatat:1 "* || " $calls " == *" fstat:1 "* ]] || {
+		echo "# not one identity probe in: $calls" >&2
+		return 1
+	}
+}
+
 @test "handlers installed with SA_RESTART (sigaction, signal) leave the connect waiting" {
 	restarted sigaction-r
 	restarted signal
