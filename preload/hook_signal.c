@@ -242,7 +242,8 @@ signal(int sig, sighandler_t handler)
 }
 
 /* The C library has it; its headers no longer declare it. */
-sighandler_t bsd_signal(int sig, sighandler_t handler);
+sighandler_t
+bsd_signal(int sig, sighandler_t handler);
 
 SX_EXPORT sighandler_t
 bsd_signal(int sig, sighandler_t handler)
