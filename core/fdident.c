@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -16,8 +17,9 @@
 static _Atomic(fdident_probe_fn) fdident_probe;
 static _Atomic(fdident_kind_probe_fn) fdident_kind_probe;
 
-/* This thread's pinned descriptor (-1: none) and its identity. */
+/* This thread's pinned descriptor (-1: none) and its identity, once asked. */
 static _Thread_local int fdident_pin_fd = -1;
+static _Thread_local bool fdident_pin_known;
 static _Thread_local uint64_t fdident_pin_ident;
 
 /*
@@ -43,17 +45,20 @@ fdident_of(int fd)
 
 	if (!probe || fd < 0)
 		return 0;
-	if (fd == fdident_pin_fd)
-		return fdident_pin_ident;
-	return probe(fd);
+	if (fd != fdident_pin_fd)
+		return probe(fd);
+	if (!fdident_pin_known) {
+		fdident_pin_ident = probe(fd);
+		fdident_pin_known = true;
+	}
+	return fdident_pin_ident;
 }
 
 void
 fdident_pin(int fd)
 {
-	fdident_pin_fd = -1;
-	fdident_pin_ident = fdident_of(fd);
 	fdident_pin_fd = fd;
+	fdident_pin_known = false;
 }
 
 void

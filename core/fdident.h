@@ -26,9 +26,11 @@ void fdident_set_probe(fdident_probe_fn probe);
 /* The identity of the socket behind fd: 0 when not a socket or not known. */
 uint64_t fdident_of(int fd);
 /*
- * Within one call, fd's identity asked once: fdident_of(fd) answers from
- * memory in this thread until fdident_unpin() (a call that records fd in
- * two tables probes it once).
+ * Within one call, fd's identity asked at most once: after fdident_pin(fd)
+ * the first fdident_of(fd) in this thread asks the probe and the later ones
+ * answer from memory, until fdident_unpin() (a hook that looks fd up in
+ * several tables, or in one several times, asks once).  One descriptor at
+ * a time per thread.
  */
 void fdident_pin(int fd);
 void fdident_unpin(void);

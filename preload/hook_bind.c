@@ -59,11 +59,11 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "fdident.h"
 #include "bindctl.h"
 #include "bindaddr.h"
 #include "bindtab.h"
 #include "conntab.h"
+#include "fdident.h"
 #include "log.h"
 #include "hook_bind.h"
 #include "preload.h"

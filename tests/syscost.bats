@@ -91,6 +91,28 @@ interrupted() {
 	}
 }
 
+@test "a non-blocking connect driven by poll() asks the socket's identity once per readiness step" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	run --separate-stderr timeout -k 2 "$CLIENT_TIMEOUT" env SOCKSIFY_LIB="$LIB" "$HELPERS/syscount.sh" \
+		-m poll "$SLOW_URL" 127.0.0.1 "$ECHO_PORT"
+	assert_success
+	local calls n
+	calls=$(line_value PROXIED-CALLS)
+	printf '# %s\n' "$calls" >&3
+	# The program's own SO_ERROR is the one getsockopt.
+	[[ " $calls " == *" getsockopt:1 "* ]] || {
+		echo "# getsockopt other than the program's in: $calls" >&2
+		return 1
+	}
+	# Recording the pending exchange, then one for each of the two
+	# answers the program's poll() waits through.
+	n=$(printf '%s\n' "$calls" | tr ' ' '\n' | sed -n 's/^\(newfstatat\|fstat\)://p')
+	[ -n "$n" ] && [ "$n" -le 3 ] || {
+		echo "# $n identity probes in: $calls" >&2
+		return 1
+	}
+}
+
 @test "handlers installed with SA_RESTART (sigaction, signal) leave the connect waiting" {
 	restarted sigaction-r
 	restarted signal

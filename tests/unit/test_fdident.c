@@ -100,6 +100,7 @@ main(void)
 	is_int((int)fdident_of(6), 1006, "an identity is the probe's");
 	is_int(ident_probes, 1, "asked once");
 	fdident_pin(6);
+	is_int(ident_probes, 1, "pinning asks nothing yet");
 	is_int((int)fdident_of(6), 1006, "pinned: the same");
 	is_int((int)fdident_of(6), 1006, "again");
 	is_int(ident_probes, 2, "asked once for the pin, not per question");
