@@ -18,6 +18,7 @@
 #include "preload.h"
 #include "hook_recv.h"
 #include "hook_send.h"
+#include "hook_signal.h"
 #include "hook_socket.h"
 #include "tcp.h"
 
@@ -186,7 +187,8 @@ syscall_socket_call(long (*fn)(long, ...), long number, const long *a,
  * sendmmsg, recvfrom, recvmsg and recvmmsg (and send and recv where they
  * have numbers) go to the bodies of the hooks of the same names; so do
  * bind, listen, accept(4), getsockname, getpeername, getsockopt, close,
- * dup, dup2, dup3 and close_range once init has run.  Every other number
+ * dup, dup2, dup3 and close_range once init has run; rt_sigaction is
+ * made and then read back (hook_signal.c).  Every other number
  * goes to the C library untouched.  Six arguments are
  * always taken and passed on, as the C library's own syscall() reads
  * them.
@@ -215,6 +217,14 @@ syscall(long number, ...)
 	}
 	if (!fn)
 		return sx_fail(ENOSYS);
+	/* A handler installed around the C library: what it is, read back. */
+	if (number == SYS_rt_sigaction) {
+		long rc = fn(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+
+		if (rc == 0 && a[1] != 0)
+			hook_signal_changed((int)a[0]);
+		return rc;
+	}
 	if (!sx_guarded()) {
 		bool taken;
 		long rc = syscall_socket_call(fn, number, a, &taken);

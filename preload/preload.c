@@ -46,6 +46,30 @@ sx_fd_ident(int fd)
 	return ident;
 }
 
+/* The kernel's kind of socket fd (core/fdident.h): 0 or -errno. */
+static int
+sx_fd_kind(int fd, struct fdident_kind *kind)
+{
+	int saved_errno = errno;
+	socklen_t len = sizeof(int);
+	int rc = 0;
+
+	if (real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &kind->family, &len) < 0)
+		goto out_errno;
+	len = sizeof(int);
+	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &kind->type, &len) < 0)
+		goto out_errno;
+	len = sizeof(int);
+	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &kind->protocol, &len) < 0)
+		goto out_errno;
+	goto out_restore;
+out_errno:
+	rc = -errno;
+out_restore:
+	errno = saved_errno;
+	return rc;
+}
+
 /*
  * Close a control connection the tables dropped with a stale entry, if
  * the number still holds that socket.
@@ -76,6 +100,7 @@ sx_do_init(void)
 	sx_enter();
 	missing = real_resolve();
 	fdident_set_probe(sx_fd_ident);
+	fdident_set_kind_probe(sx_fd_kind);
 	udpassoc_set_closer(sx_close_stale_ctrl);
 	bindtab_set_closer(sx_close_stale_ctrl);
 	config_load(&sx_cfg, &real_sys, sx_getenv);

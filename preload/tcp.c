@@ -16,6 +16,7 @@
 #include "bindtab.h"
 #include "conntab.h"
 #include "failmsg.h"
+#include "fdident.h"
 #include "handshake.h"
 #include "log.h"
 #include "pipefile.h"
@@ -170,8 +171,12 @@ int
 tcp_advance(int fd)
 {
 	int saved_errno = errno;
-	int state = tcp_advance_errno(fd);
+	int state;
 
+	/* Its entries are looked up several times: the socket is asked once. */
+	fdident_pin(fd);
+	state = tcp_advance_errno(fd);
+	fdident_unpin();
 	errno = saved_errno;
 	return state;
 }
