@@ -68,6 +68,13 @@ fdident_unpin(void)
 }
 
 void
+fdident_renewed(int fd)
+{
+	if (fd == fdident_pin_fd)
+		fdident_pin_known = false;
+}
+
+void
 fdident_set_kind_probe(fdident_kind_probe_fn probe)
 {
 	atomic_store_explicit(&fdident_kind_probe, probe, memory_order_release);

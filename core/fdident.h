@@ -34,6 +34,11 @@ uint64_t fdident_of(int fd);
  */
 void fdident_pin(int fd);
 void fdident_unpin(void);
+/*
+ * fd now stands for another socket (put there with dup3 by the caller):
+ * a pinned identity of fd is asked again.
+ */
+void fdident_renewed(int fd);
 
 /*
  * What kind of socket a descriptor is: family, type (without
