@@ -13,17 +13,20 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checkprobe.h"
 #include "config.h"
 #include "handshake.h"
 #include "log.h"
+#include "pipestate.h"
 #include "proxykind.h"
 #include "proxyurl.h"
 #include "socks5.h"
@@ -326,12 +329,54 @@ check_ipv6(struct check *c)
 		check_row("IPv6", "yes: the proxy tried an IPv6 destination (%s)", r.why);
 }
 
+/*
+ * What the processes of this user remember of the proxy and pipelining
+ * (the library's state file, core/pipestate.h): a short text into buf.
+ */
+static void
+check_remembered(const struct check *c, char *buf, size_t cap)
+{
+	const char *base = secure_getenv("XDG_RUNTIME_DIR");
+	char path[512], key[PIPESTATE_KEY_LEN];
+	char text[PIPESTATE_TEXT_MAX];
+	struct pipestate st;
+	int64_t now = (int64_t)time(NULL);
+	ssize_t len;
+	int fd, verdict;
+
+	snprintf(buf, cap, "nothing remembered");
+	if (pipestate_key((const struct sockaddr *)&c->cfg.proxy.addr,
+			  c->cfg.proxy.addrlen, key, sizeof(key)) < 0)
+		return;
+	if (base && base[0] == '/')
+		snprintf(path, sizeof(path), "%s/socksify/pipeline", base);
+	else
+		snprintf(path, sizeof(path), "/run/user/%u/socksify/pipeline",
+			 (unsigned)getuid());
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	len = read(fd, text, sizeof(text));
+	close(fd);
+	if (len <= 0)
+		return;
+	pipestate_clear(&st);
+	pipestate_parse(&st, text, (size_t)len, now);
+	verdict = pipestate_get(&st, key, now);
+	if (verdict == PIPESTATE_DROPS)
+		snprintf(buf, cap, "remembered: drops pipelined requests, so connections go lock-step");
+	else if (verdict == PIPESTATE_TAKES)
+		snprintf(buf, cap, "remembered: answers pipelined requests");
+}
+
 /* A pipelined exchange: greeting, authentication and request at once. */
 static void
 check_pipeline(struct check *c)
 {
 	struct checkprobe_result r;
 	int wait = c->cfg.timeout_ms;
+	bool forced = c->cfg.pipeline == CONFIG_PIPELINE_ON;
+	char memo[120];
 
 	if (!c->kind->pipelines || !c->kind->steps->greeting) {
 		check_row("pipelining", "not used with %s", c->kind->protocol);
@@ -339,26 +384,35 @@ check_pipeline(struct check *c)
 	}
 	if (check_not_tried(c, "pipelining"))
 		return;
-	if (!c->cfg.pipeline && wait > CHECK_PIPELINE_WAIT_MS)
+	if (!forced && wait > CHECK_PIPELINE_WAIT_MS)
 		wait = CHECK_PIPELINE_WAIT_MS;
+	check_remembered(c, memo, sizeof(memo));
 	checkprobe_exchange(&c->cfg, SOCKS5_CMD_CONNECT, &c->target, true, wait, &r);
 	/* A refusal of the request is an answer to it: pipelining worked. */
 	if (r.rc < 0 && r.answered) {
-		check_row("pipelining", "accepted: the pipelined request was answered (%s)",
-			  r.why);
+		check_row("pipelining", "accepted: the pipelined request was answered (%s); %s",
+			  r.why, memo);
 		return;
 	}
 	if (r.rc == 0) {
-		check_row("pipelining", "accepted%s", c->cfg.pipeline ?
-			  " (SOCKSIFY_PIPELINE=1)" : "; SOCKSIFY_PIPELINE=1 would save a round trip");
+		if (c->cfg.pipeline == CONFIG_PIPELINE_OFF)
+			check_row("pipelining", "accepted; not used (SOCKSIFY_PIPELINE=0); %s", memo);
+		else
+			check_row("pipelining", "accepted, and used%s; %s",
+				  forced ? " (SOCKSIFY_PIPELINE=1)" : "", memo);
 		return;
 	}
-	if (c->cfg.pipeline) {
+	if (forced) {
 		check_row("pipelining", "not accepted: %s; unset SOCKSIFY_PIPELINE", r.why);
 		check_needed_failed(c, "pipelining (SOCKSIFY_PIPELINE=1)", r.why);
 		return;
 	}
-	check_row("pipelining", "not accepted: %s (not used: SOCKSIFY_PIPELINE=0)", r.why);
+	if (c->cfg.pipeline == CONFIG_PIPELINE_OFF)
+		check_row("pipelining", "not accepted: %s (not used: SOCKSIFY_PIPELINE=0); %s",
+			  r.why, memo);
+	else
+		check_row("pipelining", "not accepted: %s; the library finds this out at the "
+			  "first connection and goes lock-step with this proxy; %s", r.why, memo);
 }
 
 /* The proxy as the table names it: scheme, host and port, no user. */

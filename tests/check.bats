@@ -42,8 +42,9 @@ check() {
 	assert_regex "$(row CONNECT)" "^yes, to 127\.0\.0\.2:$PORT, in [0-9.]+ ms$"
 	assert_equal "$(row 'UDP ASSOCIATE')" "refused: command not supported; programs' UDP fails (SOCKSIFY_UDP=proxy)"
 	assert_equal "$(row BIND)" "refused: command not supported"
-	# microsocks drops a pipelined request: reported, not needed.
-	assert_regex "$(row pipelining)" "^not accepted: .*\(not used: SOCKSIFY_PIPELINE=0\)$"
+	# microsocks drops a pipelined request: reported, not needed (the
+	# library finds it out and goes lock-step).
+	assert_regex "$(row pipelining)" "^not accepted: .*; the library finds this out at the first connection and goes lock-step with this proxy; nothing remembered$"
 	assert_equal "$(row verdict)" "ok: the proxy carries what the configuration needs"
 	# The CONNECT reached the destination, from the proxy's address.
 	log_has "$LOG" '^CONN 127\.0\.0\.3 '
@@ -52,6 +53,19 @@ check() {
 	run --separate-stderr check "$SOCKSIFY" --check -p "socks5h://127.0.0.1:$ms"
 	assert_success
 	assert_regex "$(row CONNECT)" "^yes, to 127\.0\.0\.1:$ms \(the proxy's own address\), in "
+	# A connection through the library learns that microsocks drops
+	# pipelined requests and remembers it for the user: --check says so.
+	export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/xdg
+	mkdir -m 0700 "$XDG_RUNTIME_DIR"
+	run -0 --separate-stderr timeout -k 2 "$CLIENT_TIMEOUT" env SOCKSIFY_LOOPBACK=proxy \
+		"$SOCKSIFY" -p "socks5h://127.0.0.1:$ms" "$PY" -c '
+import socket, sys
+socket.create_connection(("127.0.0.2", int(sys.argv[1])), timeout=5).close()
+print("CONNECTED")' "$PORT"
+	assert_line CONNECTED
+	run --separate-stderr check "$SOCKSIFY" --check -p "socks5h://127.0.0.1:$ms"
+	assert_success
+	assert_regex "$(row pipelining)" "; remembered: drops pipelined requests, so connections go lock-step$"
 }
 
 @test "SOCKSIFY_PIPELINE=1 with a proxy that drops pipelined requests fails the check" {
@@ -96,7 +110,7 @@ check() {
 	assert_regex "$(row CONNECT)" "^yes, to 127\.0\.0\.2:$PORT, in "
 	assert_regex "$(row 'UDP ASSOCIATE')" '^yes, relay at 127\.0\.0\.1:[0-9]+$'
 	assert_regex "$(row BIND)" '^yes, listening at 127\.0\.0\.4:[0-9]+$'
-	assert_equal "$(row pipelining)" "accepted (SOCKSIFY_PIPELINE=1)"
+	assert_equal "$(row pipelining)" "accepted, and used (SOCKSIFY_PIPELINE=1); nothing remembered"
 	assert_equal "$(row verdict)" "ok: the proxy carries what the configuration needs"
 	log_has "$LOG" '^CONN 127\.0\.0\.4 '
 	# A destination the ruleset refuses (danted will not connect to
