@@ -252,6 +252,22 @@ load_defaults(struct config *cfg)
 	}
 }
 
+/*
+ * The handshake's steps see only the proxy: it carries the GSSAPI
+ * settings, which only SOCKS5 has a method for.
+ */
+static void
+give_proxy_gssapi(struct config *cfg)
+{
+	struct config_proxy *p = &cfg->proxy;
+
+	p->gssapi = cfg->gssapi;
+	memcpy(p->gss_service, cfg->gss_service, sizeof(p->gss_service));
+	if (cfg->gssapi && p->version != 5)
+		fail(cfg, "SOCKSIFY_GSSAPI", "needs a socks5:// or socks5h:// "
+		     "proxy (SOCKS4 has no authentication methods)");
+}
+
 void
 config_load(struct config *cfg, const struct sx_sys *sys,
 	    char *(*get)(const char *))
@@ -261,11 +277,14 @@ config_load(struct config *cfg, const struct sx_sys *sys,
 	if (cfg == NULL)
 		return;
 	load_defaults(cfg);
-	if (get == NULL)
+	if (get == NULL) {
+		give_proxy_gssapi(cfg);
 		return;
+	}
 	memset(&taken, 0, sizeof(taken));
 	for (size_t i = 0; i < knobs_count; i++)
 		load_knob(cfg, &knobs_table[i], get, &taken);
+	give_proxy_gssapi(cfg);
 
 	/* No name lookups for a configuration that will not be used. */
 	if (cfg->valid && taken.proxy_var != NULL && cfg->proxy.addrlen == 0)

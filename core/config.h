@@ -35,7 +35,11 @@ struct config_proxy {
 	uint16_t port;
 	struct sockaddr_storage addr;	/* resolved address of the proxy */
 	socklen_t addrlen;		/* 0 until resolved */
+	bool gssapi;			/* SOCKS5: offer GSSAPI (RFC 1961) first */
+	char gss_service[256];		/* its service, or a full principal with a '/' */
 };
+
+#define CONFIG_GSS_SERVICE_MAX 255
 
 /* One NO_PROXY entry. */
 enum config_np_kind {
@@ -86,6 +90,8 @@ struct config {
 	uint8_t fake_prefix;		/* its prefix length, 8..30 */
 	uint8_t fake_net6[16];		/* fake IPv6 range */
 	uint8_t fake_prefix6;		/* its prefix length, 8..120 */
+	bool gssapi;			/* SOCKSIFY_GSSAPI: copied into proxy */
+	char gss_service[CONFIG_GSS_SERVICE_MAX + 1];	/* SOCKSIFY_GSSAPI_SERVICE */
 };
 
 /*

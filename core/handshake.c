@@ -9,6 +9,8 @@
  *   client                                 proxy
  *   HS_SEND_GREETING  VER NMETHODS METHODS  ->
  *   HS_RECV_METHOD                          <-  VER METHOD
+ *   HS_GSSAPI         the GSSAPI exchange (RFC 1961), when that method
+ *                     was chosen (socks5_gssapi.c), or
  *   HS_SEND_AUTH      VER ULEN UNAME PLEN PASSWD ->        (RFC 1929)
  *   HS_RECV_AUTH                            <-  VER STATUS
  *   HS_SEND_REQUEST   VER CMD RSV ATYP DST.ADDR DST.PORT ->
@@ -40,6 +42,8 @@ hs_fail(struct handshake *hs, int err, const char *reason)
 {
 	/* Nothing queued will be sent now, and it may hold the password. */
 	explicit_bzero(hs->out, sizeof(hs->out));
+	socks5_gssapi_end(hs->gss);
+	hs->gss = NULL;
 	hs->error = err;
 	hs->reason = reason;
 	hs_set_state(hs, HS_FAILED);
@@ -55,8 +59,9 @@ handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 	hs->kind = proxykind_of(proxy);
 	hs->cmd = cmd;
 	hs->dst = *dst;
+	/* Pipelining needs a greeting that offers one method: not GSSAPI's. */
 	hs->pipeline = pipeline && hs->kind->pipelines &&
-		       hs->kind->steps->greeting != NULL;
+		       hs->kind->steps->greeting != NULL && !proxy->gssapi;
 	hs->reason = "";
 	memcpy(&hs->proxy_addr, &proxy->addr, sizeof(hs->proxy_addr));
 	hs->proxy_addrlen = proxy->addrlen;
@@ -227,6 +232,14 @@ hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
 		hs_set_state(hs, hs->auth_pending ? HS_RECV_AUTH : HS_RECV_REPLY);
 		return 0;
 	}
+	if (a.gssapi_next) {
+		rc = socks5_gssapi_start(&hs->gss, hs->proxy, hs->cmd, hs->gss_why,
+					 sizeof(hs->gss_why));
+		if (rc < 0)
+			return hs_fail(hs, rc, hs->gss_why);
+		hs_set_state(hs, HS_GSSAPI);
+		return 0;
+	}
 	if (a.auth_next && st->auth) {
 		rc = hs_queue_auth(hs);
 		if (rc < 0)
@@ -266,6 +279,27 @@ hs_recv_auth(struct handshake *hs, const struct sx_sys *sys, int fd)
 		hs_set_state(hs, HS_RECV_REPLY);
 		return 0;
 	}
+	rc = hs_queue_request(hs);
+	if (rc < 0)
+		return rc;
+	hs_set_state(hs, HS_SEND_REQUEST);
+	return 0;
+}
+
+/* The GSSAPI exchange, then the request. */
+static int
+hs_gssapi(struct handshake *hs, const struct sx_sys *sys, int fd)
+{
+	int rc = socks5_gssapi_step(hs->gss, sys, fd, hs->gss_why,
+				    sizeof(hs->gss_why));
+
+	if (rc < 0)
+		return hs_fail(hs, rc, hs->gss_why);
+	if (rc != 0)
+		return rc;
+	socks5_gssapi_end(hs->gss);
+	hs->gss = NULL;
+	hs->proxy_reached = true;
 	rc = hs_queue_request(hs);
 	if (rc < 0)
 		return rc;
@@ -379,6 +413,9 @@ handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd)
 			break;
 		case HS_RECV_METHOD:
 			rc = hs_recv_method(hs, sys, fd);
+			break;
+		case HS_GSSAPI:
+			rc = hs_gssapi(hs, sys, fd);
 			break;
 		case HS_SEND_AUTH:
 			rc = hs_send_then_wait(hs, sys, fd, HS_RECV_AUTH);

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "proxykind.h"
 #include "socks5.h"
+#include "socks5_gssapi.h"
 #include "sx.h"
 #include "sys.h"
 
@@ -25,6 +26,7 @@ enum hs_state {
 	HS_CONNECT_PROXY,	/* start the TCP connect to the proxy */
 	HS_SEND_GREETING,	/* greeting (pipelined: with auth and request) */
 	HS_RECV_METHOD,		/* the answer to the greeting (SOCKS5: the method) */
+	HS_GSSAPI,		/* the GSSAPI exchange (RFC 1961, socks5_gssapi.c) */
 	HS_SEND_AUTH,		/* authentication (RFC 1929 user name and password) */
 	HS_RECV_AUTH,		/* its status */
 	HS_SEND_REQUEST,	/* the request (CONNECT, BIND, UDP ASSOCIATE) */
@@ -57,6 +59,8 @@ struct handshake {
 	uint8_t rep;			/* the proxy's reply code when it refused */
 	const char *reason;		/* static text saying why it failed */
 	struct sx_endpoint bnd;		/* BND of the (last) reply */
+	struct socks5_gssapi *gss;	/* during HS_GSSAPI only */
+	char gss_why[SOCKS5_GSSAPI_WHY];	/* why the GSSAPI exchange failed */
 };
 
 /*

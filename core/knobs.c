@@ -131,6 +131,22 @@ const struct knobs_knob knobs_table[] = {
 		.about = "the IPv6 range fake addresses come from",
 	},
 	{
+		.name = "SOCKSIFY_GSSAPI",
+		.kind = KNOBS_BOOL,
+		KNOB_SETS(gssapi),
+		.values = "0/1, no/yes, off/on, false/true",
+		.def = "0",
+		.about = "offer SOCKS5 GSSAPI (Kerberos) authentication, RFC 1961",
+	},
+	{
+		.name = "SOCKSIFY_GSSAPI_SERVICE",
+		.kind = KNOBS_NAME,
+		KNOB_SETS(gss_service),
+		.values = "a service name (principal service/<proxy host>) or a principal with a /",
+		.def = "rcmd",
+		.about = "the proxy's GSSAPI service",
+	},
+	{
 		.name = "SOCKSIFY_LIB",
 		.kind = KNOBS_LAUNCHER,
 		.sets = "",

@@ -19,6 +19,7 @@
 #include "fakepin.h"
 #include "fakeshm.h"
 #include "fdident.h"
+#include "gsslib.h"
 #include "log.h"
 #include "preload.h"
 #include "proxykind.h"
@@ -84,6 +85,9 @@ sx_do_init(void)
 			 "the C library lacks functions this library needs");
 	}
 	log_set_level(sx_cfg.log_level);
+	/* The GSS-API library itself is loaded by the first exchange. */
+	if (sx_cfg.proxy.gssapi)
+		socks5_gssapi_use(&gsslib_ops);
 	if (!sx_cfg.valid)
 		log_error("%s; connections through the proxy will fail", sx_cfg.error);
 	/* One map for the session (fakeshm.h), else one for this process. */
