@@ -112,6 +112,8 @@ test_load_defaults(void)
 	is_int(cfg.fake_prefix, 15, "/15");
 	is_bytes(cfg.fake_net6, fake6, 16, "fake IPv6 range fd53:6f63:6b73::");
 	is_int(cfg.fake_prefix6, 96, "/96");
+	ok(!cfg.proxy.gssapi, "no GSSAPI");
+	is_str(cfg.proxy.gss_service, "rcmd", "its service would be rcmd");
 	is_int(gai_calls, 0, "and no name lookup");
 	config_free(&cfg);
 
@@ -783,10 +785,42 @@ test_load_errors(void)
 	}
 }
 
+static void
+test_load_gssapi(void)
+{
+	static const char *const on[] = {
+		"SOCKS_PROXY", "socks5://10.0.0.1:1080", "SOCKSIFY_GSSAPI", "yes",
+		"SOCKSIFY_GSSAPI_SERVICE", "socks", NULL
+	};
+	static const char *const after[] = {
+		"SOCKSIFY_GSSAPI", "1", "ALL_PROXY", "socks5h://10.0.0.1:1080", NULL
+	};
+	static const char *const socks4[] = {
+		"SOCKS_PROXY", "socks4a://10.0.0.1:1080", "SOCKSIFY_GSSAPI", "1", NULL
+	};
+	struct config cfg;
+
+	load(&cfg, on);
+	ok(cfg.valid && cfg.proxy.gssapi, "SOCKSIFY_GSSAPI reaches the proxy");
+	is_str(cfg.proxy.gss_service, "socks", "and so does the service");
+	config_free(&cfg);
+	load(&cfg, after);
+	ok(cfg.valid && cfg.proxy.gssapi,
+	   "whichever variable names the proxy");
+	is_str(cfg.proxy.gss_service, "rcmd", "with the default service");
+	config_free(&cfg);
+	load(&cfg, socks4);
+	ok(!cfg.valid, "GSSAPI with a SOCKS4 proxy is an error");
+	is_str(cfg.error, "SOCKSIFY_GSSAPI: needs a socks5:// or socks5h:// proxy "
+	       "(SOCKS4 has no authentication methods)", "that says why");
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
 	test_load_defaults();
+	test_load_gssapi();
 	test_load_proxy();
 	test_load_resolve();
 	test_load_noproxy();

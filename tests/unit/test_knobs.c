@@ -27,6 +27,7 @@ static const char *const kind_names[] = {
 	[KNOBS_CHOICE] = "choice",
 	[KNOBS_RANGE4] = "range4",
 	[KNOBS_RANGE6] = "range6",
+	[KNOBS_NAME] = "name",
 	[KNOBS_LAUNCHER] = "launcher",
 };
 
@@ -59,7 +60,8 @@ is_simple(enum knobs_kind kind)
 {
 	return kind == KNOBS_LEVEL || kind == KNOBS_SECONDS ||
 	       kind == KNOBS_BOOL || kind == KNOBS_CHOICE ||
-	       kind == KNOBS_RANGE4 || kind == KNOBS_RANGE6;
+	       kind == KNOBS_RANGE4 || kind == KNOBS_RANGE6 ||
+	       kind == KNOBS_NAME;
 }
 
 static void
@@ -180,6 +182,8 @@ bad_value(enum knobs_kind kind)
 	case KNOBS_NOPROXY:
 	case KNOBS_NOPROXY_ALT:
 		return "[";
+	case KNOBS_NAME:
+		return "two words";
 	default:
 		return "nonsense";
 	}
