@@ -191,7 +191,7 @@ gsslib_init_guarded(void **ctx, const char *target, bool principal,
 	gss_buffer_desc name_buf, in_buf, out_buf = GSS_C_EMPTY_BUFFER;
 	gss_ctx_id_t c = *ctx;
 	gss_name_t name = GSS_C_NO_NAME;
-	OM_uint32 major, minor, flags = 0;
+	OM_uint32 major, minor, ignored, flags = 0;
 	int rc;
 
 	*out_len = 0;
@@ -216,9 +216,9 @@ gsslib_init_guarded(void **ctx, const char *target, bool principal,
 					in_len > 0 ? &in_buf : GSS_C_NO_BUFFER,
 					NULL, &out_buf, &flags, NULL);
 	*ctx = c;
-	gsslib.release_name(&minor, &name);
+	gsslib.release_name(&ignored, &name);
 	if (GSS_ERROR(major)) {
-		gsslib.release_buffer(&minor, &out_buf);
+		gsslib.release_buffer(&ignored, &out_buf);
 		return gsslib_fail("GSSAPI authentication", major, minor, why,
 				   whylen);
 	}

@@ -27,6 +27,7 @@ setup_file() {
 	krb5_setup
 	start_ns_dest web "$NETNS_DEST" "$DEST_IP" 80 --http
 	export WEB_LOG=$LOG
+	start_ns_dest echo "$NETNS_DEST" "$DEST_IP" 7
 	start_ns_gsssocks clear "$CLEAR_PORT" clear
 	export CLEAR_LOG=$LOG
 	start_ns_gsssocks integrity "$INTEG_PORT" integrity
@@ -58,4 +59,165 @@ setup() {
 	log_has "$WEB_LOG" "^GET /curl-gss-ip $PROXY_OUT_IP "
 	log_has "$CLEAR_LOG" "^AUTH $KRB5_CLIENT@$KRB5_REALM ASKED 0 LEVEL 0$"
 	log_has "$CLEAR_LOG" "^CONNECT $DEST_IP 80$"
+}
+
+@test "curl fetches http://web.test/ by name through the GSSAPI proxy (socks5h)" {
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$CLEAR_PORT" \
+		SOCKSIFY_GSSAPI=1 curl -q -sS --max-time 15 http://web.test/curl-gss-name
+	assert_success
+	assert_line "PATH /curl-gss-name"
+	log_has "$WEB_LOG" "^GET /curl-gss-name $PROXY_OUT_IP "
+	log_has "$CLEAR_LOG" "^CONNECT web.test 80$"
+}
+
+@test "wget downloads by address and by name through the GSSAPI proxy" {
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$CLEAR_PORT" \
+		SOCKSIFY_GSSAPI=1 wget --no-config -q -O - --tries=1 --timeout=15 \
+		"http://$DEST_IP/wget-gss-ip" http://web.test/wget-gss-name
+	assert_success
+	assert_line "PATH /wget-gss-ip"
+	assert_line "PATH /wget-gss-name"
+	log_has "$WEB_LOG" "^GET /wget-gss-ip $PROXY_OUT_IP "
+	log_has "$WEB_LOG" "^GET /wget-gss-name $PROXY_OUT_IP "
+	log_has "$CLEAR_LOG" "^CONNECT web.test 80$"
+}
+
+@test "with the service ticket in the cache, nothing but the proxy connection leaves the client" {
+	in_client kvno -q "$KRB5_SERVICE/$PROXY_IP@$KRB5_REALM"
+	capture_start
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$CLEAR_PORT" \
+		SOCKSIFY_GSSAPI=1 curl -q -sS --max-time 15 http://web.test/curl-gss-capture
+	capture_stop
+	assert_success
+	assert_line "PATH /curl-gss-capture"
+	assert_no_leak "$CLEAR_PORT"
+}
+
+@test "a non-blocking connect through the GSSAPI proxy completes from poll, epoll and select" {
+	local mode
+	for mode in poll epoll-lt select; do
+		run --separate-stderr client_socksified "socks5://$PROXY_IP:$CLEAR_PORT" \
+			SOCKSIFY_GSSAPI=1 "$REPO/build/tests/helpers/nbclient" --quiet-ms 0 \
+			"$mode" "$DEST_IP" 7
+		assert_success
+		assert_line "GETPEERNAME $DEST_IP 7"
+		assert_line "RESULT ok"
+	done
+}
+
+@test "the service may be a whole principal" {
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CLEAR_PORT" \
+		SOCKSIFY_GSSAPI=1 SOCKSIFY_GSSAPI_SERVICE="$KRB5_SERVICE/$PROXY_IP@$KRB5_REALM" \
+		curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-principal"
+	assert_success
+	assert_line "PATH /curl-gss-principal"
+}
+
+# assert_gss_refused PATTERN: the last command failed with one socksify line
+# matching PATTERN, and the web server saw no request from it ($1 path).
+assert_gss_refused() {
+	local pattern=$1 path=$2
+	assert_failure
+	[ "$(printf '%s\n' "$stderr" | grep -c '^socksify: ')" -eq 1 ] || {
+		echo "# expected one socksify line, got: $stderr" >&2
+		return 1
+	}
+	printf '%s\n' "$stderr" | grep -E "^socksify: .*$pattern" >/dev/null || {
+		echo "# no line matching '$pattern' in: $stderr" >&2
+		return 1
+	}
+	! grep -q "^GET $path " "$WEB_LOG"
+}
+
+@test "a proxy that selects integrity protection is refused with one line" {
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$INTEG_PORT" \
+		SOCKSIFY_GSSAPI=1 curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-integ"
+	assert_gss_refused "proxy selected GSSAPI integrity for the connection; socksify asked for none" \
+		/curl-gss-integ
+	log_has "$INTEG_LOG" "^AUTH $KRB5_CLIENT@$KRB5_REALM ASKED 0 LEVEL 1$"
+	! grep -q "^CONNECT " "$INTEG_LOG"
+}
+
+@test "a proxy that selects confidentiality is refused with one line" {
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CONF_PORT" \
+		SOCKSIFY_GSSAPI=1 curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-conf"
+	assert_gss_refused "proxy selected GSSAPI confidentiality for the connection" \
+		/curl-gss-conf
+	! grep -q "^CONNECT " "$CONF_LOG"
+}
+
+@test "without a ticket the connection fails with the GSS status text" {
+	krb5_kdestroy
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CLEAR_PORT" \
+		SOCKSIFY_GSSAPI=1 curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-noticket"
+	assert_gss_refused "GSSAPI authentication failed: .*No Kerberos credentials available" \
+		/curl-gss-noticket
+}
+
+@test "with an expired ticket the connection fails with the GSS status text" {
+	krb5_kdestroy
+	krb5_kinit -l 2s
+	sleep 3
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CLEAR_PORT" \
+		SOCKSIFY_GSSAPI=1 curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-expired"
+	assert_gss_refused "GSSAPI authentication failed: .*expired" /curl-gss-expired
+}
+
+@test "a wrong service principal fails with the KDC's answer" {
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CLEAR_PORT" \
+		SOCKSIFY_GSSAPI=1 SOCKSIFY_GSSAPI_SERVICE=nosuch \
+		curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-wrongsvc"
+	assert_gss_refused "GSSAPI authentication failed: .*nosuch/$PROXY_IP@$KRB5_REALM not found in Kerberos database" \
+		/curl-gss-wrongsvc
+}
+
+@test "a missing GSS-API library fails the connection with one line" {
+	local lib
+	lib=$(readlink -f /lib/x86_64-linux-gnu/libgssapi_krb5.so.2)
+	# python3 does not link the library itself: only our dlopen() would load it.
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CLEAR_PORT" \
+		SOCKSIFY_GSSAPI=1 unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' \
+		sh "$lib" "$PY" "$HELPERS/client.py" --timeout 5 "$DEST_IP" 80
+	assert_gss_refused "cannot load the GSS-API library libgssapi_krb5.so.2: " /
+}
+
+@test "UDP through a GSSAPI proxy is refused with one line, before any context is made" {
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CLEAR_PORT" \
+		SOCKSIFY_GSSAPI=1 "$PY" "$HELPERS/udpclient.py" --timeout 3 once "$DEST_IP" 7
+	assert_line "ERRNO ENOTSUP"
+	[ "$(printf '%s\n' "$stderr" | grep -c '^socksify: ')" -eq 1 ]
+	printf '%s\n' "$stderr" | grep -q "^socksify: .*UDP through a proxy that uses GSSAPI authentication is not supported" || {
+		echo "# $stderr" >&2
+		return 1
+	}
+	# No GSSAPI exchange reached the proxy.
+	! tail -n 2 "$CLEAR_LOG" | grep -q "^AUTH "
+}
+
+@test "without SOCKSIFY_GSSAPI the method is not offered and the GSS-API library is not loaded" {
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CLEAR_PORT" \
+		"$PY" -c '
+import socket, sys
+s = socket.socket()
+try:
+    s.connect((sys.argv[1], 80))
+    print("CONNECTED")
+except OSError as e:
+    print("ERROR", e.errno)
+print("GSSAPI-LOADED" if "libgssapi_krb5" in open("/proc/self/maps").read() else "GSSAPI-NOT-LOADED")
+' "$DEST_IP"
+	assert_line --regexp '^ERROR [0-9]+$'
+	assert_line "GSSAPI-NOT-LOADED"
+	[[ $stderr == *"proxy requires authentication"* ]]
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CLEAR_PORT" \
+		SOCKSIFY_GSSAPI=1 "$PY" -c '
+import socket, sys
+s = socket.socket()
+s.connect((sys.argv[1], 80))
+print("CONNECTED")
+print("GSSAPI-LOADED" if "libgssapi_krb5" in open("/proc/self/maps").read() else "GSSAPI-NOT-LOADED")
+' "$DEST_IP"
+	assert_success
+	assert_line "CONNECTED"
+	assert_line "GSSAPI-LOADED"
 }
