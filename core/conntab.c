@@ -121,7 +121,7 @@ static void
 conntab_drop_handshake(struct conntab_sock *s)
 {
 	if (!s->busy)
-		free(s->hs);
+		handshake_free(s->hs);
 	s->hs = NULL;
 	s->busy = false;
 }
@@ -252,7 +252,7 @@ conntab_set_pending(int fd, const struct sockaddr *peer, socklen_t len,
 
 	s = conntab_upsert(&call, fdtable_enter(&conntab_table, fd, &call));
 	if (!s) {
-		free(hs);
+		handshake_free(hs);
 		rc = -ENOMEM;
 		goto out_unlock;
 	}
@@ -358,7 +358,7 @@ conntab_put_handshake(int fd, struct handshake *hs, int rc)
 	s = sl ? sl->sock : NULL;
 	if (!s || s->hs != hs) {
 		/* The descriptor was closed or reused meanwhile. */
-		free(hs);
+		handshake_free(hs);
 		goto out_unlock;
 	}
 	s->busy = false;

@@ -27,6 +27,7 @@
  * part with the first address byte, then the rest its ATYP announces).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "handshake.h"
@@ -42,8 +43,7 @@ hs_fail(struct handshake *hs, int err, const char *reason)
 {
 	/* Nothing queued will be sent now, and it may hold the password. */
 	explicit_bzero(hs->out, sizeof(hs->out));
-	socks5_gssapi_end(hs->gss);
-	hs->gss = NULL;
+	handshake_release(hs);
 	hs->error = err;
 	hs->reason = reason;
 	hs_set_state(hs, HS_FAILED);
@@ -297,8 +297,7 @@ hs_gssapi(struct handshake *hs, const struct sx_sys *sys, int fd)
 		return hs_fail(hs, rc, hs->gss_why);
 	if (rc != 0)
 		return rc;
-	socks5_gssapi_end(hs->gss);
-	hs->gss = NULL;
+	handshake_release(hs);
 	hs->proxy_reached = true;
 	rc = hs_queue_request(hs);
 	if (rc < 0)
@@ -442,6 +441,22 @@ handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd)
 		}
 	}
 	return rc;
+}
+
+void
+handshake_release(struct handshake *hs)
+{
+	socks5_gssapi_end(hs->gss);
+	hs->gss = NULL;
+}
+
+void
+handshake_free(struct handshake *hs)
+{
+	if (hs == NULL)
+		return;
+	handshake_release(hs);
+	free(hs);
 }
 
 void

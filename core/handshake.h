@@ -85,6 +85,14 @@ int handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd);
  */
 int handshake_drive(struct handshake *hs, const struct sx_sys *sys, int fd,
 		    int64_t deadline_ms);
+/*
+ * Let go of what a handshake holds besides its own memory (a GSSAPI
+ * exchange under way): for one given up before HS_DONE or HS_FAILED,
+ * which release it themselves.  Safe to call twice.
+ */
+void handshake_release(struct handshake *hs);
+/* handshake_release(), then free(hs); NULL is fine. */
+void handshake_free(struct handshake *hs);
 /* BIND: wait for the second reply (the peer that connected) next. */
 void handshake_expect_second_reply(struct handshake *hs);
 /* Milliseconds on CLOCK_MONOTONIC. */
