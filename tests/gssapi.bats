@@ -105,6 +105,36 @@ setup() {
 	done
 }
 
+@test "8 MB through the GSSAPI proxy to an echo server come back intact (sha256)" {
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CLEAR_PORT" \
+		SOCKSIFY_GSSAPI=1 "$PY" -c '
+import hashlib, os, socket, sys, threading
+data = os.urandom(8 << 20)
+s = socket.create_connection((sys.argv[1], 7), timeout=15)
+peer = b""
+while not peer.endswith(b"\n"):
+    peer += s.recv(1)
+def send():
+    s.sendall(data)
+t = threading.Thread(target=send)
+t.start()
+got = hashlib.sha256()
+n = 0
+while n < len(data):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    got.update(chunk)
+    n += len(chunk)
+t.join()
+print("SENT", hashlib.sha256(data).hexdigest())
+print("GOT ", got.hexdigest(), n)
+' "$DEST_IP"
+	assert_success
+	[ "$(line_value SENT)" = "$(line_value "GOT " | cut -d" " -f1)" ]
+	[ "$(line_value "GOT " | cut -d" " -f2)" = $((8 << 20)) ]
+}
+
 @test "the service may be a whole principal" {
 	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CLEAR_PORT" \
 		SOCKSIFY_GSSAPI=1 SOCKSIFY_GSSAPI_SERVICE="$KRB5_SERVICE/$PROXY_IP@$KRB5_REALM" \
