@@ -1,8 +1,7 @@
 #!/usr/bin/python3
 """A SOCKS5 server that speaks only the GSSAPI method (RFC 1961).
 
-    gsssocks.py --keytab FILE --level LEVEL [--log FILE] [--out IP]
-                [--bad-wrap] HOST PORT
+    gsssocks.py --keytab FILE --level LEVEL [--log FILE] [--out IP] HOST PORT
 
 Listens on HOST:PORT (PORT 0 picks a free port), prints the port as the
 first line on stdout.  Each connection offers method X'01' (GSSAPI) or
@@ -20,8 +19,7 @@ from --out when given.
 Each connection is logged to FILE (default stdout): "CONN <ip> <port>",
 "AUTH <client principal> ASKED <n> LEVEL <n>", "CONNECT <host> <port>",
 "UNWRAPPED <bytes>" per relayed message from the client, "CLOSE" or
-"ERROR <text>".  With --bad-wrap the server's messages after the
-reply are sent with their token's last byte flipped.
+"ERROR <text>".
 """
 
 import argparse
@@ -94,20 +92,7 @@ class Conn:
         while data:
             chunk, data = data[:16384], data[16384:]
             token = self.ctx.wrap(chunk, self.level == 2).message
-            if self.args.bad_wrap and self.relaying:
-                token = token[:-1] + bytes([token[-1] ^ 1])
             self.sock.sendall(frame(3, token))
-
-    def recv_message(self, n):
-        """The next n bytes the client sent (unwrapped when a level is in force)."""
-        if self.level == 0:
-            return recv_exact(self.sock, n)
-        data = b""
-        while len(data) < n:
-            data += self.recv_unwrapped()
-        if len(data) != n:
-            raise ValueError("a message split across tokens")
-        return data
 
     def recv_unwrapped(self):
         token = recv_frame(self.sock, 3)
@@ -141,19 +126,18 @@ class Conn:
         self.level = chosen
 
     def request(self):
-        head = self.recv_message(4) if self.level == 0 else None
-        if head is None:
+        """The client's request: plain, or one wrapped message."""
+        if self.level != 0:
             msg = self.recv_unwrapped()
         else:
-            atyp = head[3]
-            if atyp == 1:
-                rest = recv_exact(self.sock, 6)
-            elif atyp == 3:
+            msg = recv_exact(self.sock, 4)
+            if msg[3] == 1:
+                msg += recv_exact(self.sock, 6)
+            elif msg[3] == 3:
                 ln = recv_exact(self.sock, 1)
-                rest = ln + recv_exact(self.sock, ln[0] + 2)
+                msg += ln + recv_exact(self.sock, ln[0] + 2)
             else:
-                raise ValueError("address type %d" % atyp)
-            msg = head + rest
+                raise ValueError("address type %d" % msg[3])
         if msg[0] != 5 or msg[1] != 1:
             raise ValueError("not a CONNECT request")
         atyp = msg[3]
@@ -170,7 +154,6 @@ class Conn:
         return host, port
 
     def run(self):
-        self.relaying = False
         greeting = recv_exact(self.sock, 2)
         methods = recv_exact(self.sock, greeting[1])
         if greeting[0] != 5 or 1 not in methods:
@@ -189,7 +172,6 @@ class Conn:
         bnd = out.getsockname()
         self.send(b"\x05\x00\x00\x01" + socket.inet_aton(bnd[0]) +
                   bnd[1].to_bytes(2, "big"))
-        self.relaying = True
         self.relay(out)
 
     def relay(self, out):
@@ -236,7 +218,6 @@ def main():
     ap.add_argument("--level", choices=sorted(LEVELS), default="clear")
     ap.add_argument("--log")
     ap.add_argument("--out")
-    ap.add_argument("--bad-wrap", action="store_true")
     ap.add_argument("host")
     ap.add_argument("port", type=int)
     args = ap.parse_args()

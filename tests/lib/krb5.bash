@@ -19,7 +19,7 @@ KRB5_SERVICE=rcmd
 # Exports KRB5_CONFIG, KRB5_KDC_PROFILE, KRB5CCNAME, KRB5_DIR,
 # KRB5_KDC_PORT, KRB5_PROXY_KEYTAB and KRB5_CLIENT_KEYTAB.
 krb5_setup() {
-	local dir port
+	local dir port c
 	for c in krb5kdc kdb5_util kadmin.local kinit; do
 		command -v "$c" >/dev/null || {
 			echo "# $c is not installed (make deps: krb5-kdc, krb5-admin-server, krb5-user)" >&2
