@@ -298,7 +298,6 @@ hs_gssapi(struct handshake *hs, const struct sx_sys *sys, int fd)
 	if (rc != 0)
 		return rc;
 	handshake_release(hs);
-	hs->proxy_reached = true;
 	rc = hs_queue_request(hs);
 	if (rc < 0)
 		return rc;
