@@ -263,6 +263,7 @@ give_proxy_gssapi(struct config *cfg)
 
 	p->gssapi = cfg->gssapi;
 	memcpy(p->gss_service, cfg->gss_service, sizeof(p->gss_service));
+	p->gss_protection = cfg->gss_protection;
 	if (cfg->gssapi && p->version != 5)
 		fail(cfg, "SOCKSIFY_GSSAPI", "needs a socks5:// or socks5h:// "
 		     "proxy (SOCKS4 has no authentication methods)");

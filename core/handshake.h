@@ -60,6 +60,7 @@ struct handshake {
 	const char *reason;		/* static text saying why it failed */
 	struct sx_endpoint bnd;		/* BND of the (last) reply */
 	struct socks5_gssapi *gss;	/* during HS_GSSAPI only */
+	struct gsswrap *wrap;		/* GSSAPI protection from the request on */
 	char gss_why[SOCKS5_GSSAPI_WHY];	/* why the GSSAPI exchange failed */
 };
 
@@ -87,10 +88,16 @@ int handshake_drive(struct handshake *hs, const struct sx_sys *sys, int fd,
 		    int64_t deadline_ms);
 /*
  * Let go of what a handshake holds besides its own memory (a GSSAPI
- * exchange under way): for one given up before HS_DONE or HS_FAILED,
- * which release it themselves.  Safe to call twice.
+ * exchange under way, the protection it made): for one given up before
+ * HS_DONE or HS_FAILED, or ended without its protection taken.  Safe to
+ * call twice.
  */
 void handshake_release(struct handshake *hs);
+/*
+ * The GSSAPI protection of a handshake that ended (NULL: none), which the
+ * caller now owns (conntab_set_wrap()).
+ */
+struct gsswrap *handshake_take_wrap(struct handshake *hs);
 /* handshake_release(), then free(hs); NULL is fine. */
 void handshake_free(struct handshake *hs);
 /* BIND: wait for the second reply (the peer that connected) next. */

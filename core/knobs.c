@@ -147,6 +147,15 @@ const struct knobs_knob knobs_table[] = {
 		.about = "the proxy's GSSAPI service",
 	},
 	{
+		.name = "SOCKSIFY_GSSAPI_PROTECTION",
+		.kind = KNOBS_CHOICE,
+		KNOB_SETS(gss_protection),
+		.words = { "none", "integrity", "confidentiality", "any" },
+		.values = "none, integrity, confidentiality or any",
+		.def = "any",
+		.about = "the GSSAPI per-message protection asked of the proxy",
+	},
+	{
 		.name = "SOCKSIFY_LIB",
 		.kind = KNOBS_LAUNCHER,
 		.sets = "",

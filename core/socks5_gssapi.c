@@ -9,11 +9,13 @@
  *   01 01 LEN token ...                 ->   mechanism needs (or 01 FF: refused)
  *   01 02 LEN gss_wrap(level)           ->
  *                                       <-   01 02 LEN gss_wrap(level chosen)
- *   the SOCKS request, as without authentication (level 0)
+ *   the SOCKS request, as without authentication (level 0), or in
+ *   01 03 LEN gss_wrap(request) messages (levels 1 and 2, gsswrap.h)
  *
  * Each message is read whole and no further (gssframe_need()), so no
- * byte of what follows it is taken.  The context is deleted when the
- * exchange ends: with no per-message protection nothing needs it after.
+ * byte of what follows it is taken.  With no per-message protection the
+ * context is deleted when the exchange ends; with protection it passes
+ * to the connection (socks5_gssapi_take_wrap()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include <string.h>
 
 #include "gssframe.h"
+#include "gsswrap.h"
 #include "socks5.h"
 #include "socks5_gssapi.h"
 #include "sx.h"
@@ -41,6 +44,9 @@ struct socks5_gssapi {
 	int state;
 	bool complete;		/* gss_init_sec_context() said so */
 	bool principal;		/* target is a full principal name */
+	uint8_t cmd;		/* the SOCKS command that follows */
+	int prot;		/* CONFIG_GSS_PROT_*: what to ask and take */
+	uint8_t level;		/* the level the proxy selected */
 	void *ctx;
 	char target[512];	/* "service@host" or the principal */
 	size_t out_len, out_off;
@@ -114,6 +120,8 @@ socks5_gssapi_start(struct socks5_gssapi **gs, const struct config_proxy *p,
 		text_set_err(why, whylen, "GSSAPI service name too long");
 		return -ENAMETOOLONG;
 	}
+	g->cmd = cmd;
+	g->prot = p->gss_protection;
 	g->state = GS_RECV_TOKEN;	/* the first init call has no input */
 	*gs = g;
 	return 0;
@@ -221,9 +229,15 @@ gs_recv(struct socks5_gssapi *gs, const struct sx_sys *sys, int fd,
 static int
 gs_queue_level(struct socks5_gssapi *gs, char *why, size_t whylen)
 {
-	uint8_t level = GSSFRAME_LEVEL_CLEAR;
+	uint8_t level = GSSFRAME_LEVEL_CONFIDENTIALITY;
 	size_t len = 0;
 	int rc;
+
+	/* "any" asks for the most and takes what the proxy selects. */
+	if (gs->prot == CONFIG_GSS_PROT_NONE)
+		level = GSSFRAME_LEVEL_CLEAR;
+	else if (gs->prot == CONFIG_GSS_PROT_INTEGRITY)
+		level = GSSFRAME_LEVEL_INTEGRITY;
 
 	/* RFC 1961 4.4: the level is wrapped without confidentiality. */
 	rc = gs_ops->wrap(gs->ctx, false, &level, 1, gs->token,
@@ -265,7 +279,37 @@ gs_init(struct socks5_gssapi *gs, const uint8_t *in, size_t in_len, char *why,
 	return gs_queue_level(gs, why, whylen);
 }
 
-/* The level the server selected: only "none" is carried. */
+/* True when level is one that the setting asked for takes. */
+static bool
+gs_level_taken(int prot, uint8_t level)
+{
+	switch (prot) {
+	case CONFIG_GSS_PROT_NONE:
+		return level == GSSFRAME_LEVEL_CLEAR;
+	case CONFIG_GSS_PROT_INTEGRITY:
+		return level == GSSFRAME_LEVEL_INTEGRITY ||
+		       level == GSSFRAME_LEVEL_CONFIDENTIALITY;
+	case CONFIG_GSS_PROT_CONFIDENTIALITY:
+		return level == GSSFRAME_LEVEL_CONFIDENTIALITY;
+	default:
+		return level <= GSSFRAME_LEVEL_CONFIDENTIALITY;
+	}
+}
+
+/* The word of SOCKSIFY_GSSAPI_PROTECTION for a setting. */
+static const char *
+gs_prot_name(int prot)
+{
+	static const char *const names[] = {
+		"none", "integrity", "confidentiality", "any",
+	};
+
+	if (prot < 0 || prot >= (int)(sizeof(names) / sizeof(names[0])))
+		return "?";
+	return names[prot];
+}
+
+/* The level the server selected: none, integrity or confidentiality. */
 static int
 gs_judge_level(struct socks5_gssapi *gs, const struct gssframe *f, char *why,
 	       size_t whylen)
@@ -283,11 +327,41 @@ gs_judge_level(struct socks5_gssapi *gs, const struct gssframe *f, char *why,
 			     len);
 		return -EPROTO;
 	}
-	if (level[0] != GSSFRAME_LEVEL_CLEAR) {
-		text_set_err(why, whylen, "proxy selected GSSAPI %s for the "
-			     "connection; socksify asked for none and does not "
-			     "wrap data", gssframe_level_name(level[0]));
+	if (level[0] == GSSFRAME_LEVEL_SELECTIVE) {
+		text_set_err(why, whylen, "proxy selected GSSAPI per-message "
+			     "protection chosen message by message, which "
+			     "socksify does not carry");
 		return -EPROTONOSUPPORT;
+	}
+	if (!gs_level_taken(gs->prot, level[0])) {
+		text_set_err(why, whylen, "proxy selected GSSAPI %s for the "
+			     "connection; SOCKSIFY_GSSAPI_PROTECTION is %s",
+			     gssframe_level_name(level[0]), gs_prot_name(gs->prot));
+		return -EPROTONOSUPPORT;
+	}
+	if (level[0] != GSSFRAME_LEVEL_CLEAR && gs->cmd != SOCKS5_CMD_CONNECT) {
+		text_set_err(why, whylen, "proxy selected GSSAPI %s, which socksify "
+			     "carries on CONNECT only, not on BIND",
+			     gssframe_level_name(level[0]));
+		return -EOPNOTSUPP;
+	}
+	gs->level = level[0];
+	return 0;
+}
+
+int
+socks5_gssapi_take_wrap(struct socks5_gssapi *gs, struct gsswrap **w,
+			char *why, size_t whylen)
+{
+	*w = NULL;
+	if (gs->state != GS_DONE || gs->level == GSSFRAME_LEVEL_CLEAR)
+		return 0;
+	*w = gsswrap_new(gs_ops, gs->ctx,
+			 gs->level == GSSFRAME_LEVEL_CONFIDENTIALITY);
+	gs->ctx = NULL;
+	if (*w == NULL) {
+		text_set_err(why, whylen, "no memory for GSSAPI protection");
+		return -ENOMEM;
 	}
 	return 0;
 }

@@ -7,11 +7,15 @@
  * fills from the GSS-API library it loads on demand; unit tests pass
  * fakes.  core/ never loads a library itself.
  *
- * socksify asks the proxy for no per-message protection (level 0, as
- * Dante's "gssapi.enctype: clear") and fails closed, with one line, when
- * the proxy selects integrity or confidentiality: it does not wrap the
- * program's data.  UDP ASSOCIATE is refused before the context is made,
- * since RFC 1961 encapsulates datagrams, which socksify does not.
+ * The protection level asked for and the ones taken follow
+ * SOCKSIFY_GSSAPI_PROTECTION (config.h: none, integrity, confidentiality,
+ * or any, which asks for confidentiality and takes what the proxy
+ * selects); a level outside what the setting takes fails closed with one
+ * line.  With integrity or confidentiality the context outlives the
+ * exchange: it protects every later message of the connection, the SOCKS
+ * request first (gsswrap.h).  UDP ASSOCIATE is refused before the context
+ * is made, since RFC 1961 encapsulates datagrams, which socksify does
+ * not; BIND is refused when the proxy selects protection.
  *
  * A struct socks5_gssapi belongs to one handshake (handshake.c), which
  * allocates it when the proxy selects the method and frees it when the
@@ -60,6 +64,7 @@ struct socks5_gssapi_ops {
 };
 
 struct socks5_gssapi;
+struct gsswrap;
 
 /*
  * Use ops for every GSSAPI exchange from now on (NULL: none possible,
@@ -88,6 +93,13 @@ int socks5_gssapi_start(struct socks5_gssapi **gs, const struct config_proxy *p,
  */
 int socks5_gssapi_step(struct socks5_gssapi *gs, const struct sx_sys *sys,
 		       int fd, char *why, size_t whylen);
+/*
+ * Once the exchange is complete: the protection of the connection, with
+ * the context taken over (*w NULL when the proxy selected none).  Returns
+ * 0 or -ENOMEM with why filled.
+ */
+int socks5_gssapi_take_wrap(struct socks5_gssapi *gs, struct gsswrap **w,
+			    char *why, size_t whylen);
 /* Delete the context, wipe and free gs (NULL is fine). */
 void socks5_gssapi_end(struct socks5_gssapi *gs);
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "gssframe.h"
+#include "gsswrap.h"
 #include "handshake.h"
 #include "socks5.h"
 #include "socks5_gssapi.h"
@@ -326,8 +327,8 @@ test_failures(void)
 	is_int(fail_with(V("\x05\x01" REPLY1 "\x01\x02\x00\x02W\x01"), NULL, &hs),
 	       -EPROTONOSUPPORT, "integrity selected is refused");
 	is_str(handshake_reason(&hs), "proxy selected GSSAPI integrity for the "
-	       "connection; socksify asked for none and does not wrap data",
-	       "naming the level");
+	       "connection; SOCKSIFY_GSSAPI_PROTECTION is none",
+	       "naming the level and the setting");
 	is_int((int)out.len, (int)(sizeof(GREETING TOKEN1 LEVEL_ASKED) - 1),
 	       "and no request is sent");
 	is_int(gss.live, 0, "the context is deleted");
@@ -373,6 +374,113 @@ test_failures(void)
 		is_int(step(&hs), -EACCES, "a failing first init (no ticket)");
 		is_str(handshake_reason(&hs), "fake init failed", "with its text");
 	}
+}
+
+#define LEVEL_CONF_ASKED "\x01\x02\x00\x02W\x02"
+#define LEVEL_INTEG_ASKED "\x01\x02\x00\x02W\x01"
+#define LEVEL_INTEG "\x01\x02\x00\x02W\x01"
+#define LEVEL_CONF "\x01\x02\x00\x02W\x02"
+#define LEVEL_SELECTIVE "\x01\x02\x00\x02W\x03"
+/* The request and the reply wrapped by the fake: 'W' or 'C', then the bytes. */
+#define WREQ_V4 "\x01\x03\x00\x0bW" REQ_V4
+#define CREQ_V4 "\x01\x03\x00\x0b" "C" REQ_V4
+#define WREP_OK_HELLO "\x01\x03\x00\x10W" REP_OK "hello"
+
+/* A handshake with setting prot against server; its result. */
+static int
+level_run(int prot, uint8_t cmd, const uint8_t *server, size_t n,
+	  struct handshake *hs)
+{
+	static struct config_proxy kept;
+	struct sx_endpoint d = dst_v4();
+
+	kept = proxy(NULL, "rcmd");
+	kept.gss_protection = prot;
+	socks5_gssapi_use(&fake_ops);
+	fake_reset(server, n);
+	handshake_init(hs, &kept, cmd, &d, false);
+	return step(hs);
+}
+
+static void
+test_levels(void)
+{
+	static const uint8_t client_integ[] = GREETING TOKEN1 LEVEL_CONF_ASKED WREQ_V4;
+	static const uint8_t client_conf[] = GREETING TOKEN1 LEVEL_CONF_ASKED CREQ_V4;
+	static const uint8_t client_asks1[] = GREETING TOKEN1 LEVEL_INTEG_ASKED;
+	struct handshake hs;
+	struct gsswrap *w;
+	uint8_t buf[16];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	ssize_t n;
+
+	is_int(level_run(CONFIG_GSS_PROT_ANY, SOCKS5_CMD_CONNECT,
+			 V("\x05\x01" REPLY1 LEVEL_INTEG WREP_OK_HELLO), &hs),
+	       SX_DONE, "any: integrity selected, the exchange completes");
+	is_bytes(out.bytes, client_integ, sizeof(client_integ) - 1,
+		 "any asks for confidentiality; the request is one wrapped message");
+	is_int((int)out.len, (int)sizeof(client_integ) - 1, "and nothing else");
+	is_int(hs.bnd.port, 8080, "the reply is unwrapped and read");
+	is_int(gss.live, 1, "the context lives on with the connection");
+	w = handshake_take_wrap(&hs);
+	ok(w != NULL, "the protection is handed over");
+	ok(w && !gsswrap_confidential(w), "integrity only");
+	is_int((int)gsswrap_kept(w), 5, "what followed the reply in its message is kept");
+	n = gsswrap_recv(w, &fake_sys, SOCK_FD, &iov, 1, MSG_DONTWAIT, NULL, 0);
+	is_int((int)n, 5, "and read first");
+	is_bytes(buf, (const uint8_t *)"hello", 5, "unwrapped");
+	handshake_release(&hs);
+	is_int(gss.live, 1, "a handshake whose protection was taken keeps it alive");
+	gsswrap_put(w);
+	is_int(gss.live, 0, "the last reference deletes the context");
+
+	is_int(level_run(CONFIG_GSS_PROT_CONFIDENTIALITY, SOCKS5_CMD_CONNECT,
+			 V("\x05\x01" REPLY1 LEVEL_CONF WREP_OK_HELLO), &hs),
+	       SX_DONE, "confidentiality selected and asked for");
+	is_bytes(out.bytes, client_conf, sizeof(client_conf) - 1,
+		 "the request wrapped with confidentiality");
+	handshake_release(&hs);
+	is_int(gss.live, 0, "a protection not taken goes with the handshake");
+
+	is_int(level_run(CONFIG_GSS_PROT_INTEGRITY, SOCKS5_CMD_CONNECT,
+			 V("\x05\x01" REPLY1 LEVEL_CONF WREP_OK_HELLO), &hs),
+	       SX_DONE, "integrity asked for, confidentiality taken");
+	ok(memcmp(out.bytes, client_asks1, sizeof(client_asks1) - 1) == 0,
+	   "integrity asks for level 1");
+	handshake_release(&hs);
+
+	is_int(level_run(CONFIG_GSS_PROT_INTEGRITY, SOCKS5_CMD_CONNECT,
+			 V("\x05\x01" REPLY1 LEVEL_NONE), &hs),
+	       -EPROTONOSUPPORT, "integrity asked for, none refused");
+	is_str(handshake_reason(&hs), "proxy selected GSSAPI no protection for the "
+	       "connection; SOCKSIFY_GSSAPI_PROTECTION is integrity", "with the setting");
+	is_int(gss.live, 0, "the context is deleted");
+
+	is_int(level_run(CONFIG_GSS_PROT_CONFIDENTIALITY, SOCKS5_CMD_CONNECT,
+			 V("\x05\x01" REPLY1 LEVEL_INTEG), &hs),
+	       -EPROTONOSUPPORT, "confidentiality asked for, integrity refused");
+
+	is_int(level_run(CONFIG_GSS_PROT_ANY, SOCKS5_CMD_CONNECT,
+			 V("\x05\x01" REPLY1 LEVEL_SELECTIVE), &hs),
+	       -EPROTONOSUPPORT, "per-message selection (level 3) is refused");
+
+	is_int(level_run(CONFIG_GSS_PROT_ANY, SOCKS5_CMD_BIND,
+			 V("\x05\x01" REPLY1 LEVEL_INTEG), &hs),
+	       -EOPNOTSUPP, "BIND under protection is refused");
+	is_str(handshake_reason(&hs), "proxy selected GSSAPI integrity, which "
+	       "socksify carries on CONNECT only, not on BIND", "saying so");
+	is_int(gss.live, 0, "the context is deleted");
+
+	is_int(level_run(CONFIG_GSS_PROT_ANY, SOCKS5_CMD_BIND,
+			 V("\x05\x01" REPLY1 LEVEL_NONE REP_OK), &hs),
+	       SX_DONE, "BIND without protection goes on");
+	ok(handshake_take_wrap(&hs) == NULL, "with no protection to take");
+
+	is_int(level_run(CONFIG_GSS_PROT_ANY, SOCKS5_CMD_CONNECT,
+			 V("\x05\x01" REPLY1 LEVEL_INTEG "\x01\x03\x00\x0bX" REP_OK), &hs),
+	       -EIO, "a reply that does not unwrap fails the handshake");
+	is_str(handshake_reason(&hs), "fake unwrap: bad token", "with the GSS text");
+	is_int(gss.live, 0, "and deletes the context");
 }
 
 static void
@@ -421,6 +529,7 @@ main(void)
 	test_whole_exchange(1);
 	test_waits();
 	test_failures();
+	test_levels();
 	test_greeting_and_udp();
 	return tap_done();
 }
