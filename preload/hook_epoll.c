@@ -15,6 +15,7 @@
 #include "bindtab.h"
 #include "conntab.h"
 #include "epwatch.h"
+#include "gssio.h"
 #include "handshake.h"
 #include "preload.h"
 #include "readiness.h"
@@ -167,6 +168,106 @@ epoll_fast(int epfd, struct epoll_event *events, int maxevents,
 	return epoll_slow(epfd, events, maxevents, deadline, kind, sigmask);
 }
 
+/* The most protected connections one wait looks after. */
+#define EPOLL_GSS_FDS 64
+/* How often queued wrapped bytes are retried while the program waits. */
+#define EPOLL_GSS_RETRY_MS 10
+
+/* A protected connection registered in the set being waited on. */
+struct epoll_gss_fd {
+	int fd;
+	uint32_t events;
+	uint64_t data;
+};
+
+/* Its registration among mine (n of them) by data, or NULL. */
+static const struct epoll_gss_fd *
+epoll_gss_find(const struct epoll_gss_fd *mine, int n, uint64_t data)
+{
+	for (int i = 0; i < n; i++)
+		if (mine[i].data == data)
+			return &mine[i];
+	return NULL;
+}
+
+/*
+ * The wait while some connection has GSSAPI protection: its socket is
+ * readable before a whole message has come, and unwrapped bytes kept are
+ * readable with nothing in the socket.  The protected sockets registered
+ * in epfd are looked at before the wait (bytes kept end it at once, as a
+ * level-triggered registration would report them, EPOLLET or not), what
+ * the kernel reports for them is judged after it, and while a short write
+ * left wrapped bytes queued the wait wakes every EPOLL_GSS_RETRY_MS to send
+ * them (their registration need not ask for EPOLLOUT).  Epoll's poll bits
+ * are poll()'s on Linux.
+ */
+static int
+epoll_gss(int epfd, struct epoll_event *events, int maxevents,
+	  int64_t deadline, enum epoll_kind kind, const sigset_t *sigmask)
+{
+	struct epoll_gss_fd mine[EPOLL_GSS_FDS];
+	struct epoll_event now[EPOLL_GSS_FDS];
+	int fds[EPOLL_GSS_FDS];
+
+	for (;;) {
+		int count = conntab_wrapped_fds(fds, EPOLL_GSS_FDS);
+		int nmine = 0, nnow = 0, n, kept = 0;
+		int64_t until = deadline;
+		bool queued_any = false;
+
+		for (int i = 0; i < count; i++) {
+			uint32_t ev;
+			uint64_t data;
+			bool queued;
+			short ready;
+			int e;
+
+			if (!epwatch_get(fds[i], &e, &ev, &data) || e != epfd)
+				continue;
+			mine[nmine].fd = fds[i];
+			mine[nmine].events = ev;
+			mine[nmine].data = data;
+			nmine++;
+			ready = gssio_ready_now(fds[i], (short)(ev & 0xffff), &queued);
+			queued_any = queued_any || queued;
+			if (ready && nnow < maxevents) {
+				now[nnow].events = (uint32_t)(uint16_t)ready;
+				now[nnow].data.u64 = data;
+				nnow++;
+			}
+		}
+		if (nnow > 0)
+			until = 0;
+		else if (queued_any && (deadline < 0 || deadline >
+					handshake_now_ms() + EPOLL_GSS_RETRY_MS))
+			until = handshake_now_ms() + EPOLL_GSS_RETRY_MS;
+		n = epoll_slow(epfd, events, maxevents, until, kind, sigmask);
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			const struct epoll_gss_fd *g =
+				epoll_gss_find(mine, nmine, events[i].data.u64);
+
+			if (g != NULL)
+				events[i].events = (uint32_t)(uint16_t)gssio_revents(
+					g->fd, (short)(g->events & 0xffff),
+					(short)(events[i].events & 0xffff));
+			if (events[i].events != 0)
+				events[kept++] = events[i];
+		}
+		for (int j = 0; j < nnow && kept < maxevents; j++) {
+			bool seen = false;
+
+			for (int i = 0; i < kept && !seen; i++)
+				seen = events[i].data.u64 == now[j].data.u64;
+			if (!seen)
+				events[kept++] = now[j];
+		}
+		if (kept > 0 || deadline == 0 || readiness_timed_out(deadline))
+			return kept;
+	}
+}
+
 SX_EXPORT int
 epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 {
@@ -176,6 +277,8 @@ epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 	if (sx_guarded())
 		return real.epoll_wait(epfd, events, maxevents, timeout);
 	deadline = timeout == 0 ? 0 : readiness_deadline_ms(timeout);
+	if (conntab_wrapped_count() > 0)
+		return epoll_gss(epfd, events, maxevents, deadline, EPOLL_WAIT, NULL);
 	if (conntab_active_count() == 0)
 		return epoll_fast(epfd, events, maxevents, deadline, EPOLL_WAIT,
 				  timeout, NULL, NULL);
@@ -192,6 +295,8 @@ epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
 	if (sx_guarded())
 		return real.epoll_pwait(epfd, events, maxevents, timeout, sigmask);
 	deadline = timeout == 0 ? 0 : readiness_deadline_ms(timeout);
+	if (conntab_wrapped_count() > 0)
+		return epoll_gss(epfd, events, maxevents, deadline, EPOLL_PWAIT, sigmask);
 	if (conntab_active_count() == 0)
 		return epoll_fast(epfd, events, maxevents, deadline, EPOLL_PWAIT,
 				  timeout, NULL, sigmask);
@@ -210,6 +315,8 @@ epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 	if (sx_guarded())
 		return real.epoll_pwait2(epfd, events, maxevents, ts, sigmask);
 	deadline = ts && ts->tv_sec == 0 && ts->tv_nsec == 0 ? 0 : readiness_deadline_ts(ts);
+	if (conntab_wrapped_count() > 0)
+		return epoll_gss(epfd, events, maxevents, deadline, EPOLL_PWAIT2, sigmask);
 	if (conntab_active_count() == 0)
 		return epoll_fast(epfd, events, maxevents, deadline, EPOLL_PWAIT2,
 				  0, ts, sigmask);

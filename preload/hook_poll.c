@@ -19,6 +19,7 @@
 #include "bindtab.h"
 #include "conntab.h"
 #include "epwatch.h"
+#include "gssio.h"
 #include "handshake.h"
 #include "preload.h"
 #include "readiness.h"
@@ -84,10 +85,23 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 		tcp_expire();
 		for (nfds_t i = 0; i < nfds; i++) {
 			int state;
+			bool queued;
 
 			fds[i].events = orig[i];
 			if (readiness_bind_watch(&fds[i]))
 				continue;
+			/*
+			 * GSSAPI protection: unwrapped bytes kept make the wait
+			 * end at once; bytes left queued are sent when the socket
+			 * takes them.
+			 */
+			if (conntab_maybe_wrapped(fds[i].fd)) {
+				if (gssio_ready_now(fds[i].fd, orig[i], &queued))
+					failed = true;
+				if (queued)
+					fds[i].events |= POLLOUT;
+				continue;
+			}
 			if (!conntab_maybe_active(fds[i].fd))
 				continue;
 			/* What to wait for; the checks after the wait verify it. */
@@ -118,6 +132,9 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 			} else if (conntab_maybe_active(fds[i].fd)) {
 				fds[i].revents = readiness_revents(fds[i].fd, orig[i],
 								 fds[i].revents);
+			} else if (conntab_maybe_wrapped(fds[i].fd)) {
+				fds[i].revents = gssio_revents(fds[i].fd, orig[i],
+							       fds[i].revents);
 			}
 			if (fds[i].revents)
 				ready++;

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "conntab.h"
+#include "gssio.h"
 #include "preload.h"
 #include "hook_recv.h"
 #include "tcp.h"
@@ -38,6 +39,14 @@ recv_from(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
 		return real.recvfrom(fd, buf, len, flags, sa, salen);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_recv_buf(fd, buf, len, flags, &pass);
+		if (!pass) {
+			if (rc >= 0 && sa && salen)
+				*salen = 0;
+			return rc;
+		}
+	}
 	iov.iov_base = buf;
 	iov.iov_len = len;
 	memset(&msg, 0, sizeof(msg));
@@ -117,6 +126,11 @@ recv(int fd, void *buf, size_t len, int flags)
 		return real.recv(fd, buf, len, flags);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_recv_buf(fd, buf, len, flags, &pass);
+		if (!pass)
+			return rc;
+	}
 	iov.iov_base = buf;
 	iov.iov_len = len;
 	memset(&msg, 0, sizeof(msg));
@@ -155,6 +169,11 @@ recv_msg(int fd, struct msghdr *msg, int flags)
 		return real.recvmsg(fd, msg, flags);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_recvmsg(fd, msg, flags, &pass);
+		if (!pass)
+			return rc;
+	}
 	if (!udpassoc_maybe(fd)) {
 		struct sockaddr_storage own;
 		struct msghdr m = *msg;
@@ -215,6 +234,11 @@ recv_mmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_mmsg(fd, vec, vlen, flags, false, &pass);
+		if (!pass)
+			return rc;
+	}
 	rc = udp_recv_batch(fd, vec, vlen, flags, timeout, &pass);
 	if (pass)
 		return real.recvmmsg(fd, vec, vlen, flags, timeout);

@@ -13,6 +13,7 @@
 
 #include "bindtab.h"
 #include "conntab.h"
+#include "gssio.h"
 #include "epwatch.h"
 #include "handshake.h"
 #include "preload.h"
@@ -55,7 +56,18 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 		FD_ZERO(&swapped);
 		for (int fd = 0; fd < nfds; fd++) {
 			int state, ctrl;
+			bool queued;
 
+			/* GSSAPI protection: as in poll_slow(). */
+			if (conntab_maybe_wrapped(fd) &&
+			    (FD_ISSET(fd, &orig_r) || FD_ISSET(fd, &orig_w))) {
+				if (gssio_ready_now(fd, FD_ISSET(fd, &orig_r) ? POLLIN : 0,
+						    &queued))
+					failed = true;
+				if (queued)
+					FD_SET(fd, &w);
+				continue;
+			}
 			if (bindtab_maybe_active(fd) && FD_ISSET(fd, &orig_r)) {
 				ctrl = bindtab_ctrl(fd);
 				if (ctrl >= 0 && ctrl < FD_SETSIZE) {
@@ -114,6 +126,24 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 		for (int fd = 0; fd < nfds; fd++) {
 			bool hit = FD_ISSET(fd, &r) || FD_ISSET(fd, &w) || FD_ISSET(fd, &e);
 			int state;
+
+			if (conntab_maybe_wrapped(fd) &&
+			    (FD_ISSET(fd, &orig_r) || FD_ISSET(fd, &orig_w))) {
+				short asked = (short)((FD_ISSET(fd, &orig_r) ? POLLIN : 0) |
+						      (FD_ISSET(fd, &orig_w) ? POLLOUT : 0));
+				short seen = (short)((FD_ISSET(fd, &r) ? POLLIN : 0) |
+						     (FD_ISSET(fd, &w) ? POLLOUT : 0) |
+						     (FD_ISSET(fd, &e) ? POLLPRI : 0));
+				short got = gssio_revents(fd, asked, seen);
+
+				FD_CLR(fd, &r);
+				FD_CLR(fd, &w);
+				if (got & (POLLIN | POLLHUP | POLLERR))
+					FD_SET(fd, &r);
+				if (got & POLLOUT)
+					FD_SET(fd, &w);
+				continue;
+			}
 
 			if (!conntab_maybe_active(fd) ||
 			    !(FD_ISSET(fd, &orig_r) || FD_ISSET(fd, &orig_w) ||

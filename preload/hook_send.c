@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "conntab.h"
+#include "gssio.h"
 #include "hook_fastopen.h"
 #include "preload.h"
 #include "hook_send.h"
@@ -41,6 +42,11 @@ send_to(int fd, const void *buf, size_t len, int flags,
 		return fastopen_sendto(fd, buf, len, flags, sa, salen);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_send_buf(fd, buf, len, flags, &pass);
+		if (!pass)
+			return rc;
+	}
 	if (!udpassoc_maybe(fd) && !udp_dst_maybe(sa, salen))
 		return real.sendto(fd, buf, len, flags, sa, salen);
 	iov.iov_base = (void *)buf;
@@ -80,6 +86,11 @@ send(int fd, const void *buf, size_t len, int flags)
 		return real.send(fd, buf, len, flags);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_send_buf(fd, buf, len, flags, &pass);
+		if (!pass)
+			return rc;
+	}
 	if (!udpassoc_maybe(fd))
 		return real.send(fd, buf, len, flags);
 	iov.iov_base = (void *)buf;
@@ -114,6 +125,11 @@ send_msg(int fd, const struct msghdr *msg, int flags)
 		return fastopen_sendmsg(fd, msg, flags);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_sendmsg(fd, msg, flags, &pass);
+		if (!pass)
+			return rc;
+	}
 	if (!udpassoc_maybe(fd) && !udp_dst_maybe(msg->msg_name, msg->msg_namelen))
 		return real.sendmsg(fd, msg, flags);
 	rc = udp_send_datagram(fd, msg, flags, &pass);
@@ -142,6 +158,12 @@ send_mmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		int n = gssio_mmsg(fd, vec, vlen, flags, true, &ours);
+
+		if (!ours)
+			return n;
+	}
 	ours = udpassoc_maybe(fd);
 	for (i = 0; i < vlen && !ours; i++)
 		ours = udp_dst_maybe(vec[i].msg_hdr.msg_name, vec[i].msg_hdr.msg_namelen);

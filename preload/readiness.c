@@ -61,11 +61,16 @@ readiness_state(int fd)
 	return conntab_get(fd, &info) ? info.state : -1;
 }
 
-/* True when a readiness call has nothing of ours to watch. */
+/*
+ * True when a readiness call has nothing of ours to watch: no exchange
+ * under way, no BIND waiting, no connection with GSSAPI protection (whose
+ * socket is readable before a whole message has come).
+ */
 bool
 readiness_idle(void)
 {
-	return conntab_active_count() == 0 && bindtab_active_count() == 0;
+	return conntab_active_count() == 0 && bindtab_active_count() == 0 &&
+	       conntab_wrapped_count() == 0;
 }
 
 /*

@@ -70,7 +70,7 @@ tcp_advance_errno(int fd)
 	if (rc < 0) {
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		/* Readiness as after a failed connect: readable, writable, hung up. */
-		shutdown(fd, SHUT_RDWR);
+		real.shutdown(fd, SHUT_RDWR);
 	} else if (rc == SX_DONE && log_enabled(LOG_LEVEL_INFO)) {
 		char dst[300];
 

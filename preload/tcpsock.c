@@ -103,7 +103,7 @@ tcpsock_renew(int fd)
 
 	if (flags < 0 || real.getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
 	    tcpsock_replace(fd, ss.ss_family, ss.ss_family, flags) < 0)
-		shutdown(fd, SHUT_RDWR);
+		real.shutdown(fd, SHUT_RDWR);
 	errno = saved_errno;
 }
 
