@@ -435,6 +435,16 @@ gsswrap_send(struct gsswrap *w, const struct sx_sys *sys, int fd,
 		atomic_store(&w->queued, w->out_len);
 		done += chunk;
 		rc = gw_flush_locked(w, sys, fd, flags);
+		/*
+		 * A failure (not "try again") before any byte of the message went
+		 * out: the message is dropped and its bytes not counted.
+		 */
+		if (rc < 0 && rc != -EAGAIN && rc != -EWOULDBLOCK &&
+		    w->out_off == 0) {
+			w->out_len = 0;
+			atomic_store(&w->queued, 0);
+			done -= chunk;
+		}
 	}
 	pthread_mutex_unlock(&w->out_lock);
 	if (done > 0 || rc == 0)

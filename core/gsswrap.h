@@ -83,7 +83,9 @@ ssize_t gsswrap_seal(struct gsswrap *w, const uint8_t *in, size_t len,
  * what the queue holds first.  flags are send()'s: MSG_DONTWAIT and
  * MSG_NOSIGNAL are passed on, MSG_MORE too.  Returns the plaintext bytes
  * taken, or -errno (-EAGAIN: the queue could not be emptied and nothing
- * was taken), with why filled for a failure of the mechanism.
+ * was taken), with why filled for a failure of the mechanism.  A message
+ * counts once queued; one that a socket error (EINTR included) met before
+ * any of its bytes went out is dropped and not counted.
  */
 ssize_t gsswrap_send(struct gsswrap *w, const struct sx_sys *sys, int fd,
 		     const struct iovec *iov, size_t n, int flags, char *why,
