@@ -19,6 +19,10 @@ load lib/krb5
 CLEAR_PORT=1080
 INTEG_PORT=1081
 CONF_PORT=1082
+ASKED_PORT=1083
+SPLIT_PORT=1084
+BATCH_PORT=1085
+CORRUPT_PORT=1086
 
 setup_file() {
 	require_library
@@ -34,6 +38,14 @@ setup_file() {
 	export INTEG_LOG=$LOG
 	start_ns_gsssocks confidentiality "$CONF_PORT" confidentiality
 	export CONF_LOG=$LOG
+	start_ns_gsssocks asked "$ASKED_PORT" asked
+	export ASKED_LOG=$LOG
+	start_ns_gsssocks split "$SPLIT_PORT" confidentiality --split 7
+	export SPLIT_LOG=$LOG
+	start_ns_gsssocks batch "$BATCH_PORT" confidentiality --batch 100
+	export BATCH_LOG=$LOG
+	start_ns_gsssocks corrupt "$CORRUPT_PORT" integrity --corrupt 2
+	export CORRUPT_LOG=$LOG
 }
 
 teardown_file() {
@@ -57,7 +69,7 @@ setup() {
 	assert_success
 	assert_line "PATH /curl-gss-ip"
 	log_has "$WEB_LOG" "^GET /curl-gss-ip $PROXY_OUT_IP "
-	log_has "$CLEAR_LOG" "^AUTH $KRB5_CLIENT@$KRB5_REALM ASKED 0 LEVEL 0$"
+	log_has "$CLEAR_LOG" "^AUTH $KRB5_CLIENT@$KRB5_REALM ASKED 2 LEVEL 0$"
 	log_has "$CLEAR_LOG" "^CONNECT $DEST_IP 80$"
 }
 
@@ -159,21 +171,190 @@ assert_gss_refused() {
 	! grep -q "^GET $path " "$WEB_LOG"
 }
 
-@test "a proxy that selects integrity protection is refused with one line" {
+@test "curl fetches by address and by name through a proxy that selects integrity: every message is wrapped" {
 	run --separate-stderr client_socksified "socks5://$PROXY_IP:$INTEG_PORT" \
 		SOCKSIFY_GSSAPI=1 curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-integ"
-	assert_gss_refused "proxy selected GSSAPI integrity for the connection; socksify asked for none" \
-		/curl-gss-integ
-	log_has "$INTEG_LOG" "^AUTH $KRB5_CLIENT@$KRB5_REALM ASKED 0 LEVEL 1$"
-	! grep -q "^CONNECT " "$INTEG_LOG"
+	assert_success
+	assert_line "PATH /curl-gss-integ"
+	log_has "$INTEG_LOG" "^AUTH $KRB5_CLIENT@$KRB5_REALM ASKED 2 LEVEL 1$"
+	log_has "$INTEG_LOG" "^CONNECT $DEST_IP 80$"
+	log_has "$INTEG_LOG" "^UNWRAPPED [0-9]+$"
+	log_has "$WEB_LOG" "^GET /curl-gss-integ $PROXY_OUT_IP "
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$INTEG_PORT" \
+		SOCKSIFY_GSSAPI=1 curl -q -sS --max-time 15 http://web.test/curl-gss-integ-name
+	assert_success
+	assert_line "PATH /curl-gss-integ-name"
+	log_has "$INTEG_LOG" "^CONNECT web.test 80$"
 }
 
-@test "a proxy that selects confidentiality is refused with one line" {
+@test "curl and wget by address and by name through a proxy that selects confidentiality" {
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$CONF_PORT" \
+		SOCKSIFY_GSSAPI=1 curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-conf" \
+		http://web.test/curl-gss-conf-name
+	assert_success
+	assert_line "PATH /curl-gss-conf"
+	assert_line "PATH /curl-gss-conf-name"
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$CONF_PORT" \
+		SOCKSIFY_GSSAPI=1 wget --no-config -q -O - --tries=1 --timeout=15 \
+		"http://$DEST_IP/wget-gss-conf" http://web.test/wget-gss-conf-name
+	assert_success
+	assert_line "PATH /wget-gss-conf"
+	assert_line "PATH /wget-gss-conf-name"
+	log_has "$CONF_LOG" "^AUTH $KRB5_CLIENT@$KRB5_REALM ASKED 2 LEVEL 2$"
+	log_has "$CONF_LOG" "^CONNECT web.test 80$"
+	log_has "$WEB_LOG" "^GET /wget-gss-conf-name $PROXY_OUT_IP "
+}
+
+@test "under confidentiality neither the request nor the page crosses the wire in clear" {
+	in_client kvno -q "$KRB5_SERVICE/$PROXY_IP@$KRB5_REALM"
+	capture_start
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$CONF_PORT" \
+		SOCKSIFY_GSSAPI=1 curl -q -sS --max-time 15 http://web.test/curl-gss-secret-path
+	capture_stop
+	assert_success
+	assert_line "PATH /curl-gss-secret-path"
+	assert_no_leak "$CONF_PORT"
+	! grep -a -q "secret-path" "$CAPTURE_FILE"
+	! grep -a -q "web.test" "$CAPTURE_FILE"
+}
+
+@test "SOCKSIFY_GSSAPI_PROTECTION asks for a level and refuses a proxy that selects another, with one line" {
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$ASKED_PORT" \
+		SOCKSIFY_GSSAPI=1 SOCKSIFY_GSSAPI_PROTECTION=integrity \
+		curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-ask-integ"
+	assert_success
+	assert_line "PATH /curl-gss-ask-integ"
+	log_has "$ASKED_LOG" "^AUTH $KRB5_CLIENT@$KRB5_REALM ASKED 1 LEVEL 1$"
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$ASKED_PORT" \
+		SOCKSIFY_GSSAPI=1 SOCKSIFY_GSSAPI_PROTECTION=none \
+		curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-ask-none"
+	assert_success
+	log_has "$ASKED_LOG" "^AUTH $KRB5_CLIENT@$KRB5_REALM ASKED 0 LEVEL 0$"
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$INTEG_PORT" \
+		SOCKSIFY_GSSAPI=1 SOCKSIFY_GSSAPI_PROTECTION=none \
+		curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-none-integ"
+	assert_gss_refused "proxy selected GSSAPI integrity for the connection; SOCKSIFY_GSSAPI_PROTECTION is none" \
+		/curl-gss-none-integ
+	log_has "$INTEG_LOG" "^AUTH $KRB5_CLIENT@$KRB5_REALM ASKED 0 LEVEL 1$"
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$INTEG_PORT" \
+		SOCKSIFY_GSSAPI=1 SOCKSIFY_GSSAPI_PROTECTION=confidentiality \
+		curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-conf-integ"
+	assert_gss_refused "proxy selected GSSAPI integrity for the connection; SOCKSIFY_GSSAPI_PROTECTION is confidentiality" \
+		/curl-gss-conf-integ
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CLEAR_PORT" \
+		SOCKSIFY_GSSAPI=1 SOCKSIFY_GSSAPI_PROTECTION=integrity \
+		curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-integ-clear"
+	assert_gss_refused "proxy selected GSSAPI no protection for the connection; SOCKSIFY_GSSAPI_PROTECTION is integrity" \
+		/curl-gss-integ-clear
+}
+
+@test "a bad SOCKSIFY_GSSAPI_PROTECTION is reported and nothing is connected" {
 	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CONF_PORT" \
-		SOCKSIFY_GSSAPI=1 curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-conf"
-	assert_gss_refused "proxy selected GSSAPI confidentiality for the connection" \
-		/curl-gss-conf
-	! grep -q "^CONNECT " "$CONF_LOG"
+		SOCKSIFY_GSSAPI=1 SOCKSIFY_GSSAPI_PROTECTION=strong \
+		curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-badprot"
+	assert_failure
+	[[ $stderr == *'SOCKSIFY_GSSAPI_PROTECTION: "strong" is not none, integrity, confidentiality or any'* ]]
+	! grep -q "^GET /curl-gss-badprot " "$WEB_LOG"
+}
+
+# bulk PORT: 8 MB both ways through the echo server, checked by sha256.
+bulk() {
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$1" \
+		SOCKSIFY_GSSAPI=1 "$PY" -c '
+import hashlib, os, socket, sys, threading
+data = os.urandom(int(sys.argv[2]))
+s = socket.create_connection((sys.argv[1], 7), timeout=30)
+peer = b""
+while not peer.endswith(b"\n"):
+    peer += s.recv(1)
+def send():
+    s.sendall(data)
+t = threading.Thread(target=send)
+t.start()
+got = hashlib.sha256()
+n = 0
+while n < len(data):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    got.update(chunk)
+    n += len(chunk)
+t.join()
+print("SENT", hashlib.sha256(data).hexdigest())
+print("GOT ", got.hexdigest(), n)
+' "$DEST_IP" "${2:-$((8 << 20))}"
+	assert_success
+	[ "$(line_value SENT)" = "$(line_value "GOT " | cut -d" " -f1)" ]
+	[ "$(line_value "GOT " | cut -d" " -f2)" = "${2:-$((8 << 20))}" ]
+}
+
+@test "8 MB both ways under confidentiality come back intact (sha256)" {
+	bulk "$CONF_PORT"
+	log_has "$CONF_LOG" "^UNWRAPPED 16384$"
+}
+
+@test "messages cut into 7-byte pieces, and many messages in one segment, are read whole" {
+	bulk "$SPLIT_PORT" $((256 << 10))
+	bulk "$BATCH_PORT" $((1 << 20))
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$SPLIT_PORT" \
+		SOCKSIFY_GSSAPI=1 curl -q -sS --max-time 15 http://web.test/curl-gss-split
+	assert_success
+	assert_line "PATH /curl-gss-split"
+}
+
+@test "non-blocking clients under confidentiality: select, poll and epoll see whole messages only" {
+	local mode port
+	for port in "$CONF_PORT" "$SPLIT_PORT" "$BATCH_PORT"; do
+		for mode in select poll epoll; do
+			run --separate-stderr client_socksified "socks5://$PROXY_IP:$port" \
+				SOCKSIFY_GSSAPI=1 "$PY" "$HELPERS/nbecho.py" "$mode" "$DEST_IP" 7 300000
+			assert_success
+			assert_line "RESULT ok"
+		done
+	done
+}
+
+@test "readv, writev, MSG_PEEK and FIONREAD on a protected connection" {
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$BATCH_PORT" \
+		SOCKSIFY_GSSAPI=1 "$REPO/build/tests/helpers/gssrw" "$DEST_IP" 7
+	assert_success
+	assert_line "PEEK ok"
+	assert_line "FIONREAD ok"
+	assert_line "READV ok"
+	assert_line "SPLICE EOPNOTSUPP"
+	assert_line "SENDFILE ok"
+}
+
+@test "a corrupted token fails the connection closed with one line naming the GSS status" {
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CORRUPT_PORT" \
+		SOCKSIFY_GSSAPI=1 "$PY" -c '
+import errno, socket, sys
+s = socket.create_connection((sys.argv[1], 7), timeout=15)
+s.sendall(b"x" * 300)
+got = b""
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            print("EOF")
+            break
+        got += chunk
+except OSError as e:
+    print("ERRNO", errno.errorcode[e.errno])
+try:
+    s.sendall(b"more")
+    print("SEND ok")
+except OSError as e:
+    print("SEND", errno.errorcode[e.errno])
+print("GOT", len(got))
+' "$DEST_IP"
+	assert_line "ERRNO EIO"
+	assert_line "SEND EIO"
+	[ "$(printf '%s\n' "$stderr" | grep -c '^socksify: ')" -eq 1 ]
+	printf '%s\n' "$stderr" | grep -E "^socksify: GSSAPI-protected connection .* closed: .*(checksum|integrity|Bad|failed)" >/dev/null || {
+		echo "# $stderr" >&2
+		return 1
+	}
 }
 
 @test "without a ticket the connection fails with the GSS status text" {

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A SOCKS5 server that speaks only the GSSAPI method (RFC 1961).
 
-    gsssocks.py --keytab FILE --level LEVEL [--log FILE] [--out IP] HOST PORT
+    gsssocks.py --keytab FILE --level LEVEL [--log FILE] [--out IP]
+                [--split N] [--batch N] [--corrupt N] HOST PORT
 
 Listens on HOST:PORT (PORT 0 picks a free port), prints the port as the
 first line on stdout.  Each connection offers method X'01' (GSSAPI) or
@@ -9,12 +10,20 @@ gets X'FF'; the security context is accepted with the real GSS-API
 library (python3-gssapi over MIT Kerberos) from the keytab FILE, for any
 service principal in it.  The protection level the server selects is
 LEVEL whatever the client asks: clear (0, as Dante's "gssapi.enctype:
-clear"), integrity (1) or confidentiality (2).  From then on, with
+clear"), integrity (1) or confidentiality (2), or with "asked" the level
+the client asked for.  From then on, with
 integrity or confidentiality, every message both ways (the request, the
 reply and the relayed data) is a GSS-API token framed as RFC 1961
 section 5 says; a token that does not unwrap ends the connection.
 CONNECT to an IPv4 address or a host name (resolved here) is relayed,
 from --out when given.
+
+What goes to the client can be cut up: --split N sends the wrapped bytes
+of every write in pieces of N bytes, each a segment of its own, with a
+pause after each of the first three; --batch N wraps
+the target's data in messages of N bytes and sends all the messages of
+one read from the target in one write; --corrupt N flips a byte in the
+token of the Nth data message to the client (the reply is the first).
 
 Each connection is logged to FILE (default stdout): "CONN <ip> <port>",
 "AUTH <client principal> ASKED <n> LEVEL <n>", "CONNECT <host> <port>",
@@ -28,10 +37,11 @@ import select
 import socket
 import sys
 import threading
+import time
 
 import gssapi
 
-LEVELS = {"clear": 0, "integrity": 1, "confidentiality": 2}
+LEVELS = {"clear": 0, "integrity": 1, "confidentiality": 2, "asked": -1}
 
 
 class Closed(Exception):
@@ -83,16 +93,38 @@ class Conn:
         self.sock = sock
         self.ctx = None
         self.level = 0
+        self.sent = 0
 
     def send(self, data):
         """Send data to the client, wrapped when a level is in force."""
         if self.level == 0:
             self.sock.sendall(data)
             return
+        size = self.args.batch or 16384
+        wire = b""
         while data:
-            chunk, data = data[:16384], data[16384:]
-            token = self.ctx.wrap(chunk, self.level == 2).message
-            self.sock.sendall(frame(3, token))
+            chunk, data = data[:size], data[size:]
+            token = bytearray(self.ctx.wrap(chunk, self.level == 2).message)
+            self.sent += 1
+            if self.sent == self.args.corrupt:
+                token[len(token) // 2] ^= 0x55
+            wire += frame(3, bytes(token))
+            if not self.args.batch:
+                self.put(wire)
+                wire = b""
+        self.put(wire)
+
+    def put(self, wire):
+        """Write wrapped bytes, in pieces when --split says so."""
+        if not self.args.split:
+            self.sock.sendall(wire)
+            return
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for n, i in enumerate(range(0, len(wire), self.args.split)):
+            self.sock.sendall(wire[i:i + self.args.split])
+            # The first pieces each in a segment of their own: the head cut.
+            if n < 3:
+                time.sleep(0.002)
 
     def recv_unwrapped(self):
         token = recv_frame(self.sock, 3)
@@ -119,6 +151,8 @@ class Conn:
         if len(asked) != 1:
             raise ValueError("protection level of %d bytes" % len(asked))
         chosen = LEVELS[self.args.level]
+        if chosen < 0:
+            chosen = asked[0]
         reply = self.ctx.wrap(bytes([chosen]), False).message
         self.sock.sendall(frame(2, reply))
         self.log.line("AUTH %s ASKED %d LEVEL %d" %
@@ -218,6 +252,9 @@ def main():
     ap.add_argument("--level", choices=sorted(LEVELS), default="clear")
     ap.add_argument("--log")
     ap.add_argument("--out")
+    ap.add_argument("--split", type=int, default=0)
+    ap.add_argument("--batch", type=int, default=0)
+    ap.add_argument("--corrupt", type=int, default=0)
     ap.add_argument("host")
     ap.add_argument("port", type=int)
     args = ap.parse_args()
