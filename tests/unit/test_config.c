@@ -803,6 +803,8 @@ test_load_gssapi(void)
 	load(&cfg, on);
 	ok(cfg.valid && cfg.proxy.gssapi, "SOCKSIFY_GSSAPI reaches the proxy");
 	is_str(cfg.proxy.gss_service, "socks", "and so does the service");
+	is_int(cfg.proxy.gss_protection, CONFIG_GSS_PROT_ANY,
+	       "and the protection, by default any");
 	config_free(&cfg);
 	load(&cfg, after);
 	ok(cfg.valid && cfg.proxy.gssapi,

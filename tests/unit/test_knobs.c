@@ -158,6 +158,14 @@ test_choices(void)
 	       "loopback direct");
 	is_str(loopback->words[CONFIG_LOOPBACK_PROXY], "proxy",
 	       "loopback proxy");
+	is_str(knob("SOCKSIFY_GSSAPI_PROTECTION")->words[CONFIG_GSS_PROT_NONE],
+	       "none", "protection none");
+	is_str(knob("SOCKSIFY_GSSAPI_PROTECTION")->words[CONFIG_GSS_PROT_INTEGRITY],
+	       "integrity", "protection integrity");
+	is_str(knob("SOCKSIFY_GSSAPI_PROTECTION")->words[CONFIG_GSS_PROT_CONFIDENTIALITY],
+	       "confidentiality", "protection confidentiality");
+	is_str(knob("SOCKSIFY_GSSAPI_PROTECTION")->words[CONFIG_GSS_PROT_ANY],
+	       "any", "protection any");
 }
 
 /* One variable set, every other unset. */

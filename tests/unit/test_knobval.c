@@ -142,6 +142,25 @@ test_ranges(void)
 }
 
 static void
+test_protection(void)
+{
+	const struct knobs_knob *k = knob("SOCKSIFY_GSSAPI_PROTECTION");
+	struct config cfg;
+	char why[CONFIG_ERR_LEN];
+
+	memset(&cfg, 0, sizeof(cfg));
+	is_int(knobval_parse(k, "confidentiality", &cfg, why, sizeof(why)), 0,
+	       "the third of four words");
+	is_int(cfg.gss_protection, CONFIG_GSS_PROT_CONFIDENTIALITY, "kept as its index");
+	is_int(knobval_parse(k, "ANY", &cfg, why, sizeof(why)), 0,
+	       "the fourth, in capitals");
+	is_int(cfg.gss_protection, CONFIG_GSS_PROT_ANY, "kept as its index");
+	refused("SOCKSIFY_GSSAPI_PROTECTION", "strong",
+		"is not none, integrity, confidentiality or any");
+	refused("SOCKSIFY_UDP", "maybe", "is not proxy or direct");
+}
+
+static void
 test_name(void)
 {
 	static char longest[CONFIG_GSS_SERVICE_MAX + 2];
@@ -189,6 +208,7 @@ main(void)
 	test_seconds();
 	test_bool_and_choice();
 	test_ranges();
+	test_protection();
 	test_name();
 	test_other_kinds();
 	return tap_done();
