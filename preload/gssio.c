@@ -37,6 +37,15 @@ gssio_failed(int fd, const char *why)
 	errno = saved_errno;
 }
 
+/* Urgent data would travel outside the protection: refused. */
+static int
+gssio_no_oob(int fd)
+{
+	log_warn("GSSAPI-protected connection (descriptor %d): urgent data "
+		 "(MSG_OOB) would bypass the protection and is refused", fd);
+	return sx_fail(EOPNOTSUPP);
+}
+
 ssize_t
 gssio_recv(int fd, const struct iovec *iov, size_t n, int flags, bool *pass)
 {
@@ -45,9 +54,17 @@ gssio_recv(int fd, const struct iovec *iov, size_t n, int flags, bool *pass)
 	struct gsswrap *w = conntab_hold_wrap(fd);
 	ssize_t rc;
 
-	*pass = w == NULL;
-	if (w == NULL)
+	*pass = w == NULL || (flags & MSG_ERRQUEUE);
+	if (*pass) {
+		/* The error queue holds no stream bytes: the kernel's answer. */
+		gsswrap_put(w);
+		errno = saved_errno;
 		return 0;
+	}
+	if (flags & MSG_OOB) {
+		gsswrap_put(w);
+		return gssio_no_oob(fd);
+	}
 	rc = gsswrap_recv(w, &real_sys, fd, iov, n, flags, why, sizeof(why));
 	gssio_failed(fd, why);
 	gsswrap_put(w);
@@ -65,6 +82,10 @@ gssio_send(int fd, const struct iovec *iov, size_t n, int flags, bool *pass)
 	*pass = w == NULL;
 	if (w == NULL)
 		return 0;
+	if (flags & MSG_OOB) {
+		gsswrap_put(w);
+		return gssio_no_oob(fd);
+	}
 	rc = gsswrap_send(w, &real_sys, fd, iov, n, flags, why, sizeof(why));
 	if (why[0] != '\0')
 		log_warn("GSSAPI-protected connection (descriptor %d): %s", fd, why);

@@ -12,7 +12,9 @@
  * (read, wrap, send); splice() is refused with EOPNOTSUPP; shutdown()
  * and close() first send what a short write left queued.  A failure to
  * unwrap writes one line naming the GSS-API status and shuts the socket
- * down: the connection fails closed.
+ * down: the connection fails closed.  MSG_OOB is refused with EOPNOTSUPP
+ * (urgent data would bypass the protection); MSG_ERRQUEUE reads the
+ * kernel's error queue as usual.
  */
 #ifndef SX_GSSIO_H
 #define SX_GSSIO_H
