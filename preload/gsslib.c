@@ -121,6 +121,15 @@ gsslib_status_text(char *buf, size_t len, size_t *n, OM_uint32 status, int kind)
 		if (GSS_ERROR(gsslib.display_status(&minor, status, kind,
 						    GSS_C_NO_OID, &more, &text)))
 			return;
+		/*
+		 * MIT's mechanism gives some failures (a bad MIC) a minor status
+		 * whose text is the C library's "Success": it says nothing.
+		 */
+		if (kind == GSS_C_MECH_CODE && text.length == 7 &&
+		    memcmp(text.value, "Success", 7) == 0) {
+			gsslib.release_buffer(&minor, &text);
+			break;
+		}
 		if (*n < len) {
 			int w = snprintf(buf + *n, len - *n, "%s%.*s",
 					 *n > 0 ? ": " : "", (int)text.length,
