@@ -11,10 +11,11 @@
  * be the first echoed ones and stay; ioctl(FIONREAD), which must count
  * between 1 and what is still to come; readv() into two buffers until
  * everything has come back; splice() from the socket into a pipe;
- * sendfile() of a 3000-byte file, read back with recv().  Report lines:
+ * sendfile() of a 3000-byte file, read back with recv(); send() of one
+ * byte with MSG_OOB.  Report lines:
  *
  *   PEEK ok|<what>   FIONREAD ok|<n>   READV ok|<what>
- *   SPLICE <errno name>|<count>   SENDFILE ok|<what>
+ *   SPLICE <errno name>|<count>   SENDFILE ok|<what>   OOB <errno name>|<n>
  *
  * Exit status: 0 when every line says what it should, 1 otherwise, 2 for
  * a usage error.
@@ -170,6 +171,14 @@ main(int argc, char **argv)
 		printf("SENDFILE ok\n");
 	}
 	close(ffd);
+	n = send(fd, "!", 1, MSG_OOB);
+	if (n < 0) {
+		printf("OOB %s\n", errname(errno));
+		bad |= errno != EOPNOTSUPP;
+	} else {
+		printf("OOB %zd\n", n);
+		bad = 1;
+	}
 	close(fd);
 	return bad;
 }
