@@ -11,11 +11,13 @@
  * be the first echoed ones and stay; ioctl(FIONREAD), which must count
  * between 1 and what is still to come; readv() into two buffers until
  * everything has come back; splice() from the socket into a pipe;
- * sendfile() of a 3000-byte file, read back with recv(); send() of one
- * byte with MSG_OOB.  Report lines:
+ * sendfile() of a 3000-byte file, read back with recv(); a write on a
+ * dup() of the socket read back on the socket, the copy then closed; send()
+ * of one byte with MSG_OOB.  Report lines:
  *
  *   PEEK ok|<what>   FIONREAD ok|<n>   READV ok|<what>
- *   SPLICE <errno name>|<count>   SENDFILE ok|<what>   OOB <errno name>|<n>
+ *   SPLICE <errno name>|<count>   SENDFILE ok|<what>   DUP ok|<what>
+ *   OOB <errno name>|<n>
  *
  * Exit status: 0 when every line says what it should, 1 otherwise, 2 for
  * a usage error.
@@ -171,6 +173,18 @@ main(int argc, char **argv)
 		printf("SENDFILE ok\n");
 	}
 	close(ffd);
+	{
+		int copy = dup(fd);
+		unsigned char back[4];
+
+		if (copy < 0 || write(copy, "dup!", 4) != 4 || close(copy) < 0 ||
+		    recv_all(fd, back, 4) < 0 || memcmp(back, "dup!", 4) != 0) {
+			printf("DUP failed\n");
+			bad = 1;
+		} else {
+			printf("DUP ok\n");
+		}
+	}
 	n = send(fd, "!", 1, MSG_OOB);
 	if (n < 0) {
 		printf("OOB %s\n", errname(errno));

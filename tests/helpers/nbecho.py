@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """A non-blocking echo client driven by one readiness call.
 
-    nbecho.py select|poll|epoll HOST PORT BYTES
+    nbecho.py select|poll|epoll HOST PORT BYTES [SNDBUF [PIECE]]
 
 Connects without blocking to an echo server (tests/helpers/dest.py, which
 first sends "PEER <ip> <port>\\n"), then writes BYTES random bytes in
-pieces of up to 7000 whenever the socket is writable and reads whenever
+pieces of up to 7000 (or PIECE) whenever the socket is writable and reads whenever
 the readiness call says it is readable, until everything has come back.
 Every read after a "readable" answer must return data (or the end): a
 read that would block after one is reported as "SPURIOUS <n>" and fails
 the run.  Prints "RESULT ok" when the bytes came back in order, else
 "RESULT <what went wrong>"; exits 0 only on "ok".  Gives up after 30 s.
+With SNDBUF the socket's send buffer is set that small, so that writes
+come back short and EAGAIN often.  "SHORT <n>" reports how many sends
+took less than they were given, "EAGAIN <n>" how many took nothing.
 """
 
 import errno
@@ -46,6 +49,8 @@ def main():
         int(sys.argv[4])
     data = os.urandom(size)
     sock = socket.socket()
+    if len(sys.argv) > 5:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, int(sys.argv[5]))
     sock.setblocking(False)
     try:
         sock.connect((host, port))
@@ -68,14 +73,20 @@ def main():
     got = b""
     sent = 0
     spurious = 0
+    short = 0
+    eagain = 0
+    piece_max = int(sys.argv[6]) if len(sys.argv) > 6 else 7000
     deadline = time.time() + 30
     while time.time() < deadline:
         readable, writable = wait(mode, sock, sent < size, poller)
         if writable and sent < size:
+            piece = data[sent:sent + piece_max]
             try:
-                sent += sock.send(data[sent:sent + 7000])
+                n = sock.send(piece)
+                short += n < len(piece)
+                sent += n
             except BlockingIOError:
-                pass
+                eagain += 1
         if readable:
             try:
                 chunk = sock.recv(65536)
@@ -99,6 +110,8 @@ def main():
                 break
     if spurious:
         print("SPURIOUS %d" % spurious)
+    print("SHORT %d" % short)
+    print("EAGAIN %d" % eagain)
     if expect is None or got != data:
         print("RESULT got %d of %d bytes%s" % (len(got), size,
               "" if got == data[:len(got)] else ", different"))
