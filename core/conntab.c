@@ -21,52 +21,12 @@
 
 #include "conntab.h"
 #include "fdident.h"
+#include "conntab_int.h"
 #include "fdtable.h"
-#include "gsswrap.h"
-
-/* Byte map values: no slot, a slot of an established socket, of an active one. */
-#define CONNTAB_MAP_NONE 0
-#define CONNTAB_MAP_ESTABLISHED 1
-#define CONNTAB_MAP_ACTIVE 2
-#define CONNTAB_MAP_WRAPPED 3	/* established, with GSSAPI protection */
-
-struct conntab_slot;
-
-/* One proxied socket, shared by all its descriptors. */
-struct conntab_sock {
-	int state;
-	int so_error;
-	int orig_flags;
-	int want;
-	bool busy;			/* a caller has taken the handshake out */
-	bool active;			/* on the active list */
-	int64_t deadline_ms;
-	struct sockaddr_storage peer;
-	socklen_t peerlen;
-	struct handshake *hs;
-	struct gsswrap *wrap;		/* GSSAPI protection, NULL if none */
-	struct conntab_slot *slots;	/* the descriptors, newest first */
-	struct conntab_sock *act_prev, *act_next;
-};
-
-/*
- * One descriptor of a proxied socket: the payload of its entry in the
- * table (fdtable.h keeps the number and the socket's identity).
- */
-struct conntab_slot {
-	int fd;
-	int epfd;			/* the program's epoll set for fd, -1 if none */
-	uint32_t ep_events;
-	uint64_t ep_data;
-	struct conntab_sock *sock;
-	struct conntab_slot *sib_next;	/* the socket's next descriptor */
-};
 
 static bool conntab_stale(void *payload, struct fdtable_stale *stale);
 FDTABLE_DEFINE(conntab_table, struct conntab_slot, conntab_stale)
 static struct conntab_sock *conntab_active_head;
-/* Sockets with GSSAPI protection: 0 lets the I/O hooks skip it all. */
-static _Atomic int conntab_wrapped;
 
 bool
 conntab_maybe(int fd)
@@ -86,8 +46,7 @@ conntab_active_count(void)
 	return fdtable_active_count(&conntab_table);
 }
 
-/* The byte map value for the descriptors of s. */
-static uint8_t
+uint8_t
 conntab_map_value(const struct conntab_sock *s)
 {
 	if (s->active)
@@ -95,20 +54,6 @@ conntab_map_value(const struct conntab_sock *s)
 	return s->wrap ? CONNTAB_MAP_WRAPPED : CONNTAB_MAP_ESTABLISHED;
 }
 
-/* Give s the protection w (NULL: none), letting go of any it had.  Lock held. */
-static void
-conntab_sock_wrap(struct conntab_sock *s, struct gsswrap *w)
-{
-	if (s->wrap) {
-		gsswrap_put(s->wrap);
-		atomic_fetch_sub(&conntab_wrapped, 1);
-	}
-	s->wrap = w;
-	if (w)
-		atomic_fetch_add(&conntab_wrapped, 1);
-	for (struct conntab_slot *sl = s->slots; sl; sl = sl->sib_next)
-		fdtable_mark(&conntab_table, sl->fd, conntab_map_value(s));
-}
 
 /* Put s on the active list or take it off, with all its descriptors.  Lock held. */
 static void
@@ -518,70 +463,9 @@ conntab_dup(int fd, int newfd)
 	fdtable_leave(&conntab_table, &call);
 }
 
-bool
-conntab_maybe_wrapped(int fd)
+
+struct fdtable *
+conntab_fdtable(void)
 {
-	int mark;
-
-	if (atomic_load_explicit(&conntab_wrapped, memory_order_relaxed) == 0)
-		return false;
-	mark = fdtable_mark_of(&conntab_table, fd);
-	return mark == CONNTAB_MAP_WRAPPED || mark == FDTABLE_MARK_UNKNOWN;
-}
-
-int
-conntab_wrapped_count(void)
-{
-	return atomic_load_explicit(&conntab_wrapped, memory_order_relaxed);
-}
-
-void
-conntab_set_wrap(int fd, struct gsswrap *w)
-{
-	struct fdtable_call call;
-	struct conntab_slot *sl;
-
-	if (w == NULL)
-		return;
-	sl = fdtable_enter(&conntab_table, fd, &call);
-	if (sl && sl->sock->state == CONNTAB_ESTABLISHED)
-		conntab_sock_wrap(sl->sock, w);
-	else
-		gsswrap_put(w);
-	fdtable_leave(&conntab_table, &call);
-}
-
-struct gsswrap *
-conntab_hold_wrap(int fd)
-{
-	struct fdtable_call call;
-	struct conntab_slot *sl;
-	struct gsswrap *w = NULL;
-
-	if (!conntab_maybe_wrapped(fd))
-		return NULL;
-	sl = fdtable_enter(&conntab_table, fd, &call);
-	if (sl && sl->sock->wrap) {
-		w = sl->sock->wrap;
-		gsswrap_hold(w);
-	}
-	fdtable_leave(&conntab_table, &call);
-	return w;
-}
-
-int
-conntab_wrapped_fds(int *fds, int cap)
-{
-	struct conntab_slot *sl = NULL;
-	int n = 0;
-
-	if (conntab_wrapped_count() == 0)
-		return 0;
-	fdtable_lock(&conntab_table);
-	while (n < cap && (sl = fdtable_next(&conntab_table, sl)) != NULL) {
-		if (sl->sock->wrap)
-			fds[n++] = sl->fd;
-	}
-	fdtable_unlock(&conntab_table);
-	return n;
+	return &conntab_table;
 }
