@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gsswrap.h"
 #include "handshake.h"
 
 static void
@@ -173,36 +172,6 @@ static const char hs_closed_reason[] =
 	"proxy closed the connection during the handshake";
 
 /*
- * hs_fill() under GSSAPI protection: the reply comes unwrapped from whole
- * messages, and what follows it in the last one stays with the protection
- * for the program.
- */
-static int
-hs_fill_wrapped(struct handshake *hs, const struct sx_sys *sys, int fd,
-		size_t need)
-{
-	while (hs->in_len < need) {
-		struct iovec iov = {
-			.iov_base = hs->in + hs->in_len,
-			.iov_len = need - hs->in_len,
-		};
-		ssize_t n = gsswrap_recv(hs->wrap, sys, fd, &iov, 1, MSG_DONTWAIT,
-					 hs->gss_why, sizeof(hs->gss_why));
-
-		if (n == 0)
-			return hs_fail(hs, -ECONNRESET, hs_closed_reason);
-		if (n == -EINTR)
-			continue;
-		if (n == -EAGAIN || n == -EWOULDBLOCK)
-			return SX_WANT_READ;
-		if (n < 0)
-			return hs_fail(hs, (int)n, hs->gss_why);
-		hs->in_len = (uint16_t)(hs->in_len + n);
-	}
-	return 0;
-}
-
-/*
  * Read until hs->in holds `need` bytes; 0 when it does.  Never asks for
  * more than `need`, so no byte after the reply is consumed.
  */
@@ -212,8 +181,13 @@ hs_fill(struct handshake *hs, const struct sx_sys *sys, int fd, size_t need)
 	while (hs->in_len < need) {
 		ssize_t n;
 
-		if (hs->wrap != NULL)
-			return hs_fill_wrapped(hs, sys, fd, need);
+		if (hs->wrap != NULL) {
+			/* Unwrapped from whole messages (handshake_gss.c). */
+			n = handshake_gss_fill(hs, sys, fd, need);
+			if (n == -ECONNRESET && hs->gss_why[0] == '\0')
+				return hs_fail(hs, -ECONNRESET, hs_closed_reason);
+			return n < 0 ? hs_fail(hs, (int)n, hs->gss_why) : (int)n;
+		}
 		n = sys->recv(fd, hs->in + hs->in_len, need - hs->in_len,
 			      MSG_DONTWAIT);
 		if (n == 0)
@@ -320,49 +294,24 @@ hs_recv_auth(struct handshake *hs, const struct sx_sys *sys, int fd)
 	return 0;
 }
 
-/* Replace the request queued by its wrapped message (RFC 1961 section 5). */
-static int
-hs_wrap_request(struct handshake *hs)
-{
-	uint8_t plain[HS_OUT_MAX];
-	size_t len = hs->out_len;
-	ssize_t n;
-
-	memcpy(plain, hs->out, len);
-	n = gsswrap_seal(hs->wrap, plain, len, hs->out, sizeof(hs->out),
-			 hs->gss_why, sizeof(hs->gss_why));
-	explicit_bzero(plain, len);
-	if (n < 0)
-		return hs_fail(hs, (int)n, hs->gss_why);
-	hs->out_len = (uint16_t)n;
-	hs->out_off = 0;
-	return 0;
-}
-
-/* The GSSAPI exchange, then the request. */
+/* The GSSAPI exchange (handshake_gss.c), then the request. */
 static int
 hs_gssapi(struct handshake *hs, const struct sx_sys *sys, int fd)
 {
-	int rc = socks5_gssapi_step(hs->gss, sys, fd, hs->gss_why,
-				    sizeof(hs->gss_why));
+	int rc = handshake_gss_step(hs, sys, fd);
 
 	if (rc < 0)
 		return hs_fail(hs, rc, hs->gss_why);
 	if (rc != 0)
 		return rc;
-	rc = socks5_gssapi_take_wrap(hs->gss, &hs->wrap, hs->gss_why,
-				     sizeof(hs->gss_why));
-	socks5_gssapi_end(hs->gss);
-	hs->gss = NULL;
-	if (rc < 0)
-		return hs_fail(hs, rc, hs->gss_why);
 	rc = hs_queue_request(hs);
 	if (rc < 0)
 		return rc;
+	/* Under protection the request goes as one wrapped message. */
 	if (hs->wrap != NULL) {
-		rc = hs_wrap_request(hs);
+		rc = handshake_gss_seal(hs);
 		if (rc < 0)
-			return rc;
+			return hs_fail(hs, rc, hs->gss_why);
 	}
 	hs_set_state(hs, HS_SEND_REQUEST);
 	return 0;
@@ -503,33 +452,6 @@ handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd)
 		}
 	}
 	return rc;
-}
-
-void
-handshake_release(struct handshake *hs)
-{
-	socks5_gssapi_end(hs->gss);
-	hs->gss = NULL;
-	gsswrap_put(hs->wrap);
-	hs->wrap = NULL;
-}
-
-struct gsswrap *
-handshake_take_wrap(struct handshake *hs)
-{
-	struct gsswrap *w = hs->wrap;
-
-	hs->wrap = NULL;
-	return w;
-}
-
-void
-handshake_free(struct handshake *hs)
-{
-	if (hs == NULL)
-		return;
-	handshake_release(hs);
-	free(hs);
 }
 
 void

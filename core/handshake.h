@@ -100,6 +100,19 @@ void handshake_release(struct handshake *hs);
 struct gsswrap *handshake_take_wrap(struct handshake *hs);
 /* handshake_release(), then free(hs); NULL is fine. */
 void handshake_free(struct handshake *hs);
+/*
+ * The GSSAPI parts of the handshake (handshake_gss.c), for handshake.c:
+ * each returns 0, SX_WANT_READ/SX_WANT_WRITE, or -errno with hs->gss_why
+ * filled (empty for the proxy's close).  handshake_gss_step() advances
+ * the exchange and, once it is complete, keeps its protection in
+ * hs->wrap; handshake_gss_seal() replaces the request queued in hs->out
+ * by its wrapped message; handshake_gss_fill() reads the reply unwrapped
+ * until hs->in holds need bytes.
+ */
+int handshake_gss_step(struct handshake *hs, const struct sx_sys *sys, int fd);
+int handshake_gss_seal(struct handshake *hs);
+int handshake_gss_fill(struct handshake *hs, const struct sx_sys *sys, int fd,
+		       size_t need);
 /* BIND: wait for the second reply (the peer that connected) next. */
 void handshake_expect_second_reply(struct handshake *hs);
 /* Milliseconds on CLOCK_MONOTONIC. */
