@@ -274,6 +274,7 @@ gsswrap_recv(struct gsswrap *w, const struct sx_sys *sys, int fd,
 {
 	size_t total = gw_iov_len(iov, n), done = 0;
 	bool peek = flags & MSG_PEEK;
+	bool discard = flags & MSG_TRUNC;	/* TCP: the bytes are dropped */
 	ssize_t rc = 0;
 
 	if (why != NULL && whylen > 0)
@@ -288,7 +289,8 @@ gsswrap_recv(struct gsswrap *w, const struct sx_sys *sys, int fd,
 		if (kept > 0) {
 			size_t c = total - done < kept ? total - done : kept;
 
-			gw_iov_put(iov, n, done, w->plain + w->plain_off, c);
+			if (!discard)
+				gw_iov_put(iov, n, done, w->plain + w->plain_off, c);
 			done += c;
 			if (!peek) {
 				w->plain_off += c;

@@ -98,8 +98,8 @@ int gsswrap_flush(struct gsswrap *w, const struct sx_sys *sys, int fd, int flags
 /*
  * Read unwrapped bytes into iov (n entries): the plaintext kept first,
  * then the next message, read whole.  flags are recv()'s: MSG_DONTWAIT,
- * MSG_PEEK (the bytes stay for the next read) and MSG_WAITALL are
- * honoured.  Returns the bytes read, 0 at the end of the stream, or
+ * MSG_PEEK (the bytes stay for the next read), MSG_WAITALL and MSG_TRUNC
+ * (the bytes are dropped, not copied, as TCP does) are honoured.  Returns the bytes read, 0 at the end of the stream, or
  * -errno (-EAGAIN: no whole message yet), with why filled on the first
  * failure to unwrap (later calls return the same errno, why empty).
  */

@@ -290,6 +290,15 @@ test_recv(void)
 	       "MSG_WAITALL reads across messages, an empty one too");
 	is_bytes(buf, (const uint8_t *)"abcdefg", 7, "in order");
 
+	peer_add("W", (const uint8_t *)"skip", 4);
+	{
+		struct iovec none = { NULL, 3 };
+
+		is_int((int)gsswrap_recv(w, &fake_sys, SOCK_FD, &none, 1, MSG_TRUNC,
+					 NULL, 0), 3, "MSG_TRUNC drops bytes without a buffer");
+	}
+	is_int((int)recv_into(w, buf, sizeof(buf), 0), 1, "the rest of that message");
+	is_bytes(buf, (const uint8_t *)"p", 1, "after the dropped ones");
 	peer_add("W", (const uint8_t *)"xy", 2);
 	peer.eof = true;
 	is_int((int)recv_into(w, buf, sizeof(buf), 0), 2, "the last message");
