@@ -5,7 +5,8 @@
  * (one shot at what the exchange waits for) and give it back after.  A
  * listening socket waiting for the peer of a SOCKS BIND stays in the
  * program's set through its control connection, with the program's events
- * and data, so epoll_wait needs nothing of its own for it.
+ * and data, so epoll_wait needs nothing of its own for it.  While any
+ * connection has GSSAPI protection, the waits go through epoll_gss().
  */
 #include <errno.h>
 #include <stdlib.h>

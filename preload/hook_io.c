@@ -4,8 +4,9 @@
  * never the program's bytes to the proxy before its reply.  A non-blocking
  * socket gets EAGAIN, a blocking one waits for the exchange to end.  On a
  * connected UDP socket with an association, datagrams go through the relay
- * (udp_send.h, udp_recv.h).  On every other descriptor the cost is two
- * loads and two branches.
+ * (udp_send.h, udp_recv.h).  On a connection with GSSAPI protection the
+ * bytes are wrapped and unwrapped (gssio.h).  On every other descriptor
+ * the cost is three loads and three branches.
  */
 #include <errno.h>
 #include <string.h>

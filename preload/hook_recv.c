@@ -4,7 +4,8 @@
  * recv_msg(), recv_mmsg()).  Thin: a proxied TCP socket whose SOCKS
  * exchange is under way is held back (tcp.h), as the I/O hooks do; a UDP
  * socket with an association or a proxied default destination receives
- * through the UDP layer (udp_recv.h); everything else is the real call.
+ * through the UDP layer (udp_recv.h); a connection with GSSAPI protection
+ * reads unwrapped bytes (gssio.h); everything else is the real call.
  * While any UDP socket of the process has an association, a receive that
  * goes straight to the kernel asks for the sender even when the program
  * does not, so that udp_recv_late() can judge a datagram that arrived

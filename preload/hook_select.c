@@ -4,7 +4,8 @@
  * socket as readiness.c says.  A wait that began with nothing pending
  * cannot give back what another thread's new connect showed: the sets hold
  * the answer by then (a thread rarely selects on a socket another one has
- * not finished connecting).
+ * not finished connecting).  A connection with GSSAPI protection is
+ * judged as poll() judges it (gssio.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 		orig_e = *efds;
 	/* As in poll_slow(), pending sockets are not stepped before the wait. */
 	for (;;) {
-		bool failed = false;
+		bool failed = false, kept = false;
 		int wait_ms, wait_nfds = nfds, ready = 0;
 
 		tcp_expire();
@@ -63,7 +64,7 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 			    (FD_ISSET(fd, &orig_r) || FD_ISSET(fd, &orig_w))) {
 				if (gssio_ready_now(fd, FD_ISSET(fd, &orig_r) ? POLLIN : 0,
 						    &queued))
-					failed = true;
+					kept = true;
 				if (queued)
 					FD_SET(fd, &w);
 				continue;
@@ -97,7 +98,8 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 				failed = true;
 			}
 		}
-		wait_ms = failed ? 0 : tcp_wait_cap(readiness_time_left(deadline));
+		wait_ms = failed || kept ? 0 :
+			  tcp_wait_cap(readiness_time_left(deadline));
 		if (use_pselect) {
 			struct timespec ts = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
 

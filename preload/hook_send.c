@@ -4,7 +4,8 @@
  * send_msg(), send_mmsg(); libuv before 1.45 does, under dig).  Thin: a
  * send with MSG_FASTOPEN on a TCP socket is a connect (hook_fastopen.c);
  * a proxied TCP socket whose SOCKS exchange is under way is held back
- * (tcp.h), as the I/O hooks do; a datagram that may concern the UDP layer
+ * (tcp.h), as the I/O hooks do; a connection with GSSAPI protection
+ * writes wrapped messages (gssio.h); a datagram that may concern the UDP layer
  * goes to udp_send_datagram(); everything else is the real call.  On a
  * socket that is none of these the cost is a few loads and branches.  The
  * UDP layer never calls back here.
