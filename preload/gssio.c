@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -117,43 +118,46 @@ ssize_t
 gssio_sendfile(int out_fd, int in_fd, off_t *offset, size_t count, bool *pass)
 {
 	int saved_errno = errno;
-	static __thread uint8_t buf[GSSIO_COPY_MAX];
-	struct iovec iov = { .iov_base = buf };
 	struct gsswrap *w = conntab_hold_wrap(out_fd);
 	char why[SOCKS5_GSSAPI_WHY];
+	struct iovec iov;
 	ssize_t got, rc;
+	uint8_t *buf;
 
 	*pass = w == NULL;
 	if (w == NULL)
 		return 0;
-	if (count > sizeof(buf))
-		count = sizeof(buf);
+	if (count > GSSIO_COPY_MAX)
+		count = GSSIO_COPY_MAX;
+	buf = malloc(count > 0 ? count : 1);
+	if (buf == NULL) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
 	/* From the offset given (the file position stays), or from the position. */
 	if (offset != NULL)
 		got = pread(in_fd, buf, count, *offset);
 	else
 		got = real.read(in_fd, buf, count);
 	if (got <= 0) {
-		gsswrap_put(w);
-		return got < 0 ? -1 : 0;
+		rc = got < 0 ? -errno : 0;
+		goto out_free;
 	}
+	iov.iov_base = buf;
 	iov.iov_len = (size_t)got;
 	rc = gsswrap_send(w, &real_sys, out_fd, &iov, 1, 0, why, sizeof(why));
 	if (why[0] != '\0')
 		log_warn("GSSAPI-protected connection (descriptor %d): %s", out_fd, why);
-	gsswrap_put(w);
-	if (rc < 0) {
-		if (offset == NULL)
-			lseek(in_fd, -got, SEEK_CUR);
-		return sx_fail((int)-rc);
-	}
 	/* What was read and not taken is given back to the file. */
-	if (offset != NULL)
+	if (offset != NULL && rc > 0)
 		*offset += rc;
-	else if (rc < got)
-		lseek(in_fd, rc - got, SEEK_CUR);
-	errno = saved_errno;
-	return rc;
+	else if (offset == NULL && rc < got)
+		lseek(in_fd, (rc > 0 ? rc : 0) - got, SEEK_CUR);
+out_free:
+	free(buf);
+out_put:
+	gsswrap_put(w);
+	return sx_result(rc, saved_errno);
 }
 
 void
