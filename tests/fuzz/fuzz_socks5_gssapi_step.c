@@ -6,7 +6,8 @@
  *
  * FLAGS: bit 0 a user name (the greeting offers user name/password too),
  * bit 1 a whole principal as the service, bits 2-3 how many tokens the
- * fake mechanism wants from the server (0-3).  CHUNK: the most bytes one
+ * fake mechanism wants from the server (0-3), bits 4-5 the protection
+ * setting (config.h: none, integrity, confidentiality, any).  CHUNK: the most bytes one
  * recv() hands out (0: all), with an EAGAIN before every other call.
  * STREAM: everything the proxy says, from its method selection on.
  *
@@ -14,13 +15,16 @@
  * takes any that does not start with 0xEE, wraps with a "W" prefix and
  * unwraps only what starts with one.  Whatever the bytes, the handshake ends in SX_DONE or
  * a -errno within a bounded number of steps, every GSS context made is
- * deleted by then, and it never reads past what it decodes.
+ * deleted by then (but the one a protection the proxy selected keeps,
+ * deleted with it), and it never reads past what it decodes (under
+ * protection, past what the messages it unwrapped hold).
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 
 #include "fuzz.h"
+#include "gsswrap.h"
 #include "handshake.h"
 #include "socks5.h"
 #include "socks5_gssapi.h"
@@ -125,8 +129,9 @@ fake_wrap(void *ctx, bool conf, const uint8_t *i, size_t len, uint8_t *o,
 	(void)why;
 	(void)whylen;
 	fuzz_check(ctx == &ctx_marker, "wrap with the context");
-	fuzz_check(!conf, "the level is wrapped without confidentiality");
-	fuzz_check(len + 1 <= cap, "room for the wrapped level");
+	/* The level (one byte) is never confidential; the request may be. */
+	fuzz_check(!conf || len > 1, "the level is wrapped without confidentiality");
+	fuzz_check(len + 1 <= cap, "room for the wrapped message");
 	o[0] = 'W';
 	memcpy(o + 1, i, len);
 	*o_len = len + 1;
@@ -182,6 +187,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fake.wanted = (data[0] >> 2) & 3;
 	p.version = 5;
 	p.gssapi = true;
+	p.gss_protection = (data[0] >> 4) & 3;
 	if (data[0] & 1) {
 		p.has_auth = true;
 		strcpy(p.user, "user");
@@ -198,6 +204,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < FAKE_STEPS_MAX && rc > 0; i++)
 		rc = handshake_step(&hs, &fake_sys, FAKE_FD);
 	fuzz_check(rc <= 0, "the handshake ends");
+	if (rc == SX_DONE) {
+		struct gsswrap *w = handshake_take_wrap(&hs);
+
+		fuzz_check(fake.live == (w != NULL), "only a protection keeps its context");
+		fuzz_check(w == NULL || p.gss_protection != CONFIG_GSS_PROT_NONE,
+			   "no protection when none was asked for");
+		gsswrap_put(w);
+	} else {
+		fuzz_check(hs.wrap == NULL, "a failure keeps no protection");
+	}
 	fuzz_check(fake.live == 0, "every context is deleted when it ends");
 	fuzz_check(hs.gss == NULL, "and the exchange freed");
 	fuzz_check(fake.in_off <= fake.in_len, "never past the input");
