@@ -114,6 +114,8 @@ epoll_claim(int epfd, struct epoll_event *events, int n)
 	return kept;
 }
 
+static int epoll_gss_judge(int epfd, struct epoll_event *events, int n);
+
 static int
 epoll_slow(int epfd, struct epoll_event *events, int maxevents,
 	   int64_t deadline, enum epoll_kind kind, const sigset_t *sigmask)
@@ -136,6 +138,8 @@ epoll_slow(int epfd, struct epoll_event *events, int maxevents,
 		if (n < 0)
 			return n;
 		kept = epoll_claim(epfd, events, n);
+		if (kept > 0 && conntab_wrapped_count() > 0)
+			kept = epoll_gss_judge(epfd, events, kept);
 		if (kept > 0 || readiness_timed_out(deadline) || deadline == 0)
 			return kept;
 	}
@@ -169,9 +173,21 @@ epoll_fast(int epfd, struct epoll_event *events, int maxevents,
 	return epoll_slow(epfd, events, maxevents, deadline, kind, sigmask);
 }
 
+/*
+ * The wait while some connection has GSSAPI protection: its socket is
+ * readable before a whole message has come, and unwrapped bytes kept are
+ * readable with nothing in the socket.  What the kernel reports for a
+ * protected socket is judged after each wait (epoll_gss_judge(), from
+ * epoll_slow()); before it, the protected sockets registered in epfd are
+ * looked at (epoll_gss()): bytes kept end the wait at once, as a
+ * level-triggered registration would report them, EPOLLET or not, and
+ * while a short write left wrapped bytes queued the wait wakes every
+ * EPOLL_GSS_RETRY_MS to send them (their registration need not ask for
+ * EPOLLOUT).  Epoll's poll bits are poll()'s on Linux.
+ */
+
 /* The most protected connections one wait looks after. */
 #define EPOLL_GSS_FDS 64
-/* How often queued wrapped bytes are retried while the program waits. */
 #define EPOLL_GSS_RETRY_MS 10
 
 /* A protected connection registered in the set being waited on. */
@@ -181,59 +197,72 @@ struct epoll_gss_fd {
 	uint64_t data;
 };
 
-/* Its registration among mine (n of them) by data, or NULL. */
-static const struct epoll_gss_fd *
-epoll_gss_find(const struct epoll_gss_fd *mine, int n, uint64_t data)
+/* The protected connections registered in epfd, into mine; how many. */
+static int
+epoll_gss_mine(int epfd, struct epoll_gss_fd *mine)
 {
-	for (int i = 0; i < n; i++)
-		if (mine[i].data == data)
-			return &mine[i];
-	return NULL;
+	int fds[EPOLL_GSS_FDS];
+	int count = conntab_wrapped_fds(fds, EPOLL_GSS_FDS), n = 0;
+
+	for (int i = 0; i < count; i++) {
+		uint32_t ev;
+		uint64_t data;
+		int e;
+
+		if (!epwatch_get(fds[i], &e, &ev, &data) || e != epfd)
+			continue;
+		mine[n].fd = fds[i];
+		mine[n].events = ev;
+		mine[n].data = data;
+		n++;
+	}
+	return n;
 }
 
-/*
- * The wait while some connection has GSSAPI protection: its socket is
- * readable before a whole message has come, and unwrapped bytes kept are
- * readable with nothing in the socket.  The protected sockets registered
- * in epfd are looked at before the wait (bytes kept end it at once, as a
- * level-triggered registration would report them, EPOLLET or not), what
- * the kernel reports for them is judged after it, and while a short write
- * left wrapped bytes queued the wait wakes every EPOLL_GSS_RETRY_MS to send
- * them (their registration need not ask for EPOLLOUT).  Epoll's poll bits
- * are poll()'s on Linux.
- */
+/* What the program sees of the n events a wait on epfd reported: how many. */
+static int
+epoll_gss_judge(int epfd, struct epoll_event *events, int n)
+{
+	struct epoll_gss_fd mine[EPOLL_GSS_FDS];
+	int nmine = epoll_gss_mine(epfd, mine), kept = 0;
+
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < nmine; j++) {
+			if (mine[j].data != events[i].data.u64)
+				continue;
+			events[i].events = (uint32_t)(uint16_t)gssio_revents(
+				mine[j].fd, (short)(mine[j].events & 0xffff),
+				(short)(events[i].events & 0xffff));
+			break;
+		}
+		if (events[i].events != 0)
+			events[kept++] = events[i];
+	}
+	return kept;
+}
+
 static int
 epoll_gss(int epfd, struct epoll_event *events, int maxevents,
 	  int64_t deadline, enum epoll_kind kind, const sigset_t *sigmask)
 {
 	struct epoll_gss_fd mine[EPOLL_GSS_FDS];
 	struct epoll_event now[EPOLL_GSS_FDS];
-	int fds[EPOLL_GSS_FDS];
 
 	for (;;) {
-		int count = conntab_wrapped_fds(fds, EPOLL_GSS_FDS);
-		int nmine = 0, nnow = 0, n, kept = 0;
+		int nmine = epoll_gss_mine(epfd, mine), nnow = 0, n;
 		int64_t until = deadline;
 		bool queued_any = false;
 
-		for (int i = 0; i < count; i++) {
-			uint32_t ev;
-			uint64_t data;
+		for (int i = 0; i < nmine; i++) {
 			bool queued;
-			short ready;
-			int e;
+			short ready = gssio_ready_now(mine[i].fd,
+						      (short)(mine[i].events & 0xffff),
+						      &queued);
 
-			if (!epwatch_get(fds[i], &e, &ev, &data) || e != epfd)
-				continue;
-			mine[nmine].fd = fds[i];
-			mine[nmine].events = ev;
-			mine[nmine].data = data;
-			nmine++;
-			ready = gssio_ready_now(fds[i], (short)(ev & 0xffff), &queued);
 			queued_any = queued_any || queued;
 			if (ready && nnow < maxevents) {
 				now[nnow].events = (uint32_t)(uint16_t)ready;
-				now[nnow].data.u64 = data;
+				now[nnow].data.u64 = mine[i].data;
 				nnow++;
 			}
 		}
@@ -245,27 +274,16 @@ epoll_gss(int epfd, struct epoll_event *events, int maxevents,
 		n = epoll_slow(epfd, events, maxevents, until, kind, sigmask);
 		if (n < 0)
 			return n;
-		for (int i = 0; i < n; i++) {
-			const struct epoll_gss_fd *g =
-				epoll_gss_find(mine, nmine, events[i].data.u64);
-
-			if (g != NULL)
-				events[i].events = (uint32_t)(uint16_t)gssio_revents(
-					g->fd, (short)(g->events & 0xffff),
-					(short)(events[i].events & 0xffff));
-			if (events[i].events != 0)
-				events[kept++] = events[i];
-		}
-		for (int j = 0; j < nnow && kept < maxevents; j++) {
+		for (int j = 0; j < nnow && n < maxevents; j++) {
 			bool seen = false;
 
-			for (int i = 0; i < kept && !seen; i++)
+			for (int i = 0; i < n && !seen; i++)
 				seen = events[i].data.u64 == now[j].data.u64;
 			if (!seen)
-				events[kept++] = now[j];
+				events[n++] = now[j];
 		}
-		if (kept > 0 || deadline == 0 || readiness_timed_out(deadline))
-			return kept;
+		if (n > 0 || deadline == 0 || readiness_timed_out(deadline))
+			return n;
 	}
 }
 

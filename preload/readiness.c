@@ -13,6 +13,7 @@
 
 #include "bindtab.h"
 #include "conntab.h"
+#include "gssio.h"
 #include "handshake.h"
 #include "preload.h"
 #include "readiness.h"
@@ -126,6 +127,9 @@ readiness_revents(int fd, short events, short revents)
 	if (real.poll(&p, 1, 0) < 0)
 		p.revents = (short)(events & POLLOUT);
 	errno = saved_errno;
+	/* Under GSSAPI protection readable means a whole message (gssio.h). */
+	if (conntab_maybe_wrapped(fd))
+		return gssio_revents(fd, events, p.revents);
 	return p.revents;
 }
 
