@@ -314,6 +314,26 @@ print("GOT ", got.hexdigest(), n)
 	done
 }
 
+@test "readable means a whole message, with every readiness API, while messages come in 7-byte pieces" {
+	local mode opt
+	for mode in poll ppoll select pselect epoll-lt epoll-et epoll-et-before; do
+		for opt in "" -r -t; do
+			[[ $opt != -t || $mode == epoll-lt || $mode == epoll-et ]] || continue
+			run --separate-stderr client_socksified "socks5://$PROXY_IP:$SPLIT_PORT" \
+				SOCKSIFY_GSSAPI=1 "$REPO/build/tests/helpers/rwclient" $opt "$mode" \
+				"$DEST_IP" 7
+			if [ "$status" -ne 0 ] ||
+				! printf '%s\n' "$output" | grep -qE "^PEER-LINE PEER $PROXY_OUT_IP [0-9]+$" ||
+				[ "$(line_value EARLY-READABLE)" != 0 ] ||
+				[ "$(line_value EMPTY-READABLE)" != 0 ]; then
+				echo "# rwclient $opt $mode:" >&2
+				printf '#   %s\n' "${lines[@]}" "$stderr" >&2
+				return 1
+			fi
+		done
+	done
+}
+
 @test "short writes on a non-blocking socket with a tiny send buffer lose and repeat nothing" {
 	local mode
 	for mode in select poll epoll; do
