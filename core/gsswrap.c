@@ -196,6 +196,7 @@ gw_unwrap_one(struct gsswrap *w, char *why, size_t whylen)
 {
 	struct gssframe f;
 	size_t len = 0;
+	bool conf = false;
 	ssize_t n;
 	int rc;
 
@@ -214,10 +215,17 @@ gw_unwrap_one(struct gsswrap *w, char *why, size_t whylen)
 	}
 	pthread_mutex_lock(&w->gss_lock);
 	rc = w->ops->unwrap(w->ctx, f.token, f.len, w->plain, sizeof(w->plain),
-			    &len, why, whylen);
+			    &len, &conf, why, whylen);
 	pthread_mutex_unlock(&w->gss_lock);
 	if (rc < 0)
 		return gw_fail(w, -EIO);
+	/* RFC 1961 section 5: under level 2 every message is encrypted. */
+	if (w->conf && !conf) {
+		explicit_bzero(w->plain, len);
+		text_set_err(why, whylen, "proxy sent a message without "
+			     "confidentiality on a connection that has it");
+		return gw_fail(w, -EIO);
+	}
 	memmove(w->in, w->in + n, w->in_len - (size_t)n);
 	w->in_len -= (size_t)n;
 	w->plain_off = 0;

@@ -319,7 +319,7 @@ gs_judge_level(struct socks5_gssapi *gs, const struct gssframe *f, char *why,
 	int rc;
 
 	rc = gs_ops->unwrap(gs->ctx, f->token, f->len, level, sizeof(level),
-			    &len, why, whylen);
+			    &len, NULL, why, whylen);
 	if (rc < 0)
 		return rc;
 	if (len != 1) {

@@ -52,13 +52,20 @@ struct socks5_gssapi_ops {
 	int (*init)(void **ctx, const char *target, bool principal,
 		    const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
 		    size_t *out_len, char *why, size_t whylen);
-	/* gss_wrap() of len bytes, with confidentiality when conf. */
+	/*
+	 * gss_wrap() of len bytes, with confidentiality when conf (a
+	 * mechanism that did not apply it is a failure).
+	 */
 	int (*wrap)(void *ctx, bool conf, const uint8_t *in, size_t len,
 		    uint8_t *out, size_t cap, size_t *out_len, char *why,
 		    size_t whylen);
-	/* gss_unwrap() of one token. */
+	/*
+	 * gss_unwrap() of one token; *conf (when conf is not NULL) says
+	 * whether it was encrypted.
+	 */
 	int (*unwrap)(void *ctx, const uint8_t *in, size_t len, uint8_t *out,
-		      size_t cap, size_t *out_len, char *why, size_t whylen);
+		      size_t cap, size_t *out_len, bool *conf, char *why,
+		      size_t whylen);
 	/* gss_delete_sec_context(); *ctx becomes NULL. */
 	void (*drop)(void **ctx);
 };

@@ -244,37 +244,45 @@ gsslib_wrap_guarded(void *ctx, bool conf, const uint8_t *in, size_t len,
 {
 	gss_buffer_desc in_buf, out_buf = GSS_C_EMPTY_BUFFER;
 	OM_uint32 major, minor;
-	int rc;
+	int rc, conf_state = 0;
 
 	rc = gsslib_ready(why, whylen);
 	if (rc < 0)
 		return rc;
 	in_buf.value = (void *)in;
 	in_buf.length = len;
-	major = gsslib.wrap(&minor, ctx, conf, GSS_C_QOP_DEFAULT, &in_buf, NULL,
-			    &out_buf);
+	major = gsslib.wrap(&minor, ctx, conf, GSS_C_QOP_DEFAULT, &in_buf,
+			    &conf_state, &out_buf);
 	if (GSS_ERROR(major))
 		return gsslib_fail("gss_wrap", major, minor, why, whylen);
+	/* A mechanism that could not encrypt must not send the bytes signed only. */
+	if (conf && !conf_state) {
+		gsslib.release_buffer(&minor, &out_buf);
+		text_set_err(why, whylen, "gss_wrap did not apply confidentiality");
+		return -EPROTO;
+	}
 	return gsslib_take(&out_buf, out, cap, out_len, why, whylen);
 }
 
 static int
 gsslib_unwrap_guarded(void *ctx, const uint8_t *in, size_t len,
-		      uint8_t *out, size_t cap, size_t *out_len, char *why,
-		      size_t whylen)
+		      uint8_t *out, size_t cap, size_t *out_len, bool *conf,
+		      char *why, size_t whylen)
 {
 	gss_buffer_desc in_buf, out_buf = GSS_C_EMPTY_BUFFER;
 	OM_uint32 major, minor;
-	int rc;
+	int rc, conf_state = 0;
 
 	rc = gsslib_ready(why, whylen);
 	if (rc < 0)
 		return rc;
 	in_buf.value = (void *)in;
 	in_buf.length = len;
-	major = gsslib.unwrap(&minor, ctx, &in_buf, &out_buf, NULL, NULL);
+	major = gsslib.unwrap(&minor, ctx, &in_buf, &out_buf, &conf_state, NULL);
 	if (GSS_ERROR(major))
 		return gsslib_fail("gss_unwrap", major, minor, why, whylen);
+	if (conf != NULL)
+		*conf = conf_state != 0;
 	return gsslib_take(&out_buf, out, cap, out_len, why, whylen);
 }
 
@@ -318,12 +326,13 @@ gsslib_wrap(void *ctx, bool conf, const uint8_t *in, size_t len, uint8_t *out,
 
 static int
 gsslib_unwrap(void *ctx, const uint8_t *in, size_t len, uint8_t *out,
-	      size_t cap, size_t *out_len, char *why, size_t whylen)
+	      size_t cap, size_t *out_len, bool *conf, char *why, size_t whylen)
 {
 	int rc;
 
 	sx_enter();
-	rc = gsslib_unwrap_guarded(ctx, in, len, out, cap, out_len, why, whylen);
+	rc = gsslib_unwrap_guarded(ctx, in, len, out, cap, out_len, conf, why,
+				   whylen);
 	sx_leave();
 	return rc;
 }

@@ -56,7 +56,7 @@ static const struct sx_sys fz_sys = { .send = fz_send, .recv = fz_recv };
 
 static int
 fz_unwrap(void *ctx, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
-	  size_t *out_len, char *why, size_t whylen)
+	  size_t *out_len, bool *conf, char *why, size_t whylen)
 {
 	fuzz_check(ctx == &ctx_marker, "the context given is the one made");
 	if (len < 1 || in[0] != 'W' || len - 1 > cap) {
@@ -65,6 +65,8 @@ fz_unwrap(void *ctx, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
 	}
 	memcpy(out, in + 1, len - 1);
 	*out_len = len - 1;
+	if (conf != NULL)
+		*conf = false;
 	return 0;
 }
 

@@ -140,7 +140,7 @@ fake_wrap(void *ctx, bool conf, const uint8_t *i, size_t len, uint8_t *o,
 
 static int
 fake_unwrap(void *ctx, const uint8_t *i, size_t len, uint8_t *o, size_t cap,
-	    size_t *o_len, char *why, size_t whylen)
+	    size_t *o_len, bool *conf, char *why, size_t whylen)
 {
 	fuzz_check(ctx == &ctx_marker, "unwrap with the context");
 	if (len < 1 || i[0] != 'W' || len - 1 > cap) {
@@ -149,6 +149,9 @@ fake_unwrap(void *ctx, const uint8_t *i, size_t len, uint8_t *o, size_t cap,
 	}
 	memcpy(o, i + 1, len - 1);
 	*o_len = len - 1;
+	/* Every token counts as encrypted: confidentiality may be agreed. */
+	if (conf != NULL)
+		*conf = true;
 	return 0;
 }
 

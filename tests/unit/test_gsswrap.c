@@ -133,7 +133,7 @@ fake_wrap(void *ctx, bool conf, const uint8_t *in, size_t len, uint8_t *out,
 
 static int
 fake_unwrap(void *ctx, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
-	    size_t *out_len, char *why, size_t whylen)
+	    size_t *out_len, bool *conf, char *why, size_t whylen)
 {
 	gss.unwraps++;
 	if (ctx != &ctx_marker || len < 1 || (in[0] != 'W' && in[0] != 'C') ||
@@ -143,6 +143,8 @@ fake_unwrap(void *ctx, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
 	}
 	memcpy(out, in + 1, len - 1);
 	*out_len = len - 1;
+	if (conf != NULL)
+		*conf = in[0] == 'C';
 	return 0;
 }
 
@@ -372,6 +374,27 @@ test_failures(void)
 }
 
 static void
+test_confidentiality_enforced(void)
+{
+	struct gsswrap *w;
+	uint8_t buf[16];
+	char why[128];
+	struct iovec one = { buf, sizeof(buf) };
+
+	fake_reset();
+	w = gsswrap_new(&fake_ops, &ctx_marker, true);
+	peer_add("C", (const uint8_t *)"enc", 3);
+	peer_add("W", (const uint8_t *)"plain", 5);
+	is_int((int)gsswrap_recv(w, &fake_sys, SOCK_FD, &one, 1, 0, why, sizeof(why)),
+	       3, "an encrypted message is read");
+	is_int((int)gsswrap_recv(w, &fake_sys, SOCK_FD, &one, 1, 0, why, sizeof(why)),
+	       -EIO, "a message only signed, under confidentiality, is EIO");
+	is_str(why, "proxy sent a message without confidentiality on a connection "
+	       "that has it", "saying so");
+	gsswrap_put(w);
+}
+
+static void
 test_seal(void)
 {
 	struct gsswrap *w;
@@ -394,6 +417,7 @@ main(void)
 	test_send();
 	test_recv();
 	test_failures();
+	test_confidentiality_enforced();
 	test_seal();
 	return tap_done();
 }

@@ -40,6 +40,7 @@ static struct {
 static struct {
 	int inits, wraps, unwraps, drops, live;
 	bool conf_asked;
+	bool conf_replies;	/* unwrap says the token was encrypted */
 	int fail_init;		/* init fails with this -errno */
 	char target[600];
 	bool principal;
@@ -152,7 +153,7 @@ fake_wrap(void *ctx, bool conf, const uint8_t *i, size_t len, uint8_t *o,
 
 static int
 fake_unwrap(void *ctx, const uint8_t *i, size_t len, uint8_t *o, size_t cap,
-	    size_t *o_len, char *why, size_t whylen)
+	    size_t *o_len, bool *conf, char *why, size_t whylen)
 {
 	gss.unwraps++;
 	if (ctx != &ctx_marker || len < 1 || i[0] != 'W' || len - 1 > cap) {
@@ -161,6 +162,8 @@ fake_unwrap(void *ctx, const uint8_t *i, size_t len, uint8_t *o, size_t cap,
 	}
 	memcpy(o, i + 1, len - 1);
 	*o_len = len - 1;
+	if (conf != NULL)
+		*conf = gss.conf_replies;
 	return 0;
 }
 
@@ -388,8 +391,8 @@ test_failures(void)
 
 /* A handshake with setting prot against server; its result. */
 static int
-level_run(int prot, uint8_t cmd, const uint8_t *server, size_t n,
-	  struct handshake *hs)
+level_run_enc(int prot, uint8_t cmd, const uint8_t *server, size_t n,
+	      bool encrypted, struct handshake *hs)
 {
 	static struct config_proxy kept;
 	struct sx_endpoint d = dst_v4();
@@ -398,8 +401,19 @@ level_run(int prot, uint8_t cmd, const uint8_t *server, size_t n,
 	kept.gss_protection = prot;
 	socks5_gssapi_use(&fake_ops);
 	fake_reset(server, n);
+	gss.conf_replies = encrypted;
 	handshake_init(hs, &kept, cmd, &d, false);
 	return step(hs);
+}
+
+/* The same with the server's tokens encrypted when confidentiality is asked. */
+static int
+level_run(int prot, uint8_t cmd, const uint8_t *server, size_t n,
+	  struct handshake *hs)
+{
+	return level_run_enc(prot, cmd, server, n,
+			     prot == CONFIG_GSS_PROT_CONFIDENTIALITY ||
+			     prot == CONFIG_GSS_PROT_INTEGRITY, hs);
 }
 
 static void
@@ -448,6 +462,13 @@ test_levels(void)
 	ok(memcmp(out.bytes, client_asks1, sizeof(client_asks1) - 1) == 0,
 	   "integrity asks for level 1");
 	handshake_release(&hs);
+
+	is_int(level_run_enc(CONFIG_GSS_PROT_ANY, SOCKS5_CMD_CONNECT,
+			     V("\x05\x01" REPLY1 LEVEL_CONF WREP_OK_HELLO), false, &hs),
+	       -EIO, "confidentiality agreed, a reply not encrypted fails");
+	is_str(handshake_reason(&hs), "proxy sent a message without confidentiality "
+	       "on a connection that has it", "saying so");
+	is_int(gss.live, 0, "and deletes the context");
 
 	is_int(level_run(CONFIG_GSS_PROT_INTEGRITY, SOCKS5_CMD_CONNECT,
 			 V("\x05\x01" REPLY1 LEVEL_NONE), &hs),
