@@ -23,6 +23,7 @@ ASKED_PORT=1083
 SPLIT_PORT=1084
 BATCH_PORT=1085
 CORRUPT_PORT=1086
+SLOW_PORT=1087
 
 setup_file() {
 	require_library
@@ -46,6 +47,7 @@ setup_file() {
 	export BATCH_LOG=$LOG
 	start_ns_gsssocks corrupt "$CORRUPT_PORT" integrity --corrupt 2
 	export CORRUPT_LOG=$LOG
+	start_ns_gsssocks slow "$SLOW_PORT" confidentiality --slow-read 0.005
 }
 
 teardown_file() {
@@ -334,12 +336,12 @@ print("GOT ", got.hexdigest(), n)
 	done
 }
 
-@test "short writes on a non-blocking socket with a tiny send buffer lose and repeat nothing" {
+@test "short writes on a non-blocking socket with a tiny send buffer, to a slow proxy, lose and repeat nothing" {
 	local mode
 	for mode in select poll epoll; do
-		run --separate-stderr client_socksified "socks5://$PROXY_IP:$CONF_PORT" \
+		run --separate-stderr client_socksified "socks5://$PROXY_IP:$SLOW_PORT" \
 			SOCKSIFY_GSSAPI=1 "$PY" "$HELPERS/nbecho.py" "$mode" "$DEST_IP" 7 \
-			$((2 << 20)) 4096 40000
+			$((1 << 20)) 4096 40000
 		assert_success
 		assert_line "RESULT ok"
 		# Messages were left queued: sends came back short or took nothing.

@@ -2,7 +2,8 @@
 """A SOCKS5 server that speaks only the GSSAPI method (RFC 1961).
 
     gsssocks.py --keytab FILE --level LEVEL [--log FILE] [--out IP]
-                [--split N] [--batch N] [--corrupt N] HOST PORT
+                [--split N] [--batch N] [--corrupt N] [--slow-read SEC]
+                HOST PORT
 
 Listens on HOST:PORT (PORT 0 picks a free port), prints the port as the
 first line on stdout.  Each connection offers method X'01' (GSSAPI) or
@@ -24,6 +25,9 @@ pause after each of the first three; --batch N wraps
 the target's data in messages of N bytes and sends all the messages of
 one read from the target in one write; --corrupt N flips a byte in the
 token of the Nth data message to the client (the reply is the first).
+--slow-read SEC makes the server a slow reader: a receive buffer of 4 KiB
+and a pause of SEC before each message it reads from the client, so that
+the client's writes meet a full socket.
 
 Each connection is logged to FILE (default stdout): "CONN <ip> <port>",
 "AUTH <client principal> ASKED <n> LEVEL <n>", "CONNECT <host> <port>",
@@ -214,6 +218,8 @@ class Conn:
         while True:
             readable, _, _ = select.select(peers, [], [])
             if self.sock in readable:
+                if self.args.slow_read:
+                    time.sleep(self.args.slow_read)
                 if self.level == 0:
                     data = self.sock.recv(65536)
                 else:
@@ -255,12 +261,15 @@ def main():
     ap.add_argument("--split", type=int, default=0)
     ap.add_argument("--batch", type=int, default=0)
     ap.add_argument("--corrupt", type=int, default=0)
+    ap.add_argument("--slow-read", type=float, default=0)
     ap.add_argument("host")
     ap.add_argument("port", type=int)
     args = ap.parse_args()
     log = Log(args.log)
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if args.slow_read:
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     srv.bind((args.host, args.port))
     srv.listen(16)
     print(srv.getsockname()[1], flush=True)
