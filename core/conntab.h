@@ -124,6 +124,11 @@ void conntab_set_wrap(int fd, struct gsswrap *w);
 struct gsswrap *conntab_hold_wrap(int fd);
 /* Fill fds (up to cap) with descriptors that carry protection; how many. */
 int conntab_wrapped_fds(int *fds, int cap);
+/*
+ * In a forked child (pthread_atfork()): the locks of every protection as
+ * new, since a thread of the parent may have held one at the fork.
+ */
+void conntab_wrap_after_fork(void);
 /* Forget fd (close, dup2 over it).  Cheap when fd has no entry. */
 void conntab_remove(int fd);
 /* newfd is a copy of fd (dup): it shares fd's socket state from now on. */

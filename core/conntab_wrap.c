@@ -84,16 +84,33 @@ conntab_hold_wrap(int fd)
 int
 conntab_wrapped_fds(int *fds, int cap)
 {
-	struct conntab_slot *sl = NULL;
+	struct conntab_slot *sl;
 	int n = 0;
 
 	if (conntab_wrapped_count() == 0)
 		return 0;
 	fdtable_lock(conntab_fdtable());
-	while (n < cap && (sl = fdtable_next(conntab_fdtable(), sl)) != NULL) {
+	for (sl = fdtable_next(conntab_fdtable(), NULL); sl != NULL && n < cap;
+	     sl = fdtable_next(conntab_fdtable(), sl)) {
 		if (sl->sock->wrap)
 			fds[n++] = sl->fd;
 	}
 	fdtable_unlock(conntab_fdtable());
 	return n;
+}
+
+void
+conntab_wrap_after_fork(void)
+{
+	struct conntab_slot *sl;
+
+	if (conntab_wrapped_count() == 0)
+		return;
+	fdtable_lock(conntab_fdtable());
+	for (sl = fdtable_next(conntab_fdtable(), NULL); sl != NULL;
+	     sl = fdtable_next(conntab_fdtable(), sl)) {
+		if (sl->sock->wrap)
+			gsswrap_after_fork(sl->sock->wrap);
+	}
+	fdtable_unlock(conntab_fdtable());
 }

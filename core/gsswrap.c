@@ -85,6 +85,14 @@ gsswrap_put(struct gsswrap *w)
 	free(w);
 }
 
+void
+gsswrap_after_fork(struct gsswrap *w)
+{
+	pthread_mutex_init(&w->gss_lock, NULL);
+	pthread_mutex_init(&w->in_lock, NULL);
+	pthread_mutex_init(&w->out_lock, NULL);
+}
+
 bool
 gsswrap_confidential(const struct gsswrap *w)
 {

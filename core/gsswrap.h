@@ -68,6 +68,11 @@ struct gsswrap *gsswrap_new(const struct socks5_gssapi_ops *ops, void *ctx,
 void gsswrap_hold(struct gsswrap *w);
 /* One reference less; the last one deletes the context (NULL is fine). */
 void gsswrap_put(struct gsswrap *w);
+/*
+ * In a forked child, which has one thread: the locks as new, whichever
+ * threads of the parent held them at the fork.
+ */
+void gsswrap_after_fork(struct gsswrap *w);
 /* True with confidentiality, false with integrity only. */
 bool gsswrap_confidential(const struct gsswrap *w);
 

@@ -102,6 +102,7 @@ sx_do_init(void)
 		 v6 ? "]" : "", (unsigned)p->port);
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	pthread_atfork(NULL, NULL, fakepin_after_fork);
+	pthread_atfork(NULL, NULL, conntab_wrap_after_fork);
 	log_debug("loaded: proxy %s, timeout %d ms", sx_label, sx_cfg.timeout_ms);
 	__atomic_store_n(&sx_up, true, __ATOMIC_RELEASE);
 	sx_leave();
