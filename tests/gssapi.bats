@@ -362,6 +362,35 @@ print("GOT ", got.hexdigest(), n)
 	assert_line "OOB EOPNOTSUPP"
 }
 
+@test "a child forked while a thread of the parent waits in a read on a protected connection can use it" {
+	run --separate-stderr client_socksified "socks5://$PROXY_IP:$CONF_PORT" \
+		SOCKSIFY_GSSAPI=1 timeout 20 "$PY" -c '
+import errno, os, socket, sys, threading, time
+s = socket.create_connection((sys.argv[1], 7), timeout=15)
+peer = b""
+while not peer.endswith(b"\n"):
+    peer += s.recv(1)
+s.settimeout(None)
+t = threading.Thread(target=lambda: s.recv(1), daemon=True)
+t.start()
+time.sleep(0.5)
+pid = os.fork()
+if pid == 0:
+    try:
+        s.recv(1, socket.MSG_DONTWAIT)
+        print("CHILD data")
+    except BlockingIOError:
+        print("CHILD EAGAIN")
+    sys.stdout.flush()
+    os._exit(0)
+os.waitpid(pid, 0)
+print("PARENT done")
+' "$DEST_IP"
+	assert_success
+	assert_line "CHILD EAGAIN"
+	assert_line "PARENT done"
+}
+
 @test "a BIND through a proxy that selects protection is refused with one line" {
 	run --separate-stderr client_socksified "socks5://$PROXY_IP:$INTEG_PORT" \
 		SOCKSIFY_GSSAPI=1 "$PY" -c '
