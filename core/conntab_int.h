@@ -37,6 +37,7 @@ struct conntab_sock {
 	bool busy;			/* a caller has taken the handshake out */
 	bool active;			/* on the active list */
 	int64_t deadline_ms;
+	int64_t wake_ms;		/* pending: step it by then (handshake_wake_ms()) */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	struct handshake *hs;

@@ -29,8 +29,20 @@
 #define FAKESHM_DIR "/dev/shm"
 #define FAKESHM_ID_BYTES 16
 #define FAKESHM_ID_LEN (2 * FAKESHM_ID_BYTES)
+/*
+ * The 32-bit and the 64-bit processes of a session each share a map of
+ * their own kind (core/fakemap.h says why): "socksify-<id>" for 64-bit
+ * ones, "socksify-<id>-32" for 32-bit ones.  A fake address handed from
+ * one kind to the other names something else, or nothing, there.
+ */
+#if UINTPTR_MAX > 0xffffffffu
+#define FAKESHM_KIND ""
+#else
+#define FAKESHM_KIND "-32"
+#endif
+#define FAKESHM_KIND_LEN (sizeof(FAKESHM_KIND) - 1)
 
-static char fakeshm_path[sizeof(FAKESHM_DIR) + 16 + FAKESHM_ID_LEN];
+static char fakeshm_path[sizeof(FAKESHM_DIR) + 16 + FAKESHM_ID_LEN + FAKESHM_KIND_LEN];
 /* The session's map, once mapped. */
 static struct fakemap *fakeshm_map;
 /* The process that started the session. */
@@ -51,6 +63,21 @@ fakeshm_id_valid(const char *id)
 			return false;
 	}
 	return n == FAKESHM_ID_LEN;
+}
+
+/* True for "socksify-<id>" followed by exactly this kind's FAKESHM_KIND. */
+static bool
+fakeshm_is_map_name(const char *name)
+{
+	char id[FAKESHM_ID_LEN + 1];
+
+	if (strncmp(name, "socksify-", 9) != 0 ||
+	    strnlen(name + 9, FAKESHM_ID_LEN) < FAKESHM_ID_LEN ||
+	    strcmp(name + 9 + FAKESHM_ID_LEN, FAKESHM_KIND) != 0)
+		return false;
+	memcpy(id, name + 9, FAKESHM_ID_LEN);
+	id[FAKESHM_ID_LEN] = '\0';
+	return fakeshm_id_valid(id);
 }
 
 /*
@@ -202,18 +229,21 @@ fakeshm_is_ended(int fd)
 }
 
 /*
- * The pid in the name of a map being made ("socksify-<id>.<pid>.new"),
- * 0 for any other name.
+ * The pid in the name of a map of this kind being made
+ * ("socksify-<id><kind>.<pid>.new"), 0 for any other name.
  */
 static int32_t
 fakeshm_maker(const char *name)
 {
 	char id[FAKESHM_ID_LEN + 1];
-	const char *p = name + 9 + FAKESHM_ID_LEN;
+	const char *p = name + 9 + FAKESHM_ID_LEN + FAKESHM_KIND_LEN;
 	long pid = 0;
 
 	if (strncmp(name, "socksify-", 9) != 0 ||
-	    strnlen(name, 9 + FAKESHM_ID_LEN + 1) < 9 + FAKESHM_ID_LEN + 1 || *p != '.')
+	    strnlen(name, 9 + FAKESHM_ID_LEN + FAKESHM_KIND_LEN + 1) <
+		    9 + FAKESHM_ID_LEN + FAKESHM_KIND_LEN + 1 ||
+	    strncmp(name + 9 + FAKESHM_ID_LEN, FAKESHM_KIND, FAKESHM_KIND_LEN) != 0 ||
+	    *p != '.')
 		return 0;
 	memcpy(id, name + 9, FAKESHM_ID_LEN);
 	id[FAKESHM_ID_LEN] = '\0';
@@ -250,8 +280,7 @@ fakeshm_sweep(void)
 				unlinkat(dirfd(dir), d->d_name, 0);
 			continue;
 		}
-		if (strncmp(d->d_name, "socksify-", 9) != 0 ||
-		    !fakeshm_id_valid(d->d_name + 9))
+		if (!fakeshm_is_map_name(d->d_name))
 			continue;
 		fd = openat(dirfd(dir), d->d_name,
 			    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -369,35 +398,64 @@ fakeshm_attach(bool create)
 	return rc;
 }
 
-int
-fakeshm_init(void)
+/*
+ * The session this process belongs to, decided once (fakeshm_session()):
+ * its id, or why there is none (-errno, or FAKESHM_SESSION_UNSET while
+ * undecided), and whether the environment held something else.
+ */
+#define FAKESHM_SESSION_UNSET 1
+static char fakeshm_id[FAKESHM_ID_LEN + 1];
+static int fakeshm_session_rc = FAKESHM_SESSION_UNSET;
+static bool fakeshm_env_bad;
+static bool fakeshm_setenv_failed;
+
+void
+fakeshm_session(void)
 {
-	const char *env = getenv(FAKESHM_ENV);
-	char id[FAKESHM_ID_LEN + 1];
+	const char *env;
 	char value[FAKESHM_ID_LEN + 16];
 	int rc;
 
-	if (!fakeshm_parse(env, id, &fakeshm_leader)) {
-		if (env)
-			log_warn("%s: not a session; starting a new session",
-				 FAKESHM_ENV);
-		rc = fakeshm_new_id(id);
-		if (rc < 0) {
-			log_error("no random session id (%s); remote DNS keeps "
-				  "a map of this process and its forked children",
-				  strerror(-rc));
-			return rc;
-		}
+	if (fakeshm_session_rc != FAKESHM_SESSION_UNSET)
+		return;
+	env = getenv(FAKESHM_ENV);
+	if (fakeshm_parse(env, fakeshm_id, &fakeshm_leader)) {
+		fakeshm_session_rc = 0;
+		return;
+	}
+	fakeshm_env_bad = env != NULL;
+	rc = fakeshm_new_id(fakeshm_id);
+	if (rc == 0) {
 		fakeshm_leader = (int32_t)getpid();
-		snprintf(value, sizeof(value), "%s-%ld", id, (long)fakeshm_leader);
+		snprintf(value, sizeof(value), "%s-%ld", fakeshm_id,
+			 (long)fakeshm_leader);
 		if (setenv(FAKESHM_ENV, value, 1) != 0) {
-			log_error("cannot set %s; remote DNS keeps a map of this "
-				  "process and its forked children", FAKESHM_ENV);
-			return -ENOMEM;
+			fakeshm_setenv_failed = true;
+			rc = -ENOMEM;
 		}
 	}
-	snprintf(fakeshm_path, sizeof(fakeshm_path), "%s/socksify-%s",
-		 FAKESHM_DIR, id);
+	fakeshm_session_rc = rc;
+}
+
+int
+fakeshm_init(void)
+{
+	fakeshm_session();
+	if (fakeshm_env_bad)
+		log_warn("%s: not a session; starting a new session", FAKESHM_ENV);
+	if (fakeshm_setenv_failed) {
+		log_error("cannot set %s; remote DNS keeps a map of this "
+			  "process and its forked children", FAKESHM_ENV);
+		return -ENOMEM;
+	}
+	if (fakeshm_session_rc < 0) {
+		log_error("no random session id (%s); remote DNS keeps "
+			  "a map of this process and its forked children",
+			  strerror(-fakeshm_session_rc));
+		return fakeshm_session_rc;
+	}
+	snprintf(fakeshm_path, sizeof(fakeshm_path), "%s/socksify-%s%s",
+		 FAKESHM_DIR, fakeshm_id, FAKESHM_KIND);
 	fakeip_set_attacher(fakeshm_attach);
 	pthread_atfork(NULL, NULL, fakeshm_enrol);
 	return 0;

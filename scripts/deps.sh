@@ -45,6 +45,16 @@ packages="
 	krb5-admin-server
 	krb5-user
 	python3-gssapi
+	tinyproxy
+	squid
+	gcc-multilib
+	libc6-dev-i386
+	qemu-user
+	qemu-user-static
+	debhelper
+	dpkg-dev
+	fakeroot
+	lintian
 "
 
 say() {
