@@ -105,7 +105,7 @@ tcp_rekey(int fd, const struct conntab_info *info, struct handshake *hs, int wan
 					  info->peerlen, moved,
 					  want > 0 ? want : SX_WANT_WRITE,
 					  info->orig_flags, info->deadline_ms) < 0) {
-		shutdown(fd, SHUT_RDWR);
+		real.shutdown(fd, SHUT_RDWR);
 		return NULL;
 	}
 	if (info->epfd >= 0)
