@@ -75,6 +75,18 @@ setup() {
 	log_has "$CLEAR_LOG" "^CONNECT $DEST_IP 80$"
 }
 
+@test "GSSAPI never pipelines: with SOCKSIFY_PIPELINE=1 or auto the exchange goes lock-step and curl fetches the page" {
+	local mode
+	for mode in 1 auto; do
+		run --separate-stderr client_socksified "socks5://$PROXY_IP:$CLEAR_PORT" \
+			SOCKSIFY_GSSAPI=1 SOCKSIFY_PIPELINE=$mode \
+			curl -q -sS --max-time 15 "http://$DEST_IP/curl-gss-pipe-$mode"
+		assert_success
+		assert_line "PATH /curl-gss-pipe-$mode"
+		log_has "$CLEAR_LOG" "^CONNECT $DEST_IP 80$"
+	done
+}
+
 @test "curl fetches http://web.test/ by name through the GSSAPI proxy (socks5h)" {
 	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$CLEAR_PORT" \
 		SOCKSIFY_GSSAPI=1 curl -q -sS --max-time 15 http://web.test/curl-gss-name
