@@ -9,6 +9,8 @@
  *   client                                 proxy
  *   HS_SEND_GREETING  VER NMETHODS METHODS  ->
  *   HS_RECV_METHOD                          <-  VER METHOD
+ *   HS_GSSAPI         the GSSAPI exchange (RFC 1961), when that method
+ *                     was chosen (socks5_gssapi.c), or
  *   HS_SEND_AUTH      VER ULEN UNAME PLEN PASSWD ->        (RFC 1929)
  *   HS_RECV_AUTH                            <-  VER STATUS
  *   HS_SEND_REQUEST   VER CMD RSV ATYP DST.ADDR DST.PORT ->
@@ -55,8 +57,9 @@ handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 	hs->kind = proxykind_of(proxy);
 	hs->cmd = cmd;
 	hs->dst = *dst;
+	/* Pipelining needs a greeting that offers one method: not GSSAPI's. */
 	hs->pipeline = pipeline && hs->kind->pipelines &&
-		       hs->kind->steps->greeting != NULL;
+		       hs->kind->steps->greeting != NULL && !proxy->gssapi;
 	hs->reason = "";
 	memcpy(&hs->proxy_addr, &proxy->addr, sizeof(hs->proxy_addr));
 	hs->proxy_addrlen = proxy->addrlen;
@@ -210,6 +213,14 @@ hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
 		/* The read found nothing after the answer: wait, rather than read again. */
 		return rc == SX_WANT_READ && hs->in_len == 0 ? SX_WANT_READ : 0;
 	}
+	if (a.gssapi_next) {
+		rc = socks5_gssapi_start(&hs->gss, hs->proxy, hs->cmd, hs->gss_why,
+					 sizeof(hs->gss_why));
+		if (rc < 0)
+			return hsbuf_fail(hs, rc, hs->gss_why);
+		hs_set_state(hs, HS_GSSAPI);
+		return 0;
+	}
 	if (a.auth_next && st->auth) {
 		rc = hs_queue_auth(hs);
 		if (rc < 0)
@@ -252,6 +263,29 @@ hs_recv_auth(struct handshake *hs, const struct sx_sys *sys, int fd)
 	rc = hs_queue_request(hs);
 	if (rc < 0)
 		return rc;
+	hs_set_state(hs, HS_SEND_REQUEST);
+	return 0;
+}
+
+/* The GSSAPI exchange (handshake_gss.c), then the request. */
+static int
+hs_gssapi(struct handshake *hs, const struct sx_sys *sys, int fd)
+{
+	int rc = handshake_gss_step(hs, sys, fd);
+
+	if (rc < 0)
+		return hsbuf_fail(hs, rc, hs->gss_why);
+	if (rc != 0)
+		return rc;
+	rc = hs_queue_request(hs);
+	if (rc < 0)
+		return rc;
+	/* Under protection the request goes as one wrapped message. */
+	if (hs->wrap != NULL) {
+		rc = handshake_gss_seal(hs);
+		if (rc < 0)
+			return hsbuf_fail(hs, rc, hs->gss_why);
+	}
 	hs_set_state(hs, HS_SEND_REQUEST);
 	return 0;
 }
@@ -425,6 +459,9 @@ handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd)
 			break;
 		case HS_RECV_METHOD:
 			rc = hs_recv_method(hs, sys, fd);
+			break;
+		case HS_GSSAPI:
+			rc = hs_gssapi(hs, sys, fd);
 			break;
 		case HS_SEND_AUTH:
 			rc = hs_send_then_wait(hs, sys, fd, HS_RECV_AUTH);

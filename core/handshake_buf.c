@@ -2,7 +2,8 @@
  * The handshake's buffers (handshake.h): what is queued for the proxy goes
  * out with hsbuf_flush(), the proxy's answers come into hs->in with
  * hsbuf_fill() and leave it with hsbuf_consume(); hsbuf_fail() ends a
- * handshake.  Used by the steps in handshake.c.
+ * handshake.  Used by the steps in handshake.c.  Under GSSAPI protection
+ * the reply is read as whole messages and unwrapped (handshake_gss.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -16,6 +17,7 @@ hsbuf_fail(struct handshake *hs, int err, const char *reason)
 {
 	/* Nothing queued will be sent now, and it may hold the password. */
 	explicit_bzero(hs->out, sizeof(hs->out));
+	handshake_release(hs);
 	hs->error = err;
 	hs->reason = reason;
 	hs->state = HS_FAILED;
@@ -61,9 +63,17 @@ int
 hsbuf_fill(struct handshake *hs, const struct sx_sys *sys, int fd, size_t need)
 {
 	while (hs->in_len < need) {
-		ssize_t n = sys->recv(fd, hs->in + hs->in_len, need - hs->in_len,
-				      MSG_DONTWAIT);
+		ssize_t n;
 
+		if (hs->wrap != NULL) {
+			/* Unwrapped from whole messages (handshake_gss.c). */
+			n = handshake_gss_fill(hs, sys, fd, need);
+			if (n == -ECONNRESET && hs->gss_why[0] == '\0')
+				return hsbuf_fail(hs, -ECONNRESET, hsbuf_closed_reason);
+			return n < 0 ? hsbuf_fail(hs, (int)n, hs->gss_why) : (int)n;
+		}
+		n = sys->recv(fd, hs->in + hs->in_len, need - hs->in_len,
+			      MSG_DONTWAIT);
 		if (n == 0)
 			return hsbuf_fail(hs, -ECONNRESET, hsbuf_closed_reason);
 		if (n < 0) {

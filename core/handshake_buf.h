@@ -15,7 +15,8 @@ extern const char hsbuf_closed_reason[];
 
 /*
  * End hs with err (-errno) and a static reason; wipes what is queued (it
- * may hold the password).  Returns err.
+ * may hold the password) and lets go of any GSSAPI context or protection
+ * (handshake_release()).  Returns err.
  */
 int hsbuf_fail(struct handshake *hs, int err, const char *reason);
 /* Write what is queued; 0 when all of it is out, SX_WANT_WRITE or -errno. */

@@ -214,5 +214,8 @@ handshake_drive(struct handshake *hs, const struct sx_sys *sys, int fd,
 		}
 	}
 	hs_signals_restore(&sigs, sys);
+	/* A wait that ends for good lets go of an exchange under way. */
+	if (rc < 0 && rc != -EINTR)
+		handshake_release(hs);
 	return rc;
 }

@@ -382,6 +382,11 @@ check_pipeline(struct check *c)
 		check_row("pipelining", "not used with %s", c->kind->protocol);
 		return;
 	}
+	if (c->cfg.proxy.gssapi) {
+		check_row("pipelining", "not used with GSSAPI authentication "
+			  "(its greeting offers more than one method)");
+		return;
+	}
 	if (check_not_tried(c, "pipelining"))
 		return;
 	if (!forced && wait > CHECK_PIPELINE_WAIT_MS)

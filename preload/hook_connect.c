@@ -31,6 +31,7 @@
 
 #include "bindtab.h"
 #include "conntab.h"
+#include "gsswrap.h"
 #include "epwatch.h"
 #include "failmsg.h"
 #include "fdident.h"
@@ -83,6 +84,7 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 	       socklen_t len, int flags, int64_t deadline)
 {
 	struct handshake *kept;
+	struct gsswrap *wrap;
 	int rc;
 
 	if (!(flags & O_NONBLOCK) && real.fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
@@ -110,10 +112,20 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
 		log_info("%s via %s", dst, sx_proxy_label());
 	}
+	wrap = handshake_take_wrap(hs);
 	/* Both tables record the socket's identity: asked once. */
 	fdident_pin(fd);
-	if (conntab_set_established(fd, sa, len) < 0)
+	if (conntab_set_established(fd, sa, len) < 0) {
+		/* Unprotected bytes must never follow a GSSAPI exchange. */
+		if (wrap) {
+			gsswrap_put(wrap);
+			tcpsock_renew(fd);
+			fdident_unpin();
+			return -ENOMEM;
+		}
 		log_warn("out of memory: getpeername() will show the proxy");
+	}
+	conntab_set_wrap(fd, wrap);
 	/* The proxy's end, for getsockname() and a later BIND (hook_bind.c). */
 	bindtab_add_conn(fd, sa->sa_family, &hs->dst, &hs->bnd);
 	fdident_unpin();

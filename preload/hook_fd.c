@@ -24,6 +24,7 @@
 
 #include "bindtab.h"
 #include "conntab.h"
+#include "gssio.h"
 #include "epwatch.h"
 #include "fdident.h"
 #include "fakepin.h"
@@ -73,6 +74,9 @@ fd_close(int fd)
 		return -EBADF;
 	if (fd >= 0 && fd_is_kept_bind_ctrl(fd, (unsigned int)fd, (unsigned int)fd))
 		return -EBADF;
+	/* What a short write left wrapped and queued goes out first. */
+	if (conntab_maybe_wrapped(fd))
+		gssio_drain(fd);
 	if (conntab_maybe(fd))
 		conntab_remove(fd);
 	fakepin_forget(fd);

@@ -19,6 +19,7 @@
 #include "fakepin.h"
 #include "fakeshm.h"
 #include "fdident.h"
+#include "gsslib.h"
 #include "isolation.h"
 #include "log.h"
 #include "preload.h"
@@ -110,6 +111,9 @@ sx_do_init(void)
 			 "the C library lacks functions this library needs");
 	}
 	log_set_level(sx_cfg.log_level);
+	/* The GSS-API library itself is loaded by the first exchange. */
+	if (sx_cfg.proxy.gssapi)
+		socks5_gssapi_use(&gsslib_ops);
 	if (!sx_cfg.valid)
 		log_error("%s; connections through the proxy will fail", sx_cfg.error);
 	/* One map for the session (fakeshm.h), else one for this process. */
@@ -124,6 +128,7 @@ sx_do_init(void)
 		 v6 ? "]" : "", (unsigned)p->port);
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	pthread_atfork(NULL, NULL, fakepin_after_fork);
+	pthread_atfork(NULL, NULL, conntab_wrap_after_fork);
 	isolation_start();
 	log_debug("loaded: proxy %s, timeout %d ms", sx_label, sx_cfg.timeout_ms);
 	__atomic_store_n(&sx_up, true, __ATOMIC_RELEASE);

@@ -93,6 +93,11 @@ static const struct real_sym real_syms[] = {
 	REAL_SYM(getnetbyname_r, false),
 	REAL_SYM(getnetbyaddr_r, false),
 	REAL_SYM(gethostid, false),
+	REAL_SYM(ioctl, true),
+	REAL_SYM(shutdown, true),
+	REAL_SYM(sendfile, true),
+	REAL_SYM(sendfile64, false),
+	REAL_SYM(splice, true),
 };
 
 /* This shared object's loaded address range, found once. */

@@ -115,6 +115,12 @@ struct real_fns {
 	int (*getnetbyaddr_r)(uint32_t, int, struct netent *, char *, size_t,
 			      struct netent **, int *);
 	long (*gethostid)(void);
+	/* Calls on a connection with GSSAPI protection (gssio.c). */
+	int (*ioctl)(int, unsigned long, ...);
+	int (*shutdown)(int, int);
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	ssize_t (*sendfile64)(int, int, off64_t *, size_t);
+	ssize_t (*splice)(int, off64_t *, int, off64_t *, size_t, unsigned int);
 	/*
 	 * The calls that install signal handlers (hook_signal.c): looked up
 	 * there on first use, not at init.  sysv_signal_ is __sysv_signal.

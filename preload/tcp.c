@@ -105,7 +105,7 @@ tcp_rekey(int fd, const struct conntab_info *info, struct handshake *hs, int wan
 					  info->peerlen, moved,
 					  want > 0 ? want : SX_WANT_WRITE,
 					  info->orig_flags, info->deadline_ms) < 0) {
-		shutdown(fd, SHUT_RDWR);
+		real.shutdown(fd, SHUT_RDWR);
 		return NULL;
 	}
 	if (info->epfd >= 0)
@@ -145,7 +145,7 @@ tcp_advance_errno(int fd)
 	if (rc < 0) {
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		/* Readiness as after a failed connect: readable, writable, hung up. */
-		shutdown(fd, SHUT_RDWR);
+		real.shutdown(fd, SHUT_RDWR);
 	} else if (rc == SX_DONE && log_enabled(LOG_LEVEL_INFO)) {
 		char dst[300];
 

@@ -40,6 +40,11 @@ packages="
 	libclang-rt-14-dev
 	lynx
 	chromium
+	libkrb5-dev
+	krb5-kdc
+	krb5-admin-server
+	krb5-user
+	python3-gssapi
 	tinyproxy
 	squid
 	gcc-multilib

@@ -76,6 +76,17 @@ print("CONNECTED")' "$PORT"
 	assert_regex "$(row verdict)" "^not ok: pipelining \(SOCKSIFY_PIPELINE=1\): "
 }
 
+@test "SOCKSIFY_GSSAPI=1: pipelining is not used, whatever SOCKSIFY_PIPELINE says" {
+	start_microsocks msg
+	local mode
+	for mode in 1 auto; do
+		run --separate-stderr check SOCKSIFY_GSSAPI=1 SOCKSIFY_PIPELINE=$mode \
+			"$SOCKSIFY" --check -p "socks5://127.0.0.1:$PORT"
+		assert_equal "$(row pipelining)" \
+			"not used with GSSAPI authentication (its greeting offers more than one method)"
+	done
+}
+
 @test "a user and password: accepted from a proxy file, refused when wrong, asked for when missing, never printed" {
 	local secret=Zq7wXs3cr3t f=$BATS_TEST_TMPDIR/proxy
 	start_microsocks msa -u alice -P "$secret"
