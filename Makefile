@@ -119,7 +119,7 @@ ifeq ($(LAUNCHER_FREESTANDING),1)
 # Nothing here may call the C library's checking variants (_FORTIFY_SOURCE)
 # or need its stack canary; the entry point relocates nothing (no PIE).
 LAUNCHER_CFLAGS += -DSX_FREESTANDING -ffreestanding -fno-stack-protector -U_FORTIFY_SOURCE
-LAUNCHER_LDFLAGS ?= -static -no-pie -nostdlib
+LAUNCHER_LDFLAGS ?= -static -nostdlib
 LAUNCHER_LIBS := -lgcc
 else ifeq ($(SANITIZE),1)
 LAUNCHER_LDFLAGS ?= $(SAN_LDFLAGS)
