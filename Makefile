@@ -84,6 +84,32 @@ $(BUILD)/tests/early/%.so: tests/early/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -shared -o $@ $< $(SAN_LDFLAGS) $(LDFLAGS)
 
+# The seccomp supervisor (launcher/sup*.c, launcher/elfinfo.c) and sxsup,
+# the driver its tests run it with.
+SUP_SRC     := $(wildcard launcher/sup*.c) launcher/elfinfo.c
+SUP_OBJ     := $(SUP_SRC:%.c=$(BUILD)/%.o)
+SUP_DRIVER  := $(BUILD)/tests/sxsup
+
+all: $(SUP_DRIVER)
+
+$(SUP_OBJ): $(wildcard launcher/*.h)
+
+# Statically linked test clients (no library can be preloaded into them).
+STATIC_SRC  := $(wildcard tests/static/*.c)
+STATIC_BIN  := $(STATIC_SRC:%.c=$(BUILD)/%)
+
+all: $(STATIC_BIN)
+
+$(BUILD)/tests/static/%: tests/static/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(ALL_CFLAGS)) \
+		-Wno-missing-prototypes -static -o $@ $<
+
+$(SUP_DRIVER): tests/supervise/sxsup.c $(SUP_OBJ) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilauncher -o $@ $< $(SUP_OBJ) $(CORE_LIB) \
+		$(SAN_LDFLAGS) $(LDFLAGS) -lpthread
+
 deps:
 	sh scripts/deps.sh
 

@@ -1,0 +1,345 @@
+/*
+ * The supervisor's process: fork, the child's filter and exec, then the
+ * loop that receives notifications until the program ends.  Connects
+ * (which may wait for the proxy) each run in a thread of their own, at
+ * most SUPERVISE_WORKERS at once (beyond that, in the loop itself);
+ * sends are answered in the loop.  Worker threads block every signal, so
+ * the loop's thread is the one signals reach.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fakeip.h"
+#include "log.h"
+#include "supconnect.h"
+#include "supdns.h"
+#include "supervise.h"
+#include "supfilter.h"
+#include "supsend.h"
+#include "suptarget.h"
+
+#define SUPERVISE_WORKERS 256
+#define SUPERVISE_WORKER_STACK (256 * 1024)
+/* The statuses of a program that could not be run (as env(1) and shells use them). */
+#define SUPERVISE_EXIT_REFUSED 125
+#define SUPERVISE_EXIT_NOEXEC 126
+#define SUPERVISE_EXIT_NOTFOUND 127
+
+/* What the child tells the parent before exec, over a close-on-exec pipe. */
+enum supervise_stage {
+	SUPERVISE_LISTENING,	/* val: the listener's descriptor in the child */
+	SUPERVISE_NO_FILTER,	/* val: -errno of supfilter_install() */
+	SUPERVISE_NO_EXEC,	/* val: -errno of execvp() */
+};
+
+struct supervise_msg {
+	int stage;
+	int val;
+};
+
+struct supervise_job {
+	const struct supervise_ctx *ctx;
+	struct seccomp_notif n;
+};
+
+static int supervise_workers;
+static volatile pid_t supervise_child;
+
+static void
+supervise_forward(int sig)
+{
+	if (supervise_child > 0)
+		kill(supervise_child, sig);
+}
+
+static void *
+supervise_worker(void *arg)
+{
+	struct supervise_job *job = arg;
+
+	supconnect_handle(job->ctx, &job->n);
+	free(job);
+	__atomic_fetch_sub(&supervise_workers, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/* A connect: in a thread of its own when one may be started, else here. */
+static void
+supervise_dispatch_connect(const struct supervise_ctx *ctx,
+			   const struct seccomp_notif *n)
+{
+	struct supervise_job *job;
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t tid;
+	int rc;
+
+	if (__atomic_fetch_add(&supervise_workers, 1, __ATOMIC_RELAXED) >=
+	    SUPERVISE_WORKERS)
+		goto inline_undo_count;
+	job = malloc(sizeof(*job));
+	if (!job)
+		goto inline_undo_count;
+	job->ctx = ctx;
+	job->n = *n;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, SUPERVISE_WORKER_STACK);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&tid, &attr, supervise_worker, job);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (rc == 0)
+		return;
+	free(job);
+inline_undo_count:
+	__atomic_fetch_sub(&supervise_workers, 1, __ATOMIC_RELAXED);
+	supconnect_handle(ctx, n);
+}
+
+static void
+supervise_one(const struct supervise_ctx *ctx)
+{
+	struct seccomp_notif n;
+
+	memset(&n, 0, sizeof(n));
+	if (ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0)
+		return;		/* ENOENT: the caller went away meanwhile */
+	switch (n.data.nr) {
+	case __NR_connect:
+		supervise_dispatch_connect(ctx, &n);
+		break;
+	case __NR_sendto:
+	case __NR_sendmsg:
+	case __NR_sendmmsg:
+		supsend_handle(ctx, &n);
+		break;
+	default:
+		suptarget_reply(ctx->listener, n.id, 0, -ENOSYS);
+		break;
+	}
+}
+
+static int
+supervise_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return SUPERVISE_EXIT_REFUSED;
+}
+
+/* Serve notifications until the program (not its children) ends. */
+static int
+supervise_loop(const struct supervise_ctx *ctx, pid_t pid, int pidfd)
+{
+	struct pollfd p[2];
+	int status;
+
+	p[0].fd = ctx->listener;
+	p[0].events = POLLIN;
+	p[1].fd = pidfd;
+	p[1].events = POLLIN;
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents & POLLIN)
+			supervise_one(ctx);
+		if (p[1].revents)
+			break;
+		/* Every supervised process has ended: only the wait is left. */
+		if (p[0].revents & (POLLHUP | POLLERR))
+			p[0].fd = -1;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return SUPERVISE_EXIT_REFUSED;
+	}
+	return supervise_status(status);
+}
+
+static bool
+supervise_read_msg(int fd, struct supervise_msg *m)
+{
+	ssize_t n;
+
+	do {
+		n = read(fd, m, sizeof(*m));
+	} while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(*m);
+}
+
+static void
+supervise_write_msg(int fd, int stage, int val)
+{
+	struct supervise_msg m = { .stage = stage, .val = val };
+	ssize_t n;
+
+	do {
+		n = write(fd, &m, sizeof(m));
+	} while (n < 0 && errno == EINTR);
+}
+
+/* The child: filter, hand over the listener, wait for the parent to take it, exec. */
+static void
+supervise_child_run(char *const argv[], const struct supervise_opts *o,
+		    int to_parent, int from_parent)
+{
+	struct supfilter_opts fo = {
+		.packets_direct = o->cfg->packet_mode == CONFIG_PACKET_DIRECT,
+	};
+	sigset_t none;
+	char ack;
+	int fd;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	fd = supfilter_install(&fo);
+	if (fd < 0) {
+		supervise_write_msg(to_parent, SUPERVISE_NO_FILTER, fd);
+		_exit(SUPERVISE_EXIT_REFUSED);
+	}
+	supervise_write_msg(to_parent, SUPERVISE_LISTENING, fd);
+	if (read(from_parent, &ack, 1) != 1)
+		_exit(SUPERVISE_EXIT_REFUSED);
+	close(fd);
+	close(from_parent);
+	execvp(argv[0], argv);
+	supervise_write_msg(to_parent, SUPERVISE_NO_EXEC, -errno);
+	_exit(errno == ENOENT ? SUPERVISE_EXIT_NOTFOUND : SUPERVISE_EXIT_NOEXEC);
+}
+
+static void
+supervise_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	/* The terminal's interrupt reaches the program too: it decides. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_handler = supervise_forward;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+}
+
+/* Reap the child after a failure before exec; its status is ours to decide. */
+static void
+supervise_reap(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+}
+
+int
+supervise_run(char *const argv[], const struct supervise_opts *o)
+{
+	static struct supdns dns;
+	struct supervise_ctx ctx = { .cfg = o->cfg, .enforce = o->enforce };
+	int up[2], down[2], pidfd, rc;
+	struct supervise_msg m;
+	pid_t pid;
+	char ack = 1;
+
+	rc = supfilter_probe();
+	if (rc < 0) {
+		log_error("cannot supervise %s: %s; it is not run unproxied",
+			  argv[0], supfilter_strerror(rc));
+		return SUPERVISE_EXIT_REFUSED;
+	}
+	rc = fakeip_init(o->cfg->fake_net, o->cfg->fake_prefix, o->cfg->fake_net6,
+			 o->cfg->fake_prefix6, 0);
+	if (rc < 0 || supdns_start(&dns, o->cfg) < 0) {
+		log_error("cannot supervise %s: no fake-address map or name server; "
+			  "it is not run unproxied", argv[0]);
+		return SUPERVISE_EXIT_REFUSED;
+	}
+	ctx.dns = &dns;
+	if (pipe2(up, O_CLOEXEC) < 0)
+		goto err_log_errno;
+	if (pipe2(down, O_CLOEXEC) < 0)
+		goto err_close_up;
+	pid = fork();
+	if (pid < 0)
+		goto err_close_down;
+	if (pid == 0) {
+		close(up[0]);
+		close(down[1]);
+		supervise_child_run(argv, o, up[1], down[0]);
+	}
+	supervise_child = pid;
+	close(up[1]);
+	close(down[0]);
+	supervise_signals();
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (!supervise_read_msg(up[0], &m) || pidfd < 0) {
+		log_error("cannot supervise %s: the child ended before its filter "
+			  "was in place; it is not run", argv[0]);
+		rc = SUPERVISE_EXIT_REFUSED;
+		goto out_reap;
+	}
+	if (m.stage == SUPERVISE_NO_FILTER) {
+		log_error("cannot supervise %s: %s; it is not run unproxied",
+			  argv[0], supfilter_strerror(m.val));
+		rc = SUPERVISE_EXIT_REFUSED;
+		goto out_reap;
+	}
+	ctx.listener = (int)syscall(SYS_pidfd_getfd, pidfd, m.val, 0);
+	if (ctx.listener < 0) {
+		log_error("cannot supervise %s: cannot take the filter's listener: %s; "
+			  "it is not run", argv[0], strerror(errno));
+		rc = SUPERVISE_EXIT_REFUSED;
+		goto out_reap;
+	}
+	if (write(down[1], &ack, 1) != 1) {
+		rc = SUPERVISE_EXIT_REFUSED;
+		goto out_close_listener;
+	}
+	if (supervise_read_msg(up[0], &m) && m.stage == SUPERVISE_NO_EXEC) {
+		log_error("%s: %s", argv[0], strerror(-m.val));
+		rc = m.val == -ENOENT ? SUPERVISE_EXIT_NOTFOUND : SUPERVISE_EXIT_NOEXEC;
+		goto out_close_listener;
+	}
+	close(up[0]);
+	close(down[1]);
+	return supervise_loop(&ctx, pid, pidfd);
+out_close_listener:
+	close(ctx.listener);
+out_reap:
+	kill(pid, SIGKILL);
+	supervise_reap(pid);
+	if (pidfd >= 0)
+		close(pidfd);
+	close(up[0]);
+	close(down[1]);
+	return rc;
+err_close_down:
+	close(down[0]);
+	close(down[1]);
+err_close_up:
+	close(up[0]);
+	close(up[1]);
+err_log_errno:
+	log_error("cannot supervise %s: %s", argv[0], strerror(errno));
+	return SUPERVISE_EXIT_REFUSED;
+}
