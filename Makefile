@@ -94,16 +94,37 @@ all: $(SUP_DRIVER)
 
 $(SUP_OBJ): $(wildcard launcher/*.h)
 
+# A pure-Go client (tests/go/fetch), built with the go tool when it is
+# there: nothing downloaded (GOPROXY=off, standard library only), caches
+# under $(BUILD).
+GO          ?= go
+ifneq ($(shell command -v $(GO) 2>/dev/null),)
+GO_BIN      := $(BUILD)/tests/go/fetch
+all: $(GO_BIN)
+endif
+
+$(BUILD)/tests/go/fetch: $(wildcard tests/go/fetch/*.go) tests/go/fetch/go.mod
+	@mkdir -p $(dir $@)
+	cd tests/go/fetch && CGO_ENABLED=0 GOPROXY=off GOFLAGS=-mod=mod \
+		GOCACHE=$(abspath $(BUILD))/go/cache GOPATH=$(abspath $(BUILD))/go/path \
+		$(GO) build -trimpath -o $(abspath $@) .
+
 # Statically linked test clients (no library can be preloaded into them).
 STATIC_SRC  := $(wildcard tests/static/*.c)
-STATIC_BIN  := $(STATIC_SRC:%.c=$(BUILD)/%)
+STATIC_BIN  := $(STATIC_SRC:%.c=$(BUILD)/%) $(BUILD)/tests/static/sxprobe
 
 all: $(STATIC_BIN)
 
+STATIC_CFLAGS = $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(ALL_CFLAGS)) \
+		-Wno-missing-prototypes -static
+
 $(BUILD)/tests/static/%: tests/static/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(ALL_CFLAGS)) \
-		-Wno-missing-prototypes -static -o $@ $<
+	$(CC) $(STATIC_CFLAGS) -o $@ $<
+
+$(BUILD)/tests/static/sxprobe: tests/helpers/sxprobe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STATIC_CFLAGS) -o $@ $<
 
 $(SUP_DRIVER): tests/supervise/sxsup.c $(SUP_OBJ) $(CORE_LIB)
 	@mkdir -p $(dir $@)
