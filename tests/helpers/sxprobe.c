@@ -12,6 +12,8 @@
  *   sxprobe ownlistener         install a seccomp filter with a listener
  *   sxprobe allowall MODE ...   install an allow-everything seccomp filter
  *                               (no_new_privs), then run MODE
+ *   sxprobe noseccomp CMD ...   forbid seccomp() (EPERM), as some container
+ *                               policies do, then exec CMD
  *
  * HOST is a numeric IPv4 address.  Prints one line "OK" or "ERR <errno
  * name>" for the call that matters (for tcp, the line read first), and
@@ -23,12 +25,14 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #ifndef AF_PACKET
 #define AF_PACKET 17
@@ -104,6 +108,22 @@ run(int argc, char **argv)
 			return report(rc);
 		return run(argc - 1, argv + 1);
 	}
+	if (strcmp(argv[1], "noseccomp") == 0 && argc > 2) {
+		struct sock_filter deny[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = { .len = 4, .filter = deny };
+
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		rc = sys6(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog, 0, 0, 0);
+		if (rc < 0)
+			return report(rc);
+		execv(argv[2], argv + 2);
+		return report(-errno);
+	}
 	if (argc != 4 || addr_of(argv[2], argv[3], &sin) < 0)
 		return 1;
 	if (strcmp(argv[1], "udp") == 0) {
@@ -147,7 +167,7 @@ main(int argc, char **argv)
 
 	if (rc == 1)
 		fprintf(stderr, "usage: sxprobe udp|udpconn|tcp HOST PORT | raw | packet | "
-			"iouring | ownlistener | allowall MODE...\n");
+			"iouring | ownlistener | allowall MODE... | noseccomp CMD...\n");
 	fflush(stdout);
 	return rc;
 }

@@ -7,7 +7,8 @@
  * Resolves HOST with getaddrinfo() (a name goes through the C library's
  * own DNS code, compiled into the program), connects to the first
  * address (non-blocking, waited for with poll(), unless -b asks for a
- * blocking connect), sends "hello\n" and prints what comes back until the
+ * blocking connect), prints "RESOLVED <ip>" for that address, sends
+ * "hello\n" and prints what comes back until the
  * peer closes or 2 seconds pass, then one line "PEERNAME <ip> <port>"
  * with what getpeername() says.  Exit status 0, or 1 with one line
  * "sxget: ..." on failure.
@@ -52,6 +53,10 @@ main(int argc, char **argv)
 	rc = getaddrinfo(argv[1], argv[2], &hints, &res);
 	if (rc != 0)
 		return fail(argv[1], gai_strerror(rc));
+	getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof(host), NULL, 0,
+		    NI_NUMERICHOST);
+	printf("RESOLVED %s\n", host);
+	fflush(stdout);
 	fd = socket(res->ai_family, SOCK_STREAM | (blocking ? 0 : SOCK_NONBLOCK), 0);
 	if (fd < 0)
 		return fail("socket", strerror(errno));

@@ -1,0 +1,225 @@
+#!/usr/bin/env bats
+# The seccomp supervisor, end to end, in the network namespaces of
+# tests/lib/netns.bash: programs no LD_PRELOAD library can enter (a static
+# C client, busybox, a pure-Go program) reach the destination namespace
+# only through the proxy, by address and by a name only the proxy can
+# resolve, while tcpdump on the client's only interface sees nothing but
+# the proxy connection -- no DNS query, no stray datagram.
+#
+# Proxies in the proxy namespace: danted and microsocks (SOCKS5), ss-local
+# (SOCKS5, shadowsocks); dest.py (HTTP on 80, echo on 7) in the
+# destination namespace.
+
+load lib/common
+load lib/netns
+
+MICROSOCKS_PORT=1080
+DANTED_PORT=1081
+SS_PORT=1083
+
+SXSUP="$REPO/build/tests/sxsup"
+STATIC="$REPO/build/tests/static"
+GOFETCH="$REPO/build/tests/go/fetch"
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || skip "network namespaces need root"
+	[ -x "$SXSUP" ] || skip "build/tests/sxsup is not built (make)"
+	netns_setup
+	start_ns_dest web "$NETNS_DEST" "$DEST_IP" 80 --http
+	export WEB_LOG=$LOG
+	start_ns_dest echo "$NETNS_DEST" "$DEST_IP" 7
+	export ECHO_LOG=$LOG
+	start_ns_microsocks microsocks "$NETNS_PROXY" "$PROXY_IP" "$MICROSOCKS_PORT"
+	start_ns_danted danted "$NETNS_PROXY" "$PROXY_IP" "$DANTED_PORT" "$PROXY_OUT_IP"
+	export DANTED_LOG=$LOG
+	start_ns_shadowsocks ss "$NETNS_PROXY" "$PROXY_IP" "$SS_PORT" "$PROXY_OUT_IP"
+}
+
+teardown_file() {
+	stop_all "$BATS_FILE_TMPDIR"
+	netns_teardown
+}
+
+# supervised URL [VAR=VALUE...] CMD...: run CMD in the client namespace
+# under the supervisor, with SOCKS_PROXY=URL and the given settings.
+supervised() {
+	local url=$1
+	local -a vars=("SOCKS_PROXY=$url")
+	shift
+	while [ $# -gt 0 ] && [[ $1 == [A-Za-z_]*=* ]]; do
+		vars+=("$1")
+		shift
+	done
+	in_client env "${vars[@]}" "$SXSUP" "$@"
+}
+
+@test "without the supervisor a static client's own DNS query leaves the machine" {
+	require_library
+	capture_start
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+		"$STATIC/sxget" echo.test 7
+	capture_stop
+	assert_failure
+	[ -n "$(capture_show "udp and dst host $NAMESERVER_IP and dst port 53")" ]
+}
+
+@test "a static C client reaches the destination by address through danted" {
+	capture_start
+	run --separate-stderr supervised "socks5://$PROXY_IP:$DANTED_PORT" \
+		"$STATIC/sxget" "$DEST_IP" 7
+	capture_stop
+	assert_success
+	assert_line --regexp "^PEER $PROXY_OUT_IP [0-9]+$"
+	assert_line "hello"
+	# getpeername() in the program names the proxy.
+	assert_line "PEERNAME $PROXY_IP $DANTED_PORT"
+	assert_proxy_used "$DANTED_PORT"
+	assert_no_leak "$DANTED_PORT"
+}
+
+@test "a static C client reaches echo.test by name through danted (socks5h), blocking connect, no DNS query" {
+	capture_start
+	run --separate-stderr supervised "socks5h://$PROXY_IP:$DANTED_PORT" \
+		"$STATIC/sxget" -b echo.test 7
+	capture_stop
+	assert_success
+	assert_line --regexp "^PEER $PROXY_OUT_IP [0-9]+$"
+	assert_line --regexp '^RESOLVED (198\.1[89]\.[0-9]+\.[0-9]+|fd53:6f63:6b73::[0-9a-f]+)$'
+	assert_line "hello"
+	assert_proxy_used "$DANTED_PORT"
+	assert_no_leak "$DANTED_PORT"
+}
+
+@test "a static C client reaches echo.test by name through microsocks (socks5h), non-blocking connect" {
+	capture_start
+	run --separate-stderr supervised "socks5h://$PROXY_IP:$MICROSOCKS_PORT" \
+		"$STATIC/sxget" echo.test 7
+	capture_stop
+	assert_success
+	assert_line --regexp "^PEER $PROXY_OUT_IP [0-9]+$"
+	# An IPv6 socket (to a fake IPv6 address) names the proxy v4-mapped.
+	assert_line --regexp "^PEERNAME (::ffff:)?$PROXY_IP $MICROSOCKS_PORT$"
+	assert_no_leak "$MICROSOCKS_PORT"
+}
+
+@test "busybox wget (static) fetches http://web.test/ through danted (socks5h) and sends no DNS query" {
+	local bb
+	bb=$(command -v busybox) || skip "busybox-static is not installed (make deps)"
+	file -L "$bb" | grep -q "statically linked" || skip "$bb is not the static busybox"
+	capture_start
+	run --separate-stderr supervised "socks5h://$PROXY_IP:$DANTED_PORT" \
+		"$bb" wget -q -O - http://web.test/busybox-danted
+	capture_stop
+	assert_success
+	assert_line "PATH /busybox-danted"
+	log_has "$WEB_LOG" "^GET /busybox-danted $PROXY_OUT_IP "
+	assert_no_leak "$DANTED_PORT"
+}
+
+@test "a pure-Go program resolves web.test itself and fetches it through danted (socks5h)" {
+	[ -x "$GOFETCH" ] || skip "the Go client is not built (golang-go, make)"
+	capture_start
+	run --separate-stderr supervised "socks5h://$PROXY_IP:$DANTED_PORT" \
+		"$GOFETCH" web.test 80 /go-danted
+	capture_stop
+	assert_success
+	assert_line --regexp '^RESOLVED 198\.1[89]\.[0-9]+\.[0-9]+$'
+	assert_line "PATH /go-danted"
+	assert_line "REMOTE $PROXY_IP:$DANTED_PORT"
+	log_has "$WEB_LOG" "^GET /go-danted $PROXY_OUT_IP "
+	assert_no_leak "$DANTED_PORT"
+}
+
+@test "the same Go program fetches web.test through ss-local (socks5h)" {
+	[ -x "$GOFETCH" ] || skip "the Go client is not built (golang-go, make)"
+	capture_start
+	run --separate-stderr supervised "socks5h://$PROXY_IP:$SS_PORT" \
+		"$GOFETCH" web.test 80 /go-ss
+	capture_stop
+	assert_success
+	assert_line "PATH /go-ss"
+	log_has "$WEB_LOG" "^GET /go-ss $PROXY_OUT_IP "
+	assert_no_leak "$SS_PORT"
+}
+
+@test "DNS over TCP to the nameserver is answered by the supervisor too (dig +tcp, not preloaded)" {
+	command -v dig >/dev/null || skip "dig is not installed"
+	capture_start
+	run --separate-stderr supervised "socks5h://$PROXY_IP:$DANTED_PORT" \
+		dig +tcp +short +tries=1 +time=3 web.test A
+	capture_stop
+	assert_success
+	assert_output --regexp '^198\.1[89]\.[0-9]+\.[0-9]+$'
+	assert_silent
+}
+
+@test "a static program's other UDP fails closed with ENETUNREACH and one log line" {
+	capture_start
+	run --separate-stderr supervised "socks5h://$PROXY_IP:$DANTED_PORT" \
+		"$STATIC/sxprobe" udp "$DEST_IP" 9
+	capture_stop
+	assert_success
+	assert_output "ERR ENETUNREACH"
+	[ "$(printf '%s\n' "$stderr" | grep -c "datagram to $DEST_IP:9 refused")" -eq 1 ]
+	run supervised "socks5h://$PROXY_IP:$DANTED_PORT" \
+		"$STATIC/sxprobe" udpconn "$DEST_IP" 9
+	assert_line "ERR ENETUNREACH"
+	assert_silent
+}
+
+@test "raw and packet sockets are refused (EPERM), io_uring is not there (ENOSYS)" {
+	run supervised "socks5h://$PROXY_IP:$DANTED_PORT" "$STATIC/sxprobe" raw
+	assert_output "ERR EPERM"
+	run supervised "socks5h://$PROXY_IP:$DANTED_PORT" "$STATIC/sxprobe" packet
+	assert_output "ERR EPERM"
+	run supervised "socks5h://$PROXY_IP:$DANTED_PORT" "$STATIC/sxprobe" iouring
+	assert_output "ERR ENOSYS"
+	# Without the supervisor the same calls succeed.
+	run in_client "$STATIC/sxprobe" raw
+	assert_output "OK"
+	run in_client "$STATIC/sxprobe" iouring
+	assert_output "OK"
+}
+
+@test "a program's own allow-all seccomp filter does not lift the supervisor's" {
+	capture_start
+	run --separate-stderr supervised "socks5://$PROXY_IP:$DANTED_PORT" \
+		"$STATIC/sxprobe" allowall tcp "$DEST_IP" 7
+	capture_stop
+	assert_success
+	assert_line --regexp "^PEER $PROXY_OUT_IP [0-9]+$"
+	assert_no_leak "$DANTED_PORT"
+	run supervised "socks5://$PROXY_IP:$DANTED_PORT" "$STATIC/sxprobe" allowall udp "$DEST_IP" 9
+	assert_line "ERR ENETUNREACH"
+}
+
+@test "a program cannot install a second supervisor (EBUSY)" {
+	run supervised "socks5://$PROXY_IP:$DANTED_PORT" "$STATIC/sxprobe" ownlistener
+	assert_output --partial "ERR EBUSY"
+}
+
+@test "where seccomp is forbidden the program is not run, with one line saying why" {
+	run --separate-stderr in_client env "SOCKS_PROXY=socks5://$PROXY_IP:$DANTED_PORT" \
+		"$STATIC/sxprobe" noseccomp "$SXSUP" "$STATIC/sxprobe" tcp "$DEST_IP" 7
+	assert_equal "$status" 125
+	assert_output ""
+	assert_equal "$stderr" "socksify: cannot supervise $STATIC/sxprobe: the seccomp policy here (a container's?) forbids new filters; it is not run unproxied"
+}
+
+@test "under another supervisor the program is not run, with one line saying why" {
+	run --separate-stderr supervised "socks5://$PROXY_IP:$DANTED_PORT" \
+		"$SXSUP" "$STATIC/sxprobe" tcp "$DEST_IP" 7
+	assert_equal "$status" 125
+	assert_output ""
+	assert_equal "$stderr" "socksify: cannot supervise $STATIC/sxprobe: another supervisor already watches this process (only one seccomp listener is allowed); it is not run unproxied"
+}
+
+@test "the program's exit status is passed on, a signal's as 128 + its number" {
+	run supervised "socks5://$PROXY_IP:$DANTED_PORT" sh -c 'exit 7'
+	assert_equal "$status" 7
+	run supervised "socks5://$PROXY_IP:$DANTED_PORT" sh -c 'kill -TERM $$'
+	assert_equal "$status" 143
+	run -127 --separate-stderr supervised "socks5://$PROXY_IP:$DANTED_PORT" /nonexistent/program
+	assert_equal "$status" 127
+	assert_equal "$stderr" "socksify: /nonexistent/program: No such file or directory"
+}
