@@ -124,6 +124,12 @@ supervise_one(const struct supervise_ctx *ctx)
 	case __NR_sendmmsg:
 		supsend_handle(ctx, &n);
 		break;
+	case __NR_seccomp:
+		log_error("process %u tried to install a seccomp supervisor of its "
+			  "own: refused (EBUSY), its network calls stay supervised",
+			  (unsigned)n.pid);
+		suptarget_reply(ctx->listener, n.id, 0, -EBUSY);
+		break;
 	default:
 		suptarget_reply(ctx->listener, n.id, 0, -ENOSYS);
 		break;

@@ -43,6 +43,7 @@ enum supfilter_label {
 	L_KILL,
 	L_I386,
 	L_SENDTO,
+	L_SECCOMP,
 	L_SOCKET,
 	L_INET,
 	L_COUNT,
@@ -138,12 +139,18 @@ supfilter_install(const struct supfilter_opts *o)
 		SF_JEQ(__NR_sendmmsg, L_NOTIFY, L_NEXT),
 		SF_JEQ(__NR_sendto, L_SENDTO, L_NEXT),
 		SF_JEQ(__NR_socket, L_SOCKET, L_NEXT),
+		SF_JEQ(__NR_seccomp, L_SECCOMP, L_NEXT),
 		SF_JEQ(__NR_io_uring_setup, L_ENOSYS, L_ALLOW),
 		/* sendto(): only a non-NULL address argument needs a look. */
 		SF_AT(L_SENDTO, SF_LD(SF_ARG_LO(4))),
 		SF_JEQ(0, L_NEXT, L_NOTIFY),
 		SF_LD(SF_ARG_HI(4)),
 		SF_JEQ(0, L_ALLOW, L_NOTIFY),
+		/* seccomp(): a filter with a listener of its own is reported. */
+		SF_AT(L_SECCOMP, SF_LD(SF_ARG_LO(0))),
+		SF_JEQ(SECCOMP_SET_MODE_FILTER, L_NEXT, L_ALLOW),
+		SF_LD(SF_ARG_LO(1)),
+		SF_JSET(SECCOMP_FILTER_FLAG_NEW_LISTENER, L_NOTIFY, L_ALLOW),
 		/* socket(): packet and raw sockets. */
 		SF_AT(L_SOCKET, SF_LD(SF_ARG_LO(0))),
 		SF_JEQ(AF_PACKET, L_PACKET, L_NEXT),

@@ -9,7 +9,9 @@
  *     system calls the filter sees;
  *   - refuses packet sockets (AF_PACKET, AF_XDP, SOCK_PACKET) and raw IP
  *     sockets with EPERM, unless packets may go direct;
- *   - refuses every x32 system call (ENOSYS), a way around the numbers.
+ *   - refuses every x32 system call (ENOSYS), a way around the numbers;
+ *   - traps seccomp() installing a filter with a listener of its own,
+ *     which the kernel refuses anyway (EBUSY), to say so in a log line.
  * i386 system calls (int 0x80, a 32-bit program) get EACCES for every
  * network call, and any other architecture kills the process.
  */

@@ -193,9 +193,11 @@ supervised() {
 	assert_line "ERR ENETUNREACH"
 }
 
-@test "a program cannot install a second supervisor (EBUSY)" {
-	run supervised "socks5://$PROXY_IP:$DANTED_PORT" "$STATIC/sxprobe" ownlistener
-	assert_output --partial "ERR EBUSY"
+@test "a program cannot install a second supervisor (EBUSY), and one line says so" {
+	run --separate-stderr supervised "socks5://$PROXY_IP:$DANTED_PORT" \
+		"$STATIC/sxprobe" ownlistener
+	assert_output "ERR EBUSY"
+	[[ $stderr == "socksify: process "*" tried to install a seccomp supervisor of its own: refused (EBUSY), its network calls stay supervised" ]]
 }
 
 @test "where seccomp is forbidden the program is not run, with one line saying why" {
@@ -211,7 +213,10 @@ supervised() {
 		"$SXSUP" "$STATIC/sxprobe" tcp "$DEST_IP" 7
 	assert_equal "$status" 125
 	assert_output ""
-	assert_equal "$stderr" "socksify: cannot supervise $STATIC/sxprobe: another supervisor already watches this process (only one seccomp listener is allowed); it is not run unproxied"
+	# The outer supervisor reports the attempt, the inner one its refusal.
+	[[ ${stderr_lines[0]} == "socksify: process "*" tried to install a seccomp supervisor of its own: refused (EBUSY), its network calls stay supervised" ]]
+	assert_equal "${stderr_lines[1]}" "socksify: cannot supervise $STATIC/sxprobe: another supervisor already watches this process (only one seccomp listener is allowed); it is not run unproxied"
+	assert_equal "${#stderr_lines[@]}" 2
 }
 
 @test "the program's exit status is passed on, a signal's as 128 + its number" {
