@@ -228,3 +228,94 @@ supervised() {
 	assert_equal "$status" 127
 	assert_equal "$stderr" "socksify: /nonexistent/program: No such file or directory"
 }
+
+# enforced URL [VAR=VALUE...] CMD...: the same in enforce mode: the
+# library preloaded and the supervisor watching what reaches the kernel.
+enforced() {
+	local url=$1
+	shift
+	supervised "$url" SOCKSIFY_ENFORCE=1 "SOCKSIFY_LIB=$LIB" "$@"
+}
+
+@test "the library alone: a child started with env -i resolves and connects around it" {
+	require_library
+	capture_start
+	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+		sh -c "env -i $REPO/build/tests/helpers/gethost connect echo.test 7"
+	capture_stop
+	assert_failure
+	[ -n "$(capture_show "udp and dst host $NAMESERVER_IP and dst port 53")" ]
+}
+
+@test "enforce mode: a child started with env -i resolves and connects through the supervisor" {
+	require_library
+	capture_start
+	run --separate-stderr enforced "socks5h://$PROXY_IP:$DANTED_PORT" \
+		sh -c "env -i $REPO/build/tests/helpers/gethost connect echo.test 7"
+	capture_stop
+	assert_success
+	assert_line --regexp '^RESOLVED 198\.1[89]\.[0-9]+\.[0-9]+$'
+	assert_line --regexp "^LINE PEER $PROXY_OUT_IP [0-9]+$"
+	assert_no_leak "$DANTED_PORT"
+}
+
+@test "enforce mode: the library still does its work (curl by name through danted)" {
+	require_library
+	capture_start
+	run --separate-stderr enforced "socks5h://$PROXY_IP:$DANTED_PORT" \
+		curl -q -sS --max-time 15 http://web.test/curl-enforced
+	capture_stop
+	assert_success
+	assert_line "PATH /curl-enforced"
+	log_has "$WEB_LOG" "^GET /curl-enforced $PROXY_OUT_IP "
+	assert_no_leak "$DANTED_PORT"
+}
+
+@test "the library alone: a datagram sent with the raw system call leaves directly" {
+	require_library
+	capture_start
+	run client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+		"$REPO/build/tests/helpers/sxprobe" udp "$DEST_IP" 9
+	capture_stop
+	assert_output "OK"
+	[ -n "$(capture_show "udp and dst host $DEST_IP and dst port 9")" ]
+}
+
+@test "enforce mode: a datagram sent with the raw system call is refused" {
+	require_library
+	capture_start
+	run --separate-stderr enforced "socks5h://$PROXY_IP:$DANTED_PORT" \
+		"$REPO/build/tests/helpers/sxprobe" udp "$DEST_IP" 9
+	capture_stop
+	assert_output "ERR ENETUNREACH"
+	assert_silent
+}
+
+@test "the library alone: a connect submitted through io_uring leaves directly" {
+	require_library
+	capture_start
+	run client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+		"$REPO/build/tests/helpers/sxprobe" iouconnect "$DEST_IP" 7
+	capture_stop
+	[ -n "$(capture_show "tcp and dst host $DEST_IP and dst port 7")" ]
+}
+
+@test "enforce mode: io_uring is not there (ENOSYS), and nothing leaves" {
+	require_library
+	capture_start
+	run --separate-stderr enforced "socks5h://$PROXY_IP:$DANTED_PORT" \
+		"$REPO/build/tests/helpers/sxprobe" iouconnect "$DEST_IP" 7
+	capture_stop
+	assert_output "ERR ENOSYS"
+	assert_silent
+}
+
+@test "enforce mode: a raw-syscall TCP connect goes through the proxy" {
+	require_library
+	capture_start
+	run --separate-stderr enforced "socks5://$PROXY_IP:$DANTED_PORT" \
+		"$REPO/build/tests/helpers/sxprobe" tcp "$DEST_IP" 7
+	capture_stop
+	assert_line --regexp "^PEER $PROXY_OUT_IP [0-9]+$"
+	assert_no_leak "$DANTED_PORT"
+}

@@ -9,6 +9,8 @@
  *   sxprobe raw                 socket(AF_INET, SOCK_RAW, IPPROTO_UDP)
  *   sxprobe packet              socket(AF_PACKET, SOCK_RAW, 0)
  *   sxprobe iouring             io_uring_setup()
+ *   sxprobe iouconnect HOST PORT  a TCP connect to HOST:PORT submitted
+ *                               through io_uring (IORING_OP_CONNECT)
  *   sxprobe ownlistener         install a seccomp filter with a listener
  *   sxprobe allowall MODE ...   install an allow-everything seccomp filter
  *                               (no_new_privs), then run MODE
@@ -23,12 +25,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
+#include <linux/io_uring.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -70,6 +74,53 @@ addr_of(const char *host, const char *port, struct sockaddr_in *sin)
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons((unsigned short)atoi(port));
 	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
+}
+
+/* One connect() through an io_uring of one entry: its result. */
+static long
+iou_connect(const struct sockaddr_in *sin)
+{
+	struct io_uring_params p;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	unsigned *sq_tail, *sq_array, *cq_head, *cq_tail;
+	char *sq, *cq;
+	long ring, fd, rc;
+
+	memset(&p, 0, sizeof(p));
+	ring = sys6(SYS_io_uring_setup, 1, (long)&p, 0, 0, 0, 0);
+	if (ring < 0)
+		return ring;
+	fd = sys6(SYS_socket, AF_INET, SOCK_STREAM, 0, 0, 0, 0);
+	if (fd < 0)
+		return fd;
+	sq = mmap(NULL, p.sq_off.array + p.sq_entries * sizeof(unsigned),
+		  PROT_READ | PROT_WRITE, MAP_SHARED, (int)ring, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe),
+		  PROT_READ | PROT_WRITE, MAP_SHARED, (int)ring, IORING_OFF_CQ_RING);
+	sqe = mmap(NULL, p.sq_entries * sizeof(*sqe), PROT_READ | PROT_WRITE,
+		   MAP_SHARED, (int)ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqe == MAP_FAILED)
+		return -ENOMEM;
+	sq_tail = (unsigned *)(sq + p.sq_off.tail);
+	sq_array = (unsigned *)(sq + p.sq_off.array);
+	cq_head = (unsigned *)(cq + p.cq_off.head);
+	cq_tail = (unsigned *)(cq + p.cq_off.tail);
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_CONNECT;
+	sqe->fd = (int)fd;
+	sqe->addr = (unsigned long)sin;
+	sqe->off = sizeof(*sin);
+	sq_array[0] = 0;
+	__atomic_store_n(sq_tail, *sq_tail + 1, __ATOMIC_RELEASE);
+	rc = sys6(SYS_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, 0, 0);
+	if (rc < 0)
+		return rc;
+	if (__atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == *cq_head)
+		return -EAGAIN;
+	cqe = (struct io_uring_cqe *)(cq + p.cq_off.cqes) +
+	      (*cq_head & *(unsigned *)(cq + p.cq_off.ring_mask));
+	return cqe->res;
 }
 
 static int
@@ -126,6 +177,8 @@ run(int argc, char **argv)
 	}
 	if (argc != 4 || addr_of(argv[2], argv[3], &sin) < 0)
 		return 1;
+	if (strcmp(argv[1], "iouconnect") == 0)
+		return report(iou_connect(&sin));
 	if (strcmp(argv[1], "udp") == 0) {
 		fd = sys6(SYS_socket, AF_INET, SOCK_DGRAM, 0, 0, 0, 0);
 		if (fd < 0)
