@@ -84,15 +84,28 @@ $(BUILD)/tests/early/%.so: tests/early/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -shared -o $@ $< $(SAN_LDFLAGS) $(LDFLAGS)
 
-# The seccomp supervisor (launcher/sup*.c, launcher/elfinfo.c) and sxsup,
-# the driver its tests run it with.
-SUP_SRC     := $(wildcard launcher/sup*.c) launcher/elfinfo.c
-SUP_OBJ     := $(SUP_SRC:%.c=$(BUILD)/%.o)
-SUP_DRIVER  := $(BUILD)/tests/sxsup
+# The seccomp supervisor (launcher/sup*.c): the program the launcher runs
+# for static programs and in enforce mode, <root>/lib/socksify/supervise.
+# A C library program (threads, the resolver), linked statically like the
+# launcher so that an LD_PRELOAD it inherits does not load into it (with
+# the sanitizers, dynamically).
+SUP_SRC     := $(wildcard launcher/sup*.c)
+SUP_OBJ     := $(SUP_SRC:launcher/%.c=$(BUILD)/supervise/%.o)
+SUPERVISOR  := $(BUILD)/lib/socksify/supervise
+SUP_LDFLAGS := $(if $(filter 1,$(SANITIZE)),$(SAN_LDFLAGS),-static)
 
-all: $(SUP_DRIVER)
+all: $(SUPERVISOR)
 
-$(SUP_OBJ): $(wildcard launcher/*.h)
+$(BUILD)/supervise/%.o: launcher/%.c $(wildcard core/*.h launcher/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# glibc warns that a static getaddrinfo() needs its own version's NSS
+# modules at run time: the proxy's name is looked up with "files" and
+# "dns", which the C library holds itself.
+$(SUPERVISOR): $(SUP_OBJ) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(SUP_LDFLAGS) $(LDFLAGS) -o $@ $(SUP_OBJ) $(CORE_LIB) -lpthread
 
 # A pure-Go client (tests/go/fetch), built with the go tool when it is
 # there: nothing downloaded (GOPROXY=off, standard library only), caches
@@ -126,10 +139,63 @@ $(BUILD)/tests/static/sxprobe: tests/helpers/sxprobe.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STATIC_CFLAGS) -o $@ $<
 
-$(SUP_DRIVER): tests/supervise/sxsup.c $(SUP_OBJ) $(CORE_LIB)
+# The launcher
+# build/socksify preloads <its own directory>/$LIB/socksify/libsocksify.so:
+# the dynamic linker expands $LIB per program (lib/<multiarch triplet>),
+# and build/lib/<triplet>/socksify/libsocksify.so leads to the library.
+# build/install/socksify, made by "make install", has $(PREFIX) compiled
+# in as that directory.  The launcher is linked statically, so that an
+# LD_PRELOAD it inherits does not load into it, and on x86_64 without the C
+# library (LAUNCHER_FREESTANDING=1, launcher/libc_*.c): glibc's own start-up
+# would cost a socksified program's start several times what the launcher
+# does (see launcher/libc_sys.c).
+VERSION      := $(shell cat VERSION)
+MULTIARCH    ?= $(or $(shell $(CC) -print-multiarch 2>/dev/null),$(shell $(CC) -dumpmachine))
+LAUNCHER_SRC := $(filter-out $(SUP_SRC),$(wildcard launcher/*.c))
+LAUNCHER_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/%.o)
+LAUNCHER_INSTALL_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/install/%.o)
+LAUNCHER     := $(BUILD)/socksify
+LAUNCHER_INSTALL := $(BUILD)/install/socksify
+LAUNCHER_LIB_LINK := $(BUILD)/lib/$(MULTIARCH)/socksify/libsocksify.so
+LAUNCHER_CFLAGS = $(ALL_CFLAGS) -DSX_VERSION='"$(VERSION)"' -DSX_MULTIARCH='"$(MULTIARCH)"'
+LAUNCHER_FREESTANDING ?= $(if $(filter 1,$(SANITIZE)),,$(if $(filter x86_64-%,$(MULTIARCH)),1))
+ifeq ($(LAUNCHER_FREESTANDING),1)
+LAUNCHER_CFLAGS += -DSX_FREESTANDING -ffreestanding -fno-stack-protector
+LAUNCHER_LDFLAGS ?= -static -nostdlib
+LAUNCHER_LIBS := -lgcc
+else ifeq ($(SANITIZE),1)
+LAUNCHER_LDFLAGS ?= $(SAN_LDFLAGS)
+else
+LAUNCHER_LDFLAGS ?= -static
+endif
+
+all: $(LAUNCHER) $(LAUNCHER_LIB_LINK)
+
+$(BUILD)/launcher/%.o: launcher/%.c $(wildcard launcher/*.h) VERSION
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ilauncher -o $@ $< $(SUP_OBJ) $(CORE_LIB) \
-		$(SAN_LDFLAGS) $(LDFLAGS) -lpthread
+	$(CC) $(LAUNCHER_CFLAGS) -c -o $@ $<
+
+$(LAUNCHER): $(LAUNCHER_OBJ)
+	$(CC) $(LAUNCHER_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
+
+# The prefix the installed launcher was built for, rewritten only when it
+# changes, so that "make install PREFIX=..." rebuilds what it must.
+$(BUILD)/install/prefix: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(PREFIX)' | cmp -s - $@ || printf '%s\n' '$(PREFIX)' >$@
+
+$(BUILD)/install/launcher/%.o: launcher/%.c $(wildcard launcher/*.h) VERSION $(BUILD)/install/prefix
+	@mkdir -p $(dir $@)
+	$(CC) $(LAUNCHER_CFLAGS) -DSX_ROOT='"$(PREFIX)"' -c -o $@ $<
+
+$(LAUNCHER_INSTALL): $(LAUNCHER_INSTALL_OBJ)
+	$(CC) $(LAUNCHER_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
+
+$(LAUNCHER_LIB_LINK): | $(PRELOAD_LIB)
+	@mkdir -p $(dir $@)
+	ln -sfn ../../../libsocksify.so $@
+
+.PHONY: FORCE
 
 deps:
 	sh scripts/deps.sh
@@ -169,13 +235,11 @@ bench: all
 demo: deps all
 	sh scripts/demo.sh
 
-install: $(PRELOAD_LIB)
+install: $(PRELOAD_LIB) $(LAUNCHER_INSTALL)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 $(PRELOAD_LIB) $(DESTDIR)$(LIBDIR)/libsocksify.so
 	install -m 0644 man/socksify.1 $(DESTDIR)$(MANDIR)/man1/socksify.1
-	sed 's#^SOCKSIFY_LIBDIR=.*#SOCKSIFY_LIBDIR="$(LIBDIR)"#' scripts/socksify \
-		> $(DESTDIR)$(BINDIR)/socksify
-	chmod 0755 $(DESTDIR)$(BINDIR)/socksify
+	install -m 0755 $(LAUNCHER_INSTALL) $(DESTDIR)$(BINDIR)/socksify
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libsocksify.so $(DESTDIR)$(BINDIR)/socksify \

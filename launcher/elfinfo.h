@@ -1,15 +1,15 @@
 /*
- * What the dynamic linker will do with a program, read from its ELF
- * header: whether it has an interpreter (PT_INTERP) at all, and its class.
- * A program without one is statically linked (or a static-pie): no
- * LD_PRELOAD library is ever loaded into it, so only the supervisor
- * (supervise.h) can see its system calls.
+ * What the dynamic linker will do with a program, read from the start of
+ * its file: whether it has an interpreter (PT_INTERP) at all, and its
+ * class.  A program without one is statically linked (or a static-pie):
+ * no LD_PRELOAD library is ever loaded into it, so only the supervisor
+ * can see its system calls.  Uses open(), read() and close() only, so the
+ * freestanding launcher can call it.
  */
 #ifndef SX_ELFINFO_H
 #define SX_ELFINFO_H
 
 #include <stdbool.h>
-#include <stddef.h>
 
 struct elfinfo {
 	bool is_elf;		/* an ELF file at all (else a script or other) */
@@ -19,20 +19,14 @@ struct elfinfo {
 };
 
 /*
- * Find cmd as execvp() would (a name with a slash as it is, else along
- * PATH, or the default path when PATH is unset) and copy its path into
- * path (cap bytes).  0, -ENOENT, -EACCES or -ENAMETOOLONG.
- */
-int elfinfo_find(const char *cmd, char *path, size_t cap);
-
-/*
  * Read the ELF header and program headers of the file at path into *out.
  * 0 (also for a file that is not ELF: out->is_elf false), or -errno when
- * it cannot be read, -ENOEXEC for a truncated or malformed ELF file.
+ * it cannot be read, -ENOEXEC for a malformed ELF file or one whose
+ * program headers lie beyond the first ELFINFO_HEAD bytes.
  */
 int elfinfo_read(const char *path, struct elfinfo *out);
 
-/* True when the dynamic linker would not run the program (no interpreter). */
-bool elfinfo_is_static(const struct elfinfo *info);
+/* Bytes read from the start of the file (where linkers put the headers). */
+#define ELFINFO_HEAD 4096
 
 #endif

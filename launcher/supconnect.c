@@ -178,7 +178,11 @@ supconnect_decide(const struct supervise_ctx *ctx, int fd,
 	if ((s->type == SOCK_DGRAM || s->type == SOCK_STREAM) &&
 	    supdns_is_nameserver(ctx->dns, sa, len)) {
 		supdns_addr(ctx->dns, s->family, s->type, &dns, &dnslen);
-		log_debug("a DNS connection to a nameserver goes to the supervisor's");
+		if (log_enabled(LOG_LEVEL_DEBUG)) {
+			sx_sockaddr_format(sa, len, text, sizeof(text));
+			log_debug("DNS over %s to %s: answered by the supervisor",
+				  s->type == SOCK_STREAM ? "TCP" : "UDP", text);
+		}
 		return supconnect_direct(fd, (struct sockaddr *)&dns, dnslen);
 	}
 	if (s->type == SOCK_DGRAM)

@@ -202,8 +202,8 @@ supervise_write_msg(int fd, int stage, int val)
 
 /* The child: filter, hand over the listener, wait for the parent to take it, exec. */
 static void
-supervise_child_run(char *const argv[], const struct supervise_opts *o,
-		    int to_parent, int from_parent)
+supervise_child_run(const char *path, char *const argv[],
+		    const struct supervise_opts *o, int to_parent, int from_parent)
 {
 	struct supfilter_opts fo = {
 		.packets_direct = o->cfg->packet_mode == CONFIG_PACKET_DIRECT,
@@ -224,7 +224,7 @@ supervise_child_run(char *const argv[], const struct supervise_opts *o,
 		_exit(SUPERVISE_EXIT_REFUSED);
 	close(fd);
 	close(from_parent);
-	execvp(argv[0], argv);
+	execv(path, argv);
 	supervise_write_msg(to_parent, SUPERVISE_NO_EXEC, -errno);
 	_exit(errno == ENOENT ? SUPERVISE_EXIT_NOTFOUND : SUPERVISE_EXIT_NOEXEC);
 }
@@ -258,7 +258,7 @@ supervise_reap(pid_t pid)
 }
 
 int
-supervise_run(char *const argv[], const struct supervise_opts *o)
+supervise_run(const char *path, char *const argv[], const struct supervise_opts *o)
 {
 	static struct supdns dns;
 	struct supervise_ctx ctx = { .cfg = o->cfg, .enforce = o->enforce };
@@ -270,14 +270,14 @@ supervise_run(char *const argv[], const struct supervise_opts *o)
 	rc = supfilter_probe();
 	if (rc < 0) {
 		log_error("cannot supervise %s: %s; it is not run unproxied",
-			  argv[0], supfilter_strerror(rc));
+			  path, supfilter_strerror(rc));
 		return SUPERVISE_EXIT_REFUSED;
 	}
 	rc = fakeip_init(o->cfg->fake_net, o->cfg->fake_prefix, o->cfg->fake_net6,
 			 o->cfg->fake_prefix6, 0);
 	if (rc < 0 || supdns_start(&dns, o->cfg) < 0) {
 		log_error("cannot supervise %s: no fake-address map or name server; "
-			  "it is not run unproxied", argv[0]);
+			  "it is not run unproxied", path);
 		return SUPERVISE_EXIT_REFUSED;
 	}
 	ctx.dns = &dns;
@@ -291,7 +291,7 @@ supervise_run(char *const argv[], const struct supervise_opts *o)
 	if (pid == 0) {
 		close(up[0]);
 		close(down[1]);
-		supervise_child_run(argv, o, up[1], down[0]);
+		supervise_child_run(path, argv, o, up[1], down[0]);
 	}
 	supervise_child = pid;
 	close(up[1]);
@@ -300,20 +300,20 @@ supervise_run(char *const argv[], const struct supervise_opts *o)
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (!supervise_read_msg(up[0], &m) || pidfd < 0) {
 		log_error("cannot supervise %s: the child ended before its filter "
-			  "was in place; it is not run", argv[0]);
+			  "was in place; it is not run", path);
 		rc = SUPERVISE_EXIT_REFUSED;
 		goto out_reap;
 	}
 	if (m.stage == SUPERVISE_NO_FILTER) {
 		log_error("cannot supervise %s: %s; it is not run unproxied",
-			  argv[0], supfilter_strerror(m.val));
+			  path, supfilter_strerror(m.val));
 		rc = SUPERVISE_EXIT_REFUSED;
 		goto out_reap;
 	}
 	ctx.listener = (int)syscall(SYS_pidfd_getfd, pidfd, m.val, 0);
 	if (ctx.listener < 0) {
 		log_error("cannot supervise %s: cannot take the filter's listener: %s; "
-			  "it is not run", argv[0], strerror(errno));
+			  "it is not run", path, strerror(errno));
 		rc = SUPERVISE_EXIT_REFUSED;
 		goto out_reap;
 	}
@@ -322,7 +322,7 @@ supervise_run(char *const argv[], const struct supervise_opts *o)
 		goto out_close_listener;
 	}
 	if (supervise_read_msg(up[0], &m) && m.stage == SUPERVISE_NO_EXEC) {
-		log_error("%s: %s", argv[0], strerror(-m.val));
+		log_error("%s: cannot be executed: %s", path, strerror(-m.val));
 		rc = m.val == -ENOENT ? SUPERVISE_EXIT_NOTFOUND : SUPERVISE_EXIT_NOEXEC;
 		goto out_close_listener;
 	}
@@ -346,6 +346,6 @@ err_close_up:
 	close(up[0]);
 	close(up[1]);
 err_log_errno:
-	log_error("cannot supervise %s: %s", argv[0], strerror(errno));
+	log_error("cannot supervise %s: %s", path, strerror(errno));
 	return SUPERVISE_EXIT_REFUSED;
 }

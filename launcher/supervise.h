@@ -35,12 +35,12 @@ struct supervise_ctx {
 };
 
 /*
- * Run argv (argv[0] looked up along PATH) under the supervisor and
- * return its exit status as a shell would (128 + the signal that ended
- * it).  125 when it cannot be supervised (one line says why: the kernel,
+ * Run the program at path with argv under the supervisor and return its
+ * exit status as a shell would (128 + the signal that ended it).  125 when it cannot be supervised (one line says why: the kernel,
  * a seccomp policy, another supervisor), and it is then never run
  * unproxied; 126 / 127 when it cannot be executed / found.
  */
-int supervise_run(char *const argv[], const struct supervise_opts *o);
+int supervise_run(const char *path, char *const argv[],
+		  const struct supervise_opts *o);
 
 #endif

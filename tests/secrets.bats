@@ -158,10 +158,10 @@ every_level() {
 
 @test "a child sees only the variables the user set, LD_PRELOAD, what -p, -q and -v stand for, and the session id" {
 	[ -z "${SOCKSIFY_TEST_PRELOAD:-}" ] || skip "a sanitizer build adds its own variables"
-	local url="socks5h://alice:$PASSWORD_URL@127.0.0.1:$MSA_PORT" lib
-	lib=$(readlink -f "$LIB")
-	# The wrapper is a POSIX sh script, and sh always exports PWD: the
-	# environments below are given one, as a user's shell gives it.
+	local url="socks5h://alice:$PASSWORD_URL@127.0.0.1:$MSA_PORT"
+	# What the launcher preloads: $LIB is the dynamic linker's to expand.
+	local lib="$REPO/build/\$LIB/socksify/libsocksify.so"
+	# The environments below are given a PWD, as a user's shell gives it.
 	cd "$BATS_TEST_TMPDIR"
 	# The program itself, in a clean environment.
 	run -0 --separate-stderr env -i PWD="$PWD" PATH="$PATH" HOME=/nonexistent USER_VAR=kept SOCKS_PROXY="$url" \

@@ -17,13 +17,14 @@ MICROSOCKS_PORT=1080
 DANTED_PORT=1081
 SS_PORT=1083
 
-SXSUP="$REPO/build/tests/sxsup"
+LAUNCHER="$REPO/build/socksify"
 STATIC="$REPO/build/tests/static"
 GOFETCH="$REPO/build/tests/go/fetch"
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "network namespaces need root"
-	[ -x "$SXSUP" ] || skip "build/tests/sxsup is not built (make)"
+	[ -x "$LAUNCHER" ] && [ -x "$REPO/build/lib/socksify/supervise" ] ||
+		skip "the launcher and the supervisor are not built (make)"
 	netns_setup
 	start_ns_dest web "$NETNS_DEST" "$DEST_IP" 80 --http
 	export WEB_LOG=$LOG
@@ -41,7 +42,8 @@ teardown_file() {
 }
 
 # supervised URL [VAR=VALUE...] CMD...: run CMD in the client namespace
-# under the supervisor, with SOCKS_PROXY=URL and the given settings.
+# through the launcher, with SOCKS_PROXY=URL and the given settings: a
+# static CMD runs under the supervisor.
 supervised() {
 	local url=$1
 	local -a vars=("SOCKS_PROXY=$url")
@@ -50,13 +52,14 @@ supervised() {
 		vars+=("$1")
 		shift
 	done
-	in_client env "${vars[@]}" "$SXSUP" "$@"
+	mapfile -t -O "${#vars[@]}" vars < <(test_lib_vars)
+	in_client env "${vars[@]}" "$LAUNCHER" "$@"
 }
 
 @test "without the supervisor a static client's own DNS query leaves the machine" {
 	require_library
 	capture_start
-	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+	run --separate-stderr preloaded "socks5h://$PROXY_IP:$DANTED_PORT" \
 		"$STATIC/sxget" echo.test 7
 	capture_stop
 	assert_failure
@@ -142,15 +145,16 @@ supervised() {
 	assert_no_leak "$SS_PORT"
 }
 
-@test "DNS over TCP to the nameserver is answered by the supervisor too (dig +tcp, not preloaded)" {
-	command -v dig >/dev/null || skip "dig is not installed"
+@test "DNS over TCP to the nameserver is answered by the supervisor too (static glibc with use-vc)" {
 	capture_start
-	run --separate-stderr supervised "socks5h://$PROXY_IP:$DANTED_PORT" \
-		dig +tcp +short +tries=1 +time=3 web.test A
+	run --separate-stderr supervised "socks5h://$PROXY_IP:$DANTED_PORT" RES_OPTIONS=use-vc \
+		SOCKSIFY_LOG=debug "$STATIC/sxget" echo.test 7
 	capture_stop
 	assert_success
-	assert_output --regexp '^198\.1[89]\.[0-9]+\.[0-9]+$'
-	assert_silent
+	[[ $stderr == *"DNS over TCP to $NAMESERVER_IP:53: answered by the supervisor"* ]]
+	assert_line --regexp '^RESOLVED (198\.1[89]\.[0-9]+\.[0-9]+|fd53:6f63:6b73::[0-9a-f]+)$'
+	assert_line --regexp "^PEER $PROXY_OUT_IP [0-9]+$"
+	assert_no_leak "$DANTED_PORT"
 }
 
 @test "a static program's other UDP fails closed with ENETUNREACH and one log line" {
@@ -202,7 +206,7 @@ supervised() {
 
 @test "where seccomp is forbidden the program is not run, with one line saying why" {
 	run --separate-stderr in_client env "SOCKS_PROXY=socks5://$PROXY_IP:$DANTED_PORT" \
-		"$STATIC/sxprobe" noseccomp "$SXSUP" "$STATIC/sxprobe" tcp "$DEST_IP" 7
+		"$STATIC/sxprobe" noseccomp "$LAUNCHER" "$STATIC/sxprobe" tcp "$DEST_IP" 7
 	assert_equal "$status" 125
 	assert_output ""
 	assert_equal "$stderr" "socksify: cannot supervise $STATIC/sxprobe: the seccomp policy here (a container's?) forbids new filters; it is not run unproxied"
@@ -210,7 +214,7 @@ supervised() {
 
 @test "under another supervisor the program is not run, with one line saying why" {
 	run --separate-stderr supervised "socks5://$PROXY_IP:$DANTED_PORT" \
-		"$SXSUP" "$STATIC/sxprobe" tcp "$DEST_IP" 7
+		"$LAUNCHER" "$STATIC/sxprobe" tcp "$DEST_IP" 7
 	assert_equal "$status" 125
 	assert_output ""
 	# The outer supervisor reports the attempt, the inner one its refusal.
@@ -226,7 +230,15 @@ supervised() {
 	assert_equal "$status" 143
 	run -127 --separate-stderr supervised "socks5://$PROXY_IP:$DANTED_PORT" /nonexistent/program
 	assert_equal "$status" 127
-	assert_equal "$stderr" "socksify: /nonexistent/program: No such file or directory"
+	assert_equal "$stderr" "socksify: /nonexistent/program: no such file"
+}
+
+# preloaded URL CMD...: run CMD in the client namespace with the library
+# preloaded and no supervisor, as before the supervisor existed.
+preloaded() {
+	local url=$1
+	shift
+	in_client env "SOCKS_PROXY=$url" "LD_PRELOAD=${SOCKSIFY_TEST_PRELOAD:-$LIB}" "$@"
 }
 
 # enforced URL [VAR=VALUE...] CMD...: the same in enforce mode: the
@@ -234,13 +246,13 @@ supervised() {
 enforced() {
 	local url=$1
 	shift
-	supervised "$url" SOCKSIFY_ENFORCE=1 "SOCKSIFY_LIB=$LIB" "$@"
+	supervised "$url" SOCKSIFY_ENFORCE=1 "$@"
 }
 
 @test "the library alone: a child started with env -i resolves and connects around it" {
 	require_library
 	capture_start
-	run --separate-stderr client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+	run --separate-stderr preloaded "socks5h://$PROXY_IP:$DANTED_PORT" \
 		sh -c "env -i $REPO/build/tests/helpers/gethost connect echo.test 7"
 	capture_stop
 	assert_failure
@@ -274,7 +286,7 @@ enforced() {
 @test "the library alone: a datagram sent with the raw system call leaves directly" {
 	require_library
 	capture_start
-	run client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+	run preloaded "socks5h://$PROXY_IP:$DANTED_PORT" \
 		"$REPO/build/tests/helpers/sxprobe" udp "$DEST_IP" 9
 	capture_stop
 	assert_output "OK"
@@ -294,7 +306,7 @@ enforced() {
 @test "the library alone: a connect submitted through io_uring leaves directly" {
 	require_library
 	capture_start
-	run client_socksified "socks5h://$PROXY_IP:$DANTED_PORT" \
+	run preloaded "socks5h://$PROXY_IP:$DANTED_PORT" \
 		"$REPO/build/tests/helpers/sxprobe" iouconnect "$DEST_IP" 7
 	capture_stop
 	[ -n "$(capture_show "tcp and dst host $DEST_IP and dst port 7")" ]

@@ -1,0 +1,166 @@
+/*
+ * socksify: run a program with libsocksify.so preloaded.  The launcher
+ * reads its options, puts them into the environment the library reads
+ * (SOCKS_PROXY, SOCKSIFY_LOG), prepends the library to LD_PRELOAD once and
+ * executes the program in its own place, so the exit status is the
+ * program's.  It starts no other process and reads no file but the ones
+ * it is given.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmdpath.h"
+#include "help.h"
+#include "libpath.h"
+#include "out.h"
+#include "proxyarg.h"
+#include "watch.h"
+
+/* What the options asked for, beyond the variables they set. */
+struct opts {
+	bool verbose;
+	bool password_in_argv;
+	bool enforce;		/* --enforce */
+};
+
+/* Set a variable for the library; a failure is out of memory. */
+static void
+set_var(const char *name, const char *value)
+{
+	if (setenv(name, value, 1) != 0)
+		out_die(OUT_CANNOT_EXEC, "out of memory", (const char *)NULL);
+}
+
+/* -p URL and its spellings: the proxy, and whether it shows a password. */
+static void
+set_proxy(struct opts *o, const char *url)
+{
+	set_var("SOCKS_PROXY", url);
+	if (proxyarg_has_password(url))
+		o->password_in_argv = true;
+}
+
+/*
+ * Read the options; the index of the command in argv (argc when there is
+ * none).  Help and version exit here.
+ */
+static int
+parse(struct opts *o, int argc, char **argv)
+{
+	int i = 1;
+
+	while (i < argc) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			help_print();
+			exit(0);
+		} else if (strcmp(a, "--version") == 0) {
+			help_version();
+			exit(0);
+		} else if (strcmp(a, "-p") == 0 || strcmp(a, "--proxy") == 0) {
+			if (i + 1 >= argc)
+				out_usage("option ", a, " needs a proxy URL", (const char *)NULL);
+			set_proxy(o, argv[i + 1]);
+			i += 2;
+		} else if (strncmp(a, "-p", 2) == 0 && a[2]) {
+			set_proxy(o, a + 2);
+			i++;
+		} else if (strncmp(a, "--proxy=", 8) == 0) {
+			set_proxy(o, a + 8);
+			i++;
+		} else if (strcmp(a, "--proxy-file") == 0) {
+			if (i + 1 >= argc)
+				out_usage("option ", a, " needs a file name", (const char *)NULL);
+			proxyarg_read_file(argv[i + 1]);
+			i += 2;
+		} else if (strncmp(a, "--proxy-file=", 13) == 0) {
+			proxyarg_read_file(a + 13);
+			i++;
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			set_var("SOCKSIFY_LOG", "error");
+			o->verbose = false;
+			i++;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			set_var("SOCKSIFY_LOG", "debug");
+			o->verbose = true;
+			i++;
+		} else if (strcmp(a, "--enforce") == 0) {
+			o->enforce = true;
+			i++;
+		} else if (strcmp(a, "--") == 0) {
+			return i + 1;
+		} else if (a[0] == '-' && a[1]) {
+			out_usage("unknown option: ", a, (const char *)NULL);
+		} else {
+			return i;
+		}
+	}
+	return i;
+}
+
+/*
+ * Are the library's warnings silenced?  Then so is the launcher's warning
+ * about a password on the command line.
+ */
+static bool
+warnings_silenced(void)
+{
+	const char *level = getenv("SOCKSIFY_LOG");
+
+	if (!level)
+		return false;
+	return strcasecmp(level, "none") == 0 || strcasecmp(level, "error") == 0 ||
+	       strcmp(level, "0") == 0 || strcmp(level, "1") == 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct libpath lp;
+	struct cmdpath cp;
+	bool supervised = false;
+	int cmd;
+
+	cmd = parse(&o, argc, argv);
+	/*
+	 * The command line of this process can be read by every user: a
+	 * password given there has been exposed already.
+	 */
+	if (o.password_in_argv && !warnings_silenced())
+		out_line("warning: the password in the -p URL can be read by every user ",
+			 "in the process list (ps, /proc/PID/cmdline); give it with ",
+			 "--proxy-file FILE or SOCKS_PROXY instead", (const char *)NULL);
+	if (cmd >= argc)
+		out_usage("no command given", (const char *)NULL);
+	libpath_find(&lp);
+	cmdpath_resolve(&cp, argv[cmd]);
+	/*
+	 * A static program runs under the supervisor (the library cannot
+	 * enter it), and so does every program in enforce mode; the library
+	 * is preloaded all the same, for the dynamic programs they start.
+	 */
+	o.enforce = o.enforce || watch_enforce_env();
+	supervised = o.enforce || watch_is_static(cp.path);
+	if (!supervised)
+		cmdpath_warn_privileged(&cp);
+	libpath_apply(&lp);
+	/*
+	 * Each run is a session of its own, with its own fake-address map
+	 * (the library draws a new SOCKSIFY_SESSION), even inside another run.
+	 */
+	unsetenv("SOCKSIFY_SESSION");
+	if (o.verbose) {
+		char proxy[1024];
+
+		proxyarg_describe(proxy, sizeof(proxy));
+		out_line("preloading ", lp.entry, "; proxy ", proxy,
+			 supervised ? "; under the supervisor" : "", (const char *)NULL);
+	}
+	if (supervised)
+		watch_exec(cp.path, argv + cmd, o.enforce);
+	cmdpath_exec(&cp, argv + cmd);
+}
