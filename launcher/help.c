@@ -67,7 +67,8 @@ static const char help_text[] =
 	"  SOCKSIFY_FAKE_NET   fake IPv4 range for remote DNS (default 198.18.0.0/15)\n"
 	"  SOCKSIFY_FAKE_NET6  fake IPv6 range (default fd53:6f63:6b73::/96)\n"
 	"  SOCKSIFY_LIB        the library to preload, overriding the built-in search\n"
-
+	"  SOCKSIFY_ENFORCE    1: run every program under the seccomp supervisor too,\n"
+	"                      so that nothing leaves around the proxy; default 0\n"
 	"\n"
 	"A malformed setting is reported once on stderr, and the program's proxied\n"
 	"connections then fail: nothing is ever sent around the proxy.\n"

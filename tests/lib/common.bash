@@ -17,10 +17,8 @@ REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 # SOCKSIFY_TEST_LIB: another build of the library to test (e.g. build/asan);
 # SOCKSIFY_TEST_PRELOAD: the whole LD_PRELOAD to use with it (a sanitizer
 # runtime first).  scripts/sanitize-check.sh sets both.
-# SOCKSIFY_TEST_LAUNCHER: another build of the launcher (it preloads the
-# library of its own build directory).
 LIB="${SOCKSIFY_TEST_LIB:-$REPO/build/libsocksify.so}"
-SOCKSIFY="${SOCKSIFY_TEST_LAUNCHER:-$REPO/build/socksify}"
+SOCKSIFY="$REPO/build/socksify"
 HELPERS="$REPO/tests/helpers"
 if [ -x /usr/bin/python3 ]; then
 	PY=/usr/bin/python3
@@ -39,7 +37,7 @@ unset SOCKS_PROXY ALL_PROXY all_proxy NO_PROXY no_proxy \
 	SOCKS_SERVER SOCKS5_SERVER SOCKS_VERSION \
 	SOCKSIFY_LOG SOCKSIFY_TIMEOUT SOCKSIFY_LOOPBACK SOCKSIFY_PIPELINE \
 	SOCKSIFY_UDP SOCKSIFY_PACKET SOCKSIFY_HOSTS SOCKSIFY_FAKE_NET SOCKSIFY_FAKE_NET6 \
-	SOCKSIFY_LIB LD_PRELOAD
+	SOCKSIFY_LIB SOCKSIFY_ENFORCE LD_PRELOAD
 # Tests run curl with -q first (no ~/.curlrc) and wget with --no-config.
 
 # The directory of the current scope: the test's, or the file's in
