@@ -235,14 +235,16 @@ bench: all
 demo: deps all
 	sh scripts/demo.sh
 
-install: $(PRELOAD_LIB) $(LAUNCHER_INSTALL)
+install: $(PRELOAD_LIB) $(LAUNCHER_INSTALL) $(SUPERVISOR)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 $(PRELOAD_LIB) $(DESTDIR)$(LIBDIR)/libsocksify.so
+	install -m 0755 $(SUPERVISOR) $(DESTDIR)$(PREFIX)/lib/socksify/supervise
 	install -m 0644 man/socksify.1 $(DESTDIR)$(MANDIR)/man1/socksify.1
 	install -m 0755 $(LAUNCHER_INSTALL) $(DESTDIR)$(BINDIR)/socksify
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libsocksify.so $(DESTDIR)$(BINDIR)/socksify \
+		$(DESTDIR)$(PREFIX)/lib/socksify/supervise \
 		$(DESTDIR)$(MANDIR)/man1/socksify.1
 	-rmdir $(DESTDIR)$(LIBDIR)
 
