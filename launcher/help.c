@@ -11,8 +11,7 @@
 #endif
 
 static const char help_text[] =
-	"Usage: socksify [-p URL | --proxy-file FILE] [-q] [-v] [--enforce] [--]\n"
-	"                COMMAND [ARGS...]\n"
+	"Usage: socksify [-p URL | --proxy-file FILE] [-q] [-v] [--] COMMAND [ARGS...]\n"
 	"\n"
 	"Run COMMAND with libsocksify.so preloaded, so that its TCP connections (and\n"
 	"those of every program it starts) go through a SOCKS4, SOCKS4a or SOCKS5\n"
