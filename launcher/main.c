@@ -144,7 +144,15 @@ main(int argc, char **argv)
 	 * is preloaded all the same, for the dynamic programs they start.
 	 */
 	o.enforce = o.enforce || watch_enforce_env();
-	supervised = o.enforce || watch_is_static(cp.path);
+	if (!watch_is_self(cp.path))
+		supervised = o.enforce || watch_is_static(cp.path);
+	/* Under a supervisor already, the program stays under that one. */
+	if (supervised && watch_is_supervised()) {
+		supervised = false;
+		if (o.verbose)
+			out_line("already under a supervisor: ", cp.path,
+				 " stays under it, with its proxy", (const char *)NULL);
+	}
 	if (!supervised)
 		cmdpath_warn_privileged(&cp);
 	libpath_apply(&lp);

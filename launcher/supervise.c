@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -27,6 +28,8 @@
 #include "supsend.h"
 #include "suptarget.h"
 
+/* The variable that names the supervisor to the programs it watches. */
+#define SUPERVISE_ENV "SOCKSIFY_SUPERVISOR"
 #define SUPERVISE_WORKERS 256
 #define SUPERVISE_WORKER_STACK (256 * 1024)
 /* The statuses of a program that could not be run (as env(1) and shells use them). */
@@ -265,12 +268,18 @@ supervise_run(const char *path, char *const argv[], const struct supervise_opts 
 	int up[2], down[2], pidfd, rc;
 	struct supervise_msg m;
 	pid_t pid;
-	char ack = 1;
+	char ack = 1, self[16];
 
 	rc = supfilter_probe();
 	if (rc < 0) {
 		log_error("cannot supervise %s: %s; it is not run unproxied",
 			  path, supfilter_strerror(rc));
+		return SUPERVISE_EXIT_REFUSED;
+	}
+	/* Tell nested launchers that their programs are watched already. */
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	if (setenv(SUPERVISE_ENV, self, 1) < 0) {
+		log_error("cannot supervise %s: out of memory", path);
 		return SUPERVISE_EXIT_REFUSED;
 	}
 	rc = fakeip_init(o->cfg->fake_net, o->cfg->fake_prefix, o->cfg->fake_net6,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "elfinfo.h"
@@ -13,6 +14,9 @@
 #include "watch.h"
 
 #define WATCH_TAIL "/lib/socksify/supervise"
+/* The variable the supervisor sets for the programs it watches: its pid. */
+#define WATCH_ENV "SOCKSIFY_SUPERVISOR"
+#define WATCH_STATUS_MAX 4096
 
 /* The interpreter of a "#!" script at path, into interp; false when none. */
 static bool
@@ -62,6 +66,73 @@ watch_is_static(const char *path)
 }
 
 bool
+watch_is_self(const char *path)
+{
+	struct stat self, cmd;
+
+	return stat("/proc/self/exe", &self) == 0 && stat(path, &cmd) == 0 &&
+	       self.st_dev == cmd.st_dev && self.st_ino == cmd.st_ino;
+}
+
+/* The supervisor program's path: <root>/lib/socksify/supervise. */
+static void
+watch_supervisor_path(char *sup, size_t size)
+{
+	size_t n;
+
+	libpath_root(sup, size - sizeof(WATCH_TAIL));
+	n = strlen(sup);
+	if (n > 0 && sup[n - 1] == '/')
+		sup[--n] = '\0';
+	memcpy(sup + n, WATCH_TAIL, sizeof(WATCH_TAIL));
+}
+
+/* Whether /proc/self/status says this process is under a seccomp filter. */
+static bool
+watch_has_filter(void)
+{
+	char buf[WATCH_STATUS_MAX];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strstr(buf, "\nSeccomp:\t");
+	return p && p[sizeof("\nSeccomp:\t") - 1] == '2';
+}
+
+bool
+watch_is_supervised(void)
+{
+	const char *v = getenv(WATCH_ENV);
+	char link[PATH_MAX], sup[PATH_MAX], proc[64];
+	size_t i;
+	ssize_t n;
+
+	if (!v || !v[0] || strlen(v) > 10 || !watch_has_filter())
+		return false;
+	for (i = 0; v[i]; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+	memcpy(proc, "/proc/", 6);
+	memcpy(proc + 6, v, i);
+	memcpy(proc + 6 + i, "/exe", sizeof("/exe"));
+	n = readlink(proc, link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	watch_supervisor_path(sup, sizeof(sup));
+	return strcmp(link, sup) == 0;
+}
+
+bool
 watch_enforce_env(void)
 {
 	const char *v = getenv("SOCKSIFY_ENFORCE");
@@ -86,14 +157,10 @@ watch_exec(const char *path, char **argv, bool enforce)
 	extern char **environ;
 	char sup[PATH_MAX];
 	char **sargv;
-	size_t argc = 0, n, k = 0;
+	size_t argc = 0, k = 0;
 	int err;
 
-	libpath_root(sup, sizeof(sup) - sizeof(WATCH_TAIL));
-	n = strlen(sup);
-	if (n > 0 && sup[n - 1] == '/')
-		sup[--n] = '\0';
-	memcpy(sup + n, WATCH_TAIL, sizeof(WATCH_TAIL));
+	watch_supervisor_path(sup, sizeof(sup));
 	while (argv[argc])
 		argc++;
 	sargv = malloc((argc + 5) * sizeof(*sargv));

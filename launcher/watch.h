@@ -21,6 +21,21 @@
 bool watch_is_static(const char *path);
 
 /*
+ * Whether the file at path is this launcher itself (socksify inside
+ * socksify): it needs no supervisor of its own.
+ */
+bool watch_is_self(const char *path);
+
+/*
+ * Whether this process already runs under a socksify supervisor:
+ * SOCKSIFY_SUPERVISOR names a process that runs the supervisor program,
+ * and this process is under a seccomp filter.  A program started here
+ * then stays under that supervisor (a second could not install its
+ * filter).
+ */
+bool watch_is_supervised(void);
+
+/*
  * SOCKSIFY_ENFORCE as a boolean (unset or empty: false); exits 2 with one
  * line for a value that is not one.
  */

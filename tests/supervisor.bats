@@ -212,15 +212,34 @@ supervised() {
 	assert_equal "$stderr" "socksify: cannot supervise $STATIC/sxprobe: the seccomp policy here (a container's?) forbids new filters; it is not run unproxied"
 }
 
-@test "under another supervisor the program is not run, with one line saying why" {
-	run --separate-stderr supervised "socks5://$PROXY_IP:$DANTED_PORT" \
-		"$LAUNCHER" "$STATIC/sxprobe" tcp "$DEST_IP" 7
+@test "under a supervisor that is not socksify's the program is not run, with one line saying why" {
+	# The supervisor program run by hand, its mark removed: to the inner
+	# socksify it is some other seccomp supervisor.
+	run --separate-stderr in_client env "SOCKS_PROXY=socks5://$PROXY_IP:$DANTED_PORT" \
+		"$REPO/build/lib/socksify/supervise" -- /bin/sh sh -c \
+		"env -u SOCKSIFY_SUPERVISOR $LAUNCHER $STATIC/sxprobe tcp $DEST_IP 7"
 	assert_equal "$status" 125
 	assert_output ""
 	# The outer supervisor reports the attempt, the inner one its refusal.
 	[[ ${stderr_lines[0]} == "socksify: process "*" tried to install a seccomp supervisor of its own: refused (EBUSY), its network calls stay supervised" ]]
 	assert_equal "${stderr_lines[1]}" "socksify: cannot supervise $STATIC/sxprobe: another supervisor already watches this process (only one seccomp listener is allowed); it is not run unproxied"
 	assert_equal "${#stderr_lines[@]}" 2
+}
+
+@test "socksify inside a supervised program leaves its static program to the supervisor it is under" {
+	capture_start
+	run --separate-stderr enforced "socks5://$PROXY_IP:$DANTED_PORT" \
+		sh -c "$LAUNCHER -v $STATIC/sxget $DEST_IP 7"
+	capture_stop
+	assert_success
+	assert_line --regexp "^PEER $PROXY_OUT_IP [0-9]+$"
+	[[ $stderr == *"socksify: already under a supervisor: $STATIC/sxget stays under it, with its proxy"* ]]
+	assert_no_leak "$DANTED_PORT"
+	# socksify running socksify starts one supervisor, not two.
+	run --separate-stderr supervised "socks5://$PROXY_IP:$DANTED_PORT" \
+		"$LAUNCHER" "$STATIC/sxget" "$DEST_IP" 7
+	assert_success
+	assert_line --regexp "^PEER $PROXY_OUT_IP [0-9]+$"
 }
 
 @test "the program's exit status is passed on, a signal's as 128 + its number" {
