@@ -222,25 +222,28 @@ supconnect_handle(const struct supervise_ctx *ctx, const struct seccomp_notif *n
 	}
 	if (suptarget_sock(copy, &s) < 0 ||
 	    (s.family != AF_INET && s.family != AF_INET6)) {
-		/* Not an IP socket: the kernel checks the address against its family. */
+		/*
+		 * Not an IP socket (or none): the kernel checks the address
+		 * against the socket's own family, so it cannot reach the
+		 * network whatever the memory says by then.
+		 */
+		close(copy);
 		suptarget_continue(ctx->listener, n->id);
-		goto out_close_copy;
+		return;
 	}
 	if (len < 0 || len > (int64_t)sizeof(ss)) {
 		rc = -EINVAL;
-		goto out_close_copy_reply;
+		goto out_close_copy;
 	}
 	memset(&ss, 0, sizeof(ss));
 	rc = suptarget_read(ctx->listener, n, n->data.args[1], &ss, (size_t)len);
 	if (rc < 0)
-		goto out_close_copy_reply;
+		goto out_close_copy;
 	rc = supconnect_decide(ctx, copy, &s, (struct sockaddr *)&ss, (socklen_t)len);
-out_close_copy_reply:
-	close(copy);
-out_reply:
-	if (rc != -ENOENT)
-		suptarget_reply(ctx->listener, n->id, 0, rc);
-	return;
 out_close_copy:
 	close(copy);
+out_reply:
+	/* -ENOENT: the call is gone, there is no one to answer. */
+	if (rc != -ENOENT)
+		suptarget_reply(ctx->listener, n->id, 0, rc);
 }
