@@ -6,8 +6,8 @@
  * the memory in between).  Through the proxy, the whole SOCKS exchange
  * is done before the answer, also for a non-blocking socket, which then
  * sees a connect that completed at once; getpeername() in the program
- * names the proxy.  May block up to the configured timeout: call it from
- * a thread of its own.
+ * names the proxy.  May block up to the configured timeout: only its
+ * worker thread waits.
  */
 #ifndef SX_SUPCONNECT_H
 #define SX_SUPCONNECT_H

@@ -1,10 +1,12 @@
 /*
  * The supervisor's process: fork, the child's filter and exec, then the
- * loop that receives notifications until the program ends.  Connects
- * (which may wait for the proxy) each run in a thread of their own, at
- * most SUPERVISE_WORKERS at once (beyond that, in the loop itself);
- * sends are answered in the loop.  Worker threads block every signal, so
- * the loop's thread is the one signals reach.
+ * wait for the program's end.  Notifications are received and answered
+ * by a pool of worker threads, each blocked in SECCOMP_IOCTL_NOTIF_RECV
+ * on the listener (the kernel hands each notification to one of them):
+ * no thread is started per call, and a connect that waits for the proxy
+ * stalls only its own worker.  When the last idle worker takes a call,
+ * it starts another first, up to SUPERVISE_WORKERS.  Workers block every
+ * signal, so the main thread is the one signals reach.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,8 +32,10 @@
 
 /* The variable that names the supervisor to the programs it watches. */
 #define SUPERVISE_ENV "SOCKSIFY_SUPERVISOR"
+/* Workers at most (calls beyond wait for one), and at the start. */
 #define SUPERVISE_WORKERS 256
-#define SUPERVISE_WORKER_STACK (256 * 1024)
+#define SUPERVISE_WORKERS_FIRST 2
+#define SUPERVISE_WORKER_STACK (512 * 1024)
 /* The statuses of a program that could not be run (as env(1) and shells use them). */
 #define SUPERVISE_EXIT_REFUSED 125
 #define SUPERVISE_EXIT_NOEXEC 126
@@ -41,7 +45,7 @@
 enum supervise_stage {
 	SUPERVISE_LISTENING,	/* val: the listener's descriptor in the child */
 	SUPERVISE_NO_FILTER,	/* val: -errno of supfilter_install() */
-	SUPERVISE_NO_EXEC,	/* val: -errno of execvp() */
+	SUPERVISE_NO_EXEC,	/* val: -errno of execv() */
 };
 
 struct supervise_msg {
@@ -49,12 +53,9 @@ struct supervise_msg {
 	int val;
 };
 
-struct supervise_job {
-	const struct supervise_ctx *ctx;
-	struct seccomp_notif n;
-};
-
-static int supervise_workers;
+/* The pool's counts, changed with atomics only. */
+static int supervise_idle;
+static int supervise_total;
 static volatile pid_t supervise_child;
 
 static void
@@ -64,79 +65,85 @@ supervise_forward(int sig)
 		kill(supervise_child, sig);
 }
 
-static void *
-supervise_worker(void *arg)
+static void
+supervise_answer(const struct supervise_ctx *ctx, const struct seccomp_notif *n)
 {
-	struct supervise_job *job = arg;
-
-	supconnect_handle(job->ctx, &job->n);
-	free(job);
-	__atomic_fetch_sub(&supervise_workers, 1, __ATOMIC_RELAXED);
-	return NULL;
+	switch (n->data.nr) {
+	case __NR_connect:
+		supconnect_handle(ctx, n);
+		break;
+	case __NR_sendto:
+	case __NR_sendmsg:
+	case __NR_sendmmsg:
+		supsend_handle(ctx, n);
+		break;
+	case __NR_seccomp:
+		log_error("process %u tried to install a seccomp supervisor of its "
+			  "own: refused (EBUSY), its network calls stay supervised",
+			  (unsigned)n->pid);
+		suptarget_reply(ctx->listener, n->id, 0, -EBUSY);
+		break;
+	default:
+		suptarget_reply(ctx->listener, n->id, 0, -ENOSYS);
+		break;
+	}
 }
 
-/* A connect: in a thread of its own when one may be started, else here. */
-static void
-supervise_dispatch_connect(const struct supervise_ctx *ctx,
-			   const struct seccomp_notif *n)
+static void *supervise_worker(void *arg);
+
+/* Start one more worker; false when none can be started. */
+static bool
+supervise_spawn(const struct supervise_ctx *ctx)
 {
-	struct supervise_job *job;
 	pthread_attr_t attr;
 	sigset_t all, old;
 	pthread_t tid;
 	int rc;
 
-	if (__atomic_fetch_add(&supervise_workers, 1, __ATOMIC_RELAXED) >=
+	if (__atomic_add_fetch(&supervise_total, 1, __ATOMIC_RELAXED) >
 	    SUPERVISE_WORKERS)
-		goto inline_undo_count;
-	job = malloc(sizeof(*job));
-	if (!job)
-		goto inline_undo_count;
-	job->ctx = ctx;
-	job->n = *n;
+		goto err_uncount;
+	__atomic_add_fetch(&supervise_idle, 1, __ATOMIC_RELAXED);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, SUPERVISE_WORKER_STACK);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&tid, &attr, supervise_worker, job);
+	rc = pthread_create(&tid, &attr, supervise_worker, (void *)ctx);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (rc == 0)
-		return;
-	free(job);
-inline_undo_count:
-	__atomic_fetch_sub(&supervise_workers, 1, __ATOMIC_RELAXED);
-	supconnect_handle(ctx, n);
+		return true;
+	__atomic_sub_fetch(&supervise_idle, 1, __ATOMIC_RELAXED);
+err_uncount:
+	__atomic_sub_fetch(&supervise_total, 1, __ATOMIC_RELAXED);
+	return false;
 }
 
-static void
-supervise_one(const struct supervise_ctx *ctx)
+static void *
+supervise_worker(void *arg)
 {
+	const struct supervise_ctx *ctx = arg;
 	struct seccomp_notif n;
 
-	memset(&n, 0, sizeof(n));
-	if (ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0)
-		return;		/* ENOENT: the caller went away meanwhile */
-	switch (n.data.nr) {
-	case __NR_connect:
-		supervise_dispatch_connect(ctx, &n);
-		break;
-	case __NR_sendto:
-	case __NR_sendmsg:
-	case __NR_sendmmsg:
-		supsend_handle(ctx, &n);
-		break;
-	case __NR_seccomp:
-		log_error("process %u tried to install a seccomp supervisor of its "
-			  "own: refused (EBUSY), its network calls stay supervised",
-			  (unsigned)n.pid);
-		suptarget_reply(ctx->listener, n.id, 0, -EBUSY);
-		break;
-	default:
-		suptarget_reply(ctx->listener, n.id, 0, -ENOSYS);
-		break;
+	for (;;) {
+		memset(&n, 0, sizeof(n));
+		if (ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) {
+			/* ENOENT: the caller went away before it was received. */
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			break;
+		}
+		/* The last idle worker: another waits for the next call. */
+		if (__atomic_sub_fetch(&supervise_idle, 1, __ATOMIC_RELAXED) == 0)
+			supervise_spawn(ctx);
+		supervise_answer(ctx, &n);
+		__atomic_add_fetch(&supervise_idle, 1, __ATOMIC_RELAXED);
 	}
+	log_error("the supervisor's listener failed: %s", strerror(errno));
+	__atomic_sub_fetch(&supervise_idle, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&supervise_total, 1, __ATOMIC_RELAXED);
+	return NULL;
 }
 
 static int
@@ -149,30 +156,18 @@ supervise_status(int status)
 	return SUPERVISE_EXIT_REFUSED;
 }
 
-/* Serve notifications until the program (not its children) ends. */
+/* Start the workers, then wait until the program (not its children) ends. */
 static int
-supervise_loop(const struct supervise_ctx *ctx, pid_t pid, int pidfd)
+supervise_loop(const struct supervise_ctx *ctx, pid_t pid)
 {
-	struct pollfd p[2];
 	int status;
 
-	p[0].fd = ctx->listener;
-	p[0].events = POLLIN;
-	p[1].fd = pidfd;
-	p[1].events = POLLIN;
-	for (;;) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
+	for (int i = 0; i < SUPERVISE_WORKERS_FIRST; i++) {
+		if (!supervise_spawn(ctx) && i == 0) {
+			log_error("cannot supervise the program: no thread can be started; "
+				  "it is stopped");
+			kill(pid, SIGKILL);
 		}
-		if (p[0].revents & POLLIN)
-			supervise_one(ctx);
-		if (p[1].revents)
-			break;
-		/* Every supervised process has ended: only the wait is left. */
-		if (p[0].revents & (POLLHUP | POLLERR))
-			p[0].fd = -1;
 	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
@@ -264,12 +259,14 @@ int
 supervise_run(const char *path, char *const argv[], const struct supervise_opts *o)
 {
 	static struct supdns dns;
-	struct supervise_ctx ctx = { .cfg = o->cfg, .enforce = o->enforce };
+	static struct supervise_ctx ctx;
 	int up[2], down[2], pidfd, rc;
 	struct supervise_msg m;
 	pid_t pid;
 	char ack = 1, self[16];
 
+	ctx.cfg = o->cfg;
+	ctx.enforce = o->enforce;
 	rc = supfilter_probe();
 	if (rc < 0) {
 		log_error("cannot supervise %s: %s; it is not run unproxied",
@@ -337,7 +334,8 @@ supervise_run(const char *path, char *const argv[], const struct supervise_opts 
 	}
 	close(up[0]);
 	close(down[1]);
-	return supervise_loop(&ctx, pid, pidfd);
+	close(pidfd);
+	return supervise_loop(&ctx, pid);
 out_close_listener:
 	close(ctx.listener);
 out_reap:

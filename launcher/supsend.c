@@ -238,7 +238,7 @@ supsend_mmsg(const struct supervise_ctx *ctx, const struct seccomp_notif *n,
 void
 supsend_handle(const struct supervise_ctx *ctx, const struct seccomp_notif *n)
 {
-	static uint8_t buf[SUPSEND_DATA_MAX];
+	uint8_t buf[SUPSEND_DATA_MAX];
 	struct suptarget_sock s;
 	struct supsend_tmsg m;
 	struct msghdr h;

@@ -8,8 +8,9 @@
  * destination, and sends it itself on a copy of the socket: to the
  * supervisor's name server for a nameserver (remote DNS), as given to
  * loopback, NO_PROXY and (enforce mode) the proxy's host, and otherwise
- * not at all (ENETUNREACH, one log line).  Called from the supervisor's
- * main thread: it blocks only as long as the program's own send would.
+ * not at all (ENETUNREACH, one log line).  Called from a worker thread
+ * (64 KiB of its stack hold the datagram): it blocks only as long as the
+ * program's own send would.
  */
 #ifndef SX_SUPSEND_H
 #define SX_SUPSEND_H
