@@ -23,11 +23,13 @@
 
 #include "fakeip.h"
 #include "log.h"
+#include "sessmap.h"
 #include "supconnect.h"
 #include "supdns.h"
 #include "supervise.h"
 #include "supfilter.h"
 #include "supsend.h"
+#include "supsys.h"
 #include "suptarget.h"
 
 /* The variable that names the supervisor to the programs it watches. */
@@ -176,6 +178,35 @@ supervise_loop(const struct supervise_ctx *ctx, pid_t pid)
 	return supervise_status(status);
 }
 
+/*
+ * The fake-IP map: the session's (core/sessmap.h), which the library in
+ * the programs started under the supervisor shares through
+ * SOCKSIFY_SESSION, else one of the supervisor's own.  0 or -errno.
+ */
+static int
+supervise_session(const struct config *cfg)
+{
+	char id[SESSMAP_ID_LEN + 1], value[SESSMAP_ID_LEN + 16];
+	int32_t leader;
+
+	if (fakeip_set_ranges(cfg->fake_net, cfg->fake_prefix, cfg->fake_net6,
+			      cfg->fake_prefix6, 0) < 0)
+		goto own_map;
+	if (!sessmap_parse(getenv(SESSMAP_ENV), id, &leader)) {
+		if (sessmap_new_id(id) < 0)
+			goto own_map;
+		leader = (int32_t)getpid();
+		snprintf(value, sizeof(value), "%s-%ld", id, (long)leader);
+		if (setenv(SESSMAP_ENV, value, 1) < 0)
+			goto own_map;
+	}
+	sessmap_use(id, leader, &supsys_libc);
+	return 0;
+own_map:
+	return fakeip_init(cfg->fake_net, cfg->fake_prefix, cfg->fake_net6,
+			   cfg->fake_prefix6, 0);
+}
+
 static bool
 supervise_read_msg(int fd, struct supervise_msg *m)
 {
@@ -279,8 +310,7 @@ supervise_run(const char *path, char *const argv[], const struct supervise_opts 
 		log_error("cannot supervise %s: out of memory", path);
 		return SUPERVISE_EXIT_REFUSED;
 	}
-	rc = fakeip_init(o->cfg->fake_net, o->cfg->fake_prefix, o->cfg->fake_net6,
-			 o->cfg->fake_prefix6, 0);
+	rc = supervise_session(o->cfg);
 	if (rc < 0 || supdns_start(&dns, o->cfg) < 0) {
 		log_error("cannot supervise %s: no fake-address map or name server; "
 			  "it is not run unproxied", path);

@@ -17,13 +17,15 @@ MICROSOCKS_PORT=1080
 DANTED_PORT=1081
 SS_PORT=1083
 
-LAUNCHER="$REPO/build/socksify"
+# SOCKSIFY_TEST_LAUNCHER: another build's launcher (its supervisor beside it).
+LAUNCHER="${SOCKSIFY_TEST_LAUNCHER:-$REPO/build/socksify}"
+SUPERVISOR="$(dirname "$LAUNCHER")/lib/socksify/supervise"
 STATIC="$REPO/build/tests/static"
 GOFETCH="$REPO/build/tests/go/fetch"
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "network namespaces need root"
-	[ -x "$LAUNCHER" ] && [ -x "$REPO/build/lib/socksify/supervise" ] ||
+	[ -x "$LAUNCHER" ] && [ -x "$SUPERVISOR" ] ||
 		skip "the launcher and the supervisor are not built (make)"
 	netns_setup
 	start_ns_dest web "$NETNS_DEST" "$DEST_IP" 80 --http
@@ -216,7 +218,7 @@ supervised() {
 	# The supervisor program run by hand, its mark removed: to the inner
 	# socksify it is some other seccomp supervisor.
 	run --separate-stderr in_client env "SOCKS_PROXY=socks5://$PROXY_IP:$DANTED_PORT" \
-		"$REPO/build/lib/socksify/supervise" -- /bin/sh sh -c \
+		"$SUPERVISOR" -- /bin/sh sh -c \
 		"env -u SOCKSIFY_SUPERVISOR $LAUNCHER $STATIC/sxprobe tcp $DEST_IP 7"
 	assert_equal "$status" 125
 	assert_output ""
@@ -347,6 +349,19 @@ enforced() {
 	run --separate-stderr enforced "socks5://$PROXY_IP:$DANTED_PORT" \
 		"$REPO/build/tests/helpers/sxprobe" tcp "$DEST_IP" 7
 	capture_stop
+	assert_line --regexp "^PEER $PROXY_OUT_IP [0-9]+$"
+	assert_no_leak "$DANTED_PORT"
+}
+
+@test "enforce mode: a fake address the library gave out leads to its name in a child without the library" {
+	require_library
+	capture_start
+	run --separate-stderr enforced "socks5h://$PROXY_IP:$DANTED_PORT" sh -c \
+		"a=\$(getent ahostsv4 echo.test | head -n1 | cut -d' ' -f1) && echo \"FAKE \$a\" &&
+		env -i $REPO/build/tests/helpers/sxprobe tcp \"\$a\" 7"
+	capture_stop
+	assert_success
+	assert_line --regexp '^FAKE 198\.1[89]\.[0-9]+\.[0-9]+$'
 	assert_line --regexp "^PEER $PROXY_OUT_IP [0-9]+$"
 	assert_no_leak "$DANTED_PORT"
 }
