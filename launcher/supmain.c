@@ -2,12 +2,13 @@
  * The supervisor program, <root>/lib/socksify/supervise, which the
  * launcher executes for a static program and in enforce mode:
  *
- *   supervise [--enforce] -- PATH ARGV0 [ARG...]
+ *   supervise [--enforce] [--preload LIST] -- PATH ARGV0 [ARG...]
  *
  * runs the program at PATH with the arguments ARGV0 ARG... under the
  * seccomp supervisor (supervise.h), with the configuration the library
- * reads, from the environment.  The launcher has put the library in
- * LD_PRELOAD already: dynamic programs the supervised one starts get it.
+ * reads, from the environment.  LIST is the program's LD_PRELOAD, with
+ * the library in it, which the launcher hands over this way so that it
+ * never loads into the supervisor itself.
  * A malformed configuration runs nothing (status 125, one line).
  */
 #include <stdio.h>
@@ -34,10 +35,17 @@ main(int argc, char **argv)
 		o.enforce = true;
 		i++;
 	}
+	if (i + 1 < argc && strcmp(argv[i], "--preload") == 0) {
+		if (setenv("LD_PRELOAD", argv[i + 1], 1) < 0) {
+			log_error("out of memory");
+			return SUPMAIN_EXIT_USAGE;
+		}
+		i += 2;
+	}
 	if (i < argc && strcmp(argv[i], "--") == 0)
 		i++;
 	if (argc - i < 2) {
-		log_error("usage: supervise [--enforce] -- PATH ARGV0 [ARG...] "
+		log_error("usage: supervise [--enforce] [--preload LIST] -- PATH ARGV0 [ARG...] "
 			  "(socksify runs it)");
 		return SUPMAIN_EXIT_USAGE;
 	}

@@ -156,6 +156,7 @@ watch_exec(const char *path, char **argv, bool enforce)
 {
 	extern char **environ;
 	char sup[PATH_MAX];
+	const char *preload;
 	char **sargv;
 	size_t argc = 0, k = 0;
 	int err;
@@ -163,12 +164,28 @@ watch_exec(const char *path, char **argv, bool enforce)
 	watch_supervisor_path(sup, sizeof(sup));
 	while (argv[argc])
 		argc++;
-	sargv = malloc((argc + 5) * sizeof(*sargv));
+	sargv = malloc((argc + 7) * sizeof(*sargv));
 	if (!sargv)
 		out_die(OUT_CANNOT_EXEC, "out of memory", (const char *)NULL);
 	sargv[k++] = sup;
 	if (enforce)
 		sargv[k++] = (char *)"--enforce";
+	/*
+	 * LD_PRELOAD is for the program, not for the supervisor (which the
+	 * sanitizer builds link dynamically): it hands it on.
+	 */
+	preload = getenv("LD_PRELOAD");
+	if (preload && preload[0]) {
+		size_t len = strlen(preload) + 1;
+		char *copy = malloc(len);
+
+		if (!copy)
+			out_die(OUT_CANNOT_EXEC, "out of memory", (const char *)NULL);
+		memcpy(copy, preload, len);
+		sargv[k++] = (char *)"--preload";
+		sargv[k++] = copy;
+		unsetenv("LD_PRELOAD");
+	}
 	sargv[k++] = (char *)"--";
 	sargv[k++] = (char *)path;
 	for (size_t i = 0; i <= argc; i++)
