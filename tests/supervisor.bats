@@ -257,9 +257,10 @@ supervised() {
 # preloaded URL CMD...: run CMD in the client namespace with the library
 # preloaded and no supervisor, as before the supervisor existed.
 preloaded() {
-	local url=$1
+	local url=$1 preload=$LIB
 	shift
-	in_client env "SOCKS_PROXY=$url" "LD_PRELOAD=${SOCKSIFY_TEST_PRELOAD:-$LIB}" "$@"
+	[ -n "${SOCKSIFY_TEST_PRELOAD:-}" ] && preload="$SOCKSIFY_TEST_PRELOAD:$LIB"
+	in_client env "SOCKS_PROXY=$url" "LD_PRELOAD=$preload" "$@"
 }
 
 # enforced URL [VAR=VALUE...] CMD...: the same in enforce mode: the
