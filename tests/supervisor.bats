@@ -214,6 +214,14 @@ supervised() {
 	assert_equal "$stderr" "socksify: cannot supervise $STATIC/sxprobe: the seccomp policy here (a container's?) forbids new filters; it is not run unproxied"
 }
 
+@test "on a kernel without seccomp user notification the program is not run, with one line saying why" {
+	run --separate-stderr in_client env "SOCKS_PROXY=socks5://$PROXY_IP:$DANTED_PORT" \
+		"$STATIC/sxprobe" oldkernel "$LAUNCHER" "$STATIC/sxprobe" tcp "$DEST_IP" 7
+	assert_equal "$status" 125
+	assert_output ""
+	assert_equal "$stderr" "socksify: cannot supervise $STATIC/sxprobe: this kernel cannot hand system calls to a supervisor (seccomp user notification, Linux 5.19 or later); it is not run unproxied"
+}
+
 @test "under a supervisor that is not socksify's the program is not run, with one line saying why" {
 	# The supervisor program run by hand, its mark removed: to the inner
 	# socksify it is some other seccomp supervisor.

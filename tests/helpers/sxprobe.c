@@ -16,6 +16,8 @@
  *                               (no_new_privs), then run MODE
  *   sxprobe noseccomp CMD ...   forbid seccomp() (EPERM), as some container
  *                               policies do, then exec CMD
+ *   sxprobe oldkernel CMD ...   answer seccomp() with EINVAL, as a kernel
+ *                               without user notification does, then exec CMD
  *
  * HOST is a numeric IPv4 address.  Prints one line "OK" or "ERR <errno
  * name>" for the call that matters (for tcp, the line read first), and
@@ -159,11 +161,13 @@ run(int argc, char **argv)
 			return report(rc);
 		return run(argc - 1, argv + 1);
 	}
-	if (strcmp(argv[1], "noseccomp") == 0 && argc > 2) {
+	if ((strcmp(argv[1], "noseccomp") == 0 || strcmp(argv[1], "oldkernel") == 0) &&
+	    argc > 2) {
+		int err = strcmp(argv[1], "noseccomp") == 0 ? EPERM : EINVAL;
 		struct sock_filter deny[] = {
 			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)err),
 			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		};
 		struct sock_fprog prog = { .len = 4, .filter = deny };
@@ -220,7 +224,8 @@ main(int argc, char **argv)
 
 	if (rc == 1)
 		fprintf(stderr, "usage: sxprobe udp|udpconn|tcp HOST PORT | raw | packet | "
-			"iouring | ownlistener | allowall MODE... | noseccomp CMD...\n");
+			"iouring | iouconnect HOST PORT | ownlistener | allowall MODE... | "
+			"noseccomp CMD... | oldkernel CMD...\n");
 	fflush(stdout);
 	return rc;
 }
