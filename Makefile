@@ -84,14 +84,15 @@ $(BUILD)/tests/early/%.so: tests/early/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -shared -o $@ $< $(SAN_LDFLAGS) $(LDFLAGS)
 
-# The seccomp supervisor (launcher/sup*.c): the program the launcher runs
-# for static programs and in enforce mode, <root>/lib/socksify/supervise.
+# The seccomp supervisor (launcher/sup*.c): socksify-supervise, the program
+# the launcher runs for static programs and in enforce mode (next to it in
+# the build tree, in $(LIBEXECDIR)/socksify once installed).
 # A C library program (threads, the resolver), linked statically like the
 # launcher so that an LD_PRELOAD it inherits does not load into it (with
 # the sanitizers, dynamically).
 SUP_SRC     := $(wildcard launcher/sup*.c)
 SUP_OBJ     := $(SUP_SRC:launcher/%.c=$(BUILD)/supervise/%.o)
-SUPERVISOR  := $(BUILD)/lib/socksify/supervise
+SUPERVISOR  := $(BUILD)/socksify-supervise
 SUP_LDFLAGS := $(if $(filter 1,$(SANITIZE)),$(SAN_LDFLAGS),-static)
 
 all: $(SUPERVISOR)
@@ -151,7 +152,13 @@ $(BUILD)/tests/static/sxprobe: tests/helpers/sxprobe.c
 # does (see launcher/libc_sys.c).
 VERSION      := $(shell cat VERSION)
 MULTIARCH    ?= $(or $(shell $(CC) -print-multiarch 2>/dev/null),$(shell $(CC) -dumpmachine))
-LAUNCHER_SRC := $(filter-out $(SUP_SRC),$(wildcard launcher/*.c))
+# launcher/check*.c: socksify-check, which "socksify --check" runs; it uses
+# core/ and the C library, and is not on the way of any other command.
+CHECK_SRC    := $(wildcard launcher/check*.c)
+CHECK_OBJ    := $(CHECK_SRC:launcher/%.c=$(BUILD)/check/%.o)
+CHECK        := $(BUILD)/socksify-check
+LIBEXECDIR   ?= $(PREFIX)/libexec
+LAUNCHER_SRC := $(filter-out $(CHECK_SRC) $(SUP_SRC),$(wildcard launcher/*.c))
 LAUNCHER_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/%.o)
 LAUNCHER_INSTALL_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/install/%.o)
 LAUNCHER     := $(BUILD)/socksify
@@ -160,8 +167,10 @@ LAUNCHER_LIB_LINK := $(BUILD)/lib/$(MULTIARCH)/socksify/libsocksify.so
 LAUNCHER_CFLAGS = $(ALL_CFLAGS) -DSX_VERSION='"$(VERSION)"' -DSX_MULTIARCH='"$(MULTIARCH)"'
 LAUNCHER_FREESTANDING ?= $(if $(filter 1,$(SANITIZE)),,$(if $(filter x86_64-%,$(MULTIARCH)),1))
 ifeq ($(LAUNCHER_FREESTANDING),1)
-LAUNCHER_CFLAGS += -DSX_FREESTANDING -ffreestanding -fno-stack-protector
-LAUNCHER_LDFLAGS ?= -static -nostdlib
+# Nothing here may call the C library's checking variants (_FORTIFY_SOURCE)
+# or need its stack canary; the entry point relocates nothing (no PIE).
+LAUNCHER_CFLAGS += -DSX_FREESTANDING -ffreestanding -fno-stack-protector -U_FORTIFY_SOURCE
+LAUNCHER_LDFLAGS ?= -static -no-pie -nostdlib
 LAUNCHER_LIBS := -lgcc
 else ifeq ($(SANITIZE),1)
 LAUNCHER_LDFLAGS ?= $(SAN_LDFLAGS)
@@ -169,7 +178,7 @@ else
 LAUNCHER_LDFLAGS ?= -static
 endif
 
-all: $(LAUNCHER) $(LAUNCHER_LIB_LINK)
+all: $(LAUNCHER) $(LAUNCHER_LIB_LINK) $(CHECK)
 
 $(BUILD)/launcher/%.o: launcher/%.c $(wildcard launcher/*.h) VERSION
 	@mkdir -p $(dir $@)
@@ -178,15 +187,24 @@ $(BUILD)/launcher/%.o: launcher/%.c $(wildcard launcher/*.h) VERSION
 $(LAUNCHER): $(LAUNCHER_OBJ)
 	$(CC) $(LAUNCHER_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
 
+$(BUILD)/check/%.o: launcher/%.c $(wildcard launcher/check*.h) $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(CHECK): $(CHECK_OBJ) $(CORE_LIB)
+	$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CHECK_OBJ) $(CORE_LIB) -lpthread
+
 # The prefix the installed launcher was built for, rewritten only when it
 # changes, so that "make install PREFIX=..." rebuilds what it must.
 $(BUILD)/install/prefix: FORCE
 	@mkdir -p $(dir $@)
-	@printf '%s\n' '$(PREFIX)' | cmp -s - $@ || printf '%s\n' '$(PREFIX)' >$@
+	@printf '%s %s\n' '$(PREFIX)' '$(LIBEXECDIR)' | cmp -s - $@ || \
+		printf '%s %s\n' '$(PREFIX)' '$(LIBEXECDIR)' >$@
 
 $(BUILD)/install/launcher/%.o: launcher/%.c $(wildcard launcher/*.h) VERSION $(BUILD)/install/prefix
 	@mkdir -p $(dir $@)
-	$(CC) $(LAUNCHER_CFLAGS) -DSX_ROOT='"$(PREFIX)"' -c -o $@ $<
+	$(CC) $(LAUNCHER_CFLAGS) -DSX_ROOT='"$(PREFIX)"' -DSX_LIBEXEC='"$(LIBEXECDIR)/socksify"' \
+		-c -o $@ $<
 
 $(LAUNCHER_INSTALL): $(LAUNCHER_INSTALL_OBJ)
 	$(CC) $(LAUNCHER_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
@@ -235,18 +253,22 @@ bench: all
 demo: deps all
 	sh scripts/demo.sh
 
-install: $(PRELOAD_LIB) $(LAUNCHER_INSTALL) $(SUPERVISOR)
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+install: $(PRELOAD_LIB) $(LAUNCHER_INSTALL) $(CHECK) $(SUPERVISOR)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(LIBEXECDIR)/socksify
 	install -m 0644 $(PRELOAD_LIB) $(DESTDIR)$(LIBDIR)/libsocksify.so
-	install -m 0755 $(SUPERVISOR) $(DESTDIR)$(PREFIX)/lib/socksify/supervise
 	install -m 0644 man/socksify.1 $(DESTDIR)$(MANDIR)/man1/socksify.1
 	install -m 0755 $(LAUNCHER_INSTALL) $(DESTDIR)$(BINDIR)/socksify
+	install -m 0755 $(CHECK) $(DESTDIR)$(LIBEXECDIR)/socksify/socksify-check
+	install -m 0755 $(SUPERVISOR) $(DESTDIR)$(LIBEXECDIR)/socksify/socksify-supervise
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libsocksify.so $(DESTDIR)$(BINDIR)/socksify \
-		$(DESTDIR)$(PREFIX)/lib/socksify/supervise \
 		$(DESTDIR)$(MANDIR)/man1/socksify.1
 	-rmdir $(DESTDIR)$(LIBDIR)
+	rm -f $(DESTDIR)$(LIBEXECDIR)/socksify/socksify-check \
+		$(DESTDIR)$(LIBEXECDIR)/socksify/socksify-supervise
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/socksify
 
 clean:
 	rm -rf $(BUILD)

@@ -115,7 +115,6 @@ exec_as_script(const struct cmdpath *cp, char **argv)
 void
 cmdpath_exec(const struct cmdpath *cp, char **argv)
 {
-	extern char **environ;
 	int err;
 
 	execve(cp->path, argv, environ);

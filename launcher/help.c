@@ -12,6 +12,7 @@
 
 static const char help_text[] =
 	"Usage: socksify [-p URL | --proxy-file FILE] [-q] [-v] [--] COMMAND [ARGS...]\n"
+	"       socksify --check [-p URL | --proxy-file FILE] [--check-target HOST:PORT]\n"
 	"\n"
 	"Run COMMAND with libsocksify.so preloaded, so that its TCP connections (and\n"
 	"those of every program it starts) go through a SOCKS4, SOCKS4a or SOCKS5\n"
@@ -32,6 +33,12 @@ static const char help_text[] =
 	"                   (sets SOCKSIFY_ENFORCE=1; see below)\n"
 	"  -h, --help       show this help and exit\n"
 	"  --version        show the version and exit\n"
+	"  --check          check the proxy instead of running a command: a table of\n"
+	"                   what it answers and carries; exit status 0 when it\n"
+	"                   carries what the settings need\n"
+	"  --check-target HOST:PORT\n"
+	"                   with --check, where the test CONNECT goes (default:\n"
+	"                   the proxy's own address)\n"
 	"  --               end of options\n"
 	"\n"
 	"Proxy URL:  socks4://  socks4a://  socks5://  socks5h://  then\n"

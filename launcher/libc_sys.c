@@ -116,7 +116,8 @@ open(const char *path, int flags, ...)
 {
 	int mode = 0;
 
-	if (flags & (O_CREAT | __O_TMPFILE)) {
+	/* The mode argument is there only when the flags create a file. */
+	if ((flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE) {
 		va_list ap;
 
 		va_start(ap, flags);

@@ -3,7 +3,9 @@
  * launcher's start is part of every socksified program's start, so nothing
  * here forks, reads a configuration file or walks directories.
  */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,7 +36,7 @@ expand_lib(char *dst, const char *src)
 		const char *with = NULL;
 		size_t skip = 0;
 
-		if (strncmp(src, "$LIB", 4) == 0 &&
+		if (strncmp(src, LIBPATH_TOKEN, 4) == 0 &&
 		    !(src[4] == '_' || (src[4] >= 'A' && src[4] <= 'Z') ||
 		      (src[4] >= 'a' && src[4] <= 'z') ||
 		      (src[4] >= '0' && src[4] <= '9'))) {
@@ -103,8 +105,8 @@ make_absolute(const char *path, char *buf)
  * The root the entry hangs from: SX_ROOT when installed, else the
  * directory of the launcher's own executable.
  */
-void
-libpath_root(char *root, size_t size)
+static void
+find_root(char *root, size_t size)
 {
 #ifdef SX_ROOT
 	size_t n = strlen(SX_ROOT);
@@ -156,9 +158,10 @@ libpath_find(struct libpath *lp)
 				(const char *)NULL);
 		check_carriable(lp->file, lp->file);
 		memcpy(lp->entry, lp->file, strlen(lp->file) + 1);
+		lp->root_len = 0;
 		return;
 	}
-	libpath_root(root, sizeof(root));
+	find_root(root, sizeof(root));
 	check_carriable(root, root);
 	n = strlen(root);
 	if (n + sizeof("/" LIBPATH_LIB LIBPATH_TAIL) > PATH_MAX)
@@ -167,6 +170,7 @@ libpath_find(struct libpath *lp)
 	/* "/" as the root gives "/$LIB/...", not "//$LIB/...". */
 	if (n > 0 && root[n - 1] == '/')
 		root[--n] = '\0';
+	lp->root_len = n;
 	memcpy(lp->entry, root, n);
 	memcpy(lp->entry + n, "/" LIBPATH_TOKEN LIBPATH_TAIL,
 	       sizeof("/" LIBPATH_TOKEN LIBPATH_TAIL));
@@ -182,6 +186,160 @@ libpath_find(struct libpath *lp)
 	out_die(OUT_NOT_FOUND, "library not found: ", lp->file,
 		" (run 'make' first, or set SOCKSIFY_LIB)", (const char *)NULL);
 #endif
+}
+
+/* What $LIB expands to for x86_64 programs. */
+static const char *
+x86_64_lib(void)
+{
+	return "lib/x86_64-linux-gnu";
+}
+
+/*
+ * What $LIB expands to for i386 programs.  Debian has two C libraries for
+ * them: the multiarch one (libc6:i386), whose dynamic linker says
+ * "lib/i386-linux-gnu", and the multilib one (libc6-i386, what gcc -m32
+ * uses), whose dynamic linker lives in /lib32 and says "lib32".  They are
+ * told apart by where the i386 interpreter, /lib/ld-linux.so.2, leads.
+ */
+static const char *
+i386_lib(void)
+{
+	char path[PATH_MAX] = "/lib/ld-linux.so.2", target[PATH_MAX];
+
+	for (int hops = 0; hops < 8; hops++) {
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+		char *slash = strrchr(path, '/');
+		size_t dir = (size_t)(slash - path) + 1;
+
+		if (n <= 0)
+			break;
+		target[n] = '\0';
+		if (target[0] == '/') {
+			memcpy(path, target, (size_t)n + 1);
+		} else if (dir + (size_t)n < sizeof(path)) {
+			memcpy(path + dir, target, (size_t)n + 1);
+		} else {
+			break;
+		}
+	}
+	return strstr(path, "/lib32/") ? "lib32" : "lib/i386-linux-gnu";
+}
+
+/* The ABIs whose libraries $LIB can lead to, by ELF class and machine. */
+static const struct {
+	unsigned char elf_class;
+	unsigned short machine;
+	const char *(*lib)(void);	/* what $LIB expands to */
+	const char *what;		/* for the message */
+} libpath_abis[] = {
+	{ ELFCLASS64, EM_X86_64, x86_64_lib, "a 64-bit x86_64 program" },
+	{ ELFCLASS32, EM_386, i386_lib, "a 32-bit i386 program" },
+};
+
+/*
+ * The index in libpath_abis of the ELF program at path, or -1 when it is
+ * none of them (or a script, or unreadable: exec will tell).
+ */
+static int
+abi_of(const char *path)
+{
+	unsigned char hdr[EI_NIDENT + 4];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, hdr, sizeof(hdr));
+	close(fd);
+	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr, ELFMAG, SELFMAG) != 0 ||
+	    hdr[EI_DATA] != ELFDATA2LSB)
+		return -1;
+	for (size_t i = 0; i < sizeof(libpath_abis) / sizeof(libpath_abis[0]); i++) {
+		/* e_machine follows e_ident and the two bytes of e_type. */
+		unsigned short machine = (unsigned short)(hdr[EI_NIDENT + 2] |
+							  hdr[EI_NIDENT + 3] << 8);
+
+		if (hdr[EI_CLASS] == libpath_abis[i].elf_class &&
+		    machine == libpath_abis[i].machine)
+			return (int)i;
+	}
+	return -1;
+}
+
+void
+libpath_check_abi(const struct libpath *lp, const char *command)
+{
+	char file[PATH_MAX];
+	const char *lib;
+	struct stat st;
+	size_t n;
+	int abi;
+
+	if (lp->root_len == 0)
+		return;
+	abi = abi_of(command);
+	if (abi < 0)
+		return;
+	lib = libpath_abis[abi].lib();
+	if (strcmp(lib, LIBPATH_LIB) == 0)
+		return;
+	n = lp->root_len;
+	if (n + 1 + strlen(lib) + sizeof(LIBPATH_TAIL) > sizeof(file))
+		return;
+	memcpy(file, lp->entry, n);
+	file[n++] = '/';
+	memcpy(file + n, lib, strlen(lib));
+	n += strlen(lib);
+	memcpy(file + n, LIBPATH_TAIL, sizeof(LIBPATH_TAIL));
+	if (is_file(file, &st))
+		return;
+#ifdef SX_ROOT
+	out_die(OUT_NOT_FOUND, "library not found: ", file, ", which ", command, " (",
+		libpath_abis[abi].what, ") needs (install it, or set SOCKSIFY_LIB)",
+		(const char *)NULL);
+#else
+	out_die(OUT_NOT_FOUND, "library not found: ", file, ", which ", command, " (",
+		libpath_abis[abi].what, ") needs (build it with make, or set SOCKSIFY_LIB)",
+		(const char *)NULL);
+#endif
+}
+
+/* The path of the helper program name into buf (size PATH_MAX). */
+static void
+helper_program(char *buf, const char *name)
+{
+	size_t len = strlen(name);
+#ifdef SX_LIBEXEC
+	size_t n = sizeof(SX_LIBEXEC) - 1;
+
+	if (n + 1 + len + 1 > PATH_MAX)
+		out_die(OUT_NOT_FOUND, "the installation prefix is too long: ",
+			SX_LIBEXEC, (const char *)NULL);
+	memcpy(buf, SX_LIBEXEC, n);
+#else
+	size_t n;
+
+	find_root(buf, PATH_MAX);
+	n = strlen(buf);
+	if (n + 1 + len + 1 > PATH_MAX)
+		out_die(OUT_NOT_FOUND, "the path of ", name, " is too long: ", buf,
+			(const char *)NULL);
+#endif
+	buf[n] = '/';
+	memcpy(buf + n + 1, name, len + 1);
+}
+
+void
+libpath_check_program(char *buf)
+{
+	helper_program(buf, "socksify-check");
+}
+
+void
+libpath_supervisor_program(char *buf)
+{
+	helper_program(buf, "socksify-supervise");
 }
 
 /*

@@ -6,10 +6,12 @@
  * program's.  It starts no other process and reads no file but the ones
  * it is given.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cmdpath.h"
 #include "help.h"
@@ -23,6 +25,8 @@ struct opts {
 	bool verbose;
 	bool password_in_argv;
 	bool enforce;		/* --enforce */
+	bool check;			/* --check: examine the proxy, run nothing */
+	const char *check_target;	/* --check-target HOST:PORT */
 };
 
 /* Set a variable for the library; a failure is out of memory. */
@@ -90,6 +94,17 @@ parse(struct opts *o, int argc, char **argv)
 		} else if (strcmp(a, "--enforce") == 0) {
 			o->enforce = true;
 			i++;
+		} else if (strcmp(a, "--check") == 0) {
+			o->check = true;
+			i++;
+		} else if (strcmp(a, "--check-target") == 0) {
+			if (i + 1 >= argc)
+				out_usage("option ", a, " needs HOST:PORT", (const char *)NULL);
+			o->check_target = argv[i + 1];
+			i += 2;
+		} else if (strncmp(a, "--check-target=", 15) == 0) {
+			o->check_target = a + 15;
+			i++;
 		} else if (strcmp(a, "--") == 0) {
 			return i + 1;
 		} else if (a[0] == '-' && a[1]) {
@@ -116,6 +131,35 @@ warnings_silenced(void)
 	       strcmp(level, "0") == 0 || strcmp(level, "1") == 0;
 }
 
+/*
+ * --check: run socksify-check in this process's place, with the settings
+ * the options made.  It needs no library and runs no command.
+ */
+static noreturn void
+run_check(const struct opts *o)
+{
+	char path[PATH_MAX];
+	char *check_argv[3];
+	int err;
+
+	libpath_check_program(path);
+	check_argv[0] = path;
+	check_argv[1] = (char *)o->check_target;
+	check_argv[2] = NULL;
+	execve(path, check_argv, environ);
+	err = errno;
+	if (err == ENOENT)
+#ifdef SX_LIBEXEC
+		out_die(OUT_NOT_FOUND, path, " is missing (reinstall socksify)",
+			(const char *)NULL);
+#else
+		out_die(OUT_NOT_FOUND, path, " is missing (run 'make' first)",
+			(const char *)NULL);
+#endif
+	out_die(OUT_CANNOT_EXEC, path, ": cannot be executed: ", strerror(err),
+		(const char *)NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -134,6 +178,12 @@ main(int argc, char **argv)
 		out_line("warning: the password in the -p URL can be read by every user ",
 			 "in the process list (ps, /proc/PID/cmdline); give it with ",
 			 "--proxy-file FILE or SOCKS_PROXY instead", (const char *)NULL);
+	if (o.check_target && !o.check)
+		out_usage("option --check-target goes with --check", (const char *)NULL);
+	if (o.check && cmd < argc)
+		out_usage("--check runs no command: ", argv[cmd], (const char *)NULL);
+	if (o.check)
+		run_check(&o);
 	if (cmd >= argc)
 		out_usage("no command given", (const char *)NULL);
 	libpath_find(&lp);
@@ -153,8 +203,10 @@ main(int argc, char **argv)
 			out_line("already under a supervisor: ", cp.path,
 				 " stays under it, with its proxy", (const char *)NULL);
 	}
-	if (!supervised)
+	if (!supervised) {
 		cmdpath_warn_privileged(&cp);
+		libpath_check_abi(&lp, cp.path);
+	}
 	libpath_apply(&lp);
 	/*
 	 * Each run is a session of its own, with its own fake-address map

@@ -1,8 +1,8 @@
 /*
- * The supervisor program, <root>/lib/socksify/supervise, which the
+ * The supervisor program, socksify-supervise, which the
  * launcher executes for a static program and in enforce mode:
  *
- *   supervise [--enforce] [--preload LIST] -- PATH ARGV0 [ARG...]
+ *   socksify-supervise [--enforce] [--preload LIST] -- PATH ARGV0 [ARG...]
  *
  * runs the program at PATH with the arguments ARGV0 ARG... under the
  * seccomp supervisor (supervise.h), with the configuration the library
@@ -45,7 +45,7 @@ main(int argc, char **argv)
 	if (i < argc && strcmp(argv[i], "--") == 0)
 		i++;
 	if (argc - i < 2) {
-		log_error("usage: supervise [--enforce] [--preload LIST] -- PATH ARGV0 [ARG...] "
+		log_error("usage: socksify-supervise [--enforce] [--preload LIST] -- PATH ARGV0 [ARG...] "
 			  "(socksify runs it)");
 		return SUPMAIN_EXIT_USAGE;
 	}

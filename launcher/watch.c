@@ -13,7 +13,6 @@
 #include "out.h"
 #include "watch.h"
 
-#define WATCH_TAIL "/lib/socksify/supervise"
 /* The variable the supervisor sets for the programs it watches: its pid. */
 #define WATCH_ENV "SOCKSIFY_SUPERVISOR"
 #define WATCH_STATUS_MAX 4096
@@ -74,18 +73,6 @@ watch_is_self(const char *path)
 	       self.st_dev == cmd.st_dev && self.st_ino == cmd.st_ino;
 }
 
-/* The supervisor program's path: <root>/lib/socksify/supervise. */
-static void
-watch_supervisor_path(char *sup, size_t size)
-{
-	size_t n;
-
-	libpath_root(sup, size - sizeof(WATCH_TAIL));
-	n = strlen(sup);
-	if (n > 0 && sup[n - 1] == '/')
-		sup[--n] = '\0';
-	memcpy(sup + n, WATCH_TAIL, sizeof(WATCH_TAIL));
-}
 
 /* Whether /proc/self/status says this process is under a seccomp filter. */
 static bool
@@ -128,7 +115,7 @@ watch_is_supervised(void)
 	if (n <= 0)
 		return false;
 	link[n] = '\0';
-	watch_supervisor_path(sup, sizeof(sup));
+	libpath_supervisor_program(sup);
 	return strcmp(link, sup) == 0;
 }
 
@@ -161,7 +148,7 @@ watch_exec(const char *path, char **argv, bool enforce)
 	size_t argc = 0, k = 0;
 	int err;
 
-	watch_supervisor_path(sup, sizeof(sup));
+	libpath_supervisor_program(sup);
 	while (argv[argc])
 		argc++;
 	sargv = malloc((argc + 7) * sizeof(*sargv));

@@ -2,8 +2,7 @@
  * The seccomp supervisor from the launcher's side: which programs need it
  * (a static program, into which the dynamic linker never loads the
  * library, and in enforce mode every program), and the exec of the
- * supervisor program, <root>/lib/socksify/supervise, in the launcher's
- * place.
+ * supervisor program, socksify-supervise, in the launcher's place.
  */
 #ifndef WATCH_H
 #define WATCH_H

@@ -12,7 +12,7 @@ setup_file() {
 	local d=$BATS_FILE_TMPDIR triplet
 	triplet=$(cc -print-multiarch)
 	mkdir -p "$d/repo/scripts" "$d/repo/build/lib/$triplet/socksify" "$d/other"
-	cp "$REPO/build/socksify" "$d/repo/build/socksify"
+	cp "$SOCKSIFY" "$d/repo/build/socksify"
 	cp "$REPO/scripts/socksify" "$d/repo/scripts/socksify"
 	printf 'int socksify_stub;\n' >"$d/stub.c"
 	cc -shared -fPIC -o "$d/repo/build/libsocksify.so" "$d/stub.c"
@@ -505,4 +505,36 @@ setup_file() {
 	assert_equal "$stderr" "socksify: --proxy-file /dev/zero: is longer than 4096 bytes; it must hold one proxy URL"
 	run --separate-stderr -2 "$STUB_WRAPPER" --proxy-file "$d/nul" true
 	assert_equal "$stderr" "socksify: --proxy-file $d/nul: the URL contains a NUL byte"
+}
+
+@test "a 32-bit program needs the 32-bit library behind \$LIB, or nothing runs" {
+	local d=$BATS_TEST_TMPDIR lib32
+	printf 'int main(void) { return 0; }\n' >"$d/prog.c"
+	cc -m32 -o "$d/prog32" "$d/prog.c" 2>/dev/null || skip "cc -m32 cannot link a program here"
+	# What the i386 dynamic linker makes of $LIB: "lib32" for Debian's
+	# multilib C library (libc6-i386), else the multiarch directory.
+	case $(readlink -f /lib/ld-linux.so.2) in
+	*/lib32/*) lib32=lib32 ;;
+	*) lib32=lib/i386-linux-gnu ;;
+	esac
+	cp -a "$BATS_FILE_TMPDIR/repo" "$d/repo"
+	run --separate-stderr -127 "$d/repo/build/socksify" "$d/prog32"
+	assert_equal "$stderr" "socksify: library not found: $d/repo/build/$lib32/socksify/libsocksify.so, which $d/prog32 (a 32-bit i386 program) needs (build it with make, or set SOCKSIFY_LIB)"
+	# With a 32-bit library there, the program runs with it loaded, and
+	# the dynamic linker has nothing to say.
+	mkdir -p "$d/repo/build/i386" "$d/repo/build/$lib32/socksify"
+	cc -m32 -shared -fPIC -o "$d/repo/build/i386/libsocksify.so" "$BATS_FILE_TMPDIR/stub.c"
+	ln -s "$d/repo/build/i386/libsocksify.so" "$d/repo/build/$lib32/socksify/libsocksify.so"
+	printf '#include <stdio.h>\nint main(void) { char l[512]; FILE *f = fopen("/proc/self/maps", "r");\n' >"$d/maps.c"
+	printf 'while (fgets(l, sizeof l, f)) fputs(l, stdout); return 0; }\n' >>"$d/maps.c"
+	cc -m32 -o "$d/maps32" "$d/maps.c"
+	run --separate-stderr -0 "$d/repo/build/socksify" "$d/maps32"
+	assert_equal "$stderr" ""
+	assert_output --partial "$d/repo/build/i386/libsocksify.so"
+	# 64-bit programs are not concerned, nor is a library named by SOCKSIFY_LIB.
+	rm "$d/repo/build/$lib32/socksify/libsocksify.so"
+	run --separate-stderr -0 "$d/repo/build/socksify" true
+	run --separate-stderr -0 env SOCKSIFY_LIB="$d/repo/build/i386/libsocksify.so" \
+		"$d/repo/build/socksify" "$d/prog32"
+	assert_equal "$stderr" ""
 }

@@ -19,7 +19,7 @@ SS_PORT=1083
 
 # SOCKSIFY_TEST_LAUNCHER: another build's launcher (its supervisor beside it).
 LAUNCHER="${SOCKSIFY_TEST_LAUNCHER:-$REPO/build/socksify}"
-SUPERVISOR="$(dirname "$LAUNCHER")/lib/socksify/supervise"
+SUPERVISOR="$(dirname "$LAUNCHER")/socksify-supervise"
 STATIC="$REPO/build/tests/static"
 GOFETCH="$REPO/build/tests/go/fetch"
 

@@ -34,7 +34,7 @@ repo=$(cd "$here/../.." && pwd)
 OUT=$repo/build/bench
 RUN=$OUT/run
 LIB=${SOCKSIFY_LIB:-$repo/build/libsocksify.so}
-SUP=$repo/build/lib/socksify/supervise
+SUP=$repo/build/socksify-supervise
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || echo python3)
 tab=$(printf '\t')
@@ -1372,7 +1372,7 @@ $(rows $TOOLS_DD $TOOLS_SUP | table c_dd native %.0f "(connects/s)" "× native" 
 
 microsocks drops a request pipelined behind the greeting, so the pipelined
 rows are for danted only. The supervisor's row is the same dynamic program
-run under ROOT/lib/socksify/supervise without the library, as a static
+run under socksify-supervise without the library, as a static
 program runs: each connect is trapped by its seccomp filter and made by the
 supervisor on a copy of the program's socket.
 

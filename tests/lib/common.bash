@@ -17,8 +17,10 @@ REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 # SOCKSIFY_TEST_LIB: another build of the library to test (e.g. build/asan);
 # SOCKSIFY_TEST_PRELOAD: the whole LD_PRELOAD to use with it (a sanitizer
 # runtime first).  scripts/sanitize-check.sh sets both.
+# SOCKSIFY_TEST_LAUNCHER: another build of the launcher (it preloads the
+# library of its own build directory).
 LIB="${SOCKSIFY_TEST_LIB:-$REPO/build/libsocksify.so}"
-SOCKSIFY="$REPO/build/socksify"
+SOCKSIFY="${SOCKSIFY_TEST_LAUNCHER:-$REPO/build/socksify}"
 HELPERS="$REPO/tests/helpers"
 if [ -x /usr/bin/python3 ]; then
 	PY=/usr/bin/python3
