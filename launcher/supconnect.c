@@ -142,8 +142,8 @@ supconnect_udp(const struct supervise_ctx *ctx, int fd,
 		return -EACCES;
 	}
 	route_decide(ctx->cfg, sa, len, SOCK_DGRAM, &r);
-	if (r.action == ROUTE_DIRECT ||
-	    (ctx->enforce && supconnect_is_proxy_host(ctx->cfg, sa, len)))
+	if (r.action == ROUTE_DIRECT || supdns_is_local_query(ctx->dns, sa, len) ||
+	    supconnect_is_proxy_host(ctx->cfg, sa, len))
 		return supconnect_direct(fd, sa, len);
 	sx_sockaddr_format(sa, len, text, sizeof(text));
 	/*

@@ -20,8 +20,9 @@ void supconnect_handle(const struct supervise_ctx *ctx,
 		       const struct seccomp_notif *n);
 
 /*
- * In enforce mode, whether a datagram to sa goes to the proxy's host (a
- * UDP relay the library talks to), which may be reached directly.
+ * Whether a datagram to sa goes to the proxy's host (the UDP relay the
+ * library in a supervised program talks to), which may be reached
+ * directly.
  */
 bool supconnect_is_proxy_host(const struct config *cfg,
 			      const struct sockaddr *sa, socklen_t len);

@@ -74,6 +74,15 @@ supdns_is_nameserver(const struct supdns *d, const struct sockaddr *sa,
 	return !noproxy_matches(d->cfg, NULL, sa, len);
 }
 
+bool
+supdns_is_local_query(const struct supdns *d, const struct sockaddr *sa,
+		      socklen_t len)
+{
+	if (proxykind_resolves_remotely(proxykind_of(&d->cfg->proxy)))
+		return false;
+	return nsset_index(&d->ns, sa, len) >= 0;
+}
+
 void
 supdns_addr(const struct supdns *d, int family, int type,
 	    struct sockaddr_storage *ss, socklen_t *len)

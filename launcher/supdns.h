@@ -42,6 +42,14 @@ bool supdns_is_nameserver(const struct supdns *d, const struct sockaddr *sa,
 			  socklen_t len);
 
 /*
+ * Whether a datagram to sa is a query this machine resolves itself: local
+ * DNS (socks4://, socks5://) and sa a nameserver on port 53.  Such a
+ * program resolves as the C library does under the library, directly.
+ */
+bool supdns_is_local_query(const struct supdns *d, const struct sockaddr *sa,
+			   socklen_t len);
+
+/*
  * The responder's address for a socket of family (AF_INET, or AF_INET6:
  * v4-mapped) and type (SOCK_DGRAM or SOCK_STREAM), into *ss and *len.
  */

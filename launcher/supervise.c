@@ -297,7 +297,8 @@ supervise_run(const char *path, char *const argv[], const struct supervise_opts 
 	char ack = 1, self[16];
 
 	ctx.cfg = o->cfg;
-	ctx.enforce = o->enforce;
+	log_debug("supervising %s%s", path,
+		  o->enforce ? " (enforce mode: with the library)" : "");
 	rc = supfilter_probe();
 	if (rc < 0) {
 		log_error("cannot supervise %s: %s; it is not run unproxied",

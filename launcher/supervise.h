@@ -5,11 +5,12 @@
  * supervise_run() forks; the child sets no_new_privs, installs the filter
  * and execs the program; the parent takes the filter's listener and
  * answers each notification: TCP connects go through the proxy with the
- * core/ handshake, performed on a copy of the program's socket; DNS to
- * the system nameservers is answered from the fake-IP map (supdns.h);
- * loopback and NO_PROXY destinations (and, in enforce mode, the proxy
- * itself) are reached directly; anything else is refused with one log
- * line.  Nothing a supervised process sends around the proxy leaves.
+ * core/ handshake, performed on a copy of the program's socket; under
+ * remote DNS, DNS to the system nameservers is answered from the fake-IP
+ * map (supdns.h); loopback and NO_PROXY destinations, the proxy itself
+ * and, under local DNS, the system nameservers are reached directly;
+ * anything else is refused with one log line.  Nothing a supervised
+ * process sends around the proxy leaves.
  */
 #ifndef SX_SUPERVISE_H
 #define SX_SUPERVISE_H
@@ -29,7 +30,6 @@ struct supervise_opts {
 /* What the notification handlers share (read-only once the program runs). */
 struct supervise_ctx {
 	const struct config *cfg;
-	bool enforce;
 	int listener;
 	struct supdns *dns;
 };

@@ -85,8 +85,8 @@ supsend_route(const struct supervise_ctx *ctx, const struct suptarget_sock *s,
 		return -EACCES;
 	}
 	route_decide(ctx->cfg, sa, *dstlen, SOCK_DGRAM, &r);
-	if (r.action == ROUTE_DIRECT ||
-	    (ctx->enforce && supconnect_is_proxy_host(ctx->cfg, sa, *dstlen)))
+	if (r.action == ROUTE_DIRECT || supdns_is_local_query(ctx->dns, sa, *dstlen) ||
+	    supconnect_is_proxy_host(ctx->cfg, sa, *dstlen))
 		return 0;
 	supsend_log_refusal(sa, *dstlen, "a supervised program's datagrams cannot "
 			    "go through the proxy, only its DNS queries are answered");

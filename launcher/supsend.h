@@ -7,7 +7,8 @@
  * program's memory (address, data, control), decides on its copy of the
  * destination, and sends it itself on a copy of the socket: to the
  * supervisor's name server for a nameserver (remote DNS), as given to
- * loopback, NO_PROXY and (enforce mode) the proxy's host, and otherwise
+ * loopback, NO_PROXY, the proxy's host and (local DNS) the system
+ * nameservers, and otherwise
  * not at all (ENETUNREACH, one log line).  Called from a worker thread
  * (64 KiB of its stack hold the datagram): it blocks only as long as the
  * program's own send would.

@@ -159,6 +159,17 @@ supervised() {
 	assert_no_leak "$DANTED_PORT"
 }
 
+@test "under local DNS (socks5://) a static program's own DNS query goes to the nameserver, as the C library's would" {
+	capture_start
+	run --separate-stderr supervised "socks5://$PROXY_IP:$DANTED_PORT" \
+		"$STATIC/sxget" echo.test 7
+	capture_stop
+	# The nameserver is out of the client's reach: the lookup fails.
+	assert_failure
+	[ -n "$(capture_show "udp and dst host $NAMESERVER_IP and dst port 53")" ]
+	[[ $stderr != *"refused"* ]]
+}
+
 @test "a static program's other UDP fails closed with ENETUNREACH and one log line" {
 	capture_start
 	run --separate-stderr supervised "socks5h://$PROXY_IP:$DANTED_PORT" \
