@@ -36,6 +36,11 @@ setup_file() {
 	start_ns_danted danted "$NETNS_PROXY" "$PROXY_IP" "$DANTED_PORT" "$PROXY_OUT_IP"
 	export DANTED_LOG=$LOG
 	start_ns_shadowsocks ss "$NETNS_PROXY" "$PROXY_IP" "$SS_PORT" "$PROXY_OUT_IP"
+	LOG="$(bg_dir)/udpecho.log"
+	: >"$LOG"
+	start_reporting udpecho ip netns exec "$NETNS_DEST" "$PY" "$HELPERS/udpecho.py" \
+		--log "$LOG" "$DEST_IP" 7
+	export UDP_ECHO_LOG=$LOG
 }
 
 teardown_file() {
@@ -384,4 +389,17 @@ enforced() {
 	assert_line --regexp '^FAKE 198\.1[89]\.[0-9]+\.[0-9]+$'
 	assert_line --regexp "^PEER $PROXY_OUT_IP [0-9]+$"
 	assert_no_leak "$DANTED_PORT"
+}
+
+@test "enforce mode: the library's UDP through danted's relay still flows, and nothing else leaves" {
+	require_library
+	capture_start
+	run --separate-stderr enforced "socks5://$PROXY_IP:$DANTED_PORT" \
+		"$PY" "$HELPERS/udpclient.py" echo --count 20 "$DEST_IP" 7
+	capture_stop
+	assert_success
+	assert_line "ECHOED 20"
+	log_has "$UDP_ECHO_LOG" "^FROM $PROXY_OUT_IP "
+	leaks=$(capture_show "not arp and not (host $PROXY_IP and (tcp port $DANTED_PORT or (udp and not port $MARKER_PORT))) and not ($(capture_marker_filter))")
+	[ -z "$leaks" ] || { printf '# %s\n' "$leaks" >&2; false; }
 }
