@@ -358,10 +358,8 @@ err_close:
 }
 
 int
-supdns_start(struct supdns *d, const struct config *cfg)
+supdns_open(struct supdns *d, const struct config *cfg)
 {
-	pthread_attr_t attr;
-	pthread_t tid;
 	int rc;
 
 	d->cfg = cfg;
@@ -378,19 +376,28 @@ supdns_start(struct supdns *d, const struct config *cfg)
 		rc = d->tcp_fd;
 		goto err_close_udp;
 	}
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = -pthread_create(&tid, &attr, supdns_thread, d);
-	pthread_attr_destroy(&attr);
-	if (rc < 0)
-		goto err_close_tcp;
 	return 0;
-err_close_tcp:
-	close(d->tcp_fd);
 err_close_udp:
 	close(d->udp_fd);
 err_log:
 	log_error("the name server for supervised programs cannot start: %s",
 		  strerror(-rc));
+	return rc;
+}
+
+int
+supdns_serve(struct supdns *d)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+	int rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = -pthread_create(&tid, &attr, supdns_thread, d);
+	pthread_attr_destroy(&attr);
+	if (rc < 0)
+		log_error("the name server for supervised programs cannot start: %s",
+			  strerror(-rc));
 	return rc;
 }

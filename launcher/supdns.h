@@ -29,10 +29,12 @@ struct supdns {
 };
 
 /*
- * Read /etc/resolv.conf, open the sockets and start the serving thread.
- * 0, or -errno (with a log line).
+ * Read /etc/resolv.conf and open the sockets (their addresses are known
+ * from then on).  0, or -errno (with a log line).
  */
-int supdns_start(struct supdns *d, const struct config *cfg);
+int supdns_open(struct supdns *d, const struct config *cfg);
+/* Start the thread that serves them: 0, or -errno (with a log line). */
+int supdns_serve(struct supdns *d);
 
 /*
  * Whether a connect or datagram to sa goes to supdns instead: remote DNS

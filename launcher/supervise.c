@@ -1,12 +1,15 @@
 /*
- * The supervisor's process: fork, the child's filter and exec, then the
- * wait for the program's end.  Notifications are received and answered
- * by a pool of worker threads, each blocked in SECCOMP_IOCTL_NOTIF_RECV
- * on the listener (the kernel hands each notification to one of them):
- * no thread is started per call, and a connect that waits for the proxy
- * stalls only its own worker.  When the last idle worker takes a call,
- * it starts another first, up to SUPERVISE_WORKERS.  Workers block every
- * signal, so the main thread is the one signals reach.
+ * Two processes: the one supervise_run() runs in forks the program (the
+ * child installs the filter and execs) and waits for it, to return its
+ * status; a server it forks holds the filter's listener and answers the
+ * notifications for as long as any process under the filter lives, also
+ * after the program itself has ended (a daemon it left behind keeps its
+ * supervisor).  In the server, a pool of worker threads, each blocked in
+ * SECCOMP_IOCTL_NOTIF_RECV on the listener (the kernel hands each
+ * notification to one of them), answers the calls: no thread is started
+ * per call, and a connect that waits for the proxy stalls only its own
+ * worker.  When the last idle worker takes a call, it starts another
+ * first, up to SUPERVISE_WORKERS.  Workers block every signal.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +17,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdnoreturn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -158,24 +162,57 @@ supervise_status(int status)
 	return SUPERVISE_EXIT_REFUSED;
 }
 
-/* Start the workers, then wait until the program (not its children) ends. */
+/* Wait until the program (not its children) ends: its status. */
 static int
-supervise_loop(const struct supervise_ctx *ctx, pid_t pid)
+supervise_wait(pid_t pid)
 {
 	int status;
 
-	for (int i = 0; i < SUPERVISE_WORKERS_FIRST; i++) {
-		if (!supervise_spawn(ctx) && i == 0) {
-			log_error("cannot supervise the program: no thread can be started; "
-				  "it is stopped");
-			kill(pid, SIGKILL);
-		}
-	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return SUPERVISE_EXIT_REFUSED;
 	}
 	return supervise_status(status);
+}
+
+/*
+ * The server: answer notifications until no process is under the filter
+ * any more (the listener reports POLLHUP), then end.  It keeps standard
+ * error for its log lines and lets go of the rest.
+ */
+static noreturn void
+supervise_serve(const struct supervise_ctx *ctx)
+{
+	struct pollfd p = { .fd = ctx->listener, .events = 0 };
+	struct sigaction sa;
+	int null;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	/* The terminal's interrupt reaches the program too: it decides. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	/* The main process forwards these to the program; the server ends. */
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		close(null);
+	}
+	if (supdns_serve(ctx->dns) < 0 || !supervise_spawn(ctx)) {
+		log_error("the supervisor cannot serve: no thread can be started");
+		_exit(SUPERVISE_EXIT_REFUSED);
+	}
+	for (int i = 1; i < SUPERVISE_WORKERS_FIRST; i++)
+		supervise_spawn(ctx);
+	while (poll(&p, 1, -1) < 0 || !(p.revents & (POLLHUP | POLLERR)))
+		;
+	_exit(0);
 }
 
 /*
@@ -237,8 +274,9 @@ supervise_child_run(const char *path, char *const argv[],
 	struct supfilter_opts fo = {
 		.packets_direct = o->cfg->packet_mode == CONFIG_PACKET_DIRECT,
 	};
+	char server[16];
 	sigset_t none;
-	char ack;
+	pid_t ack;
 	int fd;
 
 	sigemptyset(&none);
@@ -249,9 +287,17 @@ supervise_child_run(const char *path, char *const argv[],
 		_exit(SUPERVISE_EXIT_REFUSED);
 	}
 	supervise_write_msg(to_parent, SUPERVISE_LISTENING, fd);
-	if (read(from_parent, &ack, 1) != 1)
+	if (read(from_parent, &ack, sizeof(ack)) != (ssize_t)sizeof(ack))
 		_exit(SUPERVISE_EXIT_REFUSED);
 	close(fd);
+	/*
+	 * Tell nested launchers that their programs are watched already, and
+	 * by which process (the parent is single-threaded until the server
+	 * starts: setenv() is safe here).
+	 */
+	snprintf(server, sizeof(server), "%d", (int)ack);
+	if (setenv(SUPERVISE_ENV, server, 1) < 0)
+		_exit(SUPERVISE_EXIT_REFUSED);
 	close(from_parent);
 	execv(path, argv);
 	supervise_write_msg(to_parent, SUPERVISE_NO_EXEC, -errno);
@@ -293,8 +339,7 @@ supervise_run(const char *path, char *const argv[], const struct supervise_opts 
 	static struct supervise_ctx ctx;
 	int up[2], down[2], pidfd, rc;
 	struct supervise_msg m;
-	pid_t pid;
-	char ack = 1, self[16];
+	pid_t pid, server;
 
 	ctx.cfg = o->cfg;
 	log_debug("supervising %s%s", path,
@@ -305,14 +350,8 @@ supervise_run(const char *path, char *const argv[], const struct supervise_opts 
 			  path, supfilter_strerror(rc));
 		return SUPERVISE_EXIT_REFUSED;
 	}
-	/* Tell nested launchers that their programs are watched already. */
-	snprintf(self, sizeof(self), "%d", (int)getpid());
-	if (setenv(SUPERVISE_ENV, self, 1) < 0) {
-		log_error("cannot supervise %s: out of memory", path);
-		return SUPERVISE_EXIT_REFUSED;
-	}
 	rc = supervise_session(o->cfg);
-	if (rc < 0 || supdns_start(&dns, o->cfg) < 0) {
+	if (rc < 0 || supdns_open(&dns, o->cfg) < 0) {
 		log_error("cannot supervise %s: no fake-address map or name server; "
 			  "it is not run unproxied", path);
 		return SUPERVISE_EXIT_REFUSED;
@@ -354,19 +393,32 @@ supervise_run(const char *path, char *const argv[], const struct supervise_opts 
 		rc = SUPERVISE_EXIT_REFUSED;
 		goto out_reap;
 	}
-	if (write(down[1], &ack, 1) != 1) {
+	server = fork();
+	if (server < 0) {
+		log_error("cannot supervise %s: %s; it is not run", path, strerror(errno));
 		rc = SUPERVISE_EXIT_REFUSED;
 		goto out_close_listener;
+	}
+	if (server == 0) {
+		close(up[0]);
+		close(down[1]);
+		close(pidfd);
+		supervise_serve(&ctx);
+	}
+	close(ctx.listener);
+	if (write(down[1], &server, sizeof(server)) != (ssize_t)sizeof(server)) {
+		rc = SUPERVISE_EXIT_REFUSED;
+		goto out_reap;
 	}
 	if (supervise_read_msg(up[0], &m) && m.stage == SUPERVISE_NO_EXEC) {
 		log_error("%s: cannot be executed: %s", path, strerror(-m.val));
 		rc = m.val == -ENOENT ? SUPERVISE_EXIT_NOTFOUND : SUPERVISE_EXIT_NOEXEC;
-		goto out_close_listener;
+		goto out_reap;
 	}
 	close(up[0]);
 	close(down[1]);
 	close(pidfd);
-	return supervise_loop(&ctx, pid);
+	return supervise_wait(pid);
 out_close_listener:
 	close(ctx.listener);
 out_reap:

@@ -3,8 +3,9 @@
  * loaded into (a static or Go binary), or any program in enforce mode,
  * under a filter (supfilter.h) whose trapped calls this process answers.
  * supervise_run() forks; the child sets no_new_privs, installs the filter
- * and execs the program; the parent takes the filter's listener and
- * answers each notification: TCP connects go through the proxy with the
+ * and execs the program; the parent takes the filter's listener, hands it
+ * to a server process of its own that answers each notification for as
+ * long as any process under the filter lives, and waits for the program: TCP connects go through the proxy with the
  * core/ handshake, performed on a copy of the program's socket; under
  * remote DNS, DNS to the system nameservers is answered from the fake-IP
  * map (supdns.h); loopback and NO_PROXY destinations, the proxy itself

@@ -403,3 +403,19 @@ enforced() {
 	leaks=$(capture_show "not arp and not (host $PROXY_IP and (tcp port $DANTED_PORT or (udp and not port $MARKER_PORT))) and not ($(capture_marker_filter))")
 	[ -z "$leaks" ] || { printf '# %s\n' "$leaks" >&2; false; }
 }
+
+@test "a process the program leaves running keeps its supervisor after the program ended" {
+	local out=$BATS_TEST_TMPDIR/late.out i
+	run --separate-stderr enforced "socks5://$PROXY_IP:$DANTED_PORT" sh -c \
+		"(sleep 1; $REPO/build/tests/helpers/sxprobe tcp $DEST_IP 7 >$out 2>&1) >/dev/null 2>&1 &
+		echo started"
+	assert_success
+	assert_output "started"
+	for i in $(seq 1 50); do
+		grep -q '^OK$' "$out" 2>/dev/null && break
+		sleep 0.1
+	done
+	run cat "$out"
+	assert_line --regexp "^PEER $PROXY_OUT_IP [0-9]+$"
+	assert_line "OK"
+}
