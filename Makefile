@@ -1,6 +1,8 @@
 # socksify: a SOCKS4/4a/5 socksifier loaded with LD_PRELOAD.
 # Targets: all test test-unit test-bats install uninstall clean demo deps
 #          fuzz fuzz-replay sanitize tsan bench
+#          test-unit-i386 (the unit tests built for i386, run natively or
+#          through qemu-i386), deb (the Debian package, into build/deb)
 # Local overrides (CC, CFLAGS, PREFIX, ...) go in config.mak.
 
 -include config.mak
@@ -8,7 +10,10 @@
 CC       ?= cc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-LIBDIR   ?= $(PREFIX)/lib/socksify
+# The triplets that the dynamic linker's $LIB token names on Debian.
+TRIPLET      := $(or $(shell $(CC) -print-multiarch 2>/dev/null),$(shell $(CC) -dumpmachine))
+I386_TRIPLET := $(or $(shell $(CC) -m32 -print-multiarch 2>/dev/null),i386-linux-gnu)
+LIBDIR   ?= $(PREFIX)/lib/$(TRIPLET)/socksify
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 # SANITIZE=1 builds the library, the unit tests and the test helpers with
@@ -272,3 +277,144 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+# 32-bit library
+# When $(CC) -m32 can link a program (gcc-multilib, libc6-dev-i386), make
+# also builds the library for i386 programs: objects, its own core archive
+# and the test helper archclient under $(BUILD)/i386 (its unit tests are
+# built by test-unit-i386).  The links below let one LD_PRELOAD entry,
+# <root>/$LIB/socksify/libsocksify.so, serve both kinds of program: the dynamic linker expands $LIB to
+# lib/x86_64-linux-gnu in a 64-bit program, to lib/i386-linux-gnu in an
+# i386 one with the multiarch C library (libc6:i386), and to lib32 with
+# Debian's biarch one (libc6-i386).  I386=0 skips all this, I386=1 insists
+# on it; sanitizer builds skip it.
+ifeq ($(SANITIZE),1)
+I386 ?= 0
+endif
+ifndef I386
+I386 := $(shell printf 'int main(void) { return 0; }\n' | \
+	$(CC) -m32 -x c -o /dev/null - >/dev/null 2>&1 && echo 1 || echo 0)
+endif
+# How test-unit-i386 runs i386 programs: native, qemu, or (empty) native
+# where the kernel runs them, else through qemu-i386.  qemu-user does not
+# implement robust futexes (set_robust_list), so the unit tests that kill
+# a lock's holder and wait for EOWNERDEAD would wait for ever under it.
+I386_RUN ?=
+I386_QEMU_SKIP := test_fakemap
+
+I386_BUILD       := $(BUILD)/i386
+I386_CORE_OBJ    := $(CORE_SRC:%.c=$(I386_BUILD)/%.o)
+I386_PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(I386_BUILD)/%.o)
+I386_CORE_LIB    := $(I386_BUILD)/libsxcore.a
+I386_LIB         := $(I386_BUILD)/libsocksify.so
+I386_UNIT_BIN    := $(UNIT_SRC:%.c=$(I386_BUILD)/%)
+I386_HELPER_BIN  := $(I386_BUILD)/tests/helpers/archclient
+I386_LINKS       := $(BUILD)/lib/$(I386_TRIPLET)/socksify/libsocksify.so \
+                    $(BUILD)/lib32/socksify/libsocksify.so
+I386_CFLAGS       = -m32 $(ALL_CFLAGS) -Wno-psabi
+I386_LIBDIR      := $(PREFIX)/lib/$(I386_TRIPLET)/socksify
+I386_LIB32DIR    := $(PREFIX)/lib32/socksify
+
+.PHONY: i386 test-unit-i386 install-i386 uninstall-i386
+
+ifeq ($(I386),1)
+all: i386
+endif
+i386: $(I386_LIB) $(I386_LINKS) $(I386_HELPER_BIN)
+
+$(I386_BUILD)/%.o: %.c $(wildcard core/*.h preload/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(I386_CFLAGS) -c -o $@ $<
+
+$(I386_CORE_LIB): $(I386_CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(I386_LIB): $(I386_PRELOAD_OBJ) $(I386_CORE_LIB)
+	$(CC) -m32 -shared -Wl,-z,defs -Wl,-z,now -Wl,--as-needed $(LDFLAGS) \
+		-o $@ $(I386_PRELOAD_OBJ) $(I386_CORE_LIB) -ldl -lpthread
+
+$(BUILD)/lib/$(I386_TRIPLET)/socksify/libsocksify.so: | $(I386_LIB)
+	@mkdir -p $(dir $@)
+	ln -sfn ../../../i386/libsocksify.so $@
+
+$(BUILD)/lib32/socksify/libsocksify.so: | $(I386_LIB)
+	@mkdir -p $(dir $@)
+	ln -sfn ../../i386/libsocksify.so $@
+
+$(I386_BUILD)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(I386_CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(I386_CFLAGS) -Wno-missing-prototypes -Itests/unit -o $@ $< \
+		$(I386_CORE_LIB) $(LDFLAGS) -lpthread
+
+$(I386_BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(I386_CFLAGS) -Wno-missing-prototypes -o $@ $< $(LDFLAGS) -lpthread
+
+$(I386_BUILD)/probe:
+	@mkdir -p $(dir $@)
+	printf 'int main(void) { return 0; }\n' | $(CC) -m32 -x c -o $@ -
+
+ifeq ($(I386),1)
+test-unit: test-unit-i386
+test-unit-i386: $(I386_UNIT_BIN) $(I386_BUILD)/probe
+	@set -e; run=; how=natively; \
+	case "$(I386_RUN)" in \
+	native) ;; \
+	qemu) run=qemu-i386; how="through qemu-i386" ;; \
+	*) if ! $(I386_BUILD)/probe 2>/dev/null; then \
+		run=qemu-i386; how="through qemu-i386 (this kernel runs no i386 programs)"; fi ;; \
+	esac; \
+	if [ -n "$$run" ] && ! command -v qemu-i386 >/dev/null 2>&1; then \
+		echo "test-unit-i386: this kernel runs no i386 programs and qemu-i386 is missing (qemu-user)" >&2; \
+		exit 1; \
+	fi; \
+	echo "# i386 unit tests, run $$how"; \
+	for t in $(I386_UNIT_BIN); do \
+		case " $(I386_QEMU_SKIP) " in \
+		*" $${t##*/} "*) if [ -n "$$run" ]; then \
+			echo "# $$t: skipped under qemu-i386, which has no robust futexes"; \
+			continue; fi ;; \
+		esac; \
+		echo "# $$t"; $$run $$t; \
+	done
+else
+test-unit-i386:
+	@echo "# i386 unit tests not built: $(CC) -m32 links no program (make deps installs gcc-multilib)"
+endif
+
+install: install-i386
+uninstall: uninstall-i386
+ifeq ($(I386),1)
+install-i386: $(I386_LIB)
+	install -d $(DESTDIR)$(I386_LIBDIR) $(DESTDIR)$(I386_LIB32DIR)
+	install -m 0644 $(I386_LIB) $(DESTDIR)$(I386_LIBDIR)/libsocksify.so
+	ln -sfn ../../lib/$(I386_TRIPLET)/socksify/libsocksify.so \
+		$(DESTDIR)$(I386_LIB32DIR)/libsocksify.so
+uninstall-i386:
+	rm -f $(DESTDIR)$(I386_LIBDIR)/libsocksify.so $(DESTDIR)$(I386_LIB32DIR)/libsocksify.so
+	-rmdir $(DESTDIR)$(I386_LIBDIR) $(DESTDIR)$(I386_LIB32DIR)
+else
+install-i386 uninstall-i386:
+	@:
+endif
+
+# Debian package
+# make deb builds $(BUILD)/deb/socksify_<version>_<arch>.deb (and its
+# .buildinfo, .changes and -dbgsym package) with "dpkg-buildpackage -us -uc
+# -b" in a copy of the tree, $(BUILD)/deb/src/socksify, so that the
+# package build's "make clean" leaves $(BUILD) alone; dpkg puts its output
+# in the copy's parent directory, from where it is moved to $(BUILD)/deb.
+DEB_DIR := $(BUILD)/deb
+.PHONY: deb
+deb:
+	rm -rf $(DEB_DIR)/src
+	rm -f $(DEB_DIR)/socksify_* $(DEB_DIR)/socksify-dbgsym_*
+	mkdir -p $(DEB_DIR)/src/socksify
+	tar -cf - --exclude=./build --exclude=./.git --exclude=./config.mak \
+		--exclude=__pycache__ . | tar -xf - -C $(DEB_DIR)/src/socksify
+	cd $(DEB_DIR)/src/socksify && dpkg-buildpackage -us -uc -b
+	mv $(DEB_DIR)/src/*.deb $(DEB_DIR)/src/*.buildinfo $(DEB_DIR)/src/*.changes $(DEB_DIR)/
+	rm -rf $(DEB_DIR)/src
+	@ls $(DEB_DIR)/*.deb

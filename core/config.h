@@ -19,16 +19,19 @@
 
 #define CONFIG_DEFAULT_URL "socks5h://127.0.0.1:1080"
 #define CONFIG_DEFAULT_PORT 1080
+/* The version of an HTTP CONNECT proxy (http://) in struct config_proxy. */
+#define CONFIG_HTTP_CONNECT 1
 #define CONFIG_DEFAULT_TIMEOUT_MS 10000
 #define CONFIG_DEFAULT_FAKE_NET "198.18.0.0/15"
 #define CONFIG_DEFAULT_FAKE_NET6 "fd53:6f63:6b73::/96"
 #define CONFIG_ERR_LEN 256
 
-/* One proxy, as parsed from a URL in curl's socks schemes. */
+/* One proxy, as parsed from a URL in curl's socks and http schemes. */
 struct config_proxy {
-	int version;		/* 4 or 5 */
-	bool remote_dns;	/* socks4a:// or socks5h:// */
+	int version;		/* 4 or 5 (SOCKS), or CONFIG_HTTP_CONNECT */
+	bool remote_dns;	/* socks4a://, socks5h:// or http:// */
 	bool has_auth;		/* a user (SOCKS5: and a password) was given */
+	bool isolate;		/* SOCKS5: credentials made per process (isolate.h) */
 	char user[256];		/* percent-decoded, 0..255 bytes */
 	char pass[256];		/* percent-decoded, 0..255 bytes; never logged */
 	char host[256];		/* as written in the URL, brackets removed */
@@ -64,9 +67,25 @@ enum config_packet_mode {
 	CONFIG_PACKET_DIRECT,	/* AF_PACKET sockets allowed, their frames go direct */
 };
 
+/*
+ * Pipelining (SOCKSIFY_PIPELINE): forced off, forced on, or on unless the
+ * proxy is known to drop a pipelined request (found out and remembered by
+ * the library, see handshake_probe()).
+ */
+enum config_pipeline_mode {
+	CONFIG_PIPELINE_OFF,
+	CONFIG_PIPELINE_ON,
+	CONFIG_PIPELINE_AUTO,
+};
+
 enum config_loopback_mode {
 	CONFIG_LOOPBACK_DIRECT,	/* 127.0.0.0/8 and ::1 connect directly */
 	CONFIG_LOOPBACK_PROXY,	/* loopback destinations go through the proxy too */
+};
+
+enum config_isolate_mode {
+	CONFIG_ISOLATE_NONE,	/* the URL's credentials, or none */
+	CONFIG_ISOLATE_PROCESS,	/* SOCKS5 credentials of each process's own */
 };
 
 struct config {
@@ -77,10 +96,11 @@ struct config {
 	size_t noproxy_count;
 	int log_level;
 	int timeout_ms;			/* connect + handshake, per wait on the proxy */
-	bool pipeline;			/* send greeting, auth and request in one write */
+	int pipeline;			/* CONFIG_PIPELINE_*: greeting, auth and request in one write */
 	int udp_mode;
 	int packet_mode;
 	int loopback_mode;
+	int isolate_mode;
 	bool hosts_file;		/* names in /etc/hosts resolve locally */
 	uint8_t fake_net[4];		/* fake IPv4 range, network address */
 	uint8_t fake_prefix;		/* its prefix length, 8..30 */

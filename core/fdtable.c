@@ -104,6 +104,14 @@ fdtable_maybe_active(struct fdtable *t, int fd, uint8_t value)
 	return mark == value;
 }
 
+bool
+fdtable_maybe_mark(struct fdtable *t, int fd, uint8_t value)
+{
+	int mark = fdtable_mark_of(t, fd);
+
+	return mark == FDTABLE_MARK_UNKNOWN || mark == value;
+}
+
 void
 fdtable_lock(struct fdtable *t)
 {

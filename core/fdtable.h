@@ -108,6 +108,11 @@ int fdtable_active_count(struct fdtable *t);
  * map, any entry is active (no lock; a false answer is exact).
  */
 bool fdtable_maybe_active(struct fdtable *t, int fd, uint8_t value);
+/*
+ * True when fd's byte map value may be `value`: it is, or fd is beyond the
+ * map (no lock; a false answer is exact).
+ */
+bool fdtable_maybe_mark(struct fdtable *t, int fd, uint8_t value);
 
 void fdtable_lock(struct fdtable *t);
 void fdtable_unlock(struct fdtable *t);

@@ -19,6 +19,16 @@
  * exactly one method.  SOCKS4 and SOCKS4a have no greeting: one request
  * and one reply.
  *
+ * A proxy that answers a pipelined greeting and never the request that
+ * came with it (microsocks reads both in one go and then waits for the
+ * request it already swallowed) is found by a timer: after the greeting's
+ * answer, a reply that has not begun within the probe's window makes the
+ * step return SX_WANT_LOCKSTEP, and the caller redoes the exchange
+ * lock-step on a fresh connection (nothing is ever sent again on the same
+ * one).  Only a retry whose reply then comes within the window shows that
+ * the proxy dropped the request; a slower one shows a slow destination
+ * (handshake_probe.c starts the probe and the retry).
+ *
  * Replies are read in as few calls as the protocol allows without reading
  * past the reply into the application's data: fixed-size replies at once,
  * a variable one as the kind's reply_need() step says (SOCKS5: its fixed
@@ -28,22 +38,12 @@
 #include <string.h>
 
 #include "handshake.h"
+#include "handshake_buf.h"
 
 static void
 hs_set_state(struct handshake *hs, int state)
 {
 	hs->state = state;
-}
-
-static int
-hs_fail(struct handshake *hs, int err, const char *reason)
-{
-	/* Nothing queued will be sent now, and it may hold the password. */
-	explicit_bzero(hs->out, sizeof(hs->out));
-	hs->error = err;
-	hs->reason = reason;
-	hs_set_state(hs, HS_FAILED);
-	return err;
 }
 
 void
@@ -63,9 +63,51 @@ handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 	hs_set_state(hs, HS_CONNECT_PROXY);
 }
 
+/*
+ * Stands for the text a scanned reply left in hs->scan.why, so that the
+ * reason holds no pointer into the struct (drivers copy a handshake).
+ */
+static const char hs_scanned_reason[] = "the proxy's answer";
+
+/* True while a missing reply to a pipelined request is being timed. */
+static bool
+hs_probe_armed(const struct handshake *hs)
+{
+	return hs->probe && hs->due_ms != 0 && hs->in_len == 0 &&
+	       (hs->state == HS_RECV_AUTH || hs->state == HS_RECV_REPLY);
+}
+
+int64_t
+handshake_wake_ms(const struct handshake *hs, int64_t deadline_ms)
+{
+	if (hs_probe_armed(hs) && hs->due_ms < deadline_ms)
+		return hs->due_ms;
+	return deadline_ms;
+}
+
+/*
+ * The greeting's answer is in: from now on the reply to the pipelined
+ * request has the probe's window to begin.
+ */
+static void
+hs_arm_probe(struct handshake *hs)
+{
+	int64_t now = handshake_now_ms();
+	int64_t window = (now - hs->mark_ms) * HS_PROBE_RTT_TIMES;
+
+	if (window < HS_PROBE_MIN_MS)
+		window = HS_PROBE_MIN_MS;
+	if (window > hs->window_cap_ms)
+		window = hs->window_cap_ms;
+	hs->window_ms = (int)window;
+	hs->due_ms = now + window;
+}
+
 const char *
 handshake_reason(const struct handshake *hs)
 {
+	if (hs->reason == hs_scanned_reason && hs->scan.why[0])
+		return hs->scan.why;
 	if (hs->reason && hs->reason[0])
 		return hs->reason;
 	return strerror(-hs->error);
@@ -76,7 +118,7 @@ static int
 hs_queue(struct handshake *hs, ssize_t n)
 {
 	if (n < 0)
-		return hs_fail(hs, (int)n, n == -ENAMETOOLONG ?
+		return hsbuf_fail(hs, (int)n, n == -ENAMETOOLONG ?
 				"host name too long for SOCKS" :
 				"request cannot be encoded");
 	hs->out_len = (uint16_t)(hs->out_len + n);
@@ -95,7 +137,7 @@ hs_refuse_uncarried(struct handshake *hs)
 
 	if (proxykind_can_carry(hs->kind, hs->cmd, hs->dst.atyp, &err, &why))
 		return 0;
-	return hs_fail(hs, err, why);
+	return hsbuf_fail(hs, err, why);
 }
 
 static int
@@ -137,68 +179,6 @@ hs_queue_greeting(struct handshake *hs)
 					hs->cmd, &hs->dst));
 }
 
-/* Write what is queued; 0 when all of it is out. */
-static int
-hs_flush(struct handshake *hs, const struct sx_sys *sys, int fd)
-{
-	while (hs->out_off < hs->out_len) {
-		ssize_t n = sys->send(fd, hs->out + hs->out_off,
-				      hs->out_len - hs->out_off,
-				      MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == ENOTCONN)
-				return SX_WANT_WRITE;
-			return hs_fail(hs, -errno, hs->proxy_reached ? "" :
-				       "cannot connect to the proxy");
-		}
-		hs->proxy_reached = true;
-		hs->out_off = (uint16_t)(hs->out_off + n);
-	}
-	/* What went out may hold the password (RFC 1929): keep no copy of it. */
-	explicit_bzero(hs->out, hs->out_len);
-	return 0;
-}
-
-static const char hs_closed_reason[] =
-	"proxy closed the connection during the handshake";
-
-/*
- * Read until hs->in holds `need` bytes; 0 when it does.  Never asks for
- * more than `need`, so no byte after the reply is consumed.
- */
-static int
-hs_fill(struct handshake *hs, const struct sx_sys *sys, int fd, size_t need)
-{
-	while (hs->in_len < need) {
-		ssize_t n = sys->recv(fd, hs->in + hs->in_len, need - hs->in_len,
-				      MSG_DONTWAIT);
-
-		if (n == 0)
-			return hs_fail(hs, -ECONNRESET, hs_closed_reason);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return SX_WANT_READ;
-			return hs_fail(hs, -errno, "");
-		}
-		hs->in_len = (uint16_t)(hs->in_len + n);
-	}
-	return 0;
-}
-
-/* Drop the first n bytes of hs->in (the reply just decoded). */
-static void
-hs_consume(struct handshake *hs, size_t n)
-{
-	memmove(hs->in, hs->in + n, hs->in_len - n);
-	hs->in_len = (uint16_t)(hs->in_len - n);
-}
-
 static int
 hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
 {
@@ -212,20 +192,23 @@ hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
 	if (hs->pipeline)
 		need += (hs->auth_pending ? st->auth_answer_len : 0) +
 			st->reply_need(hs->in, 0);
-	rc = hs_fill(hs, sys, fd, hs->in_len >= len ? hs->in_len : need);
+	rc = hsbuf_fill(hs, sys, fd, hs->in_len >= len ? hs->in_len : need);
 	if (rc != 0 && hs->in_len < len)
 		return rc;
 	n = st->greeting_answer(hs->in, hs->in_len, hs->proxy, &a);
 	if (n < 0)
-		return hs_fail(hs, -EPROTO, a.reason);
+		return hsbuf_fail(hs, -EPROTO, a.reason);
 	if (n == 0)
 		return SX_WANT_READ;
-	hs_consume(hs, (size_t)n);
+	hsbuf_consume(hs, (size_t)n);
 	if (a.error)
-		return hs_fail(hs, a.error, a.reason);
+		return hsbuf_fail(hs, a.error, a.reason);
 	if (hs->pipeline) {
+		if (hs->probe)
+			hs_arm_probe(hs);
 		hs_set_state(hs, hs->auth_pending ? HS_RECV_AUTH : HS_RECV_REPLY);
-		return 0;
+		/* The read found nothing after the answer: wait, rather than read again. */
+		return rc == SX_WANT_READ && hs->in_len == 0 ? SX_WANT_READ : 0;
 	}
 	if (a.auth_next && st->auth) {
 		rc = hs_queue_auth(hs);
@@ -250,18 +233,18 @@ hs_recv_auth(struct handshake *hs, const struct sx_sys *sys, int fd)
 	ssize_t n;
 	int rc;
 
-	rc = hs_fill(hs, sys, fd, hs->in_len >= len ? hs->in_len : len);
+	rc = hsbuf_fill(hs, sys, fd, hs->in_len >= len ? hs->in_len : len);
 	if (rc != 0 && hs->in_len < len)
 		return rc;
 	n = st->auth_answer(hs->in, hs->in_len, &a);
 	if (n < 0)
-		return hs_fail(hs, -EPROTO, a.reason);
+		return hsbuf_fail(hs, -EPROTO, a.reason);
 	if (n == 0)
 		return SX_WANT_READ;
-	hs_consume(hs, (size_t)n);
+	hsbuf_consume(hs, (size_t)n);
 	hs->auth_pending = false;
 	if (a.error)
-		return hs_fail(hs, a.error, a.reason);
+		return hsbuf_fail(hs, a.error, a.reason);
 	if (hs->pipeline) {
 		hs_set_state(hs, HS_RECV_REPLY);
 		return 0;
@@ -270,6 +253,55 @@ hs_recv_auth(struct handshake *hs, const struct sx_sys *sys, int fd)
 	if (rc < 0)
 		return rc;
 	hs_set_state(hs, HS_SEND_REQUEST);
+	return 0;
+}
+
+/*
+ * A reply only a scan of its text can end (HTTP): peek at what has
+ * arrived, let the kind's scan say how much of it is the reply, and take
+ * exactly that, so the bytes after it stay in the socket for the program.
+ */
+static int
+hs_recv_scanned(struct handshake *hs, const struct sx_sys *sys, int fd)
+{
+	const struct proxykind_steps *st = hs->kind->steps;
+	struct proxykind_answer a;
+	uint8_t peek[1024];
+	ssize_t n, used, got;
+
+	memset(&a, 0, sizeof(a));
+	while (!hs->scan.done) {
+		n = sys->recv(fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
+		if (n == 0 && hs->scan.seen == 0)
+			return hsbuf_fail(hs, -ECONNREFUSED, "proxy closed the connection "
+				       "instead of replying (the destination refused it)");
+		if (n == 0)
+			return hsbuf_fail(hs, -ECONNRESET, hsbuf_closed_reason);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return SX_WANT_READ;
+			return hsbuf_fail(hs, -errno, "");
+		}
+		used = st->reply_scan(&hs->scan, peek, (size_t)n, hs->proxy, &a);
+		if (used < 0)
+			return hsbuf_fail(hs, -EPROTO, a.reason);
+		/* Take what the scan counted: bytes already seen, so all there. */
+		while (used > 0) {
+			got = sys->recv(fd, peek, (size_t)used, MSG_DONTWAIT);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				return hsbuf_fail(hs, got < 0 ? -errno : -ECONNRESET,
+					       hsbuf_closed_reason);
+			used -= got;
+		}
+	}
+	hs->rep = a.code;
+	if (a.error)
+		return hsbuf_fail(hs, a.error, a.reason == hs->scan.why ?
+				hs_scanned_reason : a.reason);
 	return 0;
 }
 
@@ -283,14 +315,16 @@ hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 	ssize_t n;
 	int rc;
 
+	if (st->reply_scan != NULL)
+		return hs_recv_scanned(hs, sys, fd);
 	for (;;) {
 		size_t need = st->reply_need(hs->in, hs->in_len);
 
 		if (hs->in_len >= need)
 			break;
 		if (need > sizeof(hs->in))
-			return hs_fail(hs, -EPROTO, "proxy sent a reply too long to hold");
-		rc = hs_fill(hs, sys, fd, need);
+			return hsbuf_fail(hs, -EPROTO, "proxy sent a reply too long to hold");
+		rc = hsbuf_fill(hs, sys, fd, need);
 		/*
 		 * A proxy that closes after the request without a byte of reply
 		 * could not reach the destination: OpenSSH's ssh -D does this
@@ -298,21 +332,29 @@ hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 		 * of a reply stays a reset.
 		 */
 		if (rc == -ECONNRESET && first_reply && hs->in_len == 0 &&
-		    hs->reason == hs_closed_reason)
-			return hs_fail(hs, -ECONNREFUSED, "proxy closed the connection "
+		    hs->reason == hsbuf_closed_reason)
+			return hsbuf_fail(hs, -ECONNREFUSED, "proxy closed the connection "
 				       "instead of replying (the destination refused it)");
 		if (rc != 0)
 			return rc;
 	}
 	n = st->reply(hs->in, hs->in_len, &a);
 	if (n < 0)
-		return hs_fail(hs, -EPROTO, a.reason);
+		return hsbuf_fail(hs, -EPROTO, a.reason);
 	if (n == 0)
 		return SX_WANT_READ;
-	hs_consume(hs, (size_t)n);
+	hsbuf_consume(hs, (size_t)n);
 	hs->rep = a.code;
+	/*
+	 * Any reply, a refusal too, shows that the proxy answers a pipelined
+	 * request, or (the retry's, within the window) a lock-step one only.
+	 */
+	if (hs->probe && first_reply)
+		hs->took = true;
+	if (hs->lockstep_retry && first_reply)
+		hs->drops = handshake_now_ms() - hs->mark_ms < hs->window_ms;
 	if (a.error)
-		return hs_fail(hs, a.error, a.reason);
+		return hsbuf_fail(hs, a.error, a.reason);
 	hs->bnd = a.bnd;
 	return 0;
 }
@@ -344,7 +386,7 @@ hs_connect_proxy(struct handshake *hs, const struct sx_sys *sys, int fd)
 		hs->connect_started = true;
 		return 0;
 	}
-	return hs_fail(hs, -errno, "cannot connect to the proxy");
+	return hsbuf_fail(hs, -errno, "cannot connect to the proxy");
 }
 
 /*
@@ -356,10 +398,14 @@ static int
 hs_send_then_wait(struct handshake *hs, const struct sx_sys *sys, int fd,
 		  int next)
 {
-	int rc = hs_flush(hs, sys, fd);
+	int rc = hsbuf_flush(hs, sys, fd);
 
 	if (rc != 0)
 		return rc;
+	/* The probe times the greeting, the retry its request. */
+	if ((hs->probe && next == HS_RECV_METHOD) ||
+	    (hs->lockstep_retry && next == HS_RECV_REPLY))
+		hs->mark_ms = handshake_now_ms();
 	hs_set_state(hs, next);
 	return hs->in_len == 0 ? SX_WANT_READ : 0;
 }
@@ -404,6 +450,9 @@ handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd)
 			return hs->error ? hs->error : -EPROTO;
 		}
 	}
+	if (rc == SX_WANT_READ && hs_probe_armed(hs) &&
+	    handshake_now_ms() >= hs->due_ms)
+		return SX_WANT_LOCKSTEP;
 	return rc;
 }
 

@@ -34,8 +34,21 @@ enum hs_state {
 	HS_FAILED,
 };
 
-/* Room for a pipelined greeting (3), authentication (513) and request (262). */
-#define HS_OUT_MAX 800
+/*
+ * Room for a pipelined greeting (3), authentication (513) and request
+ * (262), or for an HTTP CONNECT request (HTTPCONNECT_REQUEST_MAX).
+ */
+#define HS_OUT_MAX 1280
+
+/*
+ * The probe's window (handshake_probe()): how long the reply to a pipelined
+ * request may lag the answer to the greeting before the proxy is presumed
+ * to have dropped the request.  HS_PROBE_MIN_MS, or HS_PROBE_RTT_TIMES
+ * round trips of the greeting when that is longer, and never more than
+ * half the timeout, so that the lock-step retry has the other half.
+ */
+#define HS_PROBE_MIN_MS 800
+#define HS_PROBE_RTT_TIMES 4
 
 struct handshake {
 	int state;
@@ -45,6 +58,14 @@ struct handshake {
 	bool auth_pending;		/* pipelined: an auth reply is still to come */
 	bool proxy_reached;		/* the first bytes went out */
 	bool connect_started;		/* connect() to the proxy is under way */
+	bool probe;			/* pipelined by default: look for a dropped request */
+	bool lockstep_retry;		/* the lock-step exchange after a dropped one */
+	bool drops;			/* done: the retry showed the proxy drops pipelined requests */
+	bool took;			/* probe: the proxy answered the pipelined request */
+	int window_ms;			/* probe, retry: the window (HS_PROBE_*) */
+	int window_cap_ms;		/* probe: at most this window */
+	int64_t mark_ms;		/* probe: greeting sent; retry: request sent */
+	int64_t due_ms;			/* probe: a missing reply means dropped from then (0: not armed) */
 	const struct config_proxy *proxy;
 	const struct proxykind *kind;	/* the proxy's kind: its steps */
 	struct sockaddr_storage proxy_addr;	/* where to connect (may be v4-mapped) */
@@ -57,6 +78,7 @@ struct handshake {
 	uint8_t rep;			/* the proxy's reply code when it refused */
 	const char *reason;		/* static text saying why it failed */
 	struct sx_endpoint bnd;		/* BND of the (last) reply */
+	struct proxykind_scan scan;	/* a scanned reply so far (HTTP) */
 };
 
 /*
@@ -67,12 +89,36 @@ struct handshake {
 void handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 		    uint8_t cmd, const struct sx_endpoint *dst, bool pipeline);
 /*
+ * Watch a pipelined handshake for a proxy that answers the greeting and
+ * drops the request (microsocks): once the greeting's answer is in, a reply
+ * that has not begun within the window (HS_PROBE_*, at most timeout_ms / 2)
+ * makes handshake_step() return SX_WANT_LOCKSTEP.  No effect on a handshake
+ * that is not pipelined.
+ */
+void handshake_probe(struct handshake *hs, int timeout_ms);
+/*
+ * After SX_WANT_LOCKSTEP, with fd given a fresh socket by the caller:
+ * start over, lock-step, to the same proxy address and destination.  Once
+ * its reply is in (success or refusal), hs->drops says whether it came within the window,
+ * that is, whether the proxy drops pipelined requests (a reply slower than
+ * the window says that the destination is slow, and nothing about the
+ * proxy).
+ */
+void handshake_restart_lockstep(struct handshake *hs);
+/*
+ * When the handshake wants to be stepped again whatever fd does: the probe's
+ * due time while it is armed, else deadline_ms.
+ */
+int64_t handshake_wake_ms(const struct handshake *hs, int64_t deadline_ms);
+/*
  * Advance as far as possible without blocking on fd (a non-blocking
- * socket).  Returns SX_DONE, SX_WANT_READ, SX_WANT_WRITE or -errno.
+ * socket).  Returns SX_DONE, SX_WANT_READ, SX_WANT_WRITE, SX_WANT_LOCKSTEP
+ * (only after handshake_probe()) or -errno.
  */
 int handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd);
 /*
- * Blocking driver (handshake_wait.c): step and poll until done, failed or deadline_ms
+ * Blocking driver (handshake_wait.c): step and poll until done, failed,
+ * SX_WANT_LOCKSTEP (returned as such) or deadline_ms
  * (CLOCK_MONOTONIC milliseconds).  A signal whose handler has SA_RESTART
  * lets the wait go on, as the kernel restarts connect() (unless fd has a
  * send timeout); one whose handler lacks it ends the wait.  Returns 0,

@@ -29,7 +29,7 @@ const struct knobs_knob knobs_table[] = {
 		.name = "SOCKS_PROXY",
 		.kind = KNOBS_PROXY,
 		KNOB_SETS(proxy),
-		.values = "socks4://, socks4a://, socks5:// or socks5h:// URL",
+		.values = "socks4://, socks4a://, socks5://, socks5h:// or http:// URL",
 		.def = "socks5h://127.0.0.1:1080",
 		.about = "the proxy",
 	},
@@ -71,11 +71,12 @@ const struct knobs_knob knobs_table[] = {
 	},
 	{
 		.name = "SOCKSIFY_PIPELINE",
-		.kind = KNOBS_BOOL,
+		.kind = KNOBS_AUTOBOOL,
 		KNOB_SETS(pipeline),
-		.values = "0/1, no/yes, off/on, false/true",
-		.def = "0",
-		.about = "send the SOCKS5 greeting, authentication and request in one write",
+		.values = "auto, 0/1, no/yes, off/on, false/true",
+		.def = "auto",
+		.about = "send the SOCKS5 greeting, authentication and request in one write "
+			 "(auto: unless the proxy is known to drop such a request)",
 	},
 	{
 		.name = "SOCKSIFY_UDP",
@@ -103,6 +104,15 @@ const struct knobs_knob knobs_table[] = {
 		.values = "direct or proxy",
 		.def = "direct",
 		.about = "whether loopback destinations go through the proxy",
+	},
+	{
+		.name = "SOCKSIFY_ISOLATE",
+		.kind = KNOBS_CHOICE,
+		KNOB_SETS(isolate_mode),
+		.words = { "none", "process" },
+		.values = "none or process",
+		.def = "none",
+		.about = "process: each process its own SOCKS5 credentials, for Tor's stream isolation",
 	},
 	{
 		.name = "SOCKSIFY_HOSTS",

@@ -25,8 +25,20 @@
 #include "sessmap.h"
 
 #define SESSMAP_DIR "/dev/shm"
+/*
+ * The 32-bit and the 64-bit processes of a session each share a map of
+ * their own kind (core/fakemap.h says why): "socksify-<id>" for 64-bit
+ * ones, "socksify-<id>-32" for 32-bit ones.  A fake address handed from
+ * one kind to the other names something else, or nothing, there.
+ */
+#if UINTPTR_MAX > 0xffffffffu
+#define SESSMAP_KIND ""
+#else
+#define SESSMAP_KIND "-32"
+#endif
+#define SESSMAP_KIND_LEN (sizeof(SESSMAP_KIND) - 1)
 
-static char sessmap_path[sizeof(SESSMAP_DIR) + 16 + SESSMAP_ID_LEN];
+static char sessmap_path[sizeof(SESSMAP_DIR) + 16 + SESSMAP_ID_LEN + SESSMAP_KIND_LEN];
 /* The session's map, once mapped. */
 static struct fakemap *sessmap_map;
 /* The process that started the session. */
@@ -49,6 +61,21 @@ sessmap_id_valid(const char *id)
 			return false;
 	}
 	return n == SESSMAP_ID_LEN;
+}
+
+/* True for "socksify-<id>" followed by exactly this kind's SESSMAP_KIND. */
+static bool
+sessmap_is_map_name(const char *name)
+{
+	char id[SESSMAP_ID_LEN + 1];
+
+	if (strncmp(name, "socksify-", 9) != 0 ||
+	    strnlen(name + 9, SESSMAP_ID_LEN) < SESSMAP_ID_LEN ||
+	    strcmp(name + 9 + SESSMAP_ID_LEN, SESSMAP_KIND) != 0)
+		return false;
+	memcpy(id, name + 9, SESSMAP_ID_LEN);
+	id[SESSMAP_ID_LEN] = '\0';
+	return sessmap_id_valid(id);
 }
 
 /*
@@ -200,18 +227,21 @@ sessmap_is_ended(int fd)
 }
 
 /*
- * The pid in the name of a map being made ("socksify-<id>.<pid>.new"),
- * 0 for any other name.
+ * The pid in the name of a map of this kind being made
+ * ("socksify-<id><kind>.<pid>.new"), 0 for any other name.
  */
 static int32_t
 sessmap_maker(const char *name)
 {
 	char id[SESSMAP_ID_LEN + 1];
-	const char *p = name + 9 + SESSMAP_ID_LEN;
+	const char *p = name + 9 + SESSMAP_ID_LEN + SESSMAP_KIND_LEN;
 	long pid = 0;
 
 	if (strncmp(name, "socksify-", 9) != 0 ||
-	    strnlen(name, 9 + SESSMAP_ID_LEN + 1) < 9 + SESSMAP_ID_LEN + 1 || *p != '.')
+	    strnlen(name, 9 + SESSMAP_ID_LEN + SESSMAP_KIND_LEN + 1) <
+		    9 + SESSMAP_ID_LEN + SESSMAP_KIND_LEN + 1 ||
+	    strncmp(name + 9 + SESSMAP_ID_LEN, SESSMAP_KIND, SESSMAP_KIND_LEN) != 0 ||
+	    *p != '.')
 		return 0;
 	memcpy(id, name + 9, SESSMAP_ID_LEN);
 	id[SESSMAP_ID_LEN] = '\0';
@@ -248,8 +278,7 @@ sessmap_sweep(void)
 				unlinkat(dirfd(dir), d->d_name, 0);
 			continue;
 		}
-		if (strncmp(d->d_name, "socksify-", 9) != 0 ||
-		    !sessmap_id_valid(d->d_name + 9))
+		if (!sessmap_is_map_name(d->d_name))
 			continue;
 		fd = openat(dirfd(dir), d->d_name,
 			    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -372,7 +401,7 @@ sessmap_use(const char *id, int32_t leader, const struct sx_sys *sys)
 {
 	sessmap_sys = sys;
 	sessmap_leader = leader;
-	snprintf(sessmap_path, sizeof(sessmap_path), "%s/socksify-%s",
-		 SESSMAP_DIR, id);
+	snprintf(sessmap_path, sizeof(sessmap_path), "%s/socksify-%s%s",
+		 SESSMAP_DIR, id, SESSMAP_KIND);
 	fakeip_set_attacher(sessmap_attach);
 }

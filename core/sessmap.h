@@ -7,10 +7,11 @@
  * A session is named by a random id, carried in SOCKSIFY_SESSION as
  * "<id>-<pid>", with the pid of the process that started it (the caller
  * reads and sets the variable; this module only parses and draws).  The
- * map is the file /dev/shm/socksify-<id>, mode 0600, made by the first
- * process of the session that gives a name a fake address, and opened by
- * name (then the descriptor closed again) by the others on their first
- * need.  Two sessions never share a map, since their ids differ; a user
+ * map is the file /dev/shm/socksify-<id> (socksify-<id>-32 for the
+ * session's 32-bit processes, which cannot share the 64-bit ones' block:
+ * core/fakemap.h), mode 0600, made by the first process of the session
+ * that gives a name a fake address, and opened by name (then the
+ * descriptor closed again) by the others on their first need.  Two sessions never share a map, since their ids differ; a user
  * other than the file's owner cannot open it, and that process then
  * fails closed: its lookups fail and its fake addresses name nothing,
  * with one log line.  Each process that maps the file lists its pid in

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -169,6 +170,18 @@ ssize_t
 getxattr(const char *path, const char *name, void *value, size_t size)
 {
 	return result(sc(SYS_getxattr, (long)path, (long)name, (long)value, (long)size, 0, 0));
+}
+
+pid_t
+getpid(void)
+{
+	return (pid_t)sc(SYS_getpid, 0, 0, 0, 0, 0, 0);
+}
+
+ssize_t
+getrandom(void *buf, size_t len, unsigned int flags)
+{
+	return result(sc(SYS_getrandom, (long)buf, (long)len, flags, 0, 0, 0));
 }
 
 int

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "cmdpath.h"
@@ -160,6 +161,45 @@ run_check(const struct opts *o)
 		(const char *)NULL);
 }
 
+/*
+ * Each run is a session of its own, with its own fake-address map, even
+ * inside another run: SOCKSIFY_SESSION is "<32 random hex digits>-<pid>",
+ * the pid being the session's first process, this one (the command keeps
+ * it across exec).  The library would draw one itself; drawing it here
+ * spares every command run through socksify that work at its start.  With
+ * no random bytes the variable is removed and the library tries again.
+ */
+static void
+session_start(void)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[16];
+	char value[2 * sizeof(raw) + 1 + 12];
+	size_t n = 0;
+	unsigned long pid = (unsigned long)getpid();
+	char digits[12];
+	size_t nd = 0;
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		unsetenv("SOCKSIFY_SESSION");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		value[n++] = hex[raw[i] >> 4];
+		value[n++] = hex[raw[i] & 15];
+	}
+	value[n++] = '-';
+	do {
+		digits[nd++] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid && nd < sizeof(digits));
+	while (nd)
+		value[n++] = digits[--nd];
+	value[n] = '\0';
+	if (setenv("SOCKSIFY_SESSION", value, 1) != 0)
+		unsetenv("SOCKSIFY_SESSION");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -208,11 +248,7 @@ main(int argc, char **argv)
 		libpath_check_abi(&lp, cp.path);
 	}
 	libpath_apply(&lp);
-	/*
-	 * Each run is a session of its own, with its own fake-address map
-	 * (the library draws a new SOCKSIFY_SESSION), even inside another run.
-	 */
-	unsetenv("SOCKSIFY_SESSION");
+	session_start();
 	if (o.verbose) {
 		char proxy[1024];
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,35 +17,65 @@
 #include "real.h"
 #include "sessmap.h"
 
+/*
+ * The session this process belongs to, decided once (fakeshm_session()):
+ * its id and the process that started it, or why there is none (-errno,
+ * or FAKESHM_SESSION_UNSET while undecided), and whether the environment
+ * held something else.
+ */
+#define FAKESHM_SESSION_UNSET 1
+static char fakeshm_id[SESSMAP_ID_LEN + 1];
+static int32_t fakeshm_leader;
+static int fakeshm_session_rc = FAKESHM_SESSION_UNSET;
+static bool fakeshm_env_bad;
+static bool fakeshm_setenv_failed;
+
+void
+fakeshm_session(void)
+{
+	const char *env;
+	char value[SESSMAP_ID_LEN + 16];
+	int rc;
+
+	if (fakeshm_session_rc != FAKESHM_SESSION_UNSET)
+		return;
+	env = getenv(FAKESHM_ENV);
+	if (sessmap_parse(env, fakeshm_id, &fakeshm_leader)) {
+		fakeshm_session_rc = 0;
+		return;
+	}
+	fakeshm_env_bad = env != NULL;
+	rc = sessmap_new_id(fakeshm_id);
+	if (rc == 0) {
+		fakeshm_leader = (int32_t)getpid();
+		snprintf(value, sizeof(value), "%s-%ld", fakeshm_id,
+			 (long)fakeshm_leader);
+		if (setenv(FAKESHM_ENV, value, 1) != 0) {
+			fakeshm_setenv_failed = true;
+			rc = -ENOMEM;
+		}
+	}
+	fakeshm_session_rc = rc;
+}
+
 int
 fakeshm_init(void)
 {
-	const char *env = getenv(FAKESHM_ENV);
-	char id[SESSMAP_ID_LEN + 1];
-	char value[SESSMAP_ID_LEN + 16];
-	int32_t leader;
-	int rc;
-
-	if (!sessmap_parse(env, id, &leader)) {
-		if (env)
-			log_warn("%s: not a session; starting a new session",
-				 FAKESHM_ENV);
-		rc = sessmap_new_id(id);
-		if (rc < 0) {
-			log_error("no random session id (%s); remote DNS keeps "
-				  "a map of this process and its forked children",
-				  strerror(-rc));
-			return rc;
-		}
-		leader = (int32_t)getpid();
-		snprintf(value, sizeof(value), "%s-%ld", id, (long)leader);
-		if (setenv(FAKESHM_ENV, value, 1) != 0) {
-			log_error("cannot set %s; remote DNS keeps a map of this "
-				  "process and its forked children", FAKESHM_ENV);
-			return -ENOMEM;
-		}
+	fakeshm_session();
+	if (fakeshm_env_bad)
+		log_warn("%s: not a session; starting a new session", FAKESHM_ENV);
+	if (fakeshm_setenv_failed) {
+		log_error("cannot set %s; remote DNS keeps a map of this "
+			  "process and its forked children", FAKESHM_ENV);
+		return -ENOMEM;
 	}
-	sessmap_use(id, leader, &real_sys);
+	if (fakeshm_session_rc < 0) {
+		log_error("no random session id (%s); remote DNS keeps "
+			  "a map of this process and its forked children",
+			  strerror(-fakeshm_session_rc));
+		return fakeshm_session_rc;
+	}
+	sessmap_use(fakeshm_id, fakeshm_leader, &real_sys);
 	pthread_atfork(NULL, NULL, sessmap_after_fork);
 	return 0;
 }

@@ -16,6 +16,14 @@
 #define FAKESHM_ENV SESSMAP_ENV
 
 /*
+ * Join the session named in the environment, or start one and name it
+ * there, so that the programs this process starts share its map: from the
+ * library's constructor, which does nothing else (the rest of init waits
+ * for the first hook), and from fakeshm_init().  Once per process.
+ */
+void fakeshm_session(void);
+
+/*
  * At init, once the fake ranges are set: adopt or start the session and
  * let the map attach on first need.  -errno (with a log line) when there
  * can be no session: the caller then gives the process a map of its own.

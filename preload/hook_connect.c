@@ -15,6 +15,11 @@
  * once the proxy has said "succeeded", or in error with SO_ERROR set to
  * what it said.  A failure leaves the descriptor a fresh socket
  * (tcpsock.c).
+ *
+ * By default the SOCKS5 greeting and request leave together (pipefile.c
+ * decides); a proxy that answers the greeting and drops the request is
+ * found by the handshake's probe, and the exchange is redone lock-step on a
+ * fresh socket under the same descriptor (tcp.c), blocking or not.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,11 +33,13 @@
 #include "conntab.h"
 #include "epwatch.h"
 #include "failmsg.h"
+#include "fdident.h"
 #include "fakepin.h"
 #include "handshake.h"
 #include "hook_connect.h"
 #include "localdns.h"
 #include "log.h"
+#include "pipefile.h"
 #include "preload.h"
 #include "route.h"
 #include "socks5.h"
@@ -80,7 +87,7 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 
 	if (!(flags & O_NONBLOCK) && real.fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return -errno;
-	rc = handshake_drive(hs, &real_sys, fd, deadline);
+	rc = tcp_drive(fd, hs, deadline);
 	if (!(flags & O_NONBLOCK))
 		real.fcntl(fd, F_SETFL, flags);
 	if (rc == -EINTR) {
@@ -91,6 +98,7 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 		conntab_set_pending(fd, sa, len, kept, SX_WANT_READ, flags, deadline);
 		return -EINTR;
 	}
+	pipefile_learn(hs);
 	if (rc < 0) {
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		tcpsock_renew(fd);
@@ -102,10 +110,13 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
 		log_info("%s via %s", dst, sx_proxy_label());
 	}
+	/* Both tables record the socket's identity: asked once. */
+	fdident_pin(fd);
 	if (conntab_set_established(fd, sa, len) < 0)
 		log_warn("out of memory: getpeername() will show the proxy");
 	/* The proxy's end, for getsockname() and a later BIND (hook_bind.c). */
 	bindtab_add_conn(fd, sa->sa_family, &hs->dst, &hs->bnd);
+	fdident_unpin();
 	return 0;
 }
 
@@ -238,14 +249,17 @@ static int
 do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct conntab_info info;
+	struct fdident_kind kind;
 	struct handshake hs;
 	struct route r;
-	socklen_t optlen = sizeof(int);
 	int type, flags, rc;
+	bool pipeline, probe;
 
 	/* Not a socket we can see into: never a connect we did not decide. */
-	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0)
-		return -errno;
+	rc = fdident_kind_of(fd, &kind);
+	if (rc < 0)
+		return rc;
+	type = kind.type;
 	if (type == SOCK_DGRAM) {
 		/* The UDP layer's, before the table: a UDP socket may connect again. */
 		rc = udp_connect(fd, sa, len);
@@ -286,7 +300,10 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	flags = real.fcntl(fd, F_GETFL);
 	if (flags < 0)
 		return -errno;
-	handshake_init(&hs, &sx_cfg.proxy, SOCKS5_CMD_CONNECT, &r.dst, sx_cfg.pipeline);
+	pipeline = pipefile_pipelines(&sx_cfg.proxy, sx_cfg.pipeline, &probe);
+	handshake_init(&hs, &sx_cfg.proxy, SOCKS5_CMD_CONNECT, &r.dst, pipeline);
+	if (probe)
+		handshake_probe(&hs, sx_cfg.timeout_ms);
 	rc = proxy_addr_for_family(&hs, sa->sa_family);
 	if (rc < 0) {
 		rc = tcpsock_to_inet6(fd, flags);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 
+#include "hook_signal.h"
 #include "log.h"
 #include "real.h"
 #include "sx.h"
@@ -176,10 +177,14 @@ real_resolve(void)
 	real_sys.fcntl = real.fcntl;
 	real_sys.getaddrinfo = real.getaddrinfo;
 	real_sys.freeaddrinfo = real.freeaddrinfo;
-	/* Not hooked: the C library's own functions. */
+	/*
+	 * Not hooked: the C library's own functions; sigaction() is hooked
+	 * (hook_signal.c), which also knows whether every handler restarts.
+	 */
 	real_sys.sigprocmask = sigprocmask;
 	real_sys.sigpending = sigpending;
-	real_sys.sigaction = sigaction;
+	real_sys.sigaction = hook_signal_real_sigaction;
+	real_sys.signals_restart = hook_signal_all_restart;
 	real_sys.signalfd = signalfd;
 	return missing;
 }

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sys/epoll.h>
@@ -15,8 +16,10 @@
 #include "bindtab.h"
 #include "conntab.h"
 #include "failmsg.h"
+#include "fdident.h"
 #include "handshake.h"
 #include "log.h"
+#include "pipefile.h"
 #include "preload.h"
 #include "tcp.h"
 #include "tcpsock.h"
@@ -46,6 +49,70 @@ tcp_steer_epoll(int fd, const struct conntab_info *info, int state, int want)
 	real.epoll_ctl(info->epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
+/*
+ * The proxy answered the pipelined greeting of fd's exchange and not the
+ * request: hs starts over lock-step and fd gets a fresh socket for it.
+ * Nothing is sent again on the old connection, where the proxy holds what
+ * it swallowed.  0 or -errno (hs then fails as a connect to the proxy).
+ */
+static int
+tcp_restart_lockstep(int fd, struct handshake *hs)
+{
+	if (log_enabled(LOG_LEVEL_DEBUG)) {
+		char dst[300];
+
+		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
+		log_debug("%s via %s: no reply to the pipelined request within %d ms; "
+			  "again lock-step on a new connection", dst,
+			  sx_proxy_label(), hs->window_ms);
+	}
+	handshake_restart_lockstep(hs);
+	return tcpsock_fresh(fd);
+}
+
+int
+tcp_drive(int fd, struct handshake *hs, int64_t deadline_ms)
+{
+	int rc = handshake_drive(hs, &real_sys, fd, deadline_ms);
+
+	if (rc != SX_WANT_LOCKSTEP)
+		return rc;
+	rc = tcp_restart_lockstep(fd, hs);
+	if (rc < 0)
+		return rc;
+	return handshake_drive(hs, &real_sys, fd, deadline_ms);
+}
+
+/*
+ * fd (entry info, handshake hs taken out) has a new socket since its
+ * lock-step retry: the entry was the old socket's, so the old socket's
+ * ends failed (a copy of the descriptor made before the retry still
+ * stands for it; hs is freed) and fd gets a new one with a copy of hs and
+ * the same destination, flags, deadline and epoll registration.  Returns
+ * the copy, taken out of the new entry, or NULL when that failed (fd then
+ * has no entry, and is shut down when it has none for lack of memory).
+ */
+static struct handshake *
+tcp_rekey(int fd, const struct conntab_info *info, struct handshake *hs, int want)
+{
+	struct handshake *moved = malloc(sizeof(*moved));
+
+	if (moved)
+		memcpy(moved, hs, sizeof(*moved));
+	conntab_put_handshake(fd, hs, -ECONNABORTED);
+	conntab_remove(fd);
+	if (!moved || conntab_set_pending(fd, (const struct sockaddr *)&info->peer,
+					  info->peerlen, moved,
+					  want > 0 ? want : SX_WANT_WRITE,
+					  info->orig_flags, info->deadline_ms) < 0) {
+		shutdown(fd, SHUT_RDWR);
+		return NULL;
+	}
+	if (info->epfd >= 0)
+		conntab_set_epoll(fd, info->epfd, info->ep_events, info->ep_data);
+	return conntab_take_handshake(fd);
+}
+
 static int
 tcp_advance_errno(int fd)
 {
@@ -61,6 +128,14 @@ tcp_advance_errno(int fd)
 	if (!hs)
 		return CONNTAB_PENDING;	/* another thread is stepping it */
 	rc = handshake_step(hs, &real_sys, fd);
+	if (rc == SX_WANT_LOCKSTEP) {
+		rc = tcp_restart_lockstep(fd, hs);
+		if (rc == 0)
+			rc = handshake_step(hs, &real_sys, fd);
+		hs = tcp_rekey(fd, &info, hs, rc);
+		if (!hs)
+			return -1;
+	}
 	/*
 	 * Past the deadline: fail, leaving the state as it is, since
 	 * failmsg_log() reads it to say which answer never came.
@@ -77,6 +152,8 @@ tcp_advance_errno(int fd)
 		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
 		log_info("%s via %s", dst, sx_proxy_label());
 	}
+	if (rc <= 0)
+		pipefile_learn(hs);
 	if (rc == SX_DONE)
 		bindtab_add_conn(fd, info.peer.ss_family, &hs->dst, &hs->bnd);
 	conntab_put_handshake(fd, hs, rc);
@@ -94,8 +171,12 @@ int
 tcp_advance(int fd)
 {
 	int saved_errno = errno;
-	int state = tcp_advance_errno(fd);
+	int state;
 
+	/* Its entries are looked up several times: the socket is asked once. */
+	fdident_pin(fd);
+	state = tcp_advance_errno(fd);
+	fdident_unpin();
 	errno = saved_errno;
 	return state;
 }
@@ -138,11 +219,19 @@ tcp_finish_blocking(int fd, const struct conntab_info *info)
 		return -EALREADY;
 	if (!(flags & O_NONBLOCK))
 		real.fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-	rc = handshake_drive(hs, &real_sys, fd, info->deadline_ms);
+	rc = tcp_drive(fd, hs, info->deadline_ms);
 	if (!(flags & O_NONBLOCK))
 		real.fcntl(fd, F_SETFL, flags);
+	/* A lock-step retry gave fd a new socket, which needs an entry of its own. */
+	if (hs->lockstep_retry) {
+		hs = tcp_rekey(fd, info, hs, rc > 0 ? rc : SX_WANT_READ);
+		if (!hs)
+			return rc < 0 ? rc : -ENOMEM;
+	}
 	if (rc < 0 && rc != -EINTR)
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
+	if (rc != -EINTR)
+		pipefile_learn(hs);
 	if (rc == 0)
 		bindtab_add_conn(fd, info->peer.ss_family, &hs->dst, &hs->bnd);
 	conntab_put_handshake(fd, hs, rc == -EINTR ? info->want : rc);

@@ -1,7 +1,8 @@
 /*
  * Giving a program's descriptor another TCP socket: after a failed proxied
  * exchange (a fresh socket, so that nothing more reaches the proxy and a
- * new connect() works) and for an IPv4 socket whose proxy has only an IPv6
+ * new connect() works), for the lock-step retry after a proxy dropped a
+ * pipelined request, and for an IPv4 socket whose proxy has only an IPv6
  * address.  The options the program set and its epoll registration go over
  * to the new socket.
  */
@@ -15,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "epwatch.h"
+#include "fdident.h"
 #include "log.h"
 #include "preload.h"
 #include "sx.h"
@@ -77,6 +79,8 @@ tcpsock_replace(int fd, int from, int to, int flags)
 	real.fcntl(nfd, F_SETFL, flags);
 	if (real.dup3(nfd, fd, fdflags > 0 && (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
 		rc = -errno;
+	else
+		fdident_renewed(fd);
 	real.close(nfd);
 	if (rc == 0 && epwatch_get(fd, &epfd, &events, &data)) {
 		ev.events = events;
@@ -84,6 +88,18 @@ tcpsock_replace(int fd, int from, int to, int flags)
 		real.epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 	}
 	return rc;
+}
+
+int
+tcpsock_fresh(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int flags = real.fcntl(fd, F_GETFL);
+
+	if (flags < 0 || real.getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -errno;
+	return tcpsock_replace(fd, ss.ss_family, ss.ss_family, flags);
 }
 
 /*
@@ -97,12 +113,8 @@ void
 tcpsock_renew(int fd)
 {
 	int saved_errno = errno;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int flags = real.fcntl(fd, F_GETFL);
 
-	if (flags < 0 || real.getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
-	    tcpsock_replace(fd, ss.ss_family, ss.ss_family, flags) < 0)
+	if (tcpsock_fresh(fd) < 0)
 		shutdown(fd, SHUT_RDWR);
 	errno = saved_errno;
 }

@@ -40,6 +40,16 @@ packages="
 	libclang-rt-14-dev
 	lynx
 	chromium
+	tinyproxy
+	squid
+	gcc-multilib
+	libc6-dev-i386
+	qemu-user
+	qemu-user-static
+	debhelper
+	dpkg-dev
+	fakeroot
+	lintian
 	golang-go
 	busybox-static
 "

@@ -61,7 +61,7 @@ for f in "$client" "$lib"; do
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/syscount.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${SYSCOUNT_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 
 # trace NAME [-E VAR=VALUE]...: run the client under strace, with the
 # variables given set for the client alone (not for strace).

@@ -38,10 +38,15 @@ unset SOCKS_PROXY ALL_PROXY all_proxy NO_PROXY no_proxy \
 	http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ftp_proxy FTP_PROXY \
 	SOCKS_SERVER SOCKS5_SERVER SOCKS_VERSION \
 	SOCKSIFY_LOG SOCKSIFY_TIMEOUT SOCKSIFY_LOOPBACK SOCKSIFY_PIPELINE \
-	SOCKSIFY_UDP SOCKSIFY_PACKET SOCKSIFY_HOSTS SOCKSIFY_FAKE_NET SOCKSIFY_FAKE_NET6 \
+	SOCKSIFY_UDP SOCKSIFY_PACKET SOCKSIFY_ISOLATE SOCKSIFY_HOSTS SOCKSIFY_FAKE_NET SOCKSIFY_FAKE_NET6 \
 	SOCKSIFY_ENFORCE \
 	SOCKSIFY_LIB LD_PRELOAD
 # Tests run curl with -q first (no ~/.curlrc) and wget with --no-config.
+
+# The library keeps the proxies that drop pipelined requests in the user's
+# runtime directory: the tests neither read nor write the user's, and
+# start with none (this directory does not exist unless a test makes it).
+export XDG_RUNTIME_DIR="$BATS_RUN_TMPDIR/xdg"
 
 # The directory of the current scope: the test's, or the file's in
 # setup_file / teardown_file.

@@ -103,7 +103,7 @@ test_load_defaults(void)
 	ok(cfg.noproxy == NULL, "and no list");
 	is_int(cfg.log_level, LOG_LEVEL_WARN, "log level warn");
 	is_int(cfg.timeout_ms, 10000, "timeout 10 s");
-	ok(!cfg.pipeline, "pipelining off");
+	is_int(cfg.pipeline, CONFIG_PIPELINE_AUTO, "pipelining auto");
 	is_int(cfg.udp_mode, CONFIG_UDP_PROXY, "UDP through the proxy");
 	is_int(cfg.packet_mode, CONFIG_PACKET_REFUSE, "packet sockets refused");
 	is_int(cfg.loopback_mode, CONFIG_LOOPBACK_DIRECT, "loopback direct");
@@ -211,7 +211,7 @@ test_load_proxy(void)
 		load(&cfg, env);
 		ok(!cfg.valid, "an unknown socks scheme in ALL_PROXY is an error");
 		is_str(cfg.error,
-		       "ALL_PROXY: unsupported scheme \"socks6\" (use socks4, socks4a, socks5 or socks5h)",
+		       "ALL_PROXY: unsupported scheme \"socks6\" (use socks4, socks4a, socks5, socks5h or http)",
 		       "naming the scheme");
 		config_free(&cfg);
 	}
@@ -220,10 +220,9 @@ test_load_proxy(void)
 			"SOCKS_PROXY", "http://10.0.0.1:3128", NULL
 		};
 		load(&cfg, env);
-		ok(!cfg.valid, "an http:// SOCKS_PROXY is an error");
-		is_str(cfg.error,
-		       "SOCKS_PROXY: unsupported scheme \"http\" (use socks4, socks4a, socks5 or socks5h)",
-		       "naming the variable and the scheme");
+		ok(cfg.valid, "an http:// SOCKS_PROXY is an HTTP CONNECT proxy");
+		is_int(cfg.proxy.version, CONFIG_HTTP_CONNECT, "of the HTTP kind");
+		ok(cfg.proxy.remote_dns, "which resolves names itself");
 		config_free(&cfg);
 	}
 	{
@@ -454,9 +453,9 @@ static const struct knob_case knob_bads[] = {
 	{ "SOCKSIFY_TIMEOUT", "1.2.3",
 	  "SOCKSIFY_TIMEOUT: \"1.2.3\" is not a number of seconds (such as 10 or 2.5)" },
 	{ "SOCKSIFY_PIPELINE", "2",
-	  "SOCKSIFY_PIPELINE: \"2\" is not a boolean (use 0/1, no/yes, off/on or false/true)" },
+	  "SOCKSIFY_PIPELINE: \"2\" is not auto or a boolean (use auto, 0/1, no/yes, off/on or false/true)" },
 	{ "SOCKSIFY_PIPELINE", "enable",
-	  "SOCKSIFY_PIPELINE: \"enable\" is not a boolean (use 0/1, no/yes, off/on or false/true)" },
+	  "SOCKSIFY_PIPELINE: \"enable\" is not auto or a boolean (use auto, 0/1, no/yes, off/on or false/true)" },
 	{ "SOCKSIFY_HOSTS", "y",
 	  "SOCKSIFY_HOSTS: \"y\" is not a boolean (use 0/1, no/yes, off/on or false/true)" },
 	{ "SOCKSIFY_UDP", "tunnel",
@@ -552,7 +551,7 @@ test_load_knobs_bad(void)
 			   cfg.fake_prefix == 15 && cfg.fake_prefix6 == 96 &&
 			   cfg.udp_mode == CONFIG_UDP_PROXY &&
 			   cfg.loopback_mode == CONFIG_LOOPBACK_DIRECT &&
-			   cfg.hosts_file && !cfg.pipeline,
+			   cfg.hosts_file && cfg.pipeline == CONFIG_PIPELINE_AUTO,
 		   label);
 		config_free(&cfg);
 	}
@@ -618,6 +617,14 @@ test_load_knobs_good(void)
 		ok(cfg.valid, label);
 		is_int(cfg.pipeline, bools[i].on, label);
 		is_int(cfg.hosts_file, bools[i].on, label);
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = { "SOCKSIFY_PIPELINE", "auto", NULL };
+
+		load(&cfg, env);
+		ok(cfg.valid, "SOCKSIFY_PIPELINE=auto");
+		is_int(cfg.pipeline, CONFIG_PIPELINE_AUTO, "SOCKSIFY_PIPELINE=auto: auto");
 		config_free(&cfg);
 	}
 	{
@@ -783,6 +790,76 @@ test_load_errors(void)
 	}
 }
 
+/* SOCKSIFY_ISOLATE=process: the isolation user, unless the URL has one. */
+static void
+test_load_isolate(void)
+{
+	struct config cfg;
+
+	{
+		static const char *const env[] = {
+			"SOCKS_PROXY", "socks5h://127.0.0.1:9050",
+			"SOCKSIFY_ISOLATE", "process", NULL
+		};
+		load(&cfg, env);
+		ok(cfg.valid, "process isolation with a socks5h proxy");
+		ok(cfg.proxy.isolate && cfg.proxy.has_auth,
+		   "authenticates with credentials of the process's own");
+		is_str(cfg.proxy.user, "<torS0X>0", "as Tor's extended user name");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKSIFY_ISOLATE", "process", NULL
+		};
+		load(&cfg, env);
+		ok(cfg.valid && cfg.proxy.isolate,
+		   "the default proxy (socks5h) is isolated too");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKS_PROXY", "socks5://alice:hunter2@127.0.0.1:9050",
+			"SOCKSIFY_ISOLATE", "process", NULL
+		};
+		load(&cfg, env);
+		ok(cfg.valid && !cfg.proxy.isolate,
+		   "credentials in the URL win over isolation");
+		is_str(cfg.proxy.user, "alice", "and are the ones sent");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKS_PROXY", "socks5://127.0.0.1:9050",
+			"SOCKSIFY_ISOLATE", "none", NULL
+		};
+		load(&cfg, env);
+		ok(cfg.valid && !cfg.proxy.isolate && !cfg.proxy.has_auth,
+		   "SOCKSIFY_ISOLATE=none sends no credentials");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKS_PROXY", "http://127.0.0.1:8118",
+			"SOCKSIFY_ISOLATE", "process", NULL
+		};
+		load(&cfg, env);
+		ok(!cfg.valid, "process isolation through an HTTP proxy is an error");
+		is_str(cfg.error,
+		       "SOCKSIFY_ISOLATE: process isolation needs a socks5:// or socks5h:// proxy (Tor's SocksPort), not http://",
+		       "saying what it needs");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKSIFY_ISOLATE", "thread", NULL
+		};
+		load(&cfg, env);
+		ok(!cfg.valid, "an unknown isolation is an error");
+		config_free(&cfg);
+	}
+}
+
 int
 main(void)
 {
@@ -793,5 +870,6 @@ main(void)
 	test_load_knobs_bad();
 	test_load_knobs_good();
 	test_load_errors();
+	test_load_isolate();
 	return tap_done();
 }
