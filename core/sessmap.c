@@ -86,7 +86,7 @@ sessmap_is_map_name(const char *name)
 bool
 sessmap_parse(const char *env, char *id, int32_t *leader)
 {
-	long pid = 0;
+	int64_t pid = 0;
 	const char *p;
 
 	if (!env || strlen(env) < SESSMAP_ID_LEN + 2 || env[SESSMAP_ID_LEN] != '-')
@@ -235,7 +235,7 @@ sessmap_maker(const char *name)
 {
 	char id[SESSMAP_ID_LEN + 1];
 	const char *p = name + 9 + SESSMAP_ID_LEN + SESSMAP_KIND_LEN;
-	long pid = 0;
+	int64_t pid = 0;
 
 	if (strncmp(name, "socksify-", 9) != 0 ||
 	    strnlen(name, 9 + SESSMAP_ID_LEN + SESSMAP_KIND_LEN + 1) <
