@@ -76,7 +76,15 @@ supconnect_proxy(const struct config *cfg, int fd, int family,
 	int flags, rc;
 
 	sx_endpoint_format(dst, text, sizeof(text));
-	handshake_init(&hs, &cfg->proxy, SOCKS5_CMD_CONNECT, dst, cfg->pipeline);
+	/*
+	 * Only SOCKSIFY_PIPELINE=1 pipelines here.  Under auto the library
+	 * finds out a proxy that drops a pipelined request by starting over
+	 * lock-step on a fresh socket under the program's descriptor; the
+	 * supervisor holds a copy of the program's socket and cannot swap it,
+	 * so it stays lock-step, which every proxy answers.
+	 */
+	handshake_init(&hs, &cfg->proxy, SOCKS5_CMD_CONNECT, dst,
+		       cfg->pipeline == CONFIG_PIPELINE_ON);
 	rc = supconnect_proxy_addr(&hs, family);
 	if (rc < 0) {
 		log_warn("connect to %s refused: the proxy has an IPv6 address and "
@@ -96,7 +104,8 @@ supconnect_proxy(const struct config *cfg, int fd, int family,
 		fcntl(fd, F_SETFL, flags);
 	if (rc < 0) {
 		log_warn("connect to %s through the proxy failed: %s", text,
-			 handshake_reason(&hs));
+			 hs.error || (hs.reason && hs.reason[0]) ?
+			 handshake_reason(&hs) : strerror(-rc));
 		return rc;
 	}
 	log_info("connected to %s through the proxy (supervised)", text);
