@@ -12,6 +12,7 @@
 #include "route.h"
 #include "supconnect.h"
 #include "supdns.h"
+#include "supisolate.h"
 #include "supsys.h"
 #include "suptarget.h"
 
@@ -66,16 +67,37 @@ supconnect_proxy_addr(struct handshake *hs, int family)
 	return 0;
 }
 
-/* The SOCKS exchange on fd, to its end, whatever the socket's blocking mode. */
+/*
+ * The SOCKS exchange on fd, to its end, whatever the socket's blocking
+ * mode, for a thread of process tid.
+ */
 static int
 supconnect_proxy(const struct config *cfg, int fd, int family,
-		 const struct sx_endpoint *dst)
+		 const struct sx_endpoint *dst, pid_t tid)
 {
+	struct config_proxy isolated;
+	const struct config_proxy *proxy = &cfg->proxy;
 	struct handshake hs;
 	char text[300];
 	int flags, rc;
 
 	sx_endpoint_format(dst, text, sizeof(text));
+	/*
+	 * SOCKSIFY_ISOLATE=process: the password is the token of the process
+	 * that connects, not one of the supervisor's.
+	 */
+	if (proxy->isolate) {
+		isolated = *proxy;
+		isolated.isolate = false;
+		rc = supisolate_token(tid, isolated.pass);
+		if (rc < 0) {
+			explicit_bzero(&isolated, sizeof(isolated));
+			log_warn("connect to %s refused: no isolation token for "
+				 "process %ld (%s)", text, (long)tid, strerror(-rc));
+			return rc == -ENOENT || rc == -ESRCH ? -ECONNABORTED : rc;
+		}
+		proxy = &isolated;
+	}
 	/*
 	 * Only SOCKSIFY_PIPELINE=1 pipelines here.  Under auto the library
 	 * finds out a proxy that drops a pipelined request by starting over
@@ -83,19 +105,23 @@ supconnect_proxy(const struct config *cfg, int fd, int family,
 	 * supervisor holds a copy of the program's socket and cannot swap it,
 	 * so it stays lock-step, which every proxy answers.
 	 */
-	handshake_init(&hs, &cfg->proxy, SOCKS5_CMD_CONNECT, dst,
+	handshake_init(&hs, proxy, SOCKS5_CMD_CONNECT, dst,
 		       cfg->pipeline == CONFIG_PIPELINE_ON);
 	rc = supconnect_proxy_addr(&hs, family);
 	if (rc < 0) {
 		log_warn("connect to %s refused: the proxy has an IPv6 address and "
 			 "the program's socket is IPv4", text);
-		return rc;
+		goto out_forget;
 	}
 	flags = fcntl(fd, F_GETFL);
-	if (flags < 0)
-		return -errno;
-	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-		return -errno;
+	if (flags < 0) {
+		rc = -errno;
+		goto out_forget;
+	}
+	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		rc = -errno;
+		goto out_forget;
+	}
 	do {
 		rc = handshake_drive(&hs, &supsys_libc, fd,
 				     handshake_now_ms() + cfg->timeout_ms);
@@ -106,10 +132,16 @@ supconnect_proxy(const struct config *cfg, int fd, int family,
 		log_warn("connect to %s through the proxy failed: %s", text,
 			 hs.error || (hs.reason && hs.reason[0]) ?
 			 handshake_reason(&hs) : strerror(-rc));
-		return rc;
+		goto out_forget;
 	}
 	log_info("connected to %s through the proxy (supervised)", text);
-	return 0;
+out_forget:
+	/* The handshake and the copy hold the token: neither outlives the call. */
+	if (proxy == &isolated) {
+		explicit_bzero(&hs, sizeof(hs));
+		explicit_bzero(&isolated, sizeof(isolated));
+	}
+	return rc;
 }
 
 /* A name NO_PROXY lets through behind a fake address: its real address, directly. */
@@ -174,7 +206,7 @@ supconnect_udp(const struct supervise_ctx *ctx, int fd,
 static int
 supconnect_decide(const struct supervise_ctx *ctx, int fd,
 		  const struct suptarget_sock *s, const struct sockaddr *sa,
-		  socklen_t len)
+		  socklen_t len, pid_t tid)
 {
 	struct sockaddr_storage dns;
 	socklen_t dnslen;
@@ -204,7 +236,7 @@ supconnect_decide(const struct supervise_ctx *ctx, int fd,
 		return supconnect_by_name(fd, s->family, &r.dst);
 	case ROUTE_PROXY:
 		if (s->type == SOCK_STREAM)
-			return supconnect_proxy(ctx->cfg, fd, s->family, &r.dst);
+			return supconnect_proxy(ctx->cfg, fd, s->family, &r.dst, tid);
 		break;
 	default:
 		sx_sockaddr_format(sa, len, text, sizeof(text));
@@ -248,7 +280,8 @@ supconnect_handle(const struct supervise_ctx *ctx, const struct seccomp_notif *n
 	rc = suptarget_read(ctx->listener, n, n->data.args[1], &ss, (size_t)len);
 	if (rc < 0)
 		goto out_close_copy;
-	rc = supconnect_decide(ctx, copy, &s, (struct sockaddr *)&ss, (socklen_t)len);
+	rc = supconnect_decide(ctx, copy, &s, (struct sockaddr *)&ss, (socklen_t)len,
+			       (pid_t)n->pid);
 out_close_copy:
 	close(copy);
 out_reply:

@@ -16,6 +16,7 @@ load lib/netns
 MICROSOCKS_PORT=1080
 DANTED_PORT=1081
 SS_PORT=1083
+TOR_PORT=1084
 
 # SOCKSIFY_TEST_LAUNCHER: another build's launcher (its supervisor beside it).
 LAUNCHER="${SOCKSIFY_TEST_LAUNCHER:-$REPO/build/socksify}"
@@ -41,6 +42,11 @@ setup_file() {
 	start_reporting udpecho ip netns exec "$NETNS_DEST" "$PY" "$HELPERS/udpecho.py" \
 		--log "$LOG" "$DEST_IP" 7
 	export UDP_ECHO_LOG=$LOG
+	LOG="$(bg_dir)/torlike.log"
+	: >"$LOG"
+	start_reporting torlike ip netns exec "$NETNS_PROXY" "$PY" "$HELPERS/torlike.py" \
+		--log "$LOG" "$PROXY_IP" "$TOR_PORT"
+	export TOR_LOG=$LOG
 }
 
 teardown_file() {
@@ -418,4 +424,23 @@ enforced() {
 	run cat "$out"
 	assert_line --regexp "^PEER $PROXY_OUT_IP [0-9]+$"
 	assert_line "OK"
+}
+
+@test "SOCKSIFY_ISOLATE=process: two supervised static processes authenticate with passwords of their own, never logged" {
+	local bb first
+	bb=$(command -v busybox) || skip "busybox-static is not installed (make deps)"
+	file -L "$bb" | grep -q "statically linked" || skip "$bb is not the static busybox"
+	: >"$TOR_LOG"
+	run --separate-stderr supervised "socks5h://$PROXY_IP:$TOR_PORT" \
+		SOCKSIFY_ISOLATE=process SOCKSIFY_LOG=debug \
+		"$bb" sh -c '"$0" -b "$1" 7 && "$0" -b "$1" 7' "$STATIC/sxget" "$DEST_IP"
+	assert_success
+	assert_line "PEER torlike"
+	first=$stderr
+	run sed -n 's/^AUTH <torS0X>0 //p' "$TOR_LOG"
+	assert_equal "${#lines[@]}" 2
+	[[ ${lines[0]} =~ ^[0-9a-f]{32}$ ]]
+	[[ ${lines[1]} =~ ^[0-9a-f]{32}$ ]]
+	[ "${lines[0]}" != "${lines[1]}" ]
+	[[ $first != *"${lines[0]}"* ]] && [[ $first != *"${lines[1]}"* ]]
 }
