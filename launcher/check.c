@@ -339,7 +339,7 @@ check_pipeline(struct check *c)
 	}
 	if (check_not_tried(c, "pipelining"))
 		return;
-	if (!c->cfg.pipeline && wait > CHECK_PIPELINE_WAIT_MS)
+	if (c->cfg.pipeline != CONFIG_PIPELINE_ON && wait > CHECK_PIPELINE_WAIT_MS)
 		wait = CHECK_PIPELINE_WAIT_MS;
 	checkprobe_exchange(&c->cfg, SOCKS5_CMD_CONNECT, &c->target, true, wait, &r);
 	/* A refusal of the request is an answer to it: pipelining worked. */
@@ -349,11 +349,22 @@ check_pipeline(struct check *c)
 		return;
 	}
 	if (r.rc == 0) {
-		check_row("pipelining", "accepted%s", c->cfg.pipeline ?
-			  " (SOCKSIFY_PIPELINE=1)" : "; SOCKSIFY_PIPELINE=1 would save a round trip");
+		check_row("pipelining", "accepted%s",
+			  c->cfg.pipeline == CONFIG_PIPELINE_ON ? " (SOCKSIFY_PIPELINE=1)" :
+			  c->cfg.pipeline == CONFIG_PIPELINE_AUTO ? " (SOCKSIFY_PIPELINE=auto)" :
+			  "; SOCKSIFY_PIPELINE=auto would save a round trip");
 		return;
 	}
-	if (c->cfg.pipeline) {
+	/*
+	 * Under auto the library finds out such a proxy at its first connect
+	 * and stays lock-step with it: nothing the settings need is missing.
+	 */
+	if (c->cfg.pipeline == CONFIG_PIPELINE_AUTO) {
+		check_row("pipelining", "not accepted: %s (SOCKSIFY_PIPELINE=auto: "
+			  "lock-step with this proxy once found out)", r.why);
+		return;
+	}
+	if (c->cfg.pipeline == CONFIG_PIPELINE_ON) {
 		check_row("pipelining", "not accepted: %s; unset SOCKSIFY_PIPELINE", r.why);
 		check_needed_failed(c, "pipelining (SOCKSIFY_PIPELINE=1)", r.why);
 		return;

@@ -42,8 +42,8 @@ check() {
 	assert_regex "$(row CONNECT)" "^yes, to 127\.0\.0\.2:$PORT, in [0-9.]+ ms$"
 	assert_equal "$(row 'UDP ASSOCIATE')" "refused: command not supported; programs' UDP fails (SOCKSIFY_UDP=proxy)"
 	assert_equal "$(row BIND)" "refused: command not supported"
-	# microsocks drops a pipelined request: reported, not needed.
-	assert_regex "$(row pipelining)" "^not accepted: .*\(not used: SOCKSIFY_PIPELINE=0\)$"
+	# microsocks drops a pipelined request: reported, not needed (auto).
+	assert_regex "$(row pipelining)" "^not accepted: .*\(SOCKSIFY_PIPELINE=auto: lock-step with this proxy once found out\)$"
 	assert_equal "$(row verdict)" "ok: the proxy carries what the configuration needs"
 	# The CONNECT reached the destination, from the proxy's address.
 	log_has "$LOG" '^CONN 127\.0\.0\.3 '
