@@ -89,6 +89,62 @@ $(BUILD)/tests/early/%.so: tests/early/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -shared -o $@ $< $(SAN_LDFLAGS) $(LDFLAGS)
 
+# The seccomp supervisor (launcher/sup*.c): socksify-supervise, the program
+# the launcher runs for static programs and in enforce mode (next to it in
+# the build tree, in $(LIBEXECDIR)/socksify once installed).
+# A C library program (threads, the resolver), linked statically like the
+# launcher so that an LD_PRELOAD it inherits does not load into it (with
+# the sanitizers, dynamically).
+SUP_SRC     := $(wildcard launcher/sup*.c)
+SUP_OBJ     := $(SUP_SRC:launcher/%.c=$(BUILD)/supervise/%.o)
+SUPERVISOR  := $(BUILD)/socksify-supervise
+SUP_LDFLAGS := $(if $(filter 1,$(SANITIZE)),$(SAN_LDFLAGS),-static)
+
+all: $(SUPERVISOR)
+
+$(BUILD)/supervise/%.o: launcher/%.c $(wildcard core/*.h launcher/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# glibc warns that a static getaddrinfo() needs its own version's NSS
+# modules at run time: the proxy's name is looked up with "files" and
+# "dns", which the C library holds itself.
+$(SUPERVISOR): $(SUP_OBJ) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(SUP_LDFLAGS) $(LDFLAGS) -o $@ $(SUP_OBJ) $(CORE_LIB) -lpthread
+
+# A pure-Go client (tests/go/fetch), built with the go tool when it is
+# there: nothing downloaded (GOPROXY=off, standard library only), caches
+# under $(BUILD).
+GO          ?= go
+ifneq ($(shell command -v $(GO) 2>/dev/null),)
+GO_BIN      := $(BUILD)/tests/go/fetch
+all: $(GO_BIN)
+endif
+
+$(BUILD)/tests/go/fetch: $(wildcard tests/go/fetch/*.go) tests/go/fetch/go.mod
+	@mkdir -p $(dir $@)
+	cd tests/go/fetch && CGO_ENABLED=0 GOPROXY=off GOFLAGS=-mod=mod \
+		GOCACHE=$(abspath $(BUILD))/go/cache GOPATH=$(abspath $(BUILD))/go/path \
+		$(GO) build -trimpath -o $(abspath $@) .
+
+# Statically linked test clients (no library can be preloaded into them).
+STATIC_SRC  := $(wildcard tests/static/*.c)
+STATIC_BIN  := $(STATIC_SRC:%.c=$(BUILD)/%) $(BUILD)/tests/static/sxprobe
+
+all: $(STATIC_BIN)
+
+STATIC_CFLAGS = $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(ALL_CFLAGS)) \
+		-Wno-missing-prototypes -static
+
+$(BUILD)/tests/static/%: tests/static/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STATIC_CFLAGS) -o $@ $<
+
+$(BUILD)/tests/static/sxprobe: tests/helpers/sxprobe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STATIC_CFLAGS) -o $@ $<
+
 # The launcher
 # build/socksify preloads <its own directory>/$LIB/socksify/libsocksify.so:
 # the dynamic linker expands $LIB per program (lib/<multiarch triplet>),
@@ -107,7 +163,7 @@ CHECK_SRC    := $(wildcard launcher/check*.c)
 CHECK_OBJ    := $(CHECK_SRC:launcher/%.c=$(BUILD)/check/%.o)
 CHECK        := $(BUILD)/socksify-check
 LIBEXECDIR   ?= $(PREFIX)/libexec
-LAUNCHER_SRC := $(filter-out $(CHECK_SRC),$(wildcard launcher/*.c))
+LAUNCHER_SRC := $(filter-out $(CHECK_SRC) $(SUP_SRC),$(wildcard launcher/*.c))
 LAUNCHER_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/%.o)
 LAUNCHER_INSTALL_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/install/%.o)
 LAUNCHER     := $(BUILD)/socksify
@@ -202,19 +258,21 @@ bench: all
 demo: deps all
 	sh scripts/demo.sh
 
-install: $(PRELOAD_LIB) $(LAUNCHER_INSTALL) $(CHECK)
+install: $(PRELOAD_LIB) $(LAUNCHER_INSTALL) $(CHECK) $(SUPERVISOR)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(LIBEXECDIR)/socksify
 	install -m 0644 $(PRELOAD_LIB) $(DESTDIR)$(LIBDIR)/libsocksify.so
 	install -m 0644 man/socksify.1 $(DESTDIR)$(MANDIR)/man1/socksify.1
 	install -m 0755 $(LAUNCHER_INSTALL) $(DESTDIR)$(BINDIR)/socksify
 	install -m 0755 $(CHECK) $(DESTDIR)$(LIBEXECDIR)/socksify/socksify-check
+	install -m 0755 $(SUPERVISOR) $(DESTDIR)$(LIBEXECDIR)/socksify/socksify-supervise
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libsocksify.so $(DESTDIR)$(BINDIR)/socksify \
 		$(DESTDIR)$(MANDIR)/man1/socksify.1
 	-rmdir $(DESTDIR)$(LIBDIR)
-	rm -f $(DESTDIR)$(LIBEXECDIR)/socksify/socksify-check
+	rm -f $(DESTDIR)$(LIBEXECDIR)/socksify/socksify-check \
+		$(DESTDIR)$(LIBEXECDIR)/socksify/socksify-supervise
 	-rmdir $(DESTDIR)$(LIBEXECDIR)/socksify
 
 clean:

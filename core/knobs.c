@@ -172,6 +172,14 @@ const struct knobs_knob knobs_table[] = {
 		.values = "a path",
 		.about = "the library scripts/socksify preloads",
 	},
+	{
+		.name = "SOCKSIFY_ENFORCE",
+		.kind = KNOBS_LAUNCHER,
+		.sets = "",
+		.values = "a boolean",
+		.def = "0",
+		.about = "run every program under the seccomp supervisor as well",
+	},
 };
 
 const size_t knobs_count = SX_ARRAY_LEN(knobs_table);

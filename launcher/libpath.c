@@ -305,26 +305,41 @@ libpath_check_abi(const struct libpath *lp, const char *command)
 #endif
 }
 
-void
-libpath_check_program(char *buf)
+/* The path of the helper program name into buf (size PATH_MAX). */
+static void
+helper_program(char *buf, const char *name)
 {
+	size_t len = strlen(name);
 #ifdef SX_LIBEXEC
-	static const char path[] = SX_LIBEXEC "/socksify-check";
+	size_t n = sizeof(SX_LIBEXEC) - 1;
 
-	if (sizeof(path) > PATH_MAX)
+	if (n + 1 + len + 1 > PATH_MAX)
 		out_die(OUT_NOT_FOUND, "the installation prefix is too long: ",
 			SX_LIBEXEC, (const char *)NULL);
-	memcpy(buf, path, sizeof(path));
+	memcpy(buf, SX_LIBEXEC, n);
 #else
 	size_t n;
 
 	find_root(buf, PATH_MAX);
 	n = strlen(buf);
-	if (n + sizeof("/socksify-check") > PATH_MAX)
-		out_die(OUT_NOT_FOUND, "the path of socksify-check is too long: ", buf,
+	if (n + 1 + len + 1 > PATH_MAX)
+		out_die(OUT_NOT_FOUND, "the path of ", name, " is too long: ", buf,
 			(const char *)NULL);
-	memcpy(buf + n, "/socksify-check", sizeof("/socksify-check"));
 #endif
+	buf[n] = '/';
+	memcpy(buf + n + 1, name, len + 1);
+}
+
+void
+libpath_check_program(char *buf)
+{
+	helper_program(buf, "socksify-check");
+}
+
+void
+libpath_supervisor_program(char *buf)
+{
+	helper_program(buf, "socksify-supervise");
 }
 
 /*

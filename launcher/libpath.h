@@ -39,6 +39,12 @@ void libpath_check_abi(const struct libpath *lp, const char *command);
  * SX_LIBEXEC once installed.
  */
 void libpath_check_program(char *buf);
+/*
+ * Write the path of socksify-supervise, the supervisor of static programs
+ * and of enforce mode, into buf (size PATH_MAX): next to the launcher in
+ * the build tree, in SX_LIBEXEC once installed.
+ */
+void libpath_supervisor_program(char *buf);
 /* Does LD_PRELOAD already list the library (socksify inside socksify)? */
 bool libpath_is_preloaded(const struct libpath *lp, const char *preload);
 /* Prepend the library to LD_PRELOAD, unless it is there already. */

@@ -19,11 +19,13 @@
 #include "libpath.h"
 #include "out.h"
 #include "proxyarg.h"
+#include "watch.h"
 
 /* What the options asked for, beyond the variables they set. */
 struct opts {
 	bool verbose;
 	bool password_in_argv;
+	bool enforce;		/* --enforce */
 	bool check;			/* --check: examine the proxy, run nothing */
 	const char *check_target;	/* --check-target HOST:PORT */
 };
@@ -89,6 +91,9 @@ parse(struct opts *o, int argc, char **argv)
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			set_var("SOCKSIFY_LOG", "debug");
 			o->verbose = true;
+			i++;
+		} else if (strcmp(a, "--enforce") == 0) {
+			o->enforce = true;
 			i++;
 		} else if (strcmp(a, "--check") == 0) {
 			o->check = true;
@@ -201,6 +206,7 @@ main(int argc, char **argv)
 	struct opts o = { 0 };
 	struct libpath lp;
 	struct cmdpath cp;
+	bool supervised = false;
 	int cmd;
 
 	cmd = parse(&o, argc, argv);
@@ -222,15 +228,35 @@ main(int argc, char **argv)
 		out_usage("no command given", (const char *)NULL);
 	libpath_find(&lp);
 	cmdpath_resolve(&cp, argv[cmd]);
-	cmdpath_warn_privileged(&cp);
-	libpath_check_abi(&lp, cp.path);
+	/*
+	 * A static program runs under the supervisor (the library cannot
+	 * enter it), and so does every program in enforce mode; the library
+	 * is preloaded all the same, for the dynamic programs they start.
+	 */
+	o.enforce = o.enforce || watch_enforce_env();
+	if (!watch_is_self(cp.path))
+		supervised = o.enforce || watch_is_static(cp.path);
+	/* Under a supervisor already, the program stays under that one. */
+	if (supervised && watch_is_supervised()) {
+		supervised = false;
+		if (o.verbose)
+			out_line("already under a supervisor: ", cp.path,
+				 " stays under it, with its proxy", (const char *)NULL);
+	}
+	if (!supervised) {
+		cmdpath_warn_privileged(&cp);
+		libpath_check_abi(&lp, cp.path);
+	}
 	libpath_apply(&lp);
 	session_start();
 	if (o.verbose) {
 		char proxy[1024];
 
 		proxyarg_describe(proxy, sizeof(proxy));
-		out_line("preloading ", lp.entry, "; proxy ", proxy, (const char *)NULL);
+		out_line("preloading ", lp.entry, "; proxy ", proxy,
+			 supervised ? "; under the supervisor" : "", (const char *)NULL);
 	}
+	if (supervised)
+		watch_exec(cp.path, argv + cmd, o.enforce);
 	cmdpath_exec(&cp, argv + cmd);
 }

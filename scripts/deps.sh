@@ -55,6 +55,8 @@ packages="
 	dpkg-dev
 	fakeroot
 	lintian
+	golang-go
+	busybox-static
 "
 
 say() {

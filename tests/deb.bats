@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # The Debian package: "make deb" builds it (reused when build/deb holds one
 # newer than every file of the tree), it holds what it must, lintian finds
-# nothing to say, and the library and the launcher unpacked from it carry
-# a connection through microsocks on loopback to dest.py.  microsocks binds
+# nothing to say, and the library, the launcher and the supervisor unpacked
+# from it carry a connection through microsocks on loopback to dest.py.  microsocks binds
 # its outgoing connections to 127.0.0.3, so the destination's log tells a
 # proxied connection from a direct one.
 
@@ -59,12 +59,14 @@ start_pair() {
 	assert_line "Version: $(cat "$REPO/VERSION")-1"
 }
 
-@test "the package holds the launcher, the library where \$LIB finds it, the manual page, README and copyright" {
+@test "the package holds the launcher, its helpers, the library where \$LIB finds it, the manual page, README and copyright" {
 	local triplet
 	triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 	run dpkg-deb -c "$DEB"
 	assert_success
 	assert_line --regexp '^-rwxr-xr-x .* \./usr/bin/socksify$'
+	assert_line --regexp '^-rwxr-xr-x .* \./usr/libexec/socksify/socksify-check$'
+	assert_line --regexp '^-rwxr-xr-x .* \./usr/libexec/socksify/socksify-supervise$'
 	assert_line --regexp "^-rw-r--r-- .* \./usr/lib/$triplet/socksify/libsocksify\.so$"
 	assert_line --regexp '^-rw-r--r-- .* \./usr/share/man/man1/socksify\.1\.gz$'
 	assert_line --regexp '^-rw-r--r-- .* \./usr/share/doc/socksify/README\.md\.gz$'
@@ -139,6 +141,21 @@ start_pair() {
 	assert_success
 	assert_line "ABI 64 PRELOADED yes"
 	assert_line "ECHO 64 ok"
+	log_has "$DEST_LOG" '^CONN 127\.0\.0\.3 '
+	log_lacks "$DEST_LOG" '^CONN 127\.0\.0\.1 '
+}
+
+@test "the unpacked supervisor runs a static client through microsocks" {
+	local sxget="$REPO/build/tests/static/sxget"
+	[ -x "$sxget" ] || skip "$sxget is not built (make)"
+	start_pair
+	run --separate-stderr env SOCKS_PROXY="socks5://127.0.0.1:$PROXY_PORT" \
+		SOCKSIFY_LOOPBACK=proxy timeout -k 2 "$CLIENT_TIMEOUT" \
+		"$UNPACKED/usr/libexec/socksify/socksify-supervise" -- \
+		"$sxget" sxget -b 127.0.0.1 "$DEST_PORT"
+	assert_success
+	assert_line "hello"
+	assert_line "PEERNAME 127.0.0.1 $PROXY_PORT"
 	log_has "$DEST_LOG" '^CONN 127\.0\.0\.3 '
 	log_lacks "$DEST_LOG" '^CONN 127\.0\.0\.1 '
 }

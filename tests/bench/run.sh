@@ -34,6 +34,7 @@ repo=$(cd "$here/../.." && pwd)
 OUT=$repo/build/bench
 RUN=$OUT/run
 LIB=${SOCKSIFY_LIB:-$repo/build/libsocksify.so}
+SUP=$repo/build/socksify-supervise
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || echo python3)
 tab=$(printf '\t')
@@ -485,6 +486,7 @@ have_tool() {
 	pc | pc-dns) command -v proxychains4 >/dev/null 2>&1 ;;
 	ts) command -v torsocks >/dev/null 2>&1 ;;
 	dante | dante-dns | dante-poll) [ -x /usr/bin/socksify ] ;;
+	ours-sup | sup-calls) [ -x "$SUP" ] ;;
 	*) return 0 ;;
 	esac
 }
@@ -535,6 +537,15 @@ with_tool() {
 	ours-dns | ours-calls)
 		run_pfx env LD_PRELOAD="$LIB" SOCKS_PROXY="socks5h://$(px_addr "$px")" \
 			SOCKSIFY_LOG=error "$@"
+		;;
+	ours-sup)
+		# The seccomp supervisor alone, as for a static program.
+		run_pfx env SOCKS_PROXY="socks5://$(px_addr "$px")" SOCKSIFY_LOG=error \
+			$lb "$SUP" -- "$1" "$@"
+		;;
+	sup-calls)
+		run_pfx env SOCKS_PROXY="socks5h://$(px_addr "$px")" SOCKSIFY_LOG=error \
+			"$SUP" -- "$1" "$@"
 		;;
 	pc)
 		run_pfx proxychains4 -q -f "$RUN/pc-$px.conf" "$@"
@@ -718,6 +729,8 @@ usable() {
 # connect() on a non-blocking socket.  microsocks drops a pipelined request.
 TOOLS_MS="direct native ours-ls ours ours-nb pc ts dante"
 TOOLS_DD="direct native native-pipe ours-ls ours ours-nb ours-pipe pc ts dante"
+# The supervisor: in the connect rate only.
+TOOLS_SUP="ours-sup"
 
 tools_for() {
 	case $1 in
@@ -731,14 +744,14 @@ wl_connect() {
 	local run px tool
 
 	for px in ms dd; do
-		for tool in $(tools_for $px); do
+		for tool in $(tools_for $px) $TOOLS_SUP; do
 			usable "c_$px" "$tool" "$px" "$tool" tcp
 		done
 	done
 	for run in $(seq 1 "$RUNS"); do
 		progress "connect rate, run $run/$RUNS"
 		for px in ms dd; do
-			for tool in $(tools_for $px); do
+			for tool in $(tools_for $px) $TOOLS_SUP; do
 				measure "c_$px" "$tool" "$run" rate50 60 \
 					client "$tool" "$px" connect "$DEST" "$E_PORT" -n "$N_CONNECT"
 			done
@@ -875,7 +888,7 @@ wl_udp() {
 }
 
 # 6. Calls the tools should leave alone.
-TOOLS_CALLS="bare ours-calls pc ts dante"
+TOOLS_CALLS="bare ours-calls sup-calls pc ts dante"
 CALLS="sendto recvfrom udp_connect dup_close epoll write read"
 
 wl_calls() {
@@ -1217,6 +1230,40 @@ targets_peers() {
 	done
 }
 
+# The supervisor: a connect costs at most 1.2 × the library's through the
+# same proxy; calls its filter lets through cost at most 1.02 × (or 3 ns).
+targets_supervisor() {
+	local px name o s x c d
+
+	for px in ms dd; do
+		name=microsocks
+		[ "$px" = dd ] && name=danted
+		o=$(med "c_$px" ours)
+		s=$(med "c_$px" ours-sup)
+		if [ -z "$o" ] || [ -z "$s" ]; then
+			verdict na "supervised connect through $name: no figure ($(grep "^c_$px${tab}ours-sup$tab" "$RUN/na.tsv" | cut -f3))"
+			continue
+		fi
+		x="supervised connect through $name: $(fmt "$(awk "BEGIN { print 1000000 / $s }")" %.0f) µs = $(fmt "$(awk "BEGIN { print $o / $s }")" %.2f) × the preloaded connect (target ≤ 1.2)"
+		if fcmp "$(awk "BEGIN { print $o / $s }")" le 1.2; then verdict met "$x"; else verdict missed "$x"; fi
+	done
+	for c in recvfrom dup_close epoll write read; do
+		s=$(med k "$c:sup-calls")
+		d=$(med k "$c:bare")
+		if [ -z "$s" ] || [ -z "$d" ]; then
+			verdict na "$c under the supervisor: no figure"
+			continue
+		fi
+		x="$(echo "$c" | sed 's/dup_close/close(dup())/; s/epoll/epoll_wait/') under the supervisor: $(fmt "$s" %.1f) ns against $(fmt "$d" %.1f) ns = $(fmt "$(awk "BEGIN { print $s / $d }")" %.3f) × (target ≤ 1.02 or ≤ 3 ns)"
+		if fcmp "$s" le "$(awk "BEGIN { print 1.02 * $d }")" ||
+			fcmp "$(awk "BEGIN { print $s - $d }")" le 3; then
+			verdict met "$x"
+		else
+			verdict missed "$x"
+		fi
+	done
+}
+
 # check_le TEXT VALUE LIMIT [WHY]: met when VALUE <= LIMIT; WHY is added
 # to a miss.
 check_le() {
@@ -1337,6 +1384,8 @@ tool_label() {
 	ours-np) echo "socksify loaded, destination in NO_PROXY" ;;
 	ours-calls) echo "socksify" ;;
 	ours-dns) echo "socksify (socks5h)" ;;
+	ours-sup) echo "socksify's seccomp supervisor (no library)" ;;
+	sup-calls) echo "socksify's seccomp supervisor" ;;
 	pc) echo "proxychains-ng" ;;
 	pc-dns) echo "proxychains-ng (proxy_dns)" ;;
 	ts) echo "torsocks" ;;
@@ -1452,14 +1501,17 @@ without pipelining. "direct" is the same program without a proxy.
 
 ### Through microsocks
 
-$(rows $TOOLS_MS | table c_ms native %.0f "(connects/s)" "× native" "µs per connect=per:1000000:%.0f")
+$(rows $TOOLS_MS $TOOLS_SUP | table c_ms native %.0f "(connects/s)" "× native" "µs per connect=per:1000000:%.0f")
 
 ### Through danted
 
-$(rows $TOOLS_DD | table c_dd native %.0f "(connects/s)" "× native" "µs per connect=per:1000000:%.0f")
+$(rows $TOOLS_DD $TOOLS_SUP | table c_dd native %.0f "(connects/s)" "× native" "µs per connect=per:1000000:%.0f")
 
 microsocks drops a request pipelined behind the greeting, so the pipelined
-rows are for danted only.
+rows are for danted only. The supervisor's row is the same dynamic program
+run under socksify-supervise without the library, as a static
+program runs: each connect is trapped by its seccomp filter and made by the
+supervisor on a copy of the program's socket.
 
 ### System calls per connect
 
@@ -1544,7 +1596,9 @@ per call (lower is better); ratio and added ns against the same call with no
 tool. socksify runs with a socks5h proxy configured, nothing else.
 proxychains-ng hooks none of recvfrom, epoll_wait, read and write: its rows
 for those calls show how far apart two processes making the very same libc
-calls land on this machine.
+calls land on this machine. Under the supervisor only sendto (it names an
+address) is trapped and answered by the supervisor; the other calls pass its
+seccomp filter.
 
 $(call_rows | table k %bare %.1f "(ns)" "× no tool" "added ns=add:%+.1f")
 
@@ -1586,6 +1640,7 @@ EOF
 	for x in ms dd; do
 		targets_peers "$x"
 	done
+	targets_supervisor
 	# Pipelining: one round trip fewer than every peer (latency, danted).
 	o=$(med l_ddl ours-pipe)
 	if [ -z "$o" ]; then
