@@ -62,6 +62,13 @@ fdident_pin(int fd)
 }
 
 void
+fdident_repin(int fd)
+{
+	if (fd == fdident_pin_fd)
+		fdident_pin_known = false;
+}
+
+void
 fdident_unpin(void)
 {
 	fdident_pin_fd = -1;

@@ -34,6 +34,11 @@ uint64_t fdident_of(int fd);
  */
 void fdident_pin(int fd);
 void fdident_unpin(void);
+/*
+ * fd now stands for another socket (a retry put a fresh one in its place):
+ * when it is the pinned descriptor, its identity is asked again.
+ */
+void fdident_repin(int fd);
 
 /*
  * What kind of socket a descriptor is: family, type (without
