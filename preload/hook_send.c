@@ -41,7 +41,8 @@ send_to(int fd, const void *buf, size_t len, int flags,
 		return fastopen_sendto(fd, buf, len, flags, sa, salen);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
-	if (!udpassoc_maybe(fd) && !udp_dst_maybe(sa, salen))
+	if (!udpassoc_maybe(fd) &&
+	    (!udp_dst_maybe(sa, salen) || udp_send_direct_known(sa, salen)))
 		return real.sendto(fd, buf, len, flags, sa, salen);
 	iov.iov_base = (void *)buf;
 	iov.iov_len = len;
