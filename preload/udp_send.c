@@ -74,7 +74,7 @@ udp_send_direct_known(const struct sockaddr *sa, socklen_t len)
 	return atomic_load_explicit(&udp_send_known[slot], memory_order_relaxed) == word;
 }
 
-static void
+void
 udp_send_note_direct(const struct sockaddr *sa, socklen_t len)
 {
 	unsigned int slot;

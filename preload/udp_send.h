@@ -22,5 +22,10 @@ ssize_t udp_send_datagram(int fd, const struct msghdr *msg, int flags, bool *pas
  * one): the send hooks then make the real call at once.  No lock.
  */
 bool udp_send_direct_known(const struct sockaddr *sa, socklen_t len);
+/*
+ * Remember that sa is the kernel's alone: a direct route and no system
+ * nameserver answered by the library (the caller checked both for sa).
+ */
+void udp_send_note_direct(const struct sockaddr *sa, socklen_t len);
 
 #endif
