@@ -215,6 +215,7 @@ brk_calls() {
 
 @test "a bare LD_PRELOAD start allocates nothing to put the session into the environment" {
 	command -v strace >/dev/null || skip "strace is not installed"
+	[ -z "${SOCKSIFY_TEST_PRELOAD:-}" ] || skip "a sanitizer's runtime allocates at start"
 	local plain preloaded
 	plain=$(brk_calls X=1)
 	preloaded=$(brk_calls LD_PRELOAD="$LIB")
@@ -222,8 +223,18 @@ brk_calls() {
 	[ -n "$plain" ] && [ "$preloaded" = "$plain" ]
 }
 
+# preload: LD_PRELOAD for the library under test, after a sanitizer's
+# runtime when there is one (SOCKSIFY_TEST_PRELOAD).
+preload() {
+	case ${SOCKSIFY_TEST_PRELOAD:-} in
+	'') printf '%s' "$LIB" ;;
+	*libsocksify.so*) printf '%s' "$SOCKSIFY_TEST_PRELOAD" ;;
+	*) printf '%s:%s' "$SOCKSIFY_TEST_PRELOAD" "$LIB" ;;
+	esac
+}
+
 @test "the session put into the environment at start reaches children, once, and setenv still works" {
-	run --separate-stderr env -u SOCKSIFY_SESSION LD_PRELOAD="$LIB" sh -c \
+	run --separate-stderr env -u SOCKSIFY_SESSION LD_PRELOAD="$(preload)" sh -c \
 		'printf "SESSION %s\n" "$SOCKSIFY_SESSION"; export SX_EXTRA=1; env | grep -c "^SOCKSIFY_SESSION="; env | grep "^SX_EXTRA="; env | grep "^SOCKSIFY_SESSION=" | cut -d= -f2'
 	assert_success
 	assert_line --index 0 --regexp '^SESSION [0-9a-f]{32}-[0-9]+$'
@@ -233,7 +244,7 @@ brk_calls() {
 }
 
 @test "a bad session in the environment is replaced in place, not added twice" {
-	run --separate-stderr env SOCKSIFY_SESSION=nonsense LD_PRELOAD="$LIB" sh -c \
+	run --separate-stderr env SOCKSIFY_SESSION=nonsense LD_PRELOAD="$(preload)" sh -c \
 		'env | grep "^SOCKSIFY_SESSION="'
 	assert_success
 	assert_equal "${#lines[@]}" 1
