@@ -35,8 +35,8 @@ uint64_t fdident_of(int fd);
 void fdident_pin(int fd);
 void fdident_unpin(void);
 /*
- * fd now stands for another socket (put there with dup3 by the caller):
- * a pinned identity of fd is asked again.
+ * fd now stands for another socket (a retry put a fresh one in its place):
+ * when it is the pinned descriptor, its identity is asked again.
  */
 void fdident_renewed(int fd);
 

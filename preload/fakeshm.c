@@ -30,6 +30,44 @@ static int fakeshm_session_rc = FAKESHM_SESSION_UNSET;
 static bool fakeshm_env_bad;
 static bool fakeshm_setenv_failed;
 
+/*
+ * Where the session goes into the environment without an allocation: a
+ * plain start with the library in LD_PRELOAD (no launcher) would otherwise
+ * pay for setenv()'s malloc(), the first of the process, at every start.
+ * The entry and, when the variable is new, a copy of the pointer array
+ * with the entry at its end live here; environ then points at the copy.
+ * The C library's setenv(), putenv() and unsetenv() work on it as on any
+ * array they did not allocate: they change it in place or copy it into one
+ * of their own.  An environment too long for the copy takes setenv().
+ */
+#define FAKESHM_ENV_SLOTS 256
+static char fakeshm_env_entry[sizeof(FAKESHM_ENV) + FAKESHM_ID_LEN + 16];
+static char *fakeshm_env_array[FAKESHM_ENV_SLOTS];
+
+/* Put FAKESHM_ENV=value into the environment: 0, or -ENOMEM. */
+static int
+fakeshm_env_put(const char *value)
+{
+	static const char name[] = FAKESHM_ENV "=";
+	size_t n = 0;
+
+	snprintf(fakeshm_env_entry, sizeof(fakeshm_env_entry), "%s%s", name, value);
+	for (; environ && environ[n]; n++) {
+		if (strncmp(environ[n], name, sizeof(name) - 1) == 0) {
+			environ[n] = fakeshm_env_entry;
+			return 0;
+		}
+	}
+	if (n + 2 > FAKESHM_ENV_SLOTS)
+		return setenv(FAKESHM_ENV, value, 1) == 0 ? 0 : -ENOMEM;
+	if (n > 0)
+		memcpy(fakeshm_env_array, environ, n * sizeof(*environ));
+	fakeshm_env_array[n] = fakeshm_env_entry;
+	fakeshm_env_array[n + 1] = NULL;
+	environ = fakeshm_env_array;
+	return 0;
+}
+
 void
 fakeshm_session(void)
 {
@@ -50,7 +88,7 @@ fakeshm_session(void)
 		fakeshm_leader = (int32_t)getpid();
 		snprintf(value, sizeof(value), "%s-%ld", fakeshm_id,
 			 (long)fakeshm_leader);
-		if (setenv(FAKESHM_ENV, value, 1) != 0) {
+		if (fakeshm_env_put(value) < 0) {
 			fakeshm_setenv_failed = true;
 			rc = -ENOMEM;
 		}

@@ -295,6 +295,19 @@ epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 	sx_ready();
 	if (sx_guarded())
 		return real.epoll_wait(epfd, events, maxevents, timeout);
+	/*
+	 * A look with nothing pending, as event loops make between waits: the
+	 * call itself, then epoll_fast()'s check for an exchange that another
+	 * thread started meanwhile, without the wait that a zero timeout rules
+	 * out.
+	 */
+	if (timeout == 0 && conntab_active_count() == 0) {
+		int n = real.epoll_wait(epfd, events, maxevents, 0);
+
+		if (n <= 0 || conntab_active_count() == 0)
+			return n;
+		return epoll_claim(epfd, events, n);
+	}
 	deadline = timeout == 0 ? 0 : readiness_deadline_ms(timeout);
 	if (conntab_wrapped_count() > 0)
 		return epoll_gss(epfd, events, maxevents, deadline, EPOLL_WAIT, NULL);

@@ -48,7 +48,8 @@ send_to(int fd, const void *buf, size_t len, int flags,
 		if (!pass)
 			return rc;
 	}
-	if (!udpassoc_maybe(fd) && !udp_dst_maybe(sa, salen))
+	if (!udpassoc_maybe(fd) &&
+	    (!udp_dst_maybe(sa, salen) || udp_send_direct_known(sa, salen)))
 		return real.sendto(fd, buf, len, flags, sa, salen);
 	iov.iov_base = (void *)buf;
 	iov.iov_len = len;

@@ -101,6 +101,8 @@ tcp_rekey(int fd, const struct conntab_info *info, struct handshake *hs, int wan
 		memcpy(moved, hs, sizeof(*moved));
 	conntab_put_handshake(fd, hs, -ECONNABORTED);
 	conntab_remove(fd);
+	/* The new entry is keyed to the new socket, not to the one pinned. */
+	fdident_renewed(fd);
 	if (!moved || conntab_set_pending(fd, (const struct sockaddr *)&info->peer,
 					  info->peerlen, moved,
 					  want > 0 ? want : SX_WANT_WRITE,

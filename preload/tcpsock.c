@@ -16,7 +16,6 @@
 #include <sys/socket.h>
 
 #include "epwatch.h"
-#include "fdident.h"
 #include "log.h"
 #include "preload.h"
 #include "sx.h"
@@ -79,8 +78,6 @@ tcpsock_replace(int fd, int from, int to, int flags)
 	real.fcntl(nfd, F_SETFL, flags);
 	if (real.dup3(nfd, fd, fdflags > 0 && (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
 		rc = -errno;
-	else
-		fdident_renewed(fd);
 	real.close(nfd);
 	if (rc == 0 && epwatch_get(fd, &epfd, &events, &data)) {
 		ev.events = events;

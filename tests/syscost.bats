@@ -85,7 +85,8 @@ interrupted() {
 		echo "# getsockopt in: $calls" >&2
 		return 1
 	}
-	[[ " $calls " == *" newfstatat:1 "* || " $calls " == *" fstat:1 "* ]] || {
+	# A stat of the pipelining state file's directory is no identity probe.
+	[ "$(line_value PROXIED-IDENTITY)" = 1 ] || {
 		echo "# not one identity probe in: $calls" >&2
 		return 1
 	}
@@ -106,7 +107,7 @@ interrupted() {
 	}
 	# Recording the pending exchange, then one for each of the two
 	# answers the program's poll() waits through.
-	n=$(printf '%s\n' "$calls" | tr ' ' '\n' | sed -n 's/^\(newfstatat\|fstat\)://p')
+	n=$(line_value PROXIED-IDENTITY)
 	[ -n "$n" ] && [ "$n" -le 3 ] || {
 		echo "# $n identity probes in: $calls" >&2
 		return 1
@@ -202,4 +203,50 @@ region_calls() {
 	printf '# %s\n' "${lines[@]}" >&3
 	assert_line --index 0 --regexp '^getsockopt getsockopt getsockopt .*connect$'
 	assert_line --index 1 "connect"
+}
+
+# brk_calls VAR=VALUE...: how many brk() calls /bin/true makes with the
+# variables given (LD_PRELOAD among them or not), without SOCKSIFY_SESSION.
+brk_calls() {
+	timeout -k 2 "$CLIENT_TIMEOUT" env -u LD_PRELOAD -u SOCKSIFY_SESSION strace -qq \
+		-o "$BATS_TEST_TMPDIR/start" -E LD_PRELOAD= "${@/#/-E}" /bin/true || return 1
+	grep -c '^brk(' "$BATS_TEST_TMPDIR/start"
+}
+
+@test "a bare LD_PRELOAD start allocates nothing to put the session into the environment" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	[ -z "${SOCKSIFY_TEST_PRELOAD:-}" ] || skip "a sanitizer's runtime allocates at start"
+	local plain preloaded
+	plain=$(brk_calls X=1)
+	preloaded=$(brk_calls LD_PRELOAD="$LIB")
+	printf '# brk calls: %s plain, %s with the library\n' "$plain" "$preloaded" >&3
+	[ -n "$plain" ] && [ "$preloaded" = "$plain" ]
+}
+
+# preload: LD_PRELOAD for the library under test, after a sanitizer's
+# runtime when there is one (SOCKSIFY_TEST_PRELOAD).
+preload() {
+	case ${SOCKSIFY_TEST_PRELOAD:-} in
+	'') printf '%s' "$LIB" ;;
+	*libsocksify.so*) printf '%s' "$SOCKSIFY_TEST_PRELOAD" ;;
+	*) printf '%s:%s' "$SOCKSIFY_TEST_PRELOAD" "$LIB" ;;
+	esac
+}
+
+@test "the session put into the environment at start reaches children, once, and setenv still works" {
+	run --separate-stderr env -u SOCKSIFY_SESSION LD_PRELOAD="$(preload)" sh -c \
+		'printf "SESSION %s\n" "$SOCKSIFY_SESSION"; export SX_EXTRA=1; env | grep -c "^SOCKSIFY_SESSION="; env | grep "^SX_EXTRA="; env | grep "^SOCKSIFY_SESSION=" | cut -d= -f2'
+	assert_success
+	assert_line --index 0 --regexp '^SESSION [0-9a-f]{32}-[0-9]+$'
+	assert_line --index 1 "1"
+	assert_line --index 2 "SX_EXTRA=1"
+	assert_equal "SESSION ${lines[3]}" "${lines[0]}"
+}
+
+@test "a bad session in the environment is replaced in place, not added twice" {
+	run --separate-stderr env SOCKSIFY_SESSION=nonsense LD_PRELOAD="$(preload)" sh -c \
+		'env | grep "^SOCKSIFY_SESSION="'
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_line --index 0 --regexp '^SOCKSIFY_SESSION=[0-9a-f]{32}-[0-9]+$'
 }
