@@ -41,7 +41,7 @@ static bool fakeshm_setenv_failed;
  * of their own.  An environment too long for the copy takes setenv().
  */
 #define FAKESHM_ENV_SLOTS 256
-static char fakeshm_env_entry[sizeof(FAKESHM_ENV) + FAKESHM_ID_LEN + 16];
+static char fakeshm_env_entry[sizeof(FAKESHM_ENV) + SESSMAP_ID_LEN + 16];
 static char *fakeshm_env_array[FAKESHM_ENV_SLOTS];
 
 /* Put FAKESHM_ENV=value into the environment: 0, or -ENOMEM. */
