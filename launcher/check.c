@@ -30,6 +30,7 @@
 #include "proxykind.h"
 #include "proxyurl.h"
 #include "socks5.h"
+#include "syslibc.h"
 
 /* The longest wait for a pipelined exchange some proxies never answer. */
 #define CHECK_PIPELINE_WAIT_MS 2000
@@ -447,7 +448,7 @@ main(int argc, char **argv)
 	if (argc > 2)
 		check_die("usage: socksify --check [-p URL | --proxy-file FILE] "
 			  "[--check-target HOST:PORT]", NULL);
-	config_load(&c.cfg, &checkprobe_sys, getenv);
+	config_load(&c.cfg, &syslibc, getenv);
 	log_set_writer(check_log_writer);
 	log_set_level(c.cfg.log_level);
 	if (!c.cfg.valid)

@@ -15,32 +15,9 @@
 #include <unistd.h>
 
 #include "checkprobe.h"
+#include "syslibc.h"
 #include "handshake.h"
 #include "socks5.h"
-
-const struct sx_sys checkprobe_sys = {
-	.socket = socket,
-	.connect = connect,
-	.bind = bind,
-	.close = close,
-	.send = send,
-	.recv = recv,
-	.sendto = sendto,
-	.recvfrom = recvfrom,
-	.sendmsg = sendmsg,
-	.recvmsg = recvmsg,
-	.poll = poll,
-	.getsockopt = getsockopt,
-	.getsockname = getsockname,
-	.getpeername = getpeername,
-	.fcntl = fcntl,
-	.getaddrinfo = getaddrinfo,
-	.freeaddrinfo = freeaddrinfo,
-	.sigprocmask = sigprocmask,
-	.sigpending = sigpending,
-	.sigaction = sigaction,
-	.signalfd = signalfd,
-};
 
 /* Microseconds on CLOCK_MONOTONIC. */
 static int64_t
@@ -216,7 +193,7 @@ drive(struct handshake *hs, int fd, int64_t deadline, int *step)
 		int rc;
 
 		*step = hs->state;
-		rc = handshake_step(hs, &checkprobe_sys, fd);
+		rc = handshake_step(hs, &syslibc, fd);
 		if (rc == SX_DONE || rc < 0)
 			return rc;
 		rc = wait_for(fd, rc == SX_WANT_WRITE ? POLLOUT : POLLIN, deadline * 1000);

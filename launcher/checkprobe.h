@@ -2,7 +2,7 @@
  * The probes of "socksify --check": each opens its own connection to the
  * proxy, does one thing (connect, offer one method, run one exchange
  * through core/handshake.c) within a deadline, closes it and says what
- * happened.  They use the real C library (checkprobe_sys); nothing here is
+ * happened.  They use the real C library (core/syslibc.h); nothing here is
  * preloaded anywhere.
  */
 #ifndef CHECKPROBE_H
@@ -26,7 +26,6 @@ struct checkprobe_result {
 };
 
 /* The C library's functions, for core/. */
-extern const struct sx_sys checkprobe_sys;
 
 /* Open a TCP connection to the proxy and close it. */
 void checkprobe_reach(const struct config *cfg, int timeout_ms,

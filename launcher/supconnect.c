@@ -13,7 +13,7 @@
 #include "supconnect.h"
 #include "supdns.h"
 #include "supisolate.h"
-#include "supsys.h"
+#include "syslibc.h"
 #include "suptarget.h"
 
 /* Set once the first refused UDP connect is logged. */
@@ -123,7 +123,7 @@ supconnect_proxy(const struct config *cfg, int fd, int family,
 		goto out_forget;
 	}
 	do {
-		rc = handshake_drive(&hs, &supsys_libc, fd,
+		rc = handshake_drive(&hs, &syslibc, fd,
 				     handshake_now_ms() + cfg->timeout_ms);
 	} while (rc == -EINTR);
 	if (!(flags & O_NONBLOCK))

@@ -33,7 +33,7 @@
 #include "supervise.h"
 #include "supfilter.h"
 #include "supsend.h"
-#include "supsys.h"
+#include "syslibc.h"
 #include "suptarget.h"
 
 /* The variable that names the supervisor to the programs it watches. */
@@ -237,7 +237,7 @@ supervise_session(const struct config *cfg)
 		if (setenv(SESSMAP_ENV, value, 1) < 0)
 			goto own_map;
 	}
-	sessmap_use(id, leader, &supsys_libc);
+	sessmap_use(id, leader, &syslibc);
 	return 0;
 own_map:
 	return fakeip_init(cfg->fake_net, cfg->fake_prefix, cfg->fake_net6,

@@ -19,7 +19,7 @@
 #include "config.h"
 #include "log.h"
 #include "supervise.h"
-#include "supsys.h"
+#include "syslibc.h"
 
 #define SUPMAIN_EXIT_USAGE 125
 
@@ -49,7 +49,7 @@ main(int argc, char **argv)
 			  "(socksify runs it)");
 		return SUPMAIN_EXIT_USAGE;
 	}
-	config_load(&cfg, &supsys_libc, getenv);
+	config_load(&cfg, &syslibc, getenv);
 	log_set_level(cfg.log_level);
 	if (!cfg.valid) {
 		log_error("%s; %s is not run", cfg.error, argv[i]);

@@ -1,3 +1,6 @@
+/*
+ * The C library's own functions as core/'s OS table (syslibc.h).
+ */
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -6,9 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "supsys.h"
+#include "syslibc.h"
 
-const struct sx_sys supsys_libc = {
+const struct sx_sys syslibc = {
 	.socket = socket,
 	.connect = connect,
 	.bind = bind,
