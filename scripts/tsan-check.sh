@@ -186,10 +186,16 @@ done
 say "ThreadSanitizer: no report"
 
 # --- helgrind and DRD -----------------------------------------------------
-# The lock-free byte maps and counters of the tables (C11 relaxed atomics),
+# The lock-free byte maps and counters of the tables, the recorded socket
+# kinds, the signal handlers' flags, the pipelining verdicts' load flag and
+# the addresses found direct (C11 relaxed atomics),
 # and the fake-IP map's pointer, published once with a release store and
 # read with acquire loads (double-checked under attach_lock): helgrind and
-# DRD do not model C11 atomics.
+# DRD do not model C11 atomics.  Nor do they see the library's init, run
+# by the first hook under pthread_once and published to the other threads
+# by a release store that every hook reads with an acquire load: here the
+# stress program makes one hooked call before its threads start (-I), and
+# ThreadSanitizer above checks the init racing with the threads.
 for tool in helgrind drd; do
 	kind=Helgrind:Race
 	[ "$tool" = drd ] && kind=drd:ConflictingAccess
@@ -197,14 +203,16 @@ for tool in helgrind drd; do
 		bindtab_mark 'bindtab_*_count' 'epwatch_*' map_load map_set 'directset_*' \
 		udpassoc_any udpassoc_nentries_add hosts_checked_get hosts_checked_set \
 		'fdtable_maybe*' 'fdtable_mark*' 'fdtable_count*' 'fdtable_active*' \
-		map_get fakeip_attach; do
+		map_get fakeip_attach 'fdident_kind_*' fdident_of \
+		sig_record sig_sync sig_real hook_signal_all_restart \
+		pipefile_load pipefile_pipelines 'udp_send_direct_known' 'udp_send_note_direct'; do
 		printf '{\n   relaxed-atomic-%s\n   %s\n   fun:%s\n}\n' "$fn" "$kind" "$fn"
 	done >"$WORK/$tool.supp"
 	run_stress "$tool" timeout -k 5 150 env SOCKS_PROXY="$S5" \
 		LD_PRELOAD="$REPO/build/libsocksify.so" valgrind --tool="$tool" \
 		--suppressions="$WORK/$tool.supp" --error-exitcode=99 \
 		build/tests/helpers/stress -t 16 -s 3 -p "$TCP_PORT" -u "$UDP_PORT" -c "$CLOSED_PORT" \
-		-d "$DOMAIN" -f -w 120
+		-d "$DOMAIN" -f -w 120 -I
 	grep -q 'ERROR SUMMARY: 0 errors' "$WORK/$tool.log" ||
 		die "$tool reported errors"
 done

@@ -45,6 +45,9 @@
  *   -f      fork now and then (see above)
  *   -w S    watchdog seconds after the run (default 30)
  *   -v      print every error as it happens
+ *   -I      make one call the library hooks (close(-1)) before starting
+ *           the threads, so that its init, which waits for the first
+ *           hook, runs in the main thread (see scripts/tsan-check.sh)
  *
  * Output: "DNS <ok> <err>", "TCP <ok> <err>", "UDP <ok> <err> <lost>
  * <late>", "REFUSED <ok> <err>", "FORK <ok> <err>", "MISMATCH <n>" and
@@ -94,6 +97,7 @@ static uint32_t fake_mask = 0xfffe0000u;	/* /15 */
 static bool opt_fork;
 static int opt_watchdog = 30;
 static bool opt_verbose;
+static bool opt_init_first;
 
 static atomic_long dns_ok, dns_err;
 static atomic_long tcp_ok, tcp_err;
@@ -681,7 +685,7 @@ main(int argc, char **argv)
 	int before, after, c, rc = 0;
 	const char *why = NULL;
 
-	while ((c = getopt(argc, argv, "t:s:p:u:c:d:F:fw:v")) != -1) {
+	while ((c = getopt(argc, argv, "t:s:p:u:c:d:F:fw:vI")) != -1) {
 		switch (c) {
 		case 't':
 			opt_threads = atoi(optarg);
@@ -716,8 +720,11 @@ main(int argc, char **argv)
 		case 'v':
 			opt_verbose = true;
 			break;
+		case 'I':
+			opt_init_first = true;
+			break;
 		default:
-			fprintf(stderr, "usage: stress [-t N] [-s S] -p PORT [-u PORT] [-c PORT] [-d DOMAIN] [-F NET/BITS] [-f] [-w S] [-v]\n");
+			fprintf(stderr, "usage: stress [-t N] [-s S] -p PORT [-u PORT] [-c PORT] [-d DOMAIN] [-F NET/BITS] [-f] [-w S] [-v] [-I]\n");
 			return 3;
 		}
 	}
@@ -729,6 +736,8 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (opt_init_first)
+		close(-1);
 	before = count_fds();
 	pthread_barrier_init(&start_line, NULL, (unsigned)opt_threads + 1);
 	for (int i = 0; i < opt_threads; i++) {
