@@ -69,7 +69,7 @@ $(BUILD)/%.o: %.c $(wildcard core/*.h preload/*.h)
 $(CORE_LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 # Only the hooks are exported (-fvisibility=hidden plus SX_EXPORT).
 $(PRELOAD_LIB): $(PRELOAD_OBJ) $(CORE_LIB)
@@ -329,7 +329,7 @@ $(I386_BUILD)/%.o: %.c $(wildcard core/*.h preload/*.h)
 $(I386_CORE_LIB): $(I386_CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 $(I386_LIB): $(I386_PRELOAD_OBJ) $(I386_CORE_LIB)
 	$(CC) -m32 -shared -Wl,-z,defs -Wl,-z,now -Wl,--as-needed $(LDFLAGS) \

@@ -34,6 +34,8 @@ handshake_gss_seal(struct handshake *hs)
 	size_t len = hs->out_len;
 	ssize_t n;
 
+	if (len > sizeof(plain))
+		return -EMSGSIZE;
 	memcpy(plain, hs->out, len);
 	n = gsswrap_seal(hs->wrap, plain, len, hs->out, sizeof(hs->out),
 			 hs->gss_why, sizeof(hs->gss_why));
