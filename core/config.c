@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chain.h"
 #include "config.h"
 #include "knobs.h"
 #include "knobval.h"
@@ -115,13 +116,27 @@ load_proxy(struct config *cfg, const struct knobs_knob *k,
 	v = env_value(cfg, get, k->name, CONFIG_URL_MAX);
 	if (v == NULL)
 		return;
+	taken->proxy_var = k->name;
+	/* A list: each URL into a hop, the first also the proxy. */
+	if (strchr(v, ',') != NULL) {
+		if (chain_parse_list(v, cfg->hops, CONFIG_MAX_HOPS, &cfg->hop_count,
+				     err, sizeof(err)) < 0) {
+			fail(cfg, k->name, "%s", err);
+			cfg->hops[0] = cfg->proxy;
+			cfg->hop_count = 1;
+			return;
+		}
+		cfg->proxy = cfg->hops[0];
+		return;
+	}
 	if (proxyurl_parse(v, &p, err, sizeof(err)) < 0) {
 		fail(cfg, k->name, "%s", err);
 		return;
 	}
 	cfg->proxy = p;
+	cfg->hops[0] = p;
+	cfg->hop_count = 1;
 	explicit_bzero(&p, sizeof(p));
-	taken->proxy_var = k->name;
 }
 
 /* NO_PROXY, else no_proxy. */
@@ -183,11 +198,14 @@ load_knob(struct config *cfg, const struct knobs_knob *k,
 	}
 }
 
-/* Resolve the proxy's host name once, and keep the first address. */
+/*
+ * Resolve a proxy's host name once, and keep the first address.  quiet:
+ * a failure is no error (the hop before it resolves the name).
+ */
 static void
-resolve_proxy(struct config *cfg, const struct sx_sys *sys, const char *var)
+resolve_proxy(struct config *cfg, struct config_proxy *p,
+	      const struct sx_sys *sys, const char *var, bool quiet)
 {
-	struct config_proxy *p = &cfg->proxy;
 	struct addrinfo hints, *res = NULL;
 	char shown[TEXT_SHOW_BUF];
 	struct sockaddr_in6 sin6;
@@ -204,6 +222,8 @@ resolve_proxy(struct config *cfg, const struct sx_sys *sys, const char *var)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	rc = sys->getaddrinfo(p->host, NULL, &hints, &res);
+	if (rc != 0 && quiet)
+		return;
 	if (rc != 0) {
 		fail(cfg, var, "cannot resolve proxy host \"%s\": %s", shown,
 		     gai_strerror(rc));
@@ -245,8 +265,11 @@ load_defaults(struct config *cfg)
 
 		if (k->def == NULL)
 			continue;
-		if (k->kind == KNOBS_PROXY)
+		if (k->kind == KNOBS_PROXY) {
 			proxyurl_parse(k->def, &cfg->proxy, NULL, 0);
+			cfg->hops[0] = cfg->proxy;
+			cfg->hop_count = 1;
+		}
 		else
 			knobval_parse(k, k->def, cfg, NULL, 0);
 	}
@@ -268,8 +291,14 @@ config_load(struct config *cfg, const struct sx_sys *sys,
 		load_knob(cfg, &knobs_table[i], get, &taken);
 
 	/* No name lookups for a configuration that will not be used. */
-	if (cfg->valid && taken.proxy_var != NULL && cfg->proxy.addrlen == 0)
-		resolve_proxy(cfg, sys, taken.proxy_var);
+	if (!cfg->valid || taken.proxy_var == NULL)
+		return;
+	for (size_t i = 0; i < cfg->hop_count && cfg->valid; i++)
+		if (cfg->hops[i].addrlen == 0)
+			resolve_proxy(cfg, &cfg->hops[i], sys, taken.proxy_var,
+				      chain_hop_by_name(cfg, i));
+	cfg->proxy.addr = cfg->hops[0].addr;
+	cfg->proxy.addrlen = cfg->hops[0].addrlen;
 }
 
 void
@@ -281,4 +310,6 @@ config_free(struct config *cfg)
 	cfg->noproxy = NULL;
 	cfg->noproxy_count = 0;
 	proxyurl_wipe_password(&cfg->proxy);
+	for (size_t i = 0; i < cfg->hop_count; i++)
+		proxyurl_wipe_password(&cfg->hops[i]);
 }

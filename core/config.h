@@ -23,6 +23,7 @@
 #define CONFIG_DEFAULT_FAKE_NET "198.18.0.0/15"
 #define CONFIG_DEFAULT_FAKE_NET6 "fd53:6f63:6b73::/96"
 #define CONFIG_ERR_LEN 256
+#define CONFIG_MAX_HOPS 8		/* proxies in a SOCKS_PROXY list */
 
 /* One proxy, as parsed from a URL in curl's socks schemes. */
 struct config_proxy {
@@ -64,6 +65,14 @@ enum config_packet_mode {
 	CONFIG_PACKET_DIRECT,	/* AF_PACKET sockets allowed, their frames go direct */
 };
 
+/* How a list of proxies is used (SOCKSIFY_CHAIN; chain.h). */
+enum config_chain_mode {
+	CONFIG_CHAIN_STRICT,		/* through every proxy, in order */
+	CONFIG_CHAIN_DYNAMIC,		/* as strict, skipping proxies that are down */
+	CONFIG_CHAIN_FAILOVER,		/* one proxy: the first that is up */
+	CONFIG_CHAIN_ROUND_ROBIN,	/* one proxy: the next in turn that is up */
+};
+
 enum config_loopback_mode {
 	CONFIG_LOOPBACK_DIRECT,	/* 127.0.0.0/8 and ::1 connect directly */
 	CONFIG_LOOPBACK_PROXY,	/* loopback destinations go through the proxy too */
@@ -72,7 +81,10 @@ enum config_loopback_mode {
 struct config {
 	bool valid;			/* false: proxied calls fail closed */
 	char error[CONFIG_ERR_LEN];	/* why not valid: one line, no secrets */
-	struct config_proxy proxy;
+	struct config_proxy proxy;	/* the first proxy of the list */
+	struct config_proxy hops[CONFIG_MAX_HOPS];	/* the whole list, in order */
+	size_t hop_count;		/* 1 for a single proxy */
+	int chain_mode;			/* enum config_chain_mode */
 	struct config_noproxy *noproxy;	/* NO_PROXY entries */
 	size_t noproxy_count;
 	int log_level;

@@ -14,6 +14,12 @@
  *   HS_SEND_REQUEST   VER CMD RSV ATYP DST.ADDR DST.PORT ->
  *   HS_RECV_REPLY                           <-  VER REP RSV ATYP BND.ADDR BND.PORT
  *
+ * A chain of proxies is one such exchange after the other over the same
+ * socket: each hop but the last is asked to CONNECT to the next hop (by
+ * name when it resolves names and the next hop was given by one), and
+ * once it says "succeeded" the next hop's exchange starts; only the last
+ * hop is asked for the program's command and destination.
+ *
  * Pipelined, the three client messages leave in one write and the replies
  * are read back to back; that is only safe because the greeting offers
  * exactly one method.  SOCKS4 and SOCKS4a have no greeting: one request
@@ -46,21 +52,71 @@ hs_fail(struct handshake *hs, int err, const char *reason)
 	return err;
 }
 
+/* Speak to the hop at pos of the route from now on. */
+static void
+hs_select_hop(struct handshake *hs, uint8_t pos)
+{
+	hs->hop_pos = pos;
+	hs->proxy = hs->hops[pos];
+	hs->kind = proxykind_of(hs->proxy);
+	hs->pipeline = hs->pipeline_asked && hs->kind->pipelines &&
+		       hs->kind->steps->greeting != NULL;
+	hs->hop_answered = false;
+	hs->auth_pending = false;
+}
+
+void
+handshake_set_route(struct handshake *hs,
+		    const struct config_proxy *const *hops, size_t n)
+{
+	if (n > CONFIG_MAX_HOPS)
+		n = CONFIG_MAX_HOPS;
+	for (size_t i = 0; i < n; i++)
+		hs->hops[i] = hops[i];
+	hs->hop_count = (uint8_t)n;
+	hs->error = 0;
+	hs->proxy_reached = false;
+	hs->connect_started = false;
+	hs->greeting_refused = false;
+	hs->out_len = hs->out_off = 0;
+	hs->in_len = 0;
+	hs->rep = 0;
+	hs->reason = "";
+	memset(&hs->bnd, 0, sizeof(hs->bnd));
+	hs_select_hop(hs, 0);
+	memcpy(&hs->proxy_addr, &hops[0]->addr, sizeof(hs->proxy_addr));
+	hs->proxy_addrlen = hops[0]->addrlen;
+	hs_set_state(hs, HS_CONNECT_PROXY);
+}
+
 void
 handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 	       uint8_t cmd, const struct sx_endpoint *dst, bool pipeline)
 {
 	memset(hs, 0, sizeof(*hs));
-	hs->proxy = proxy;
-	hs->kind = proxykind_of(proxy);
 	hs->cmd = cmd;
 	hs->dst = *dst;
-	hs->pipeline = pipeline && hs->kind->pipelines &&
-		       hs->kind->steps->greeting != NULL;
-	hs->reason = "";
-	memcpy(&hs->proxy_addr, &proxy->addr, sizeof(hs->proxy_addr));
-	hs->proxy_addrlen = proxy->addrlen;
-	hs_set_state(hs, HS_CONNECT_PROXY);
+	hs->pipeline_asked = pipeline;
+	handshake_set_route(hs, &proxy, 1);
+}
+
+/* The hop spoken to is the last: it gets the program's request. */
+static bool
+hs_at_last_hop(const struct handshake *hs)
+{
+	return hs->hop_pos + 1 >= hs->hop_count;
+}
+
+static const struct sx_endpoint *
+hs_target(const struct handshake *hs)
+{
+	return hs_at_last_hop(hs) ? &hs->dst : &hs->hop_dst;
+}
+
+static uint8_t
+hs_command(const struct handshake *hs)
+{
+	return hs_at_last_hop(hs) ? hs->cmd : SOCKS5_CMD_CONNECT;
 }
 
 const char *
@@ -93,7 +149,8 @@ hs_refuse_uncarried(struct handshake *hs)
 	const char *why;
 	int err;
 
-	if (proxykind_can_carry(hs->kind, hs->cmd, hs->dst.atyp, &err, &why))
+	if (proxykind_can_carry(hs->kind, hs_command(hs), hs_target(hs)->atyp,
+				&err, &why))
 		return 0;
 	return hs_fail(hs, err, why);
 }
@@ -103,7 +160,8 @@ hs_queue_request(struct handshake *hs)
 {
 	hs->out_len = hs->out_off = 0;
 	return hs_queue(hs, hs->kind->steps->request(hs->out, sizeof(hs->out),
-						     hs->proxy, hs->cmd, &hs->dst));
+						     hs->proxy, hs_command(hs),
+						     hs_target(hs)));
 }
 
 static int
@@ -134,7 +192,7 @@ hs_queue_greeting(struct handshake *hs)
 	}
 	return hs_queue(hs, st->request(hs->out + hs->out_len,
 					sizeof(hs->out) - hs->out_len, hs->proxy,
-					hs->cmd, &hs->dst));
+					hs_command(hs), hs_target(hs)));
 }
 
 /* Write what is queued; 0 when all of it is out. */
@@ -221,8 +279,10 @@ hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
 	if (n == 0)
 		return SX_WANT_READ;
 	hs_consume(hs, (size_t)n);
+	hs->greeting_refused = a.error != 0;
 	if (a.error)
 		return hs_fail(hs, a.error, a.reason);
+	hs->hop_answered = true;
 	if (hs->pipeline) {
 		hs_set_state(hs, hs->auth_pending ? HS_RECV_AUTH : HS_RECV_REPLY);
 		return 0;
@@ -260,6 +320,7 @@ hs_recv_auth(struct handshake *hs, const struct sx_sys *sys, int fd)
 		return SX_WANT_READ;
 	hs_consume(hs, (size_t)n);
 	hs->auth_pending = false;
+	hs->greeting_refused = a.error != 0;
 	if (a.error)
 		return hs_fail(hs, a.error, a.reason);
 	if (hs->pipeline) {
@@ -311,18 +372,29 @@ hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 		return SX_WANT_READ;
 	hs_consume(hs, (size_t)n);
 	hs->rep = a.code;
+	hs->hop_answered = true;
 	if (a.error)
 		return hs_fail(hs, a.error, a.reason);
 	hs->bnd = a.bnd;
 	return 0;
 }
 
+/*
+ * Queue the first message(s) for the hop spoken to: its greeting, or its
+ * request for a kind without one; a hop that is not the last is asked for
+ * the next hop.
+ */
 static int
-hs_connect_proxy(struct handshake *hs, const struct sx_sys *sys, int fd)
+hs_open_hop(struct handshake *hs)
 {
 	bool greeting = hs->kind->steps->greeting != NULL;
 	int rc;
 
+	if (!hs_at_last_hop(hs) &&
+	    chain_hop_endpoint(hs->proxy, hs->hops[hs->hop_pos + 1],
+			       &hs->hop_dst) < 0)
+		return hs_fail(hs, -EHOSTUNREACH, "the next proxy's host name "
+			       "did not resolve here");
 	rc = hs_refuse_uncarried(hs);
 	if (rc < 0)
 		return rc;
@@ -330,6 +402,25 @@ hs_connect_proxy(struct handshake *hs, const struct sx_sys *sys, int fd)
 	if (rc < 0)
 		return rc;
 	hs_set_state(hs, greeting ? HS_SEND_GREETING : HS_SEND_REQUEST);
+	return 0;
+}
+
+/* The hop spoken to said "succeeded": the next one's exchange starts. */
+static int
+hs_next_hop(struct handshake *hs)
+{
+	hs_select_hop(hs, (uint8_t)(hs->hop_pos + 1));
+	return hs_open_hop(hs);
+}
+
+static int
+hs_connect_proxy(struct handshake *hs, const struct sx_sys *sys, int fd)
+{
+	int rc;
+
+	rc = hs_open_hop(hs);
+	if (rc < 0)
+		return rc;
 	if (sys->connect(fd, (const struct sockaddr *)&hs->proxy_addr,
 			 hs->proxy_addrlen) == 0) {
 		hs->connect_started = true;
@@ -392,6 +483,10 @@ handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd)
 		case HS_RECV_REPLY:
 		case HS_RECV_SECOND_REPLY:
 			rc = hs_recv_reply(hs, sys, fd);
+			if (rc == 0 && !hs_at_last_hop(hs)) {
+				rc = hs_next_hop(hs);
+				break;
+			}
 			if (rc == 0) {
 				hs_set_state(hs, HS_DONE);
 				return SX_DONE;

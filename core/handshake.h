@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "chain.h"
 #include "config.h"
 #include "proxykind.h"
 #include "socks5.h"
@@ -57,6 +58,22 @@ struct handshake {
 	uint8_t rep;			/* the proxy's reply code when it refused */
 	const char *reason;		/* static text saying why it failed */
 	struct sx_endpoint bnd;		/* BND of the (last) reply */
+	/*
+	 * A chain: one attempt goes through hops[0..hop_count) over the one
+	 * socket.  The hop spoken to (hop_pos, hs->proxy) is asked for a
+	 * CONNECT to the next hop (hop_dst); only the last gets cmd and dst.
+	 */
+	const struct config_proxy *hops[CONFIG_MAX_HOPS];
+	uint8_t hop_count;
+	uint8_t hop_pos;
+	bool hop_answered;		/* the hop spoken to answered at least once */
+	bool greeting_refused;		/* it refused the greeting or the password */
+	bool pipeline_asked;		/* the caller's wish, applied per hop */
+	struct sx_endpoint hop_dst;
+	/* The connection's attempts, for the caller that retries (chain.h). */
+	struct chain_plan plan;
+	struct chain_route route;
+	int64_t deadline_ms;		/* the whole set-up's, over every attempt */
 };
 
 /*
@@ -66,6 +83,13 @@ struct handshake {
  */
 void handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 		    uint8_t cmd, const struct sx_endpoint *dst, bool pipeline);
+/*
+ * Make the next attempt go through hops[0..n) (n at least 1, each
+ * outliving hs), from the TCP connect to hops[0] on, keeping the command,
+ * the destination and the plan; hs->proxy_addr is hops[0]'s address.
+ */
+void handshake_set_route(struct handshake *hs,
+			 const struct config_proxy *const *hops, size_t n);
 /*
  * Advance as far as possible without blocking on fd (a non-blocking
  * socket).  Returns SX_DONE, SX_WANT_READ, SX_WANT_WRITE or -errno.

@@ -132,20 +132,29 @@ parse_bool(const char *v, bool *out, char *why, size_t whylen)
 	return -EINVAL;
 }
 
-/* One of two words, kept as 0 or 1. */
+/* One of up to four words, kept as its index; the error lists them all. */
 static int
-parse_choice(const char *v, const char *const words[2], int *out, char *why,
+parse_choice(const char *v, const char *const words[4], int *out, char *why,
 	     size_t whylen)
 {
 	size_t n = strlen(v);
+	int count = 0;
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 4 && words[i] != NULL; i++) {
+		count++;
 		if (text_word_is(v, n, words[i])) {
 			*out = i;
 			return 0;
 		}
 	}
-	text_set_err(why, whylen, "is not %s or %s", words[0], words[1]);
+	if (count == 2)
+		text_set_err(why, whylen, "is not %s or %s", words[0], words[1]);
+	else if (count == 3)
+		text_set_err(why, whylen, "is not %s, %s or %s", words[0], words[1],
+			     words[2]);
+	else
+		text_set_err(why, whylen, "is not %s, %s, %s or %s", words[0],
+			     words[1], words[2], words[3]);
 	return -EINVAL;
 }
 
