@@ -240,6 +240,20 @@ chain_plan_next(struct chain_plan *plan, struct chain_route *route)
 	return route->len > 0;
 }
 
+bool
+chain_plan_more(const struct chain_plan *plan)
+{
+	switch (plan->mode) {
+	case CONFIG_CHAIN_FAILOVER:
+	case CONFIG_CHAIN_ROUND_ROBIN:
+		return plan->next < plan->hop_count;
+	case CONFIG_CHAIN_DYNAMIC:
+		return plan->dropped != (uint8_t)((1u << plan->hop_count) - 1);
+	default:
+		return !plan->started;
+	}
+}
+
 int
 chain_plan_left(const struct chain_plan *plan)
 {

@@ -19,6 +19,12 @@
 
 #include "config.h"
 
+/* Why UDP and BIND are refused through a chain (one line each). */
+#define CHAIN_REFUSE_UDP "a chain of proxies cannot carry SOCKS5 UDP (only a single " \
+	"proxy, or SOCKSIFY_CHAIN=failover or round-robin, can)"
+#define CHAIN_REFUSE_BIND "a chain of proxies cannot carry BIND (only a single " \
+	"proxy, or SOCKSIFY_CHAIN=failover or round-robin, can)"
+
 /* How long a hop found down is skipped, in milliseconds. */
 #define CHAIN_DOWN_HOLD_MS 30000
 
@@ -94,6 +100,8 @@ void chain_plan_start(struct chain_plan *plan, const struct config *cfg,
 		      int64_t now_ms);
 /* The next attempt's route; false when none is left. */
 bool chain_plan_next(struct chain_plan *plan, struct chain_route *route);
+/* True when chain_plan_next() has another route. */
+bool chain_plan_more(const struct chain_plan *plan);
 /* How many attempts may still follow the current one, at most. */
 int chain_plan_left(const struct chain_plan *plan);
 /*

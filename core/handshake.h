@@ -74,6 +74,7 @@ struct handshake {
 	struct chain_plan plan;
 	struct chain_route route;
 	int64_t deadline_ms;		/* the whole set-up's, over every attempt */
+	int64_t attempt_deadline_ms;	/* this attempt's share of it */
 };
 
 /*

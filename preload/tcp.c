@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "bindtab.h"
+#include "chainconn.h"
 #include "conntab.h"
 #include "failmsg.h"
 #include "handshake.h"
@@ -51,6 +52,7 @@ tcp_advance_errno(int fd)
 {
 	struct conntab_info info;
 	struct handshake *hs;
+	bool renewed = false;
 	int rc;
 
 	if (!conntab_get(fd, &info))
@@ -60,22 +62,24 @@ tcp_advance_errno(int fd)
 	hs = conntab_take_handshake(fd);
 	if (!hs)
 		return CONNTAB_PENDING;	/* another thread is stepping it */
-	rc = handshake_step(hs, &real_sys, fd);
 	/*
-	 * Past the deadline: fail, leaving the state as it is, since
-	 * failmsg_log() reads it to say which answer never came.
+	 * Past the attempt's deadline it fails, leaving the state as it is,
+	 * since failmsg_log() reads it to say which answer never came; another
+	 * attempt may follow on a fresh socket, recorded anew.
 	 */
-	if (rc > 0 && handshake_now_ms() >= info.deadline_ms)
-		rc = -ETIMEDOUT;
+	rc = chainconn_step(fd, hs, &renewed);
+	if (renewed && (chainconn_rerecord(fd, hs, &info) < 0 ||
+			!conntab_get(fd, &info)))
+		return CONNTAB_FAILED;
 	if (rc < 0) {
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		/* Readiness as after a failed connect: readable, writable, hung up. */
 		shutdown(fd, SHUT_RDWR);
 	} else if (rc == SX_DONE && log_enabled(LOG_LEVEL_INFO)) {
-		char dst[300];
+		char dst[300], via[600];
 
 		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
-		log_info("%s via %s", dst, sx_proxy_label());
+		log_info("%s via %s", dst, chainconn_via(hs, via, sizeof(via)));
 	}
 	if (rc == SX_DONE)
 		bindtab_add_conn(fd, info.peer.ss_family, &hs->dst, &hs->bnd);
@@ -132,15 +136,18 @@ tcp_finish_blocking(int fd, const struct conntab_info *info)
 {
 	struct handshake *hs = conntab_take_handshake(fd);
 	int flags = info->orig_flags;
+	bool renewed = false;
 	int rc;
 
 	if (!hs)
 		return -EALREADY;
 	if (!(flags & O_NONBLOCK))
 		real.fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-	rc = handshake_drive(hs, &real_sys, fd, info->deadline_ms);
+	rc = chainconn_drive(fd, hs, &renewed);
 	if (!(flags & O_NONBLOCK))
 		real.fcntl(fd, F_SETFL, flags);
+	if (renewed && chainconn_rerecord(fd, hs, info) < 0)
+		return -ENOMEM;
 	if (rc < 0 && rc != -EINTR)
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 	if (rc == 0)

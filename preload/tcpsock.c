@@ -93,16 +93,29 @@ tcpsock_replace(int fd, int from, int to, int flags)
  * flags and options.  When none can be made, both directions are shut so
  * that no byte reaches the proxy or the program.
  */
-void
-tcpsock_renew(int fd)
+int
+tcpsock_fresh(int fd)
 {
 	int saved_errno = errno;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	int flags = real.fcntl(fd, F_GETFL);
+	int rc;
 
-	if (flags < 0 || real.getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
-	    tcpsock_replace(fd, ss.ss_family, ss.ss_family, flags) < 0)
+	if (flags < 0 || real.getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		rc = -errno;
+	else
+		rc = tcpsock_replace(fd, ss.ss_family, ss.ss_family, flags);
+	errno = saved_errno;
+	return rc;
+}
+
+void
+tcpsock_renew(int fd)
+{
+	int saved_errno = errno;
+
+	if (tcpsock_fresh(fd) < 0)
 		shutdown(fd, SHUT_RDWR);
 	errno = saved_errno;
 }

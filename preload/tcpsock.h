@@ -11,6 +11,8 @@
  * directions are shut.  errno is preserved.
  */
 void tcpsock_renew(int fd);
+/* The same without the shutdown: 0, or -errno with fd unchanged.  errno is preserved. */
+int tcpsock_fresh(int fd);
 /*
  * An IPv4 socket whose proxy has only an IPv6 address gets an IPv6 socket
  * (file status flags `flags`); -EAFNOSUPPORT, with a log line, when the
