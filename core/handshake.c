@@ -14,11 +14,9 @@
  *   HS_SEND_REQUEST   VER CMD RSV ATYP DST.ADDR DST.PORT ->
  *   HS_RECV_REPLY                           <-  VER REP RSV ATYP BND.ADDR BND.PORT
  *
- * A chain of proxies is one such exchange after the other over the same
- * socket: each hop but the last is asked to CONNECT to the next hop (by
- * name when it resolves names and the next hop was given by one), and
- * once it says "succeeded" the next hop's exchange starts; only the last
- * hop is asked for the program's command and destination.
+ * A chain of proxies is one such exchange per hop over the same socket:
+ * each hop but the last is asked to CONNECT to the next (chain.h says to
+ * what); only the last hop gets the program's command and destination.
  *
  * Pipelined, the three client messages leave in one write and the replies
  * are read back to back; that is only safe because the greeting offers
@@ -69,18 +67,12 @@ void
 handshake_set_route(struct handshake *hs,
 		    const struct config_proxy *const *hops, size_t n)
 {
-	if (n > CONFIG_MAX_HOPS)
-		n = CONFIG_MAX_HOPS;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && i < CONFIG_MAX_HOPS; i++)
 		hs->hops[i] = hops[i];
-	hs->hop_count = (uint8_t)n;
-	hs->error = 0;
-	hs->proxy_reached = false;
-	hs->connect_started = false;
-	hs->greeting_refused = false;
-	hs->out_len = hs->out_off = 0;
-	hs->in_len = 0;
-	hs->rep = 0;
+	hs->hop_count = (uint8_t)(n < CONFIG_MAX_HOPS ? n : CONFIG_MAX_HOPS);
+	hs->error = hs->rep = 0;
+	hs->proxy_reached = hs->connect_started = hs->greeting_refused = false;
+	hs->out_len = hs->out_off = hs->in_len = 0;
 	hs->reason = "";
 	memset(&hs->bnd, 0, sizeof(hs->bnd));
 	hs_select_hop(hs, 0);
@@ -379,11 +371,7 @@ hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 	return 0;
 }
 
-/*
- * Queue the first message(s) for the hop spoken to: its greeting, or its
- * request for a kind without one; a hop that is not the last is asked for
- * the next hop.
- */
+/* Queue the hop's first message(s): its greeting, or a request. */
 static int
 hs_open_hop(struct handshake *hs)
 {
