@@ -18,13 +18,18 @@ failmsg_log(const char *prefix, const struct sx_endpoint *dst,
 	    const struct handshake *hs, int rc, const char *silence,
 	    const char *refusal)
 {
-	char where[300], label[300], via[340];
+	char where[300], label[300], via[640];
 
 	sx_endpoint_format(dst, where, sizeof(where));
 	/* The proxy spoken to, and its place when the attempt has several. */
 	if (hs && hs->proxy) {
 		chain_hop_label(hs->proxy, label, sizeof(label));
-		if (hs->hop_count > 1)
+		if (hs->hop_count > 1 && hs->hop_pos + 1 < hs->hop_count)
+			snprintf(via, sizeof(via), "%s (hop %u of %u, asked for the next "
+				 "hop, %s:%u)", label, hs->hop_pos + 1u,
+				 (unsigned)hs->hop_count, hs->hops[hs->hop_pos + 1]->host,
+				 (unsigned)hs->hops[hs->hop_pos + 1]->port);
+		else if (hs->hop_count > 1)
 			snprintf(via, sizeof(via), "%s (hop %u of %u)", label,
 				 hs->hop_pos + 1u, (unsigned)hs->hop_count);
 		else

@@ -1,0 +1,221 @@
+#!/usr/bin/env bats
+# Several proxies in SOCKS_PROXY, used as SOCKSIFY_CHAIN says: chains of two
+# and three real proxies (microsocks, danted, ssh -D), failover, dynamic
+# chains and round-robin.  Each microsocks binds its outgoing connections to
+# an address of its own (127.0.0.5, .6, .7), danted to 127.0.0.4, so the
+# destination's log tells which proxy made the last hop, and each proxy's
+# own log tells who connected to it and where it went: together they prove
+# every hop carried the connection, in order.
+
+load lib/common
+
+# start_ms NAME OUT_ADDR: microsocks on 127.0.0.1 whose outgoing connections
+# come from OUT_ADDR; it logs "client[N] <ip>: connected to <host>:<port>"
+# for each connection to $BG_ERR.  Sets PORT and MSLOG.
+start_ms() {
+	local name=$1 out=$2 port
+	port=$(free_port)
+	start_bg "$name" microsocks -i 127.0.0.1 -p "$port" -b "$out"
+	MSLOG=$BG_ERR
+	PORT=$port
+	wait_port 127.0.0.1 "$port" "$START_TIMEOUT" "$BG_PID" ||
+		server_failed "$name" "did not start"
+}
+
+# start_silent NAME: a proxy that accepts TCP and never answers.  Sets PORT
+# and LOG.
+start_silent() {
+	local name=$1
+	LOG="$(bg_dir)/$name.log"
+	: >"$LOG"
+	start_reporting "$name" "$PY" "$HELPERS/silentproxy.py" --log "$LOG" 127.0.0.1 0
+}
+
+setup_file() {
+	require_library
+	start_dest web 127.0.0.1 --http
+	export WEB_PORT=$PORT WEB_LOG=$LOG
+	start_dest echo 127.0.0.1
+	export ECHO_PORT=$PORT ECHO_LOG=$LOG
+	start_ms msa 127.0.0.5
+	export MSA_PORT=$PORT MSA_LOG=$MSLOG
+	start_ms msb 127.0.0.6
+	export MSB_PORT=$PORT MSB_LOG=$MSLOG
+	start_ms msc 127.0.0.7
+	export MSC_PORT=$PORT MSC_LOG=$MSLOG
+	start_danted dante
+	export DANTE_PORT=$PORT DANTE_LOG=$LOG
+	start_silent silent
+	export SILENT_PORT=$PORT SILENT_LOG=$LOG
+	# A port nothing listens on: a proxy that is down.
+	export DOWN_PORT=$(free_port)
+}
+
+# via LIST [VAR=VALUE...] CMD...: run CMD through socksify with
+# SOCKS_PROXY=LIST and the settings given, loopback destinations proxied,
+# bounded by CLIENT_TIMEOUT.
+via() {
+	local list=$1
+	local -a pre=() vars=()
+	shift
+	while [[ $1 == [A-Za-z_]*=* ]]; do
+		vars+=("$1")
+		shift
+	done
+	mapfile -t pre < <(test_lib_vars)
+	timeout -k 2 "$CLIENT_TIMEOUT" env SOCKSIFY_LOOPBACK=proxy SOCKS_PROXY="$list" \
+		"${vars[@]}" "${pre[@]}" "$SOCKSIFY" "$@"
+}
+
+# count_lines FILE REGEX: how many lines of FILE match REGEX.
+count_lines() {
+	tr -d '\r' <"$1" | grep -cE -- "$2" || true
+}
+
+@test "a chain of two microsocks carries a non-blocking connect (curl) through both, in order" {
+	run via "socks5://127.0.0.1:$MSA_PORT,socks5h://127.0.0.1:$MSB_PORT" SOCKSIFY_LOG=info \
+		curl -q -sS --max-time 15 \
+		"http://127.0.0.1:$WEB_PORT/two-ms"
+	assert_success
+	# The destination saw the last hop; each hop saw the one before it.
+	assert_line --regexp '^PEER 127\.0\.0\.6 [0-9]+$'
+	log_has "$WEB_LOG" "^GET /two-ms 127\.0\.0\.6 [0-9]+$"
+	log_has "$MSA_LOG" "127\.0\.0\.1: connected to 127\.0\.0\.1:$MSB_PORT\$"
+	log_has "$MSB_LOG" "127\.0\.0\.5: connected to 127\.0\.0\.1:$WEB_PORT\$"
+	assert_line "socksify: 127.0.0.1:$WEB_PORT via socks5 127.0.0.1:$MSA_PORT > socks5h 127.0.0.1:$MSB_PORT"
+}
+
+@test "a blocking connect goes through danted, then microsocks" {
+	run via "socks5://127.0.0.1:$DANTE_PORT,socks5://127.0.0.1:$MSB_PORT" \
+		"$PY" "$HELPERS/client.py" \
+		--mode block --send hello 127.0.0.1 "$ECHO_PORT"
+	assert_success
+	assert_line "CONNECTED"
+	assert_line "NONBLOCK no"
+	assert_line "FLAGS-KEPT yes"
+	assert_line "GETPEERNAME 127.0.0.1 $ECHO_PORT"
+	assert_line --regexp '^PEER-LINE PEER 127\.0\.0\.6 [0-9]+$'
+	assert_line "ECHO hello"
+	# danted connected to microsocks from its external address ...
+	log_has "$DANTE_LOG" "tcp/connect .*127\.0\.0\.4\.[0-9]+ 127\.0\.0\.1\.$MSB_PORT"
+	# ... and microsocks saw danted and went on to the destination.
+	log_has "$MSB_LOG" "127\.0\.0\.4: connected to 127\.0\.0\.1:$ECHO_PORT\$"
+}
+
+@test "a chain of three: microsocks, ssh -D over socks4a given the next hop by name, danted" {
+	start_ssh_socks sshd
+	local ssh_port=$PORT ssh_log=$LOG
+	run via "socks5://127.0.0.1:$MSA_PORT, socks4a://127.0.0.1:$ssh_port, socks5://localhost:$DANTE_PORT" SOCKSIFY_LOG=info \
+		curl -q -sS --max-time 15 \
+		"http://127.0.0.1:$WEB_PORT/three"
+	assert_success
+	assert_line --regexp '^PEER 127\.0\.0\.4 [0-9]+$'
+	log_has "$WEB_LOG" "^GET /three 127\.0\.0\.4 [0-9]+$"
+	# Hop 1 connected to hop 2; hop 2 (ssh -D, so sshd) was asked for hop 3
+	# by name, by a client coming from hop 1's address; hop 3 reached the
+	# destination.
+	log_has "$MSA_LOG" "127\.0\.0\.1: connected to 127\.0\.0\.1:$ssh_port\$"
+	log_has "$ssh_log" "originator 127\.0\.0\.5 port [0-9]+, target localhost port $DANTE_PORT"
+	log_has "$DANTE_LOG" "tcp/connect .*127\.0\.0\.4\.[0-9]+ 127\.0\.0\.1\.$WEB_PORT"
+}
+
+@test "a strict chain with a hop down fails closed and names the hop" {
+	run via "socks5://127.0.0.1:$MSC_PORT,socks5://127.0.0.1:$DOWN_PORT" \
+		"$PY" "$HELPERS/client.py" \
+		--mode block 127.0.0.1 "$ECHO_PORT"
+	assert_failure
+	assert_line --regexp '^ERRNO E'
+	assert_line --partial "via socks5 127.0.0.1:$MSC_PORT (hop 1 of 2, asked for the next hop, 127.0.0.1:$DOWN_PORT): connection refused"
+	# Strict skips nothing, and nothing reached the destination.
+	refute_line --partial "is down"
+	log_lacks "$ECHO_LOG" "^CONN 127\.0\.0\.1 "
+}
+
+@test "dynamic leaves out a proxy that is down and goes through the others" {
+	run via "socks5://127.0.0.1:$MSA_PORT,socks5://127.0.0.1:$DOWN_PORT,socks5://127.0.0.1:$MSC_PORT" SOCKSIFY_CHAIN=dynamic \
+		"$PY" "$HELPERS/client.py" \
+		--mode nonblock --count 2 --send hi 127.0.0.1 "$ECHO_PORT"
+	assert_success
+	[ "$(printf '%s\n' "$output" | grep -c '^PEER-LINE PEER 127\.0\.0\.7 ')" -eq 2 ]
+	assert_line "socksify: proxy 2 of 3 (socks5 127.0.0.1:$DOWN_PORT) is down: skipped for 30 s"
+	# Found down once: the second connection left it out from the start.
+	[ "$(printf '%s\n' "$output" | grep -c 'is down')" -eq 1 ]
+	log_has "$MSA_LOG" "127\.0\.0\.1: connected to 127\.0\.0\.1:$MSC_PORT\$"
+	log_has "$MSC_LOG" "127\.0\.0\.5: connected to 127\.0\.0\.1:$ECHO_PORT\$"
+}
+
+@test "failover: with the first proxy down the second carries the connection within 3 s" {
+	run via "socks5://127.0.0.1:$DOWN_PORT,socks5://127.0.0.1:$MSB_PORT" SOCKSIFY_CHAIN=failover \
+		"$PY" "$HELPERS/client.py" \
+		--mode block --count 3 --send hi 127.0.0.1 "$ECHO_PORT"
+	assert_success
+	[ "$(printf '%s\n' "$output" | grep -c '^PEER-LINE PEER 127\.0\.0\.6 ')" -eq 3 ]
+	assert_line --partial "via socks5 127.0.0.1:$DOWN_PORT: cannot connect to the proxy: Connection refused"
+	assert_line "socksify: proxy 1 of 2 (socks5 127.0.0.1:$DOWN_PORT) is down: skipped for 30 s"
+	# Later connections skip it: one failure for three connections.
+	[ "$(printf '%s\n' "$output" | grep -c 'cannot connect to the proxy')" -eq 1 ]
+	elapsed=$(line_value ELAPSED)
+	awk -v e="$elapsed" 'BEGIN { exit !(e < 3) }'
+}
+
+@test "failover: a proxy that accepts TCP and never answers costs its share of the timeout, not all of it" {
+	: >"$SILENT_LOG"
+	run via "socks5://127.0.0.1:$SILENT_PORT,socks5://127.0.0.1:$MSB_PORT" SOCKSIFY_CHAIN=failover SOCKSIFY_TIMEOUT=6 \
+		"$PY" "$HELPERS/client.py" \
+		--mode nonblock --count 2 --send hi 127.0.0.1 "$ECHO_PORT"
+	assert_success
+	[ "$(printf '%s\n' "$output" | grep -c '^PEER-LINE PEER 127\.0\.0\.6 ')" -eq 2 ]
+	assert_line --partial "via socks5 127.0.0.1:$SILENT_PORT: no answer from the proxy within the timeout"
+	assert_line "socksify: proxy 1 of 2 (socks5 127.0.0.1:$SILENT_PORT) is down: skipped for 30 s"
+	# The silent proxy was reached once, and held the first connection for
+	# half of the 6 s (two proxies), not for the whole timeout.
+	[ "$(count_lines "$SILENT_LOG" '^CONN ')" -eq 1 ]
+	elapsed=$(line_value ELAPSED)
+	awk -v e="$elapsed" 'BEGIN { exit !(e >= 2.5 && e < 5) }'
+}
+
+@test "round-robin spreads connections over the proxies and skips one that is down" {
+	: >"$ECHO_LOG"
+	run via "socks5://127.0.0.1:$MSA_PORT,socks5://127.0.0.1:$DOWN_PORT,socks5://127.0.0.1:$MSB_PORT,socks5://127.0.0.1:$MSC_PORT" SOCKSIFY_CHAIN=round-robin \
+		"$PY" "$HELPERS/client.py" \
+		--mode block --count 8 --send hi 127.0.0.1 "$ECHO_PORT"
+	assert_success
+	[ "$(printf '%s\n' "$output" | grep -c '^ECHO hi$')" -eq 8 ]
+	# Eight connections over three proxies up: each carried at least two.
+	for out in 5 6 7; do
+		n=$(count_lines "$ECHO_LOG" "^CONN 127\.0\.0\.$out ")
+		[ "$n" -ge 2 ] || { echo "# 127.0.0.$out carried $n" >&2; false; }
+	done
+	[ "$(count_lines "$ECHO_LOG" '^CONN 127\.0\.0\.1 ')" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep -c 'is down')" -eq 1 ]
+}
+
+@test "UDP through a chain fails closed with one line saying why" {
+	run via "socks5://127.0.0.1:$DANTE_PORT,socks5://127.0.0.1:$MSA_PORT" \
+		"$PY" "$HELPERS/udpclient.py" \
+		--timeout 3 once 127.0.0.1 "$ECHO_PORT" --wait 1
+	assert_line "ERRNO ENETUNREACH"
+	assert_line --partial "a chain of proxies cannot carry SOCKS5 UDP"
+	refute_line "SENT"
+}
+
+@test "a malformed list names the element by its place and never connects" {
+	: >"$ECHO_LOG"
+	run via "socks5://127.0.0.1:$MSA_PORT,socks5://user:s3cret@127.0.0.1:99999" \
+		"$PY" "$HELPERS/client.py" \
+		--mode block 127.0.0.1 "$ECHO_PORT"
+	assert_failure
+	assert_line --regexp '^socksify: SOCKS_PROXY: proxy 2 of 2: .*port'
+	refute_output --partial "s3cret"
+	assert_line "ERRNO ENETUNREACH"
+	[ "$(count_lines "$ECHO_LOG" '^CONN ')" -eq 0 ]
+}
+
+@test "an unknown SOCKSIFY_CHAIN is reported with the four modes" {
+	run via "socks5://127.0.0.1:$MSA_PORT,socks5://127.0.0.1:$MSB_PORT" SOCKSIFY_CHAIN=random \
+		"$PY" "$HELPERS/client.py" \
+		--mode block 127.0.0.1 "$ECHO_PORT"
+	assert_failure
+	assert_line --partial 'SOCKSIFY_CHAIN: "random" is not strict, dynamic, failover or round-robin'
+	assert_line "ERRNO ENETUNREACH"
+}
