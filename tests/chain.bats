@@ -102,6 +102,53 @@ count_lines() {
 	log_has "$MSB_LOG" "127\.0\.0\.4: connected to 127\.0\.0\.1:$ECHO_PORT\$"
 }
 
+# nb_modes LIST [VAR=VALUE...]: tests/helpers/nbclient in each of its
+# waiting modes through LIST, each reporting as a plain TCP connect would,
+# and reaching the destination from 127.0.0.6.  With NB_PLAIN set, nbclient
+# only connects and waits (an exchange over loopback proxies may end within
+# its quiet wait), without it the checks made while the connect is pending
+# must see a connecting socket.
+nb_modes() {
+	local list=$1 mode
+	local -a opts=()
+	shift
+	[ -z "${NB_PLAIN:-}" ] || opts=(--plain)
+	for mode in poll select epoll-lt epoll-et epoll-oneshot epoll-before-connect \
+		epoll-after-connect block-eintr; do
+		run via "$list" "$@" "$REPO/build/tests/helpers/nbclient" "${opts[@]}" \
+			"$mode" 127.0.0.1 "$ECHO_PORT"
+		[ "$status" -eq 0 ] || { echo "# mode $mode" >&2; printf '# %s\n' "$output" >&2; return 1; }
+		assert_line "RESULT ok"
+		assert_line --regexp '^PEER-LINE PEER 127\.0\.0\.6 [0-9]+$'
+		assert_line "GETPEERNAME 127.0.0.1 $ECHO_PORT"
+		case $mode${NB_PLAIN:-} in
+		block*) ;;
+		*plain) assert_line "CONNECT-RC EINPROGRESS" ;;
+		*)
+			assert_line "CONNECT-RC EINPROGRESS"
+			assert_line "QUIET yes"
+			assert_line "PENDING-SEND EAGAIN"
+			assert_line "SO_ERROR 0"
+			;;
+		esac
+		case $mode in
+		epoll*) assert_line "EPOLL-DATA ok" ;;
+		esac
+	done
+}
+
+@test "non-blocking connects stay non-blocking over every hop, in each way of waiting" {
+	NB_PLAIN=plain nb_modes "socks5://127.0.0.1:$MSA_PORT,socks5://127.0.0.1:$DANTE_PORT,socks5://127.0.0.1:$MSB_PORT"
+	log_has "$DANTE_LOG" "tcp/connect .*127\.0\.0\.4\.[0-9]+ 127\.0\.0\.1\.$MSB_PORT"
+}
+
+@test "a non-blocking connect fails over to the next proxy on a fresh socket, in each way of waiting" {
+	NB_PLAIN= nb_modes "socks5://127.0.0.1:$SILENT_PORT,socks5://127.0.0.1:$MSB_PORT" \
+		SOCKSIFY_CHAIN=failover SOCKSIFY_TIMEOUT=1
+	NB_PLAIN= nb_modes "socks5://127.0.0.1:$SILENT_PORT,socks5://127.0.0.1:$MSB_PORT" \
+		SOCKSIFY_CHAIN=dynamic SOCKSIFY_TIMEOUT=1
+}
+
 @test "a chain of three: microsocks, ssh -D over socks4a given the next hop by name, danted" {
 	start_ssh_socks sshd
 	local ssh_port=$PORT ssh_log=$LOG
