@@ -8,6 +8,7 @@
 # every hop carried the connection, in order.
 
 load lib/common
+load lib/ftp
 
 # start_ms NAME OUT_ADDR: microsocks on 127.0.0.1 whose outgoing connections
 # come from OUT_ADDR; it logs "client[N] <ip>: connected to <host>:<port>"
@@ -49,6 +50,12 @@ setup_file() {
 	export SILENT_PORT=$PORT SILENT_LOG=$LOG
 	# A port nothing listens on: a proxy that is down.
 	export DOWN_PORT=$(free_port)
+}
+
+# The BIND test builds the network namespaces of tests/lib/ftp.bash.
+teardown() {
+	stop_all "$BATS_TEST_TMPDIR"
+	lab_down
 }
 
 # via LIST [VAR=VALUE...] CMD...: run CMD through socksify with
@@ -235,6 +242,34 @@ nb_modes() {
 	done
 	[ "$(count_lines "$ECHO_LOG" '^CONN 127\.0\.0\.1 ')" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | grep -c 'is down')" -eq 1 ]
+}
+
+@test "BIND through a chain fails closed with one line; failover takes it through the first proxy" {
+	local why
+	why=$(lab_can_run) || skip "$why"
+	lab_up || {
+		lab_down
+		echo "# cannot build the network namespaces" >&2
+		return 1
+	}
+	start_lab_danted labd1 1080
+	local d1_log=$LOG
+	start_lab_danted labd2 1082
+	start_lab_backpeer peer
+	local peer_port=$PORT list="socks5://$LAB_PROXY_IP:1080,socks5://$LAB_PROXY_IP:1082"
+	run lab_client "$list" "$REPO/build/tests/helpers/bindclient" -w poll \
+		"$LAB_SERVER_IP" "$peer_port"
+	assert_failure
+	assert_line --regexp '^CONTROL 198\.51\.100\.1 [0-9]+$'
+	assert_line --partial "a chain of proxies cannot carry BIND"
+	assert_line --regexp '^ERRNO EOPNOTSUPP '
+	refute_line "ACCEPTED"
+	run lab_client "$list" env SOCKSIFY_CHAIN=failover \
+		"$REPO/build/tests/helpers/bindclient" -w poll "$LAB_SERVER_IP" "$peer_port"
+	assert_success
+	assert_line "ACCEPTED"
+	assert_line "FDS-LEAKED 0"
+	log_has "$d1_log" 'tcp/bind \['
 }
 
 @test "UDP through a chain fails closed with one line saying why" {
