@@ -124,11 +124,11 @@ chainconn_via(const struct handshake *hs, char *buf, size_t cap)
 
 /*
  * hs's attempt failed with rc: when it found a hop down, mark it, and when
- * the plan has another route, give fd a fresh socket and start that route
- * on it.  True when another attempt is ready.
+ * the plan has another route, give fd a fresh socket (*renewed set) and
+ * start that route on it.  True when another attempt is ready.
  */
 static bool
-chainconn_retry(int fd, struct handshake *hs, int rc)
+chainconn_retry(int fd, struct handshake *hs, int rc, bool *renewed)
 {
 	struct chain_failure f;
 	struct sockaddr_storage ss;
@@ -157,16 +157,15 @@ chainconn_retry(int fd, struct handshake *hs, int rc)
 	chain_hop_label(&sx_cfg.hops[hop], label, sizeof(label));
 	log_warn("proxy %u of %zu (%s) is down: skipped for %d s", hop + 1u,
 		 sx_cfg.hop_count, label, CHAIN_DOWN_HOLD_MS / 1000);
+	/* A fresh socket first: a failure leaves the failed attempt to report. */
 	flags = real.fcntl(fd, F_GETFL);
-	if (flags < 0 || real.getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0)
+	if (!chain_plan_more(&hs->plan) || handshake_now_ms() >= hs->deadline_ms ||
+	    flags < 0 || real.getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0 ||
+	    tcpsock_fresh(fd) < 0)
 		return false;
-	if (!chainconn_next_route(hs))
-		return false;
-	if (tcpsock_fresh(fd) < 0 || chainconn_fit(fd, hs, ss.ss_family, flags) < 0) {
-		hs->error = -ENETUNREACH;
-		return false;
-	}
-	return true;
+	*renewed = true;
+	return chainconn_next_route(hs) &&
+	       chainconn_fit(fd, hs, ss.ss_family, flags) == 0;
 }
 
 /* The attempt succeeded: the hops of its route are up. */
@@ -188,9 +187,8 @@ chainconn_step(int fd, struct handshake *hs, bool *renewed)
 			rc = -ETIMEDOUT;
 		if (rc == SX_DONE)
 			chainconn_done(hs);
-		if (rc >= 0 || !chainconn_retry(fd, hs, rc))
+		if (rc >= 0 || !chainconn_retry(fd, hs, rc, renewed))
 			return rc;
-		*renewed = true;
 	}
 }
 
@@ -203,9 +201,8 @@ chainconn_drive(int fd, struct handshake *hs, bool *renewed)
 		rc = handshake_drive(hs, &real_sys, fd, hs->attempt_deadline_ms);
 		if (rc == 0)
 			chainconn_done(hs);
-		if (rc >= 0 || !chainconn_retry(fd, hs, rc))
+		if (rc >= 0 || !chainconn_retry(fd, hs, rc, renewed))
 			return rc;
-		*renewed = true;
 	}
 }
 
