@@ -228,6 +228,23 @@ nb_modes() {
 	awk -v e="$elapsed" 'BEGIN { exit !(e >= 2.5 && e < 5) }'
 }
 
+@test "the whole set-up stays within SOCKSIFY_TIMEOUT when every proxy is silent" {
+	start_silent silent2
+	local silent2=$PORT mode
+	for mode in failover dynamic strict; do
+		: >"$ECHO_LOG"
+		run via "socks5://127.0.0.1:$SILENT_PORT,socks5://127.0.0.1:$silent2" \
+			SOCKSIFY_CHAIN=$mode SOCKSIFY_TIMEOUT=2 \
+			"$PY" "$HELPERS/client.py" --mode block 127.0.0.1 "$ECHO_PORT"
+		assert_failure
+		assert_line "ERRNO ETIMEDOUT"
+		elapsed=$(line_value ELAPSED)
+		awk -v e="$elapsed" 'BEGIN { exit !(e >= 1.8 && e < 3) }' ||
+			{ echo "# $mode took $elapsed s" >&2; false; }
+		[ "$(count_lines "$ECHO_LOG" '^CONN ')" -eq 0 ]
+	done
+}
+
 @test "round-robin spreads connections over the proxies and skips one that is down" {
 	: >"$ECHO_LOG"
 	run via "socks5://127.0.0.1:$MSA_PORT,socks5://127.0.0.1:$DOWN_PORT,socks5://127.0.0.1:$MSB_PORT,socks5://127.0.0.1:$MSC_PORT" SOCKSIFY_CHAIN=round-robin \
