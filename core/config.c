@@ -13,9 +13,11 @@
 
 #include "chain.h"
 #include "config.h"
+#include "isolate.h"
 #include "knobs.h"
 #include "knobval.h"
 #include "noproxy.h"
+#include "proxykind.h"
 #include "proxyurl.h"
 #include "text.h"
 
@@ -275,6 +277,30 @@ load_defaults(struct config *cfg)
 	}
 }
 
+/*
+ * SOCKSIFY_ISOLATE=process: a SOCKS5 proxy without credentials in its URL
+ * gets the isolation user (isolate.h), whose password each process makes
+ * its own.  Credentials in the URL win.  Other kinds cannot carry it.
+ */
+static void
+isolate_proxy(struct config *cfg)
+{
+	struct config_proxy *p = &cfg->proxy;
+
+	if (cfg->isolate_mode != CONFIG_ISOLATE_PROCESS || p->has_auth)
+		return;
+	if (p->version != 5) {
+		fail(cfg, "SOCKSIFY_ISOLATE",
+		     "process isolation needs a socks5:// or socks5h:// proxy (Tor's SocksPort), not %s://",
+		     proxykind_of(p)->name);
+		return;
+	}
+	p->has_auth = true;
+	p->isolate = true;
+	/* The password field stays empty: the token is the process's own. */
+	memcpy(p->user, ISOLATE_USER, sizeof(ISOLATE_USER));
+}
+
 void
 config_load(struct config *cfg, const struct sx_sys *sys,
 	    char *(*get)(const char *))
@@ -290,6 +316,8 @@ config_load(struct config *cfg, const struct sx_sys *sys,
 	for (size_t i = 0; i < knobs_count; i++)
 		load_knob(cfg, &knobs_table[i], get, &taken);
 
+	if (cfg->valid)
+		isolate_proxy(cfg);
 	/* No name lookups for a configuration that will not be used. */
 	if (!cfg->valid || taken.proxy_var == NULL)
 		return;

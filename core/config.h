@@ -19,17 +19,20 @@
 
 #define CONFIG_DEFAULT_URL "socks5h://127.0.0.1:1080"
 #define CONFIG_DEFAULT_PORT 1080
+/* The version of an HTTP CONNECT proxy (http://) in struct config_proxy. */
+#define CONFIG_HTTP_CONNECT 1
 #define CONFIG_DEFAULT_TIMEOUT_MS 10000
 #define CONFIG_DEFAULT_FAKE_NET "198.18.0.0/15"
 #define CONFIG_DEFAULT_FAKE_NET6 "fd53:6f63:6b73::/96"
 #define CONFIG_ERR_LEN 256
 #define CONFIG_MAX_HOPS 8		/* proxies in a SOCKS_PROXY list */
 
-/* One proxy, as parsed from a URL in curl's socks schemes. */
+/* One proxy, as parsed from a URL in curl's socks and http schemes. */
 struct config_proxy {
-	int version;		/* 4 or 5 */
-	bool remote_dns;	/* socks4a:// or socks5h:// */
+	int version;		/* 4 or 5 (SOCKS), or CONFIG_HTTP_CONNECT */
+	bool remote_dns;	/* socks4a://, socks5h:// or http:// */
 	bool has_auth;		/* a user (SOCKS5: and a password) was given */
+	bool isolate;		/* SOCKS5: credentials made per process (isolate.h) */
 	char user[256];		/* percent-decoded, 0..255 bytes */
 	char pass[256];		/* percent-decoded, 0..255 bytes; never logged */
 	char host[256];		/* as written in the URL, brackets removed */
@@ -78,6 +81,11 @@ enum config_loopback_mode {
 	CONFIG_LOOPBACK_PROXY,	/* loopback destinations go through the proxy too */
 };
 
+enum config_isolate_mode {
+	CONFIG_ISOLATE_NONE,	/* the URL's credentials, or none */
+	CONFIG_ISOLATE_PROCESS,	/* SOCKS5 credentials of each process's own */
+};
+
 struct config {
 	bool valid;			/* false: proxied calls fail closed */
 	char error[CONFIG_ERR_LEN];	/* why not valid: one line, no secrets */
@@ -93,6 +101,7 @@ struct config {
 	int udp_mode;
 	int packet_mode;
 	int loopback_mode;
+	int isolate_mode;
 	bool hosts_file;		/* names in /etc/hosts resolve locally */
 	uint8_t fake_net[4];		/* fake IPv4 range, network address */
 	uint8_t fake_prefix;		/* its prefix length, 8..30 */

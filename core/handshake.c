@@ -59,8 +59,8 @@ hs_select_hop(struct handshake *hs, uint8_t pos)
 	hs->kind = proxykind_of(hs->proxy);
 	hs->pipeline = hs->pipeline_asked && hs->kind->pipelines &&
 		       hs->kind->steps->greeting != NULL;
-	hs->hop_answered = false;
-	hs->auth_pending = false;
+	hs->hop_answered = hs->auth_pending = false;
+	memset(&hs->scan, 0, sizeof(hs->scan));
 }
 
 void
@@ -326,6 +326,54 @@ hs_recv_auth(struct handshake *hs, const struct sx_sys *sys, int fd)
 	return 0;
 }
 
+/*
+ * A reply only a scan of its text can end (HTTP): peek at what has
+ * arrived, let the kind's scan say how much of it is the reply, and take
+ * exactly that, so the bytes after it stay in the socket for the program.
+ */
+static int
+hs_recv_scanned(struct handshake *hs, const struct sx_sys *sys, int fd)
+{
+	const struct proxykind_steps *st = hs->kind->steps;
+	struct proxykind_answer a;
+	uint8_t peek[1024];
+	ssize_t n, used, got;
+
+	while (!hs->scan.done) {
+		n = sys->recv(fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
+		if (n == 0 && hs->scan.seen == 0)
+			return hs_fail(hs, -ECONNREFUSED, "proxy closed the connection "
+				       "instead of replying (the destination refused it)");
+		if (n == 0)
+			return hs_fail(hs, -ECONNRESET, hs_closed_reason);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return SX_WANT_READ;
+			return hs_fail(hs, -errno, "");
+		}
+		used = st->reply_scan(&hs->scan, peek, (size_t)n, hs->proxy, &a);
+		if (used < 0)
+			return hs_fail(hs, -EPROTO, a.reason);
+		/* Take what the scan counted: bytes already seen, so all there. */
+		while (used > 0) {
+			got = sys->recv(fd, peek, (size_t)used, MSG_DONTWAIT);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				return hs_fail(hs, got < 0 ? -errno : -ECONNRESET,
+					       hs_closed_reason);
+			used -= got;
+		}
+	}
+	hs->rep = a.code;
+	hs->hop_answered = true;
+	if (a.error)
+		return hs_fail(hs, a.error, a.reason);
+	return 0;
+}
+
 /* The reply to the request (or BIND's second reply): BND, or the refusal. */
 static int
 hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
@@ -336,6 +384,8 @@ hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 	ssize_t n;
 	int rc;
 
+	if (st->reply_scan != NULL)
+		return hs_recv_scanned(hs, sys, fd);
 	for (;;) {
 		size_t need = st->reply_need(hs->in, hs->in_len);
 

@@ -35,8 +35,11 @@ enum hs_state {
 	HS_FAILED,
 };
 
-/* Room for a pipelined greeting (3), authentication (513) and request (262). */
-#define HS_OUT_MAX 800
+/*
+ * Room for a pipelined greeting (3), authentication (513) and request
+ * (262), or for an HTTP CONNECT request (HTTPCONNECT_REQUEST_MAX).
+ */
+#define HS_OUT_MAX 1280
 
 struct handshake {
 	int state;
@@ -58,6 +61,7 @@ struct handshake {
 	uint8_t rep;			/* the proxy's reply code when it refused */
 	const char *reason;		/* static text saying why it failed */
 	struct sx_endpoint bnd;		/* BND of the (last) reply */
+	struct proxykind_scan scan;	/* a scanned reply so far (HTTP) */
 	/*
 	 * A chain: one attempt goes through hops[0..hop_count) over the one
 	 * socket.  The hop spoken to (hop_pos, hs->proxy) is asked for a

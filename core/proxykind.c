@@ -7,11 +7,17 @@
  * "Carries names" is about the wire: SOCKS4 requests carry a host name in
  * the SOCKS4a form whoever resolves (socks4:// resolves names itself, so
  * hands its proxy none unless a caller asks for it).
+ *
+ * An HTTP proxy (http://) is asked for CONNECT tunnels alone: it always
+ * resolves names itself and has nothing for BIND or UDP, so those fail
+ * closed with the row's words (UDP may still go direct when
+ * SOCKSIFY_UDP=direct says so).
  */
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
 
+#include "httpconnect.h"
 #include "proxykind.h"
 #include "socks4.h"
 #include "socks5.h"
@@ -57,17 +63,27 @@ static const struct proxykind proxykind_table[] = {
 		.steps = &socks5_steps,
 		.refuse_command = "SOCKS5 has no such command",
 	},
+	{
+		.name = "http", .protocol = "HTTP",
+		.default_port = CONFIG_DEFAULT_PORT,
+		.resolver = PROXYKIND_RESOLVES_PROXY,
+		.carries_ipv6 = true, .carries_names = true,
+		.steps = &httpconnect_steps,
+		.refuse_command = "an HTTP proxy carries only CONNECT tunnels, no BIND",
+		.refuse_udp = "an HTTP proxy has no UDP",
+	},
 };
 
 /* The row of the default URL's kind (CONFIG_DEFAULT_URL: socks5h). */
 #define PROXYKIND_DEFAULT 3
 
-/* How the configuration records each row: SOCKS version, remote DNS. */
+/* How the configuration records each row: its version, remote DNS. */
 static const struct {
 	int version;
 	bool remote_dns;
 } proxykind_config[SX_ARRAY_LEN(proxykind_table)] = {
 	{ 4, false }, { 4, true }, { 5, false }, { 5, true },
+	{ CONFIG_HTTP_CONNECT, true },
 };
 
 const struct proxykind *

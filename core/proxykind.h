@@ -1,11 +1,11 @@
 /*
  * Proxy kinds: one descriptor per kind of proxy the configuration can
- * name (socks4, socks4a, socks5, socks5h), saying what routing, UDP, BIND,
+ * name (socks4, socks4a, socks5, socks5h, http), saying what routing, UDP, BIND,
  * DNS and init need to know about it without looking at its wire format:
  * its name and default port, who resolves host names, what it can carry,
  * and the steps the handshake state machine (handshake.c) calls to encode
  * the client's messages and decode the proxy's answers.  Only the codec
- * behind the steps (socks4.c, socks5.c) knows the bytes.  A new kind is a
+ * behind the steps (socks4.c, socks5.c, httpconnect.c) knows the bytes.  A new kind is a
  * codec with its steps and one row of the table in proxykind.c.  The table
  * is constant: no state, no lock.
  */
@@ -30,9 +30,26 @@ enum proxykind_resolver {
 struct proxykind_answer {
 	int error;		/* 0, or the -errno the answer stands for */
 	const char *reason;	/* with error: static text, never a secret */
-	uint8_t code;		/* the proxy's reply code */
+	uint8_t code;		/* the proxy's reply code (HTTP: the status class) */
 	bool auth_next;		/* greeting answer: authentication comes next */
 	struct sx_endpoint bnd;	/* reply: the address the proxy names */
+};
+
+/*
+ * What a scanning reply step keeps between the pieces of one reply it is
+ * shown (a reply whose end only its text tells, as the empty line that
+ * ends an HTTP response header).  The handshake owns it and zeroes it
+ * before the reply; only the codec reads or writes its fields.
+ */
+struct proxykind_scan {
+	uint32_t seen;		/* bytes of the reply taken so far */
+	bool done;		/* the reply is complete and judged */
+	bool at_line_start;	/* the last byte taken ended a line */
+	bool line_done;		/* the first line is complete */
+	uint16_t line_len;	/* bytes of the first line kept */
+	uint16_t status;	/* the status the first line gives */
+	char line[128];		/* the first line, cut to fit */
+	char why[160];		/* the refusal in words, for the log */
 };
 
 /*
@@ -60,6 +77,17 @@ struct proxykind_steps {
 	 */
 	size_t (*reply_need)(const uint8_t *buf, size_t len);
 	ssize_t (*reply)(const uint8_t *buf, size_t len, struct proxykind_answer *a);
+	/*
+	 * In place of reply_need and reply, for a reply whose length only a
+	 * scan of its text tells: shown the len bytes that have arrived
+	 * (peeked, still in the socket), it returns how many of them belong
+	 * to the reply, to be taken, and sets s->done with *a filled once the
+	 * reply is complete; -EPROTO (a->reason says why) for bytes that are
+	 * not a reply.  No byte after the reply is ever counted.
+	 */
+	ssize_t (*reply_scan)(struct proxykind_scan *s, const uint8_t *buf,
+			      size_t len, const struct config_proxy *p,
+			      struct proxykind_answer *a);
 	uint8_t greeting_answer_len;	/* fixed length of the greeting's answer */
 	uint8_t auth_answer_len;	/* fixed length of the authentication's answer */
 };

@@ -1,6 +1,6 @@
 /*
  * A proxy URL in curl's socks schemes, socks4://, socks4a://, socks5:// and
- * socks5h://, with an optional user name and password and an optional
+ * socks5h://, or http:// (an HTTP CONNECT proxy), with an optional user name and password and an optional
  * port, into struct config_proxy.  The parser is bounds-first and never
  * echoes a user name or a password: an error names what is wrong and shows
  * at most a short, escaped piece of a part that cannot hold credentials.
@@ -13,7 +13,7 @@
 #include "proxyurl.h"
 #include "text.h"
 
-#define PROXYURL_SCHEMES_HINT "use socks4, socks4a, socks5 or socks5h"
+#define PROXYURL_SCHEMES_HINT "use socks4, socks4a, socks5, socks5h or http"
 
 struct proxyurl_scheme {
 	const char *name;
@@ -26,6 +26,7 @@ static const struct proxyurl_scheme proxyurl_schemes[] = {
 	{ "socks4a", 4, true },
 	{ "socks5", 5, false },
 	{ "socks5h", 5, true },
+	{ "http", CONFIG_HTTP_CONNECT, true },
 };
 
 /* Worded to follow the word: "port <why>". */
@@ -123,6 +124,12 @@ parse_userinfo(const char *s, size_t n, struct config_proxy *p, char *err,
 	rc = decode_userinfo(s, ulen, p->user, "user name", err, errlen);
 	if (rc < 0)
 		return rc;
+	/* Basic authentication (RFC 7617) ends the user name at the first ':'. */
+	if (p->version == CONFIG_HTTP_CONNECT && strchr(p->user, ':') != NULL) {
+		text_set_err(err, errlen,
+			     "the user name of an HTTP proxy cannot hold ':' (%%3A)");
+		return -EINVAL;
+	}
 	/* RFC 1929 sends PLEN 0 for a user without a password. */
 	p->pass[0] = '\0';
 	if (colon != NULL) {
@@ -335,7 +342,7 @@ proxyurl_parse(const char *url, struct config_proxy *p, char *err,
 	}
 	if (slen == 0 || len - slen < 3 || memcmp(url + slen, "://", 3) != 0) {
 		text_set_err(err, errlen,
-			     "missing scheme (use socks4://, socks4a://, socks5:// or socks5h://)");
+			     "missing scheme (use socks4://, socks4a://, socks5://, socks5h:// or http://)");
 		goto err_wipe;
 	}
 	for (size_t i = 0; i < SX_ARRAY_LEN(proxyurl_schemes); i++) {
@@ -343,6 +350,11 @@ proxyurl_parse(const char *url, struct config_proxy *p, char *err,
 			scheme = &proxyurl_schemes[i];
 			break;
 		}
+	}
+	if (scheme == NULL && text_word_is(url, slen, "https")) {
+		text_set_err(err, errlen,
+			     "https:// (TLS to the proxy) is not supported: use http:// for an HTTP proxy");
+		goto err_wipe;
 	}
 	if (scheme == NULL) {
 		text_show(shown, sizeof(shown), url, slen);

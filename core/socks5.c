@@ -331,10 +331,10 @@ static const struct socks5_code {
 	{ 0xf1, EHOSTUNREACH, "onion service descriptor is invalid" },
 	{ 0xf2, EHOSTUNREACH, "onion service introduction failed" },
 	{ 0xf3, EHOSTUNREACH, "onion service rendezvous failed" },
-	{ 0xf4, EHOSTUNREACH, "onion service missing client authorization" },
-	{ 0xf5, EHOSTUNREACH, "onion service wrong client authorization" },
+	{ 0xf4, EACCES, "onion service missing client authorization" },
+	{ 0xf5, EACCES, "onion service wrong client authorization" },
 	{ 0xf6, EHOSTUNREACH, "onion service invalid address" },
-	{ 0xf7, EHOSTUNREACH, "onion service introduction timed out" },
+	{ 0xf7, ETIMEDOUT, "onion service introduction timed out" },
 };
 
 static const struct socks5_code *

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "isolate.h"
 #include "socks5.h"
 
 /*
@@ -50,10 +51,15 @@ socks5_step_greeting_answer(const uint8_t *buf, size_t len,
 	return n;
 }
 
+/* Isolated (isolate.h), the password is the process's own token. */
 static ssize_t
 socks5_step_auth(uint8_t *buf, size_t cap, const struct config_proxy *p)
 {
-	return socks5_encode_auth(buf, cap, p->user, p->pass);
+	const char *pass = p->isolate ? isolate_password() : p->pass;
+
+	if (pass == NULL)
+		return -EIO;
+	return socks5_encode_auth(buf, cap, p->user, pass);
 }
 
 static ssize_t

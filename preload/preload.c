@@ -20,6 +20,7 @@
 #include "fakepin.h"
 #include "fakeshm.h"
 #include "fdident.h"
+#include "isolation.h"
 #include "log.h"
 #include "preload.h"
 #include "proxykind.h"
@@ -123,6 +124,7 @@ sx_do_init(void)
 	sx_label_list();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	pthread_atfork(NULL, NULL, fakepin_after_fork);
+	isolation_start();
 	log_debug("loaded: proxy %s, timeout %d ms", sx_label, sx_cfg.timeout_ms);
 	__atomic_store_n(&sx_up, true, __ATOMIC_RELEASE);
 	sx_leave();

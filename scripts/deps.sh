@@ -40,6 +40,8 @@ packages="
 	libclang-rt-14-dev
 	lynx
 	chromium
+	tinyproxy
+	squid
 "
 
 say() {

@@ -47,7 +47,7 @@ assert_config_error() {
 
 @test "a SOCKS_PROXY with an unknown scheme is reported once and nothing goes direct" {
 	run --separate-stderr client_twice SOCKSIFY_LOOPBACK=proxy \
-		SOCKS_PROXY="http://127.0.0.1:$MS_PORT"
+		SOCKS_PROXY="ftp://127.0.0.1:$MS_PORT"
 	assert_config_error SOCKS_PROXY
 }
 

@@ -206,9 +206,12 @@ subprocess.run(["sh", "-c", "tr \"\\0\" \"\\n\" </proc/$$/environ"])'
 	assert_output --partial "setenv(FAKESHM_ENV, value, 1)"
 	# The password field is read by the URL parser (which fills it, and
 	# wipes it when the configuration is freed), SOCKS5's authentication
-	# step (which encodes it, RFC 1929) and nothing else.
+	# step (which encodes it, RFC 1929), HTTP CONNECT's request (Basic
+	# authentication, RFC 7617, which also keeps it out of a logged reason
+	# phrase) and nothing else.
 	run grep -lE '(\.|->)pass\b' "$REPO"/preload/*.c "$REPO"/core/*.c
-	assert_output "$REPO/core/proxyurl.c
+	assert_output "$REPO/core/httpconnect.c
+$REPO/core/proxyurl.c
 $REPO/core/socks5_steps.c"
 }
 

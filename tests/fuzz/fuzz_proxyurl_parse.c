@@ -19,7 +19,7 @@
 #define PASS_MARK "S3cr3tPwMark"
 
 static const char *const schemes[] = {
-	"socks4", "socks4a", "socks5", "socks5h",
+	"socks4", "socks4a", "socks5", "socks5h", "http",
 };
 
 static bool
@@ -42,7 +42,11 @@ check_proxy(const struct config_proxy *p)
 	size_t plen = strnlen(p->pass, sizeof(p->pass));
 	size_t hlen = strnlen(p->host, sizeof(p->host));
 
-	fuzz_check(p->version == 4 || p->version == 5, "version 4 or 5");
+	fuzz_check(p->version == 4 || p->version == 5 ||
+		   p->version == CONFIG_HTTP_CONNECT, "version 4 or 5, or HTTP");
+	if (p->version == CONFIG_HTTP_CONNECT)
+		fuzz_check(p->remote_dns && strchr(p->user, ':') == NULL,
+			   "HTTP: names resolved by the proxy, no ':' in the user");
 	fuzz_check(p->port != 0, "a port");
 	fuzz_check(ulen < sizeof(p->user) && plen < sizeof(p->pass) &&
 		   hlen < sizeof(p->host), "fields are terminated");

@@ -384,6 +384,24 @@ def proxykind_steps():
     }
 
 
+def httpconnect_scan():
+    """PIECE then an HTTP response (RFC 9110), some followed by tunnel bytes."""
+    ok = b"HTTP/1.1 200 Connection established\r\nProxy-agent: x\r\n\r\n"
+    return {
+        "200-whole": b"\x00" + ok,
+        "200-then-tunnel-bytewise": b"\x01" + ok + b"SSH-2.0-OpenSSH\r\n",
+        "200-lf-only": b"\x07" + b"HTTP/1.0 200 OK\n\nDATA",
+        "100-then-200": b"\x05" + b"HTTP/1.1 100 Continue\r\n\r\n" + ok,
+        "407-with-body": b"\x00" + b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+        b"Proxy-Authenticate: Basic realm=\"x\"\r\nContent-Length: 4\r\n\r\nbody",
+        "403-odd-phrase": b"\x03" + b"HTTP/1.1 403 Go\x1b[31maway\r\n\r\n",
+        "502-no-phrase": b"\x00" + b"HTTP/1.1 502\r\n\r\n",
+        "socks5-answer": b"\x00" + b"\x05\x00",
+        "bad-status": b"\x02" + b"HTTP/1.1 20x OK\r\n\r\n",
+        "unterminated": b"\x00" + b"HTTP/1.1 200 OK\r\nX-A: b\r\n",
+    }
+
+
 TARGETS = {
     "socks4_decode_reply": socks4_decode_reply,
     "socks5_decode_method": socks5_decode_method,
@@ -398,6 +416,7 @@ TARGETS = {
     "dnsmsg_decode_query": dnsmsg_decode_query,
     "dnsmsg_decode_reverse": dnsmsg_decode_reverse,
     "proxykind_steps": proxykind_steps,
+    "httpconnect_scan": httpconnect_scan,
 }
 
 

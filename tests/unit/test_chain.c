@@ -58,7 +58,7 @@ test_parse_list(void)
 			      hops, CONFIG_MAX_HOPS, &n, err, sizeof(err));
 	is_str(err, "proxy 3 of 3 is empty", "a trailing comma leaves an empty last element");
 
-	rc = chain_parse_list("socks5://u:hunter2@127.0.0.1,http://u:hunter2@h:1",
+	rc = chain_parse_list("socks5://u:hunter2@127.0.0.1,ftp://u:hunter2@h:1",
 			      hops, CONFIG_MAX_HOPS, &n, err, sizeof(err));
 	is_int(rc, -EINVAL, "an unknown scheme in the list is an error");
 	ok(strncmp(err, "proxy 2 of 2: ", 14) == 0, "it names the second element");

@@ -211,7 +211,7 @@ test_load_proxy(void)
 		load(&cfg, env);
 		ok(!cfg.valid, "an unknown socks scheme in ALL_PROXY is an error");
 		is_str(cfg.error,
-		       "ALL_PROXY: unsupported scheme \"socks6\" (use socks4, socks4a, socks5 or socks5h)",
+		       "ALL_PROXY: unsupported scheme \"socks6\" (use socks4, socks4a, socks5, socks5h or http)",
 		       "naming the scheme");
 		config_free(&cfg);
 	}
@@ -220,10 +220,9 @@ test_load_proxy(void)
 			"SOCKS_PROXY", "http://10.0.0.1:3128", NULL
 		};
 		load(&cfg, env);
-		ok(!cfg.valid, "an http:// SOCKS_PROXY is an error");
-		is_str(cfg.error,
-		       "SOCKS_PROXY: unsupported scheme \"http\" (use socks4, socks4a, socks5 or socks5h)",
-		       "naming the variable and the scheme");
+		ok(cfg.valid, "an http:// SOCKS_PROXY is an HTTP CONNECT proxy");
+		is_int(cfg.proxy.version, CONFIG_HTTP_CONNECT, "of the HTTP kind");
+		ok(cfg.proxy.remote_dns, "which resolves names itself");
 		config_free(&cfg);
 	}
 	{
@@ -783,6 +782,76 @@ test_load_errors(void)
 	}
 }
 
+/* SOCKSIFY_ISOLATE=process: the isolation user, unless the URL has one. */
+static void
+test_load_isolate(void)
+{
+	struct config cfg;
+
+	{
+		static const char *const env[] = {
+			"SOCKS_PROXY", "socks5h://127.0.0.1:9050",
+			"SOCKSIFY_ISOLATE", "process", NULL
+		};
+		load(&cfg, env);
+		ok(cfg.valid, "process isolation with a socks5h proxy");
+		ok(cfg.proxy.isolate && cfg.proxy.has_auth,
+		   "authenticates with credentials of the process's own");
+		is_str(cfg.proxy.user, "<torS0X>0", "as Tor's extended user name");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKSIFY_ISOLATE", "process", NULL
+		};
+		load(&cfg, env);
+		ok(cfg.valid && cfg.proxy.isolate,
+		   "the default proxy (socks5h) is isolated too");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKS_PROXY", "socks5://alice:hunter2@127.0.0.1:9050",
+			"SOCKSIFY_ISOLATE", "process", NULL
+		};
+		load(&cfg, env);
+		ok(cfg.valid && !cfg.proxy.isolate,
+		   "credentials in the URL win over isolation");
+		is_str(cfg.proxy.user, "alice", "and are the ones sent");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKS_PROXY", "socks5://127.0.0.1:9050",
+			"SOCKSIFY_ISOLATE", "none", NULL
+		};
+		load(&cfg, env);
+		ok(cfg.valid && !cfg.proxy.isolate && !cfg.proxy.has_auth,
+		   "SOCKSIFY_ISOLATE=none sends no credentials");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKS_PROXY", "http://127.0.0.1:8118",
+			"SOCKSIFY_ISOLATE", "process", NULL
+		};
+		load(&cfg, env);
+		ok(!cfg.valid, "process isolation through an HTTP proxy is an error");
+		is_str(cfg.error,
+		       "SOCKSIFY_ISOLATE: process isolation needs a socks5:// or socks5h:// proxy (Tor's SocksPort), not http://",
+		       "saying what it needs");
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = {
+			"SOCKSIFY_ISOLATE", "thread", NULL
+		};
+		load(&cfg, env);
+		ok(!cfg.valid, "an unknown isolation is an error");
+		config_free(&cfg);
+	}
+}
+
 int
 main(void)
 {
@@ -793,5 +862,6 @@ main(void)
 	test_load_knobs_bad();
 	test_load_knobs_good();
 	test_load_errors();
+	test_load_isolate();
 	return tap_done();
 }

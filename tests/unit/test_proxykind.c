@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "httpconnect.h"
 #include "proxykind.h"
 #include "socks4.h"
 #include "socks5.h"
@@ -79,6 +80,35 @@ test_table(void)
 	ok(kind(0, false) == kind(5, true), "an unparsed proxy has the default kind");
 	ok(kind(4, false)->steps == &socks4_steps && kind(5, false)->steps == &socks5_steps,
 	   "each kind speaks its codec");
+}
+
+/* The http row: CONNECT tunnels only, names to the proxy, a scanned reply. */
+static void
+test_http_row(void)
+{
+	const struct proxykind *k = kind(CONFIG_HTTP_CONNECT, true);
+	const char *why = NULL;
+	int err = 0;
+
+	is_str(k->name, "http", "http: the configuration finds its row");
+	ok(proxykind_find("HTTP", 4) == k, "http: the scheme finds the same row");
+	is_int(k->default_port, 1080, "http: default port 1080, as every kind");
+	ok(proxykind_resolves_remotely(k), "http: the proxy resolves names");
+	ok(k->carries_ipv6 && k->carries_names, "http: IPv6 and names on the wire");
+	ok(!k->carries_udp && !k->carries_bind, "http: no UDP, no BIND");
+	ok(k->steps == &httpconnect_steps && k->steps->greeting == NULL &&
+	   k->steps->request && k->steps->reply_scan,
+	   "http: the request opens the exchange, the reply is scanned");
+	ok(!k->pipelines, "http: nothing to pipeline");
+	ok(!proxykind_can_carry(k, SOCKS5_CMD_UDP_ASSOCIATE, SX_ATYP_IPV4, &err, &why),
+	   "http cannot carry UDP");
+	is_int(err, -EOPNOTSUPP, "http UDP: EOPNOTSUPP");
+	is_str(why, "an HTTP proxy has no UDP", "http UDP: why");
+	ok(!proxykind_can_carry(k, SOCKS5_CMD_BIND, SX_ATYP_IPV4, &err, &why),
+	   "http cannot carry BIND");
+	is_str(why, "an HTTP proxy carries only CONNECT tunnels, no BIND", "http BIND: why");
+	ok(proxykind_can_carry(k, SOCKS5_CMD_CONNECT, SX_ATYP_IPV6, &err, &why),
+	   "http carries CONNECT to IPv6");
 }
 
 static void
@@ -191,6 +221,7 @@ int
 main(void)
 {
 	test_table();
+	test_http_row();
 	test_can_carry();
 	test_socks4_steps();
 	test_socks5_steps();

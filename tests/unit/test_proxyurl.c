@@ -87,6 +87,14 @@ static const struct url_good url_goods[] = {
 	  5, true, true, "u", "p", "fd00::5", 1090, AF_INET6, "fd00::5" },
 	{ "user, password, name and port", "socks5h://u:p@proxy.lan:1090",
 	  5, true, true, "u", "p", "proxy.lan", 1090, 0, NULL },
+	{ "http: an HTTP CONNECT proxy, names resolved by it", "http://10.0.0.1:3128",
+	  CONFIG_HTTP_CONNECT, true, false, "", "", "10.0.0.1", 3128, AF_INET,
+	  "10.0.0.1" },
+	{ "http's default port is 1080 too", "HTTP://proxy.lan",
+	  CONFIG_HTTP_CONNECT, true, false, "", "", "proxy.lan", 1080, 0, NULL },
+	{ "http with user and password, percent-decoded", "http://al%20ice:p%40ss:w@[fd00::5]:8080/",
+	  CONFIG_HTTP_CONNECT, true, true, "al ice", "p@ss:w", "fd00::5", 8080,
+	  AF_INET6, "fd00::5" },
 };
 
 static void
@@ -184,17 +192,19 @@ struct url_bad {
 };
 
 static const struct url_bad url_bads[] = {
-	{ "http is not a socks scheme", "http://10.0.0.1:3128",
-	  "unsupported scheme \"http\" (use socks4, socks4a, socks5 or socks5h)",
-	  NULL, NULL },
-	{ "https is not a socks scheme", "https://u:hunter2@10.0.0.1",
-	  "unsupported scheme \"https\" (use socks4, socks4a, socks5 or socks5h)",
+	{ "https (TLS to the proxy) is not supported", "https://u:hunter2@10.0.0.1",
+	  "https:// (TLS to the proxy) is not supported: use http:// for an HTTP proxy",
 	  NULL, "hunter2" },
+	{ "ftp is no proxy scheme", "ftp://10.0.0.1:21",
+	  "unsupported scheme \"ftp\" (use socks4, socks4a, socks5, socks5h or http)",
+	  NULL, NULL },
+	{ "an HTTP proxy's user name cannot hold ':'", "http://a%3Ab:hunter2@10.0.0.1",
+	  "the user name of an HTTP proxy cannot hold ':' (%3A)", NULL, "hunter2" },
 	{ "socks6 does not exist", "socks6://10.0.0.1", NULL, "\"socks6\"", NULL },
 	{ "socks alone is not accepted", "socks://10.0.0.1", NULL, "\"socks\"",
 	  NULL },
 	{ "no scheme", "10.0.0.1:1080",
-	  "missing scheme (use socks4://, socks4a://, socks5:// or socks5h://)",
+	  "missing scheme (use socks4://, socks4a://, socks5://, socks5h:// or http://)",
 	  NULL, NULL },
 	{ "no scheme, with credentials", "alice:hunter2@10.0.0.1:1080", NULL,
 	  "missing scheme", "hunter2" },
@@ -368,9 +378,9 @@ test_url_bad_sizes(void)
 	is_int(rc, -EINVAL, "a NULL URL is an error");
 	rc = proxyurl_parse("socks5://h", &p, NULL, 0);
 	is_int(rc, 0, "err may be NULL");
-	rc = proxyurl_parse("http://h", &p, NULL, 0);
+	rc = proxyurl_parse("ftp://h", &p, NULL, 0);
 	is_int(rc, -EINVAL, "and errors still return -EINVAL");
-	rc = proxyurl_parse("http://h", &p, err, 8);
+	rc = proxyurl_parse("ftp://h", &p, err, 8);
 	is_str(err, "unsuppo", "a short err buffer is truncated and terminated");
 }
 
