@@ -76,6 +76,17 @@ enum config_chain_mode {
 	CONFIG_CHAIN_ROUND_ROBIN,	/* one proxy: the next in turn that is up */
 };
 
+/*
+ * Pipelining (SOCKSIFY_PIPELINE): forced off, forced on, or on unless the
+ * proxy is known to drop a pipelined request (found out and remembered by
+ * the library, see handshake_probe()).
+ */
+enum config_pipeline_mode {
+	CONFIG_PIPELINE_OFF,
+	CONFIG_PIPELINE_ON,
+	CONFIG_PIPELINE_AUTO,
+};
+
 enum config_loopback_mode {
 	CONFIG_LOOPBACK_DIRECT,	/* 127.0.0.0/8 and ::1 connect directly */
 	CONFIG_LOOPBACK_PROXY,	/* loopback destinations go through the proxy too */
@@ -97,7 +108,7 @@ struct config {
 	size_t noproxy_count;
 	int log_level;
 	int timeout_ms;			/* connect + handshake, per wait on the proxy */
-	bool pipeline;			/* send greeting, auth and request in one write */
+	int pipeline;			/* CONFIG_PIPELINE_*: greeting, auth and request in one write */
 	int udp_mode;
 	int packet_mode;
 	int loopback_mode;

@@ -39,6 +39,7 @@ struct conntab_sock {
 	bool busy;			/* a caller has taken the handshake out */
 	bool active;			/* on the active list */
 	int64_t deadline_ms;
+	int64_t wake_ms;		/* pending: step it by then (handshake_wake_ms()) */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	struct handshake *hs;
@@ -262,6 +263,7 @@ conntab_set_pending(int fd, const struct sockaddr *peer, socklen_t len,
 	s->want = want;
 	s->orig_flags = orig_flags;
 	s->deadline_ms = deadline_ms;
+	s->wake_ms = hs ? handshake_wake_ms(hs, deadline_ms) : deadline_ms;
 	conntab_set_active(s, true);
 out_unlock:
 	fdtable_leave(&conntab_table, &call);
@@ -364,6 +366,7 @@ conntab_put_handshake(int fd, struct handshake *hs, int rc)
 	s->busy = false;
 	if (rc > 0) {
 		s->want = rc;
+		s->wake_ms = handshake_wake_ms(hs, s->deadline_ms);
 		goto out_unlock;
 	}
 	conntab_drop_handshake(s);
@@ -436,8 +439,8 @@ conntab_next_deadline(void)
 
 	fdtable_lock(&conntab_table);
 	for (s = conntab_active_head; s; s = s->act_next) {
-		if (s->state == CONNTAB_PENDING && s->deadline_ms < next)
-			next = s->deadline_ms;
+		if (s->state == CONNTAB_PENDING && s->wake_ms < next)
+			next = s->wake_ms;
 	}
 	fdtable_unlock(&conntab_table);
 	return next;
@@ -451,7 +454,7 @@ conntab_expired(int64_t now_ms, int *fds, int cap)
 
 	fdtable_lock(&conntab_table);
 	for (s = conntab_active_head; s && n < cap; s = s->act_next) {
-		if (s->state == CONNTAB_PENDING && s->deadline_ms <= now_ms)
+		if (s->state == CONNTAB_PENDING && s->wake_ms <= now_ms)
 			fds[n++] = s->slots->fd;
 	}
 	fdtable_unlock(&conntab_table);

@@ -96,11 +96,14 @@ int conntab_take_error(int fd);
 void conntab_set_epoll(int fd, int epfd, uint32_t events, uint64_t data);
 /* The active descriptor registered in epfd with this data, or -1. */
 int conntab_find_epoll(int epfd, uint64_t data);
-/* The earliest deadline of the pending entries, or INT64_MAX. */
+/*
+ * The earliest time a pending entry must be stepped (its deadline, or its
+ * handshake's probe: handshake_wake_ms()), or INT64_MAX.
+ */
 int64_t conntab_next_deadline(void);
 /*
- * Fill fds (up to cap) with the active descriptors whose deadline has
- * passed at now_ms; returns how many.
+ * Fill fds (up to cap) with the active descriptors whose deadline or probe
+ * time has passed at now_ms; returns how many.
  */
 int conntab_expired(int64_t now_ms, int *fds, int cap);
 /* Forget fd (close, dup2 over it).  Cheap when fd has no entry. */

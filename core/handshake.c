@@ -23,6 +23,15 @@
  * exactly one method.  SOCKS4 and SOCKS4a have no greeting: one request
  * and one reply.
  *
+ * A proxy that answers a pipelined greeting and never the request that
+ * came with it (microsocks reads both in one go and then waits for the
+ * request it already swallowed) is found by a timer: after the greeting's
+ * answer, a reply that has not begun within the probe's window makes the
+ * step return SX_WANT_LOCKSTEP, and the caller redoes the exchange
+ * lock-step on a fresh connection (nothing is ever sent again on the same
+ * one).  Only a retry whose reply then comes within the window shows that
+ * the proxy dropped the request; a slower one shows a slow destination.
+ *
  * Replies are read in as few calls as the protocol allows without reading
  * past the reply into the application's data: fixed-size replies at once,
  * a variable one as the kind's reply_need() step says (SOCKS5: its fixed
@@ -57,8 +66,10 @@ hs_select_hop(struct handshake *hs, uint8_t pos)
 	hs->hop_pos = pos;
 	hs->proxy = hs->hops[pos];
 	hs->kind = proxykind_of(hs->proxy);
-	hs->pipeline = hs->pipeline_asked && hs->kind->pipelines &&
+	hs->pipeline = (hs->pipeline_hops & (1u << pos)) && hs->kind->pipelines &&
 		       hs->kind->steps->greeting != NULL;
+	hs->probe = hs->pipeline && (hs->probe_hops & (1u << pos));
+	hs->due_ms = 0;
 	hs->hop_answered = hs->auth_pending = false;
 	memset(&hs->scan, 0, sizeof(hs->scan));
 }
@@ -88,7 +99,7 @@ handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 	memset(hs, 0, sizeof(*hs));
 	hs->cmd = cmd;
 	hs->dst = *dst;
-	hs->pipeline_asked = pipeline;
+	hs->pipeline_hops = pipeline ? 0xff : 0;
 	handshake_set_route(hs, &proxy, 1);
 }
 
@@ -109,6 +120,75 @@ static uint8_t
 hs_command(const struct handshake *hs)
 {
 	return hs_at_last_hop(hs) ? hs->cmd : SOCKS5_CMD_CONNECT;
+}
+
+void
+handshake_pipelining(struct handshake *hs, uint8_t pipeline_hops,
+		     uint8_t probe_hops, int timeout_ms)
+{
+	hs->pipeline_hops = pipeline_hops;
+	hs->probe_hops = probe_hops;
+	hs->window_cap_ms = timeout_ms / 2;
+	hs->took_hops = 0;
+	hs->took = hs->drops = hs->lockstep_retry = false;
+}
+
+void
+handshake_probe(struct handshake *hs, int timeout_ms)
+{
+	hs->window_cap_ms = timeout_ms / 2;
+	hs->probe_hops = hs->pipeline_hops;
+	hs->probe = hs->pipeline;
+}
+
+void
+handshake_restart_lockstep(struct handshake *hs)
+{
+	struct sockaddr_storage addr;
+	socklen_t addrlen = hs->proxy_addrlen;
+
+	memcpy(&addr, &hs->proxy_addr, sizeof(addr));
+	hs->lockstep_pos = hs->hop_pos;
+	hs->pipeline_hops &= (uint8_t)~(1u << hs->hop_pos);
+	hs->probe_hops &= (uint8_t)~(1u << hs->hop_pos);
+	handshake_set_route(hs, hs->hops, hs->hop_count);
+	memcpy(&hs->proxy_addr, &addr, sizeof(addr));
+	hs->proxy_addrlen = addrlen;
+	hs->lockstep_retry = true;
+}
+
+/* True while a missing reply to a pipelined request is being timed. */
+static bool
+hs_probe_armed(const struct handshake *hs)
+{
+	return hs->probe && hs->due_ms != 0 && hs->in_len == 0 &&
+	       (hs->state == HS_RECV_AUTH || hs->state == HS_RECV_REPLY);
+}
+
+int64_t
+handshake_wake_ms(const struct handshake *hs, int64_t deadline_ms)
+{
+	if (hs_probe_armed(hs) && hs->due_ms < deadline_ms)
+		return hs->due_ms;
+	return deadline_ms;
+}
+
+/*
+ * The greeting's answer is in: from now on the reply to the pipelined
+ * request has the probe's window to begin.
+ */
+static void
+hs_arm_probe(struct handshake *hs)
+{
+	int64_t now = handshake_now_ms();
+	int64_t window = (now - hs->mark_ms) * HS_PROBE_RTT_TIMES;
+
+	if (window < HS_PROBE_MIN_MS)
+		window = HS_PROBE_MIN_MS;
+	if (window > hs->window_cap_ms)
+		window = hs->window_cap_ms;
+	hs->window_ms = (int)window;
+	hs->due_ms = now + window;
 }
 
 const char *
@@ -218,7 +298,9 @@ static const char hs_closed_reason[] =
 
 /*
  * Read until hs->in holds `need` bytes; 0 when it does.  Never asks for
- * more than `need`, so no byte after the reply is consumed.
+ * more than `need`, so no byte after the reply is consumed.  A read that
+ * brings less than it asked for has emptied the socket: SX_WANT_READ then,
+ * without another read that could only say EAGAIN.
  */
 static int
 hs_fill(struct handshake *hs, const struct sx_sys *sys, int fd, size_t need)
@@ -237,6 +319,8 @@ hs_fill(struct handshake *hs, const struct sx_sys *sys, int fd, size_t need)
 			return hs_fail(hs, -errno, "");
 		}
 		hs->in_len = (uint16_t)(hs->in_len + n);
+		if (hs->in_len < need)
+			return SX_WANT_READ;
 	}
 	return 0;
 }
@@ -276,8 +360,11 @@ hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
 		return hs_fail(hs, a.error, a.reason);
 	hs->hop_answered = true;
 	if (hs->pipeline) {
+		if (hs->probe)
+			hs_arm_probe(hs);
 		hs_set_state(hs, hs->auth_pending ? HS_RECV_AUTH : HS_RECV_REPLY);
-		return 0;
+		/* The read found nothing after the answer: wait, rather than read again. */
+		return rc == SX_WANT_READ && hs->in_len == 0 ? SX_WANT_READ : 0;
 	}
 	if (a.auth_next && st->auth) {
 		rc = hs_queue_auth(hs);
@@ -415,6 +502,16 @@ hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 	hs_consume(hs, (size_t)n);
 	hs->rep = a.code;
 	hs->hop_answered = true;
+	/*
+	 * Any reply, a refusal too, shows that the proxy answers a pipelined
+	 * request, or (the retry's, within the window) a lock-step one only.
+	 */
+	if (hs->probe && first_reply) {
+		hs->took = true;
+		hs->took_hops |= (uint8_t)(1u << hs->hop_pos);
+	}
+	if (hs->lockstep_retry && first_reply && hs->hop_pos == hs->lockstep_pos)
+		hs->drops = handshake_now_ms() - hs->mark_ms < hs->window_ms;
 	if (a.error)
 		return hs_fail(hs, a.error, a.reason);
 	hs->bnd = a.bnd;
@@ -489,6 +586,11 @@ hs_send_then_wait(struct handshake *hs, const struct sx_sys *sys, int fd,
 
 	if (rc != 0)
 		return rc;
+	/* The probe times the greeting, the retry its request. */
+	if ((hs->probe && next == HS_RECV_METHOD) ||
+	    (hs->lockstep_retry && next == HS_RECV_REPLY &&
+	     hs->hop_pos == hs->lockstep_pos))
+		hs->mark_ms = handshake_now_ms();
 	hs_set_state(hs, next);
 	return hs->in_len == 0 ? SX_WANT_READ : 0;
 }
@@ -537,6 +639,9 @@ handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd)
 			return hs->error ? hs->error : -EPROTO;
 		}
 	}
+	if (rc == SX_WANT_READ && hs_probe_armed(hs) &&
+	    handshake_now_ms() >= hs->due_ms)
+		return SX_WANT_LOCKSTEP;
 	return rc;
 }
 

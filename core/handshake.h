@@ -41,6 +41,16 @@ enum hs_state {
  */
 #define HS_OUT_MAX 1280
 
+/*
+ * The probe's window (handshake_probe()): how long the reply to a pipelined
+ * request may lag the answer to the greeting before the proxy is presumed
+ * to have dropped the request.  HS_PROBE_MIN_MS, or HS_PROBE_RTT_TIMES
+ * round trips of the greeting when that is longer, and never more than
+ * half the timeout, so that the lock-step retry has the other half.
+ */
+#define HS_PROBE_MIN_MS 800
+#define HS_PROBE_RTT_TIMES 4
+
 struct handshake {
 	int state;
 	int error;			/* -errno once HS_FAILED */
@@ -49,6 +59,14 @@ struct handshake {
 	bool auth_pending;		/* pipelined: an auth reply is still to come */
 	bool proxy_reached;		/* the first bytes went out */
 	bool connect_started;		/* connect() to the proxy is under way */
+	bool probe;			/* pipelined by default: look for a dropped request */
+	bool lockstep_retry;		/* the lock-step exchange after a dropped one */
+	bool drops;			/* done: the retry showed the proxy drops pipelined requests */
+	bool took;			/* probe: the proxy answered the pipelined request */
+	int window_ms;			/* probe, retry: the window (HS_PROBE_*) */
+	int window_cap_ms;		/* probe: at most this window */
+	int64_t mark_ms;		/* probe: greeting sent; retry: request sent */
+	int64_t due_ms;			/* probe: a missing reply means dropped from then (0: not armed) */
 	const struct config_proxy *proxy;
 	const struct proxykind *kind;	/* the proxy's kind: its steps */
 	struct sockaddr_storage proxy_addr;	/* where to connect (may be v4-mapped) */
@@ -72,7 +90,10 @@ struct handshake {
 	uint8_t hop_pos;
 	bool hop_answered;		/* the hop spoken to answered at least once */
 	bool greeting_refused;		/* it refused the greeting or the password */
-	bool pipeline_asked;		/* the caller's wish, applied per hop */
+	uint8_t pipeline_hops;		/* bit per place in the route: that hop pipelines */
+	uint8_t probe_hops;		/* bit per place: that hop's pipelining is probed */
+	uint8_t took_hops;		/* bit per place: it answered a pipelined request */
+	uint8_t lockstep_pos;		/* retry: the place of the hop that dropped one */
 	struct sx_endpoint hop_dst;
 	/* The connection's attempts, for the caller that retries (chain.h). */
 	struct chain_plan plan;
@@ -96,12 +117,45 @@ void handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 void handshake_set_route(struct handshake *hs,
 			 const struct config_proxy *const *hops, size_t n);
 /*
+ * The pipelining of the next route (handshake_set_route()): bit i of
+ * pipeline_hops makes the hop at place i pipeline (when its kind can), of
+ * probe_hops watch it for a dropped request, with windows of at most
+ * timeout_ms / 2.  What the last route's probe learnt is forgotten.
+ */
+void handshake_pipelining(struct handshake *hs, uint8_t pipeline_hops,
+			  uint8_t probe_hops, int timeout_ms);
+/*
+ * Watch a pipelined handshake for a proxy that answers the greeting and
+ * drops the request (microsocks): once the greeting's answer is in, a reply
+ * that has not begun within the window (HS_PROBE_*, at most timeout_ms / 2)
+ * makes handshake_step() return SX_WANT_LOCKSTEP.  No effect on a handshake
+ * that is not pipelined.
+ */
+void handshake_probe(struct handshake *hs, int timeout_ms);
+/*
+ * After SX_WANT_LOCKSTEP, with fd given a fresh socket by the caller:
+ * start over, to the same proxy address and destination, with the hop
+ * that dropped the request lock-step (the others of a chain as before).  Once
+ * its reply is in (success or refusal), hs->drops says whether it came within the window,
+ * that is, whether the proxy drops pipelined requests (a reply slower than
+ * the window says that the destination is slow, and nothing about the
+ * proxy).
+ */
+void handshake_restart_lockstep(struct handshake *hs);
+/*
+ * When the handshake wants to be stepped again whatever fd does: the probe's
+ * due time while it is armed, else deadline_ms.
+ */
+int64_t handshake_wake_ms(const struct handshake *hs, int64_t deadline_ms);
+/*
  * Advance as far as possible without blocking on fd (a non-blocking
- * socket).  Returns SX_DONE, SX_WANT_READ, SX_WANT_WRITE or -errno.
+ * socket).  Returns SX_DONE, SX_WANT_READ, SX_WANT_WRITE, SX_WANT_LOCKSTEP
+ * (only after handshake_probe()) or -errno.
  */
 int handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd);
 /*
- * Blocking driver (handshake_wait.c): step and poll until done, failed or deadline_ms
+ * Blocking driver (handshake_wait.c): step and poll until done, failed,
+ * SX_WANT_LOCKSTEP (returned as such) or deadline_ms
  * (CLOCK_MONOTONIC milliseconds).  A signal whose handler has SA_RESTART
  * lets the wait go on, as the kernel restarts connect() (unless fd has a
  * send timeout); one whose handler lacks it ends the wait.  Returns 0,

@@ -143,17 +143,21 @@ handshake_drive(struct handshake *hs, const struct sx_sys *sys, int fd,
 
 	for (;;) {
 		struct pollfd pfd[2];
-		int64_t left;
+		int64_t now, left;
 		int n;
 
 		rc = handshake_step(hs, sys, fd);
-		if (rc <= 0)
+		if (rc <= 0 || rc == SX_WANT_LOCKSTEP)
 			break;
-		left = deadline_ms - handshake_now_ms();
-		if (left <= 0) {
+		now = handshake_now_ms();
+		if (deadline_ms - now <= 0) {
 			rc = -ETIMEDOUT;
 			break;
 		}
+		/* A probe's due time comes before the deadline. */
+		left = handshake_wake_ms(hs, deadline_ms) - now;
+		if (left < 0)
+			left = 0;
 		if (!blocked) {
 			hs_signals_block(&sigs, sys);
 			blocked = true;

@@ -71,11 +71,12 @@ const struct knobs_knob knobs_table[] = {
 	},
 	{
 		.name = "SOCKSIFY_PIPELINE",
-		.kind = KNOBS_BOOL,
+		.kind = KNOBS_AUTOBOOL,
 		KNOB_SETS(pipeline),
-		.values = "0/1, no/yes, off/on, false/true",
-		.def = "0",
-		.about = "send the SOCKS5 greeting, authentication and request in one write",
+		.values = "auto, 0/1, no/yes, off/on, false/true",
+		.def = "auto",
+		.about = "send the SOCKS5 greeting, authentication and request in one write "
+			 "(auto: unless the proxy is known to drop such a request)",
 	},
 	{
 		.name = "SOCKSIFY_CHAIN",

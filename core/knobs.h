@@ -22,6 +22,7 @@ enum knobs_kind {
 	KNOBS_LEVEL,		/* a log level: a word or 0-4 */
 	KNOBS_SECONDS,		/* seconds, decimals allowed, kept in ms */
 	KNOBS_BOOL,		/* 0/1, no/yes, off/on, false/true */
+	KNOBS_AUTOBOOL,		/* auto or a boolean, kept as 2 (auto), 0 or 1 */
 	KNOBS_CHOICE,		/* one of up to four words, kept as its index */
 	KNOBS_RANGE4,		/* an IPv4 CIDR block for fake addresses */
 	KNOBS_RANGE6,		/* an IPv6 CIDR block for fake addresses */

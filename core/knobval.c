@@ -132,6 +132,25 @@ parse_bool(const char *v, bool *out, char *why, size_t whylen)
 	return -EINVAL;
 }
 
+/* "auto" (kept as 2) or a boolean (0 or 1). */
+static int
+parse_autobool(const char *v, int *out, char *why, size_t whylen)
+{
+	bool on;
+
+	if (text_word_is(v, strlen(v), "auto")) {
+		*out = 2;
+		return 0;
+	}
+	if (parse_bool(v, &on, NULL, 0) < 0) {
+		text_set_err(why, whylen, "is not auto or a boolean "
+			     "(use auto, 0/1, no/yes, off/on or false/true)");
+		return -EINVAL;
+	}
+	*out = on ? 1 : 0;
+	return 0;
+}
+
 /* One of up to four words, kept as its index; the error lists them all. */
 static int
 parse_choice(const char *v, const char *const words[4], int *out, char *why,
@@ -229,6 +248,8 @@ knobval_parse(const struct knobs_knob *k, const char *v, struct config *cfg,
 		return parse_seconds(v, (int *)field, why, whylen);
 	case KNOBS_BOOL:
 		return parse_bool(v, (bool *)field, why, whylen);
+	case KNOBS_AUTOBOOL:
+		return parse_autobool(v, (int *)field, why, whylen);
 	case KNOBS_CHOICE:
 		return parse_choice(v, k->words, (int *)field, why, whylen);
 	case KNOBS_RANGE4:

@@ -19,6 +19,12 @@ enum sx_want {
 	SX_DONE = 0,
 	SX_WANT_READ = 1,
 	SX_WANT_WRITE = 2,
+	/*
+	 * The proxy answered a pipelined greeting but not the request within
+	 * the probe's window (handshake_probe()): redo the exchange lock-step
+	 * on a fresh connection.
+	 */
+	SX_WANT_LOCKSTEP = 3,
 };
 
 /* Address types, numbered as SOCKS5 numbers them (RFC 1928 section 4). */

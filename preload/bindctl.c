@@ -182,7 +182,12 @@ bindctl_ask(int fd)
 		goto err_free_hs;
 	}
 	remember = true;
-	handshake_init(hs, &sx_cfg.proxy, SOCKS5_CMD_BIND, &info.dst, sx_cfg.pipeline);
+	/*
+	 * BIND pipelines only when told to: it has no fresh-connection retry,
+	 * so by default it goes lock-step with every proxy.
+	 */
+	handshake_init(hs, &sx_cfg.proxy, SOCKS5_CMD_BIND, &info.dst,
+		       sx_cfg.pipeline == CONFIG_PIPELINE_ON);
 	rc = bindctl_drive(hs, ctrl, handshake_now_ms() + sx_cfg.timeout_ms);
 	if (rc < 0) {
 		failmsg_log("BIND for ", &hs->dst, hs, rc, "no answer from the proxy", "");

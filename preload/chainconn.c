@@ -22,6 +22,7 @@
 #include "epwatch.h"
 #include "failmsg.h"
 #include "log.h"
+#include "pipefile.h"
 #include "preload.h"
 #include "tcp.h"
 #include "tcpsock.h"
@@ -59,14 +60,26 @@ chainconn_next_route(struct handshake *hs)
 {
 	const struct config_proxy *hops[CONFIG_MAX_HOPS];
 	int64_t now = handshake_now_ms();
+	uint8_t pipeline = 0, probe = 0;
 
 	if (now >= hs->deadline_ms || !chain_plan_next(&hs->plan, &hs->route))
 		return false;
-	for (size_t i = 0; i < hs->route.len; i++)
+	for (size_t i = 0; i < hs->route.len; i++) {
+		bool watch;
+
 		hops[i] = &sx_cfg.hops[hs->route.hop[i]];
-	handshake_set_route(hs, hops, hs->route.len);
+		/* Pipelining is decided hop by hop, as for a single proxy. */
+		if (pipefile_pipelines(hops[i], sx_cfg.pipeline, &watch)) {
+			pipeline |= (uint8_t)(1u << i);
+			if (watch)
+				probe |= (uint8_t)(1u << i);
+		}
+	}
 	hs->attempt_deadline_ms = chain_attempt_deadline(now, hs->deadline_ms,
 							 chain_plan_left(&hs->plan));
+	handshake_pipelining(hs, pipeline, probe,
+			     (int)(hs->attempt_deadline_ms - now));
+	handshake_set_route(hs, hops, hs->route.len);
 	return true;
 }
 
@@ -168,6 +181,34 @@ chainconn_retry(int fd, struct handshake *hs, int rc, bool *renewed)
 	       chainconn_fit(fd, hs, ss.ss_family, flags) == 0;
 }
 
+/*
+ * A hop answered the pipelined greeting of hs and not the request: the
+ * attempt starts over on a fresh socket under fd with that hop lock-step.
+ * Nothing is sent again on the old connection, where the proxy holds what
+ * it swallowed.  0 or -errno.
+ */
+static int
+chainconn_lockstep(int fd, struct handshake *hs, bool *renewed)
+{
+	int rc;
+
+	if (log_enabled(LOG_LEVEL_DEBUG)) {
+		char dst[300], label[300];
+
+		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
+		chain_hop_label(hs->proxy, label, sizeof(label));
+		log_debug("%s via %s: no reply to the pipelined request within %d ms; "
+			  "again lock-step on a new connection", dst, label,
+			  hs->window_ms);
+	}
+	rc = tcpsock_fresh(fd);
+	if (rc < 0)
+		return rc;
+	*renewed = true;
+	handshake_restart_lockstep(hs);
+	return 0;
+}
+
 /* The attempt succeeded: the hops of its route are up. */
 static void
 chainconn_done(const struct handshake *hs)
@@ -183,6 +224,11 @@ chainconn_step(int fd, struct handshake *hs, bool *renewed)
 
 	for (;;) {
 		rc = handshake_step(hs, &real_sys, fd);
+		if (rc == SX_WANT_LOCKSTEP) {
+			rc = chainconn_lockstep(fd, hs, renewed);
+			if (rc == 0)
+				continue;
+		}
 		if (rc > 0 && handshake_now_ms() >= hs->attempt_deadline_ms)
 			rc = -ETIMEDOUT;
 		if (rc == SX_DONE)
@@ -199,6 +245,11 @@ chainconn_drive(int fd, struct handshake *hs, bool *renewed)
 
 	for (;;) {
 		rc = handshake_drive(hs, &real_sys, fd, hs->attempt_deadline_ms);
+		if (rc == SX_WANT_LOCKSTEP) {
+			rc = chainconn_lockstep(fd, hs, renewed);
+			if (rc == 0)
+				continue;
+		}
 		if (rc == 0)
 			chainconn_done(hs);
 		if (rc >= 0 || !chainconn_retry(fd, hs, rc, renewed))

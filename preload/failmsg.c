@@ -39,13 +39,16 @@ failmsg_log(const char *prefix, const struct sx_endpoint *dst,
 	}
 	/*
 	 * Some servers (microsocks) answer a pipelined greeting and drop the
-	 * request that came with it: say so, since resending is never safe.
+	 * request that came with it: say so, since resending on the same
+	 * connection is never safe.  By default the probe finds them before
+	 * the timeout, unless the proxy once answered pipelined requests, or
+	 * SOCKSIFY_PIPELINE=1 forces pipelining.
 	 */
 	if (rc == -ETIMEDOUT && hs && hs->pipeline &&
 	    (hs->state == HS_RECV_AUTH || hs->state == HS_RECV_REPLY))
 		log_warn("%s%s via %s: the proxy answered the greeting but not the "
 			 "pipelined request within the timeout; it may not accept "
-			 "pipelining (unset SOCKSIFY_PIPELINE)", prefix, where,
+			 "pipelining (SOCKSIFY_PIPELINE=0 turns it off)", prefix, where,
 			 via);
 	else if (rc == -ETIMEDOUT && (!hs || hs->state != HS_FAILED))
 		log_warn("%s%s via %s: %s within the timeout", prefix, where,

@@ -15,6 +15,11 @@
  * once the proxy has said "succeeded", or in error with SO_ERROR set to
  * what it said.  A failure leaves the descriptor a fresh socket
  * (tcpsock.c).
+ *
+ * By default the SOCKS5 greeting and request leave together (pipefile.c
+ * decides); a proxy that answers the greeting and drops the request is
+ * found by the handshake's probe, and the exchange is redone lock-step on a
+ * fresh socket under the same descriptor (chainconn.c), blocking or not.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +39,7 @@
 #include "hook_connect.h"
 #include "localdns.h"
 #include "log.h"
+#include "pipefile.h"
 #include "preload.h"
 #include "route.h"
 #include "socks5.h"
@@ -67,6 +73,7 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 				    hs->attempt_deadline_ms);
 		return -EINTR;
 	}
+	pipefile_learn(hs);
 	if (rc < 0) {
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		tcpsock_renew(fd);

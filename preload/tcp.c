@@ -18,6 +18,7 @@
 #include "failmsg.h"
 #include "handshake.h"
 #include "log.h"
+#include "pipefile.h"
 #include "preload.h"
 #include "tcp.h"
 #include "tcpsock.h"
@@ -81,6 +82,8 @@ tcp_advance_errno(int fd)
 		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
 		log_info("%s via %s", dst, chainconn_via(hs, via, sizeof(via)));
 	}
+	if (rc <= 0)
+		pipefile_learn(hs);
 	if (rc == SX_DONE)
 		bindtab_add_conn(fd, info.peer.ss_family, &hs->dst, &hs->bnd);
 	conntab_put_handshake(fd, hs, rc);
@@ -150,6 +153,8 @@ tcp_finish_blocking(int fd, const struct conntab_info *info)
 		return -ENOMEM;
 	if (rc < 0 && rc != -EINTR)
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
+	if (rc != -EINTR)
+		pipefile_learn(hs);
 	if (rc == 0)
 		bindtab_add_conn(fd, info->peer.ss_family, &hs->dst, &hs->bnd);
 	conntab_put_handshake(fd, hs, rc == -EINTR ? info->want : rc);

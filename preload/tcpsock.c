@@ -1,7 +1,8 @@
 /*
  * Giving a program's descriptor another TCP socket: after a failed proxied
  * exchange (a fresh socket, so that nothing more reaches the proxy and a
- * new connect() works) and for an IPv4 socket whose proxy has only an IPv6
+ * new connect() works), for the lock-step retry after a proxy dropped a
+ * pipelined request, and for an IPv4 socket whose proxy has only an IPv6
  * address.  The options the program set and its epoll registration go over
  * to the new socket.
  */
@@ -86,6 +87,18 @@ tcpsock_replace(int fd, int from, int to, int flags)
 	return rc;
 }
 
+int
+tcpsock_fresh(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int flags = real.fcntl(fd, F_GETFL);
+
+	if (flags < 0 || real.getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -errno;
+	return tcpsock_replace(fd, ss.ss_family, ss.ss_family, flags);
+}
+
 /*
  * After a failed exchange fd is still connected to the proxy, or half way
  * there.  As after a failed TCP connect it must carry nothing either way
@@ -93,23 +106,6 @@ tcpsock_replace(int fd, int from, int to, int flags)
  * flags and options.  When none can be made, both directions are shut so
  * that no byte reaches the proxy or the program.
  */
-int
-tcpsock_fresh(int fd)
-{
-	int saved_errno = errno;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int flags = real.fcntl(fd, F_GETFL);
-	int rc;
-
-	if (flags < 0 || real.getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		rc = -errno;
-	else
-		rc = tcpsock_replace(fd, ss.ss_family, ss.ss_family, flags);
-	errno = saved_errno;
-	return rc;
-}
-
 void
 tcpsock_renew(int fd)
 {

@@ -14,6 +14,12 @@ void tcpsock_renew(int fd);
 /* The same without the shutdown: 0, or -errno with fd unchanged.  errno is preserved. */
 int tcpsock_fresh(int fd);
 /*
+ * fd gets a fresh, unconnected socket of its family, with its flags,
+ * options and epoll registration (the lock-step retry after a proxy dropped
+ * a pipelined request).  0 or -errno (fd is then unchanged).
+ */
+int tcpsock_fresh(int fd);
+/*
  * An IPv4 socket whose proxy has only an IPv6 address gets an IPv6 socket
  * (file status flags `flags`); -EAFNOSUPPORT, with a log line, when the
  * program bound it or registered it with epoll.  0 or -errno.

@@ -1,10 +1,12 @@
 #!/usr/bin/env bats
-# The pipelined SOCKS5 handshake (SOCKSIFY_PIPELINE=1): greeting and request
-# leave in one write and the replies are read back to back, which saves a
-# round trip to the proxy.  danted and OpenSSH's "ssh -D" take it; microsocks
-# answers the greeting and drops the request, so pipelining is off by default
-# and, turned on against microsocks, must fail within the timeout with a
-# line that says why instead of hanging.
+# The pipelined SOCKS5 handshake forced on and off (SOCKSIFY_PIPELINE=1 and
+# 0): greeting and request leave in one write and the replies are read back
+# to back, which saves a round trip to the proxy.  danted and OpenSSH's
+# "ssh -D" take it; microsocks answers the greeting and drops the request,
+# so pipelining forced on against microsocks must fail within the timeout
+# with a line that says why instead of hanging, and forced off must work.
+# What happens by default (pipelining, with microsocks found out and
+# remembered) is in pipeline_auto.bats.
 #
 # strace shows what the library wrote: the first sendto() of the exchange
 # carries the greeting alone (3 bytes: 05 01 00) in lock-step, and greeting
@@ -98,8 +100,8 @@ PIPELINED_BYTES='"\5\1\0\5\1\0\1\177\0\0\1'
 	log_has "$sshd_log" "server_request_direct_tcpip: originator 127\.0\.0\.1 port [0-9]+, target 127\.0\.0\.1 port $ECHO_PORT$"
 }
 
-@test "pipelining is off by default: the greeting goes alone and microsocks carries the connection" {
-	traced "$MS_URL" default block
+@test "SOCKSIFY_PIPELINE=0: the greeting goes alone and microsocks carries the connection" {
+	traced "$MS_URL" 0 block
 	assert_success
 	assert_line --regexp '^PEER-LINE PEER 127\.0\.0\.3 [0-9]+$'
 	assert_line "ECHO hello"

@@ -40,6 +40,11 @@ unset SOCKS_PROXY ALL_PROXY all_proxy NO_PROXY no_proxy \
 	SOCKSIFY_LIB LD_PRELOAD
 # Tests run curl with -q first (no ~/.curlrc) and wget with --no-config.
 
+# The library keeps the proxies that drop pipelined requests in the user's
+# runtime directory: the tests neither read nor write the user's, and
+# start with none (this directory does not exist unless a test makes it).
+export XDG_RUNTIME_DIR="$BATS_RUN_TMPDIR/xdg"
+
 # The directory of the current scope: the test's, or the file's in
 # setup_file / teardown_file.
 bg_dir() {

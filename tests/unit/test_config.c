@@ -103,7 +103,7 @@ test_load_defaults(void)
 	ok(cfg.noproxy == NULL, "and no list");
 	is_int(cfg.log_level, LOG_LEVEL_WARN, "log level warn");
 	is_int(cfg.timeout_ms, 10000, "timeout 10 s");
-	ok(!cfg.pipeline, "pipelining off");
+	is_int(cfg.pipeline, CONFIG_PIPELINE_AUTO, "pipelining auto");
 	is_int(cfg.udp_mode, CONFIG_UDP_PROXY, "UDP through the proxy");
 	is_int(cfg.packet_mode, CONFIG_PACKET_REFUSE, "packet sockets refused");
 	is_int(cfg.loopback_mode, CONFIG_LOOPBACK_DIRECT, "loopback direct");
@@ -453,9 +453,9 @@ static const struct knob_case knob_bads[] = {
 	{ "SOCKSIFY_TIMEOUT", "1.2.3",
 	  "SOCKSIFY_TIMEOUT: \"1.2.3\" is not a number of seconds (such as 10 or 2.5)" },
 	{ "SOCKSIFY_PIPELINE", "2",
-	  "SOCKSIFY_PIPELINE: \"2\" is not a boolean (use 0/1, no/yes, off/on or false/true)" },
+	  "SOCKSIFY_PIPELINE: \"2\" is not auto or a boolean (use auto, 0/1, no/yes, off/on or false/true)" },
 	{ "SOCKSIFY_PIPELINE", "enable",
-	  "SOCKSIFY_PIPELINE: \"enable\" is not a boolean (use 0/1, no/yes, off/on or false/true)" },
+	  "SOCKSIFY_PIPELINE: \"enable\" is not auto or a boolean (use auto, 0/1, no/yes, off/on or false/true)" },
 	{ "SOCKSIFY_HOSTS", "y",
 	  "SOCKSIFY_HOSTS: \"y\" is not a boolean (use 0/1, no/yes, off/on or false/true)" },
 	{ "SOCKSIFY_UDP", "tunnel",
@@ -551,7 +551,7 @@ test_load_knobs_bad(void)
 			   cfg.fake_prefix == 15 && cfg.fake_prefix6 == 96 &&
 			   cfg.udp_mode == CONFIG_UDP_PROXY &&
 			   cfg.loopback_mode == CONFIG_LOOPBACK_DIRECT &&
-			   cfg.hosts_file && !cfg.pipeline,
+			   cfg.hosts_file && cfg.pipeline == CONFIG_PIPELINE_AUTO,
 		   label);
 		config_free(&cfg);
 	}
@@ -617,6 +617,14 @@ test_load_knobs_good(void)
 		ok(cfg.valid, label);
 		is_int(cfg.pipeline, bools[i].on, label);
 		is_int(cfg.hosts_file, bools[i].on, label);
+		config_free(&cfg);
+	}
+	{
+		static const char *const env[] = { "SOCKSIFY_PIPELINE", "auto", NULL };
+
+		load(&cfg, env);
+		ok(cfg.valid, "SOCKSIFY_PIPELINE=auto");
+		is_int(cfg.pipeline, CONFIG_PIPELINE_AUTO, "SOCKSIFY_PIPELINE=auto: auto");
 		config_free(&cfg);
 	}
 	{

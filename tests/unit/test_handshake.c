@@ -546,6 +546,103 @@ test_socks5_short_reads(void)
 	is_int(step(&hs), -ECONNRESET, "EOF mid-reply: ECONNRESET");
 }
 
+/*
+ * The probe of a pipelined handshake: a proxy that answers the greeting and
+ * not the request (microsocks) makes the step ask for a lock-step retry once
+ * the window has passed, and the retry on a fresh connection says whether
+ * the proxy dropped the request.  A window of 0 (timeout 0) makes it due at
+ * once, so the cases need no clock of their own.
+ */
+static void
+test_socks5_probe(void)
+{
+	struct config_proxy p = proxy(5, true, NULL, NULL);
+	struct sx_endpoint d = dst_v4();
+	struct handshake hs;
+	uint8_t want[16];
+
+	/* The method answer, and nothing more. */
+	fake_reset(V("\x05\x00"));
+	handshake_init(&hs, &p, SOCKS5_CMD_CONNECT, &d, true);
+	handshake_probe(&hs, 0);
+	ok(hs.probe, "probe: on for a pipelined handshake");
+	is_int(step(&hs), SX_WANT_LOCKSTEP, "probe: no reply within the window: lock-step");
+	is_int(out.calls, 1, "probe: the one pipelined send, nothing sent again");
+	is_int(in.off, 2, "probe: the method answer was read");
+	ok(handshake_wake_ms(&hs, INT64_MAX) <= handshake_now_ms(),
+	   "probe: due now, before the deadline");
+
+	/* The retry, lock-step on what the caller made a fresh connection. */
+	fake_reset(V("\x05\x00" S5_OK));
+	handshake_restart_lockstep(&hs);
+	ok(hs.lockstep_retry && !hs.pipeline && !hs.probe,
+	   "retry: lock-step, not watched");
+	is_int(step(&hs), SX_DONE, "retry: succeeded");
+	is_int(in.connects, 1, "retry: connected again");
+	is_int(out.calls, 2, "retry: greeting, then request");
+	memcpy(want, "\x05\x01\x00" S5_REQ_V4, 13);
+	is_bytes(out.bytes, want, 13, "retry: the same greeting and request");
+	ok(!hs.drops, "retry: a reply no faster than the window says nothing");
+
+	/* The same, with a reply that comes within the window. */
+	fake_reset(V("\x05\x00"));
+	handshake_init(&hs, &p, SOCKS5_CMD_CONNECT, &d, true);
+	handshake_probe(&hs, 0);
+	is_int(step(&hs), SX_WANT_LOCKSTEP, "probe again: lock-step");
+	fake_reset(V("\x05\x00" S5_OK));
+	handshake_restart_lockstep(&hs);
+	hs.window_ms = 60000;
+	is_int(step(&hs), SX_DONE, "fast retry: succeeded");
+	ok(hs.drops, "fast retry: the proxy drops pipelined requests");
+
+	/* A refusal that comes within the window says so too. */
+	fake_reset(V("\x05\x00"));
+	handshake_init(&hs, &p, SOCKS5_CMD_CONNECT, &d, true);
+	handshake_probe(&hs, 0);
+	is_int(step(&hs), SX_WANT_LOCKSTEP, "probe, refused: lock-step");
+	fake_reset(V("\x05\x00" "\x05\x05\x00\x01\x00\x00\x00\x00\x00\x00"));
+	handshake_restart_lockstep(&hs);
+	hs.window_ms = 60000;
+	is_int(step(&hs), -ECONNREFUSED, "fast refusal: ECONNREFUSED");
+	ok(hs.drops, "fast refusal: the proxy drops pipelined requests");
+
+	/* A reply under way is never taken for a dropped request. */
+	fake_reset(V("\x05\x00" "\x05\x00\x00"));
+	handshake_init(&hs, &p, SOCKS5_CMD_CONNECT, &d, true);
+	handshake_probe(&hs, 0);
+	is_int(step(&hs), SX_WANT_READ, "part of a reply: still waiting for the rest");
+	is_int((int)handshake_wake_ms(&hs, 12345), 12345, "part of a reply: the deadline only");
+
+	/* Both answers at once: done, no retry. */
+	fake_reset(V("\x05\x00" S5_OK));
+	handshake_init(&hs, &p, SOCKS5_CMD_CONNECT, &d, true);
+	handshake_probe(&hs, 0);
+	is_int(step(&hs), SX_DONE, "answers at once: done");
+	ok(!hs.drops && !hs.lockstep_retry, "answers at once: no retry");
+	ok(hs.took, "answers at once: the proxy takes pipelined requests");
+
+	/* The window: at least HS_PROBE_MIN_MS, at most half the timeout. */
+	fake_reset(V("\x05\x00"));
+	handshake_init(&hs, &p, SOCKS5_CMD_CONNECT, &d, true);
+	handshake_probe(&hs, 10000);
+	is_int(step(&hs), SX_WANT_READ, "window of 500 ms: waiting");
+	is_int(hs.window_ms, HS_PROBE_MIN_MS, "window: HS_PROBE_MIN_MS on a fast link");
+	ok(handshake_wake_ms(&hs, INT64_MAX) > handshake_now_ms(),
+	   "window: due later");
+	fake_reset(V("\x05\x00"));
+	handshake_init(&hs, &p, SOCKS5_CMD_CONNECT, &d, true);
+	handshake_probe(&hs, 1000);
+	step(&hs);
+	is_int(hs.window_ms, 500, "window: at most half the timeout");
+
+	/* Lock-step from the start: the probe has nothing to watch. */
+	fake_reset(V("\x05\x00"));
+	handshake_init(&hs, &p, SOCKS5_CMD_CONNECT, &d, false);
+	handshake_probe(&hs, 0);
+	ok(!hs.probe, "lock-step: no probe");
+	is_int(step(&hs), SX_WANT_READ, "lock-step: waits for the reply as ever");
+}
+
 int
 main(void)
 {
@@ -554,6 +651,7 @@ main(void)
 	test_socks5_noauth();
 	test_socks5_auth();
 	test_socks5_pipelined();
+	test_socks5_probe();
 	test_socks5_short_reads();
 	return tap_done();
 }

@@ -24,6 +24,7 @@ static const char *const kind_names[] = {
 	[KNOBS_LEVEL] = "level",
 	[KNOBS_SECONDS] = "seconds",
 	[KNOBS_BOOL] = "bool",
+	[KNOBS_AUTOBOOL] = "autobool",
 	[KNOBS_CHOICE] = "choice",
 	[KNOBS_RANGE4] = "range4",
 	[KNOBS_RANGE6] = "range6",
@@ -58,7 +59,8 @@ static bool
 is_simple(enum knobs_kind kind)
 {
 	return kind == KNOBS_LEVEL || kind == KNOBS_SECONDS ||
-	       kind == KNOBS_BOOL || kind == KNOBS_CHOICE ||
+	       kind == KNOBS_BOOL || kind == KNOBS_AUTOBOOL ||
+	       kind == KNOBS_CHOICE ||
 	       kind == KNOBS_RANGE4 || kind == KNOBS_RANGE6;
 }
 
