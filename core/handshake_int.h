@@ -1,0 +1,29 @@
+/*
+ * What the two files of the handshake share, and no other module uses:
+ * handshake.c (the machine, and what the client sends) and
+ * handshake_recv.c (the proxy's answers).
+ */
+#ifndef SX_HANDSHAKE_INT_H
+#define SX_HANDSHAKE_INT_H
+
+#include "handshake.h"
+#include "sys.h"
+
+/* Why a proxy that closed during the handshake failed it. */
+extern const char hs_closed_reason[];
+
+/* The one state setter. */
+void hs_set_state(struct handshake *hs, int state);
+/* Fail with -errno err, for reason (static text); returns err. */
+int hs_fail(struct handshake *hs, int err, const char *reason);
+/* Queue the request, or the authentication, as the next message. */
+int hs_queue_request(struct handshake *hs);
+int hs_queue_auth(struct handshake *hs);
+/* The greeting's answer is in: the pipelined request's reply is timed. */
+void hs_arm_probe(struct handshake *hs);
+/* The answers: 0 when judged and the state moved on, a want, or -errno. */
+int hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd);
+int hs_recv_auth(struct handshake *hs, const struct sx_sys *sys, int fd);
+int hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd);
+
+#endif
