@@ -1,11 +1,12 @@
 #!/usr/bin/env bats
 # Several proxies in SOCKS_PROXY, used as SOCKSIFY_CHAIN says: chains of two
-# and three real proxies (microsocks, danted, ssh -D), failover, dynamic
-# chains and round-robin.  Each microsocks binds its outgoing connections to
-# an address of its own (127.0.0.5, .6, .7), danted to 127.0.0.4, so the
-# destination's log tells which proxy made the last hop, and each proxy's
-# own log tells who connected to it and where it went: together they prove
-# every hop carried the connection, in order.
+# and three real proxies (microsocks, danted, ssh -D, tinyproxy), failover,
+# dynamic chains and round-robin.  Each microsocks binds its outgoing
+# connections to an address of its own (127.0.0.5, .6, .7), danted to
+# 127.0.0.4, tinyproxy to 127.0.0.8, so the destination's log tells which
+# proxy made the last hop, and each proxy's own log tells who connected to
+# it and where it went: together they prove every hop carried the
+# connection, in order.
 
 load lib/common
 load lib/ftp
@@ -21,6 +22,35 @@ start_ms() {
 	PORT=$port
 	wait_port 127.0.0.1 "$port" "$START_TIMEOUT" "$BG_PID" ||
 		server_failed "$name" "did not start"
+}
+
+# start_tp NAME OUT_ADDR: tinyproxy (HTTP CONNECT) on 127.0.0.1 whose
+# outgoing connections come from OUT_ADDR, logging each client ("Connect
+# (file descriptor N): <ip>") and each request ("CONNECT <host>:<port>").
+# Sets PORT and LOG.
+start_tp() {
+	local name=$1 out=$2 port dir
+	command -v tinyproxy >/dev/null || {
+		echo "# tinyproxy is not installed (make deps)" >&2
+		return 1
+	}
+	dir=$(bg_dir)
+	port=$(free_port)
+	LOG="$dir/$name.log"
+	: >"$LOG"
+	cat >"$dir/$name.conf" <<EOF
+Port $port
+Listen 127.0.0.1
+Bind $out
+Timeout 30
+LogFile "$LOG"
+LogLevel Connect
+MaxClients 50
+EOF
+	start_bg "$name" tinyproxy -d -c "$dir/$name.conf"
+	PORT=$port
+	wait_port 127.0.0.1 "$port" "$START_TIMEOUT" "$BG_PID" ||
+		server_failed "$name" "did not start" "$LOG"
 }
 
 # start_silent NAME: a proxy that accepts TCP and never answers.  Sets PORT
@@ -46,6 +76,8 @@ setup_file() {
 	export MSC_PORT=$PORT MSC_LOG=$MSLOG
 	start_danted dante
 	export DANTE_PORT=$PORT DANTE_LOG=$LOG
+	start_tp tp 127.0.0.8
+	export TP_PORT=$PORT TP_LOG=$LOG
 	start_silent silent
 	export SILENT_PORT=$PORT SILENT_LOG=$LOG
 	# A port nothing listens on: a proxy that is down.
@@ -171,6 +203,30 @@ nb_modes() {
 	log_has "$MSA_LOG" "127\.0\.0\.1: connected to 127\.0\.0\.1:$ssh_port\$"
 	log_has "$ssh_log" "originator 127\.0\.0\.5 port [0-9]+, target localhost port $DANTE_PORT"
 	log_has "$DANTE_LOG" "tcp/connect .*127\.0\.0\.4\.[0-9]+ 127\.0\.0\.1\.$WEB_PORT"
+}
+
+@test "a chain of three: tinyproxy over HTTP CONNECT, danted, microsocks" {
+	run via "http://127.0.0.1:$TP_PORT,socks5://127.0.0.1:$DANTE_PORT,socks5h://127.0.0.1:$MSC_PORT" \
+		SOCKSIFY_LOG=info "$PY" "$HELPERS/client.py" --mode nonblock --send hello \
+		127.0.0.1 "$ECHO_PORT"
+	assert_success
+	assert_line "ECHO hello"
+	assert_line --regexp '^PEER-LINE PEER 127\.0\.0\.7 [0-9]+$'
+	log_has "$TP_LOG" "Request \(file descriptor [0-9]+\): CONNECT 127\.0\.0\.1:$DANTE_PORT HTTP"
+	log_has "$DANTE_LOG" "tcp/connect .*127\.0\.0\.4\.[0-9]+ 127\.0\.0\.1\.$MSC_PORT"
+	log_has "$MSC_LOG" "127\.0\.0\.4: connected to 127\.0\.0\.1:$ECHO_PORT\$"
+	assert_line "socksify: 127.0.0.1:$ECHO_PORT via http 127.0.0.1:$TP_PORT > socks5 127.0.0.1:$DANTE_PORT > socks5h 127.0.0.1:$MSC_PORT"
+}
+
+@test "a chain of two ending at tinyproxy: curl through microsocks, then HTTP CONNECT" {
+	run via "socks5://127.0.0.1:$MSA_PORT,http://127.0.0.1:$TP_PORT" \
+		curl -q -sS --max-time 15 "http://127.0.0.1:$WEB_PORT/ms-tp"
+	assert_success
+	assert_line --regexp '^PEER 127\.0\.0\.8 [0-9]+$'
+	log_has "$WEB_LOG" "^GET /ms-tp 127\.0\.0\.8 [0-9]+$"
+	log_has "$MSA_LOG" "127\.0\.0\.1: connected to 127\.0\.0\.1:$TP_PORT\$"
+	log_has "$TP_LOG" "Connect \(file descriptor [0-9]+\): 127\.0\.0\.5"
+	log_has "$TP_LOG" "CONNECT 127\.0\.0\.1:$WEB_PORT HTTP"
 }
 
 @test "a strict chain with a hop down fails closed and names the hop" {
