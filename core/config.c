@@ -277,28 +277,44 @@ load_defaults(struct config *cfg)
 	}
 }
 
+/* The isolation user for one SOCKS5 proxy without credentials. */
+static void
+isolate_one(struct config_proxy *p)
+{
+	if (p->has_auth || p->version != 5)
+		return;
+	p->has_auth = true;
+	p->isolate = true;
+	/* The password field stays empty: the token is the process's own. */
+	memcpy(p->user, ISOLATE_USER, sizeof(ISOLATE_USER));
+}
+
 /*
  * SOCKSIFY_ISOLATE=process: a SOCKS5 proxy without credentials in its URL
  * gets the isolation user (isolate.h), whose password each process makes
- * its own.  Credentials in the URL win.  Other kinds cannot carry it.
+ * its own.  Credentials in the URL win.  Other kinds cannot carry it: a
+ * single proxy of another kind is an error; in a list, the SOCKS5 proxies
+ * get it, and a list without one is an error.
  */
 static void
 isolate_proxy(struct config *cfg)
 {
-	struct config_proxy *p = &cfg->proxy;
+	const struct config_proxy *p = &cfg->proxy;
+	bool socks5 = false;
 
-	if (cfg->isolate_mode != CONFIG_ISOLATE_PROCESS || p->has_auth)
+	if (cfg->isolate_mode != CONFIG_ISOLATE_PROCESS)
 		return;
-	if (p->version != 5) {
+	for (size_t i = 0; i < cfg->hop_count; i++)
+		socks5 = socks5 || cfg->hops[i].version == 5;
+	if (!socks5 && !p->has_auth) {
 		fail(cfg, "SOCKSIFY_ISOLATE",
 		     "process isolation needs a socks5:// or socks5h:// proxy (Tor's SocksPort), not %s://",
 		     proxykind_of(p)->name);
 		return;
 	}
-	p->has_auth = true;
-	p->isolate = true;
-	/* The password field stays empty: the token is the process's own. */
-	memcpy(p->user, ISOLATE_USER, sizeof(ISOLATE_USER));
+	isolate_one(&cfg->proxy);
+	for (size_t i = 0; i < cfg->hop_count; i++)
+		isolate_one(&cfg->hops[i]);
 }
 
 void

@@ -276,6 +276,11 @@ test_config(void)
 	static const char *const bad_list[] = {
 		"SOCKS_PROXY", "socks5://127.0.0.1:1081,socks5://127.0.0.2:99999", NULL,
 	};
+	static const char *const isolated[] = {
+		"SOCKS_PROXY", "socks4://127.0.0.1:1081,socks5h://127.0.0.2:1082,"
+		"socks5://u:p@127.0.0.3:1083",
+		"SOCKSIFY_ISOLATE", "process", NULL,
+	};
 	static const char *const one[] = {
 		"SOCKS_PROXY", "socks4://127.0.0.9:1089", NULL,
 	};
@@ -305,6 +310,14 @@ test_config(void)
 	ok(strncmp(cfg.error, "SOCKS_PROXY: proxy 2 of 2: ", 27) == 0,
 	   "naming the variable and the element");
 	is_int((int)cfg.hop_count, 1, "with one hop left, the default");
+	config_free(&cfg);
+
+	env_table = isolated;
+	config_load(&cfg, NULL, fake_get);
+	ok(cfg.valid, "process isolation over a list with a SOCKS5 proxy loads");
+	ok(!cfg.hops[0].isolate && cfg.hops[1].isolate,
+	   "the SOCKS5 hop gets the isolation user, the SOCKS4 hop not");
+	ok(!cfg.hops[2].isolate, "credentials in a hop's URL win");
 	config_free(&cfg);
 
 	env_table = one;
