@@ -261,17 +261,21 @@ int
 chainconn_rerecord(int fd, struct handshake *hs, const struct conntab_info *info)
 {
 	struct conntab_info now;
-	uint32_t events;
-	uint64_t data;
-	int epfd;
+	uint32_t events = info->ep_events;
+	uint64_t data = info->ep_data;
+	int epfd = info->epfd;
 
+	/* The old socket's entry goes (its handshake is the caller's). */
+	conntab_remove(fd);
 	if (conntab_set_pending(fd, (const struct sockaddr *)&info->peer,
 				info->peerlen, hs, SX_WANT_WRITE, info->orig_flags,
-				hs->attempt_deadline_ms) < 0)
+				hs->attempt_deadline_ms) < 0) {
+		shutdown(fd, SHUT_RDWR);
 		return -ENOMEM;
+	}
 	/* The entry is new: take the handshake out again, as the caller had it. */
 	conntab_take_handshake(fd);
-	if (epwatch_get(fd, &epfd, &events, &data)) {
+	if (epfd >= 0 || epwatch_get(fd, &epfd, &events, &data)) {
 		conntab_set_epoll(fd, epfd, events, data);
 		if (conntab_get(fd, &now))
 			tcp_steer_epoll(fd, &now, now.state, now.want);

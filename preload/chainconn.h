@@ -32,7 +32,7 @@ int chainconn_drive(int fd, struct handshake *hs, bool *renewed);
  * After a renewal, record fd (described by info, taken before) pending
  * again with hs, as its socket changed: a new entry, with the program's
  * epoll registration, its handshake taken out for the caller to put back.
- * 0, or -ENOMEM after which hs is freed and fd has no entry.
+ * 0, or -ENOMEM after which hs is freed, fd has no entry and is shut down.
  */
 int chainconn_rerecord(int fd, struct handshake *hs,
 			const struct conntab_info *info);

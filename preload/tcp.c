@@ -69,9 +69,11 @@ tcp_advance_errno(int fd)
 	 * attempt may follow on a fresh socket, recorded anew.
 	 */
 	rc = chainconn_step(fd, hs, &renewed);
-	if (renewed && (chainconn_rerecord(fd, hs, &info) < 0 ||
-			!conntab_get(fd, &info)))
-		return CONNTAB_FAILED;
+	if (renewed) {
+		if (chainconn_rerecord(fd, hs, &info) < 0)
+			return CONNTAB_FAILED;
+		conntab_get(fd, &info);
+	}
 	if (rc < 0) {
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		/* Readiness as after a failed connect: readable, writable, hung up. */
