@@ -28,6 +28,12 @@ static const char *const chain_mode_names[] = {
 	[CONFIG_CHAIN_ROUND_ROBIN] = "round-robin",
 };
 
+const struct config_proxy *
+chain_hop(const struct config *cfg, size_t i)
+{
+	return i == 0 || i >= CONFIG_MAX_HOPS ? &cfg->proxy : &cfg->hops[i];
+}
+
 const char *
 chain_mode_name(int mode)
 {

@@ -66,6 +66,11 @@ struct chain_failure {
  */
 int chain_parse_list(const char *list, struct config_proxy *hops, size_t max,
 		     size_t *count, char *err, size_t errlen);
+/*
+ * The proxy at place i of the list, as connections use it: the first is
+ * cfg->proxy, the one copy that holds its password.
+ */
+const struct config_proxy *chain_hop(const struct config *cfg, size_t i);
 /* The name of a mode as SOCKSIFY_CHAIN writes it. */
 const char *chain_mode_name(int mode);
 /*

@@ -119,7 +119,10 @@ load_proxy(struct config *cfg, const struct knobs_knob *k,
 	if (v == NULL)
 		return;
 	taken->proxy_var = k->name;
-	/* A list: each URL into a hop, the first also the proxy. */
+	/*
+	 * A list: each URL into a hop, the first also the proxy, which alone
+	 * keeps its password (chain_hop()).
+	 */
 	if (strchr(v, ',') != NULL) {
 		if (chain_parse_list(v, cfg->hops, CONFIG_MAX_HOPS, &cfg->hop_count,
 				     err, sizeof(err)) < 0) {
@@ -129,6 +132,7 @@ load_proxy(struct config *cfg, const struct knobs_knob *k,
 			return;
 		}
 		cfg->proxy = cfg->hops[0];
+		proxyurl_wipe_password(&cfg->hops[0]);
 		return;
 	}
 	if (proxyurl_parse(v, &p, err, sizeof(err)) < 0) {
@@ -138,6 +142,7 @@ load_proxy(struct config *cfg, const struct knobs_knob *k,
 	cfg->proxy = p;
 	cfg->hops[0] = p;
 	cfg->hop_count = 1;
+	proxyurl_wipe_password(&cfg->hops[0]);
 	explicit_bzero(&p, sizeof(p));
 }
 

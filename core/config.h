@@ -101,7 +101,8 @@ struct config {
 	bool valid;			/* false: proxied calls fail closed */
 	char error[CONFIG_ERR_LEN];	/* why not valid: one line, no secrets */
 	struct config_proxy proxy;	/* the first proxy of the list */
-	struct config_proxy hops[CONFIG_MAX_HOPS];	/* the whole list, in order */
+	/* The whole list, in order; hops[0] without its password (chain_hop()). */
+	struct config_proxy hops[CONFIG_MAX_HOPS];
 	size_t hop_count;		/* 1 for a single proxy */
 	int chain_mode;			/* enum config_chain_mode */
 	struct config_noproxy *noproxy;	/* NO_PROXY entries */

@@ -67,7 +67,7 @@ chainconn_next_route(struct handshake *hs)
 	for (size_t i = 0; i < hs->route.len; i++) {
 		bool watch;
 
-		hops[i] = &sx_cfg.hops[hs->route.hop[i]];
+		hops[i] = chain_hop(&sx_cfg, hs->route.hop[i]);
 		/* Pipelining is decided hop by hop, as for a single proxy. */
 		if (pipefile_pipelines(hops[i], sx_cfg.pipeline, &watch)) {
 			pipeline |= (uint8_t)(1u << i);
