@@ -11,13 +11,15 @@
 load lib/common
 load lib/ftp
 
-# start_ms NAME OUT_ADDR: microsocks on 127.0.0.1 whose outgoing connections
-# come from OUT_ADDR; it logs "client[N] <ip>: connected to <host>:<port>"
-# for each connection to $BG_ERR.  Sets PORT and MSLOG.
+# start_ms NAME OUT_ADDR [MICROSOCKS OPTIONS...]: microsocks on 127.0.0.1
+# whose outgoing connections come from OUT_ADDR; it logs "client[N] <ip>:
+# connected to <host>:<port>" for each connection to $BG_ERR.  Sets PORT
+# and MSLOG.
 start_ms() {
 	local name=$1 out=$2 port
+	shift 2
 	port=$(free_port)
-	start_bg "$name" microsocks -i 127.0.0.1 -p "$port" -b "$out"
+	start_bg "$name" microsocks -i 127.0.0.1 -p "$port" -b "$out" "$@"
 	MSLOG=$BG_ERR
 	PORT=$port
 	wait_port 127.0.0.1 "$port" "$START_TIMEOUT" "$BG_PID" ||
@@ -227,6 +229,30 @@ nb_modes() {
 	log_has "$MSA_LOG" "127\.0\.0\.1: connected to 127\.0\.0\.1:$TP_PORT\$"
 	log_has "$TP_LOG" "Connect \(file descriptor [0-9]+\): 127\.0\.0\.5"
 	log_has "$TP_LOG" "CONNECT 127\.0\.0\.1:$WEB_PORT HTTP"
+}
+
+@test "each hop of a chain gets its own user and password, and no log line shows one" {
+	start_ms msauth1 127.0.0.5 -u alice -P 'first:pa@ss'
+	local p1=$PORT l1=$MSLOG
+	start_ms msauth2 127.0.0.6 -u bob -P second-secret
+	local p2=$PORT l2=$MSLOG
+	run via "socks5://alice:first%3Apa%40ss@127.0.0.1:$p1,socks5h://bob:second-secret@127.0.0.1:$p2" \
+		SOCKSIFY_LOG=debug "$PY" "$HELPERS/client.py" --mode block --send hi \
+		127.0.0.1 "$ECHO_PORT"
+	assert_success
+	assert_line --regexp '^PEER-LINE PEER 127\.0\.0\.6 [0-9]+$'
+	log_has "$l1" "127\.0\.0\.1: connected to 127\.0\.0\.1:$p2\$"
+	log_has "$l2" "127\.0\.0\.5: connected to 127\.0\.0\.1:$ECHO_PORT\$"
+	refute_output --partial "pa@ss"
+	refute_output --partial "first%3A"
+	refute_output --partial "second-secret"
+	# A wrong password at the second hop is its refusal, not a hop down.
+	run via "socks5://alice:first%3Apa%40ss@127.0.0.1:$p1,socks5h://bob:wrong@127.0.0.1:$p2" \
+		SOCKSIFY_CHAIN=dynamic "$PY" "$HELPERS/client.py" --mode block 127.0.0.1 "$ECHO_PORT"
+	assert_failure
+	assert_line --regexp '^ERRNO E'
+	refute_line --partial "is down"
+	refute_output --partial "wrong@"
 }
 
 @test "a strict chain with a hop down fails closed and names the hop" {
