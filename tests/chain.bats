@@ -343,6 +343,19 @@ nb_modes() {
 	[ "$(printf '%s\n' "$output" | grep -c 'is down')" -eq 1 ]
 }
 
+@test "round-robin from twelve threads at once: every connection made, every proxy used" {
+	: >"$ECHO_LOG"
+	run via "socks5://127.0.0.1:$MSA_PORT,socks5://127.0.0.1:$MSB_PORT,socks5://127.0.0.1:$MSC_PORT" \
+		SOCKSIFY_CHAIN=round-robin "$PY" "$HELPERS/client.py" --threads 12 --send hi \
+		127.0.0.1 "$ECHO_PORT"
+	assert_success
+	assert_line "THREADS 12/12"
+	for out in 5 6 7; do
+		n=$(count_lines "$ECHO_LOG" "^CONN 127\.0\.0\.$out ")
+		[ "$n" -eq 4 ] || { echo "# 127.0.0.$out carried $n of 12" >&2; false; }
+	done
+}
+
 @test "BIND through a chain fails closed with one line; failover takes it through the first proxy" {
 	local why
 	why=$(lab_can_run) || skip "$why"
