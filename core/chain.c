@@ -79,6 +79,8 @@ chain_parse_list(const char *list, struct config_proxy *hops, size_t max,
 	int rc;
 
 	*count = 0;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
 	for (const char *c = list; *c != '\0'; c++)
 		if (*c == ',')
 			total++;
