@@ -189,9 +189,17 @@ hs_arm_probe(struct handshake *hs)
 	hs->due_ms = now + window;
 }
 
+/*
+ * Stands for the text a scanned reply left in hs->scan.why, so that the
+ * reason holds no pointer into the struct (drivers copy a handshake).
+ */
+const char hs_scanned_reason[] = "the proxy's answer";
+
 const char *
 handshake_reason(const struct handshake *hs)
 {
+	if (hs->reason == hs_scanned_reason && hs->scan.why[0])
+		return hs->scan.why;
 	if (hs->reason && hs->reason[0])
 		return hs->reason;
 	return strerror(-hs->error);

@@ -11,6 +11,8 @@
 
 /* Why a proxy that closed during the handshake failed it. */
 extern const char hs_closed_reason[];
+/* Stands for the reason a scanned reply left in hs->scan.why. */
+extern const char hs_scanned_reason[];
 
 /* The one state setter. */
 void hs_set_state(struct handshake *hs, int state);

@@ -145,6 +145,7 @@ hs_recv_scanned(struct handshake *hs, const struct sx_sys *sys, int fd)
 	uint8_t peek[1024];
 	ssize_t n, used, got;
 
+	memset(&a, 0, sizeof(a));
 	while (!hs->scan.done) {
 		n = sys->recv(fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
 		if (n == 0 && hs->scan.seen == 0)
@@ -176,7 +177,8 @@ hs_recv_scanned(struct handshake *hs, const struct sx_sys *sys, int fd)
 	hs->rep = a.code;
 	hs->hop_answered = true;
 	if (a.error)
-		return hs_fail(hs, a.error, a.reason);
+		return hs_fail(hs, a.error, a.reason == hs->scan.why ?
+				hs_scanned_reason : a.reason);
 	return 0;
 }
 

@@ -1,13 +1,13 @@
 /*
  * Proxy kinds: one descriptor per kind of proxy the configuration can
- * name (socks4, socks4a, socks5, socks5h, http), saying what routing, UDP, BIND,
- * DNS and init need to know about it without looking at its wire format:
- * its name and default port, who resolves host names, what it can carry,
- * and the steps the handshake state machine (handshake.c) calls to encode
- * the client's messages and decode the proxy's answers.  Only the codec
- * behind the steps (socks4.c, socks5.c, httpconnect.c) knows the bytes.  A new kind is a
- * codec with its steps and one row of the table in proxykind.c.  The table
- * is constant: no state, no lock.
+ * name (socks4, socks4a, socks5, socks5h, http), saying what routing, UDP,
+ * BIND, DNS and init need to know about it without looking at its wire
+ * format: its name and default port, who resolves host names, what it can
+ * carry, and the steps the handshake state machine (handshake.c) calls to
+ * encode the client's messages and decode the proxy's answers.  Only the
+ * codec behind the steps (socks4.c, socks5.c, httpconnect.c) knows the
+ * bytes.  A new kind is a codec with its steps and one row of the table in
+ * proxykind.c.  The table is constant: no state, no lock.
  */
 #ifndef SX_PROXYKIND_H
 #define SX_PROXYKIND_H

@@ -162,3 +162,72 @@ setup() {
 	assert_line "REPLY 127.0.0.1 $PORT ping"
 	[ "$(grep -c 'goes direct' <<<"$output")" -eq 1 ]
 }
+
+@test "after HTTP connections with Basic credentials the process holds the password once and its base64 nowhere" {
+	local pass='Hq4vY:s3cr3t@pw%!' pass_url='Hq4vY%3As3cr3t%40pw%25%21' pid i
+	local -a pre
+	mapfile -t pre < <(test_lib_vars)
+	# A blocking and a non-blocking connection, then a pause (teardown ends it).
+	start_bg target env SOCKSIFY_LOOPBACK=proxy "${pre[@]}" \
+		SOCKS_PROXY="http://carol:$pass_url@127.0.0.1:$FAKE_BANNER_PORT" \
+		"$SOCKSIFY" "$PY" -c '
+import os, socket, sys, time
+for timeout in (None, 5):
+    s = socket.create_connection(("127.0.0.1", 4340), timeout=timeout)
+    s.makefile().readline()
+    s.close()
+print("PID", os.getpid(), flush=True)
+time.sleep(60)'
+	for i in $(seq 1 100); do
+		pid=$(sed -n 's/^PID //p' "$BG_OUT")
+		[ -n "$pid" ] && break
+		sleep 0.05
+	done
+	[ -n "$pid" ] || {
+		show_logs target
+		return 1
+	}
+	log_has "$FAKE_BANNER_LOG" "^REQ Proxy-Authorization: Basic $(printf '%s' "carol:$pass" | base64)$"
+	run -0 "$PY" - "$pid" "$pass" "$(printf '%s' "carol:$pass" | base64)" <<'PYEOF'
+import sys
+# The password's tail (what a shorter message written over a copy leaves),
+# and the middle of the credentials' base64.
+pid, tail, b64 = sys.argv[1], sys.argv[2].encode()[-11:], sys.argv[3].encode()[4:20]
+counts = [0, 0]
+with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+    for line in maps:
+        fields = line.split()
+        lo, hi = (int(x, 16) for x in fields[0].split("-"))
+        if "r" not in fields[1] or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]")):
+            continue
+        try:
+            mem.seek(lo)
+            data = mem.read(hi - lo)
+        except OSError:
+            continue
+        counts[0] += data.count(tail)
+        counts[1] += data.count(b64)
+print("COPIES", counts[0], "BASE64", counts[1])
+PYEOF
+	assert_output "COPIES 1 BASE64 0"
+}
+
+@test "every event loop's non-blocking connect waits for the whole cut response, and none of the tunnel is lost" {
+	local mode
+	for mode in poll ppoll select pselect epoll-lt epoll-et epoll-oneshot epoll-pwait2 \
+		epoll-before-connect epoll-after-connect; do
+		run through "http://127.0.0.1:$FAKE_SPLIT_PORT" \
+			"$REPO/build/tests/helpers/nbclient" --send "via-$mode" "$mode" 127.0.0.1 4350
+		assert_success
+		assert_line "CONNECT-RC EINPROGRESS"
+		assert_line "QUIET yes"
+		# While the response comes in, the program reads none of it.
+		assert_line "PENDING-RECV EAGAIN"
+		assert_line "PENDING-READ EAGAIN"
+		assert_line "SO_ERROR 0"
+		assert_line "GETPEERNAME 127.0.0.1 4350"
+		assert_line "PEER-LINE BANNER 127.0.0.1:4350"
+		assert_line "ECHO via-$mode"
+		assert_line "RESULT ok"
+	done
+}

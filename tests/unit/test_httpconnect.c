@@ -348,6 +348,14 @@ test_handshake(void)
 	is_int(rc, -ECONNREFUSED, "503: the destination could not be reached");
 	is_str(handshake_reason(&hs), "proxy answered 503 Service Unavailable",
 	       "in the proxy's words");
+	{
+		struct handshake copy;
+
+		memcpy(&copy, &hs, sizeof(copy));
+		memset(&hs, 0, sizeof(hs));
+		is_str(handshake_reason(&copy), "proxy answered 503 Service Unavailable",
+		       "a copy of the handshake says the same");
+	}
 }
 
 int
