@@ -30,7 +30,8 @@
  * step return SX_WANT_LOCKSTEP, and the caller redoes the exchange
  * lock-step on a fresh connection (nothing is ever sent again on the same
  * one).  Only a retry whose reply then comes within the window shows that
- * the proxy dropped the request; a slower one shows a slow destination.
+ * the proxy dropped the request; a slower one shows a slow destination
+ * (handshake_probe.c starts the probe and the retry).
  *
  * The answers are read and judged in handshake_recv.c.
  */
@@ -118,41 +119,6 @@ static uint8_t
 hs_command(const struct handshake *hs)
 {
 	return hs_at_last_hop(hs) ? hs->cmd : SOCKS5_CMD_CONNECT;
-}
-
-void
-handshake_pipelining(struct handshake *hs, uint8_t pipeline_hops,
-		     uint8_t probe_hops, int timeout_ms)
-{
-	hs->pipeline_hops = pipeline_hops;
-	hs->probe_hops = probe_hops;
-	hs->window_cap_ms = timeout_ms / 2;
-	hs->took_hops = 0;
-	hs->took = hs->drops = hs->lockstep_retry = false;
-}
-
-void
-handshake_probe(struct handshake *hs, int timeout_ms)
-{
-	hs->window_cap_ms = timeout_ms / 2;
-	hs->probe_hops = hs->pipeline_hops;
-	hs->probe = hs->pipeline;
-}
-
-void
-handshake_restart_lockstep(struct handshake *hs)
-{
-	struct sockaddr_storage addr;
-	socklen_t addrlen = hs->proxy_addrlen;
-
-	memcpy(&addr, &hs->proxy_addr, sizeof(addr));
-	hs->lockstep_pos = hs->hop_pos;
-	hs->pipeline_hops &= (uint8_t)~(1u << hs->hop_pos);
-	hs->probe_hops &= (uint8_t)~(1u << hs->hop_pos);
-	handshake_set_route(hs, hs->hops, hs->hop_count);
-	memcpy(&hs->proxy_addr, &addr, sizeof(addr));
-	hs->proxy_addrlen = addrlen;
-	hs->lockstep_retry = true;
 }
 
 /* True while a missing reply to a pipelined request is being timed. */

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chain.h"
@@ -257,28 +258,36 @@ chainconn_drive(int fd, struct handshake *hs, bool *renewed)
 	}
 }
 
-int
+struct handshake *
 chainconn_rerecord(int fd, struct handshake *hs, const struct conntab_info *info)
 {
-	struct conntab_info now;
+	struct handshake *moved = malloc(sizeof(*moved));
 	uint32_t events = info->ep_events;
 	uint64_t data = info->ep_data;
 	int epfd = info->epfd;
+	struct conntab_info now;
 
-	/* The old socket's entry goes (its handshake is the caller's). */
+	/*
+	 * The entry was the old socket's: its ends fail (a copy of the
+	 * descriptor made before the renewal still stands for it; hs is
+	 * freed), and fd gets an entry of its own with a copy of hs.
+	 */
+	if (moved)
+		memcpy(moved, hs, sizeof(*moved));
+	conntab_put_handshake(fd, hs, -ECONNABORTED);
 	conntab_remove(fd);
-	if (conntab_set_pending(fd, (const struct sockaddr *)&info->peer,
-				info->peerlen, hs, SX_WANT_WRITE, info->orig_flags,
-				hs->attempt_deadline_ms) < 0) {
+	if (!moved || conntab_set_pending(fd, (const struct sockaddr *)&info->peer,
+					  info->peerlen, moved, SX_WANT_WRITE,
+					  info->orig_flags,
+					  moved->attempt_deadline_ms) < 0) {
 		shutdown(fd, SHUT_RDWR);
-		return -ENOMEM;
+		return NULL;
 	}
-	/* The entry is new: take the handshake out again, as the caller had it. */
-	conntab_take_handshake(fd);
 	if (epfd >= 0 || epwatch_get(fd, &epfd, &events, &data)) {
 		conntab_set_epoll(fd, epfd, events, data);
 		if (conntab_get(fd, &now))
 			tcp_steer_epoll(fd, &now, now.state, now.want);
 	}
-	return 0;
+	/* Taken out again, as the caller had it. */
+	return conntab_take_handshake(fd);
 }

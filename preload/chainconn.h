@@ -29,13 +29,15 @@ int chainconn_step(int fd, struct handshake *hs, bool *renewed);
 /* The same, blocking (fd non-blocking), as handshake_drive(): 0, -EINTR or -errno. */
 int chainconn_drive(int fd, struct handshake *hs, bool *renewed);
 /*
- * After a renewal, record fd (described by info, taken before) pending
- * again with hs, as its socket changed: a new entry, with the program's
- * epoll registration, its handshake taken out for the caller to put back.
- * 0, or -ENOMEM after which hs is freed, fd has no entry and is shut down.
+ * After a renewal, fd (described by info, taken before) has a new socket
+ * while its entry is the old one's: that entry fails (copies of the
+ * descriptor made before still stand for the old socket; hs is freed) and
+ * fd gets a new one, pending with a copy of hs, with the program's epoll
+ * registration.  Returns the copy, taken out of the new entry for the
+ * caller, or NULL (fd then has no entry and is shut down).
  */
-int chainconn_rerecord(int fd, struct handshake *hs,
-			const struct conntab_info *info);
+struct handshake *chainconn_rerecord(int fd, struct handshake *hs,
+				     const struct conntab_info *info);
 /* "socks5 127.0.0.1:1080 > socks5 127.0.0.2:1080": the hops of hs's route. */
 const char *chainconn_via(const struct handshake *hs, char *buf, size_t cap);
 

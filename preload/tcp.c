@@ -70,7 +70,8 @@ tcp_advance_errno(int fd)
 	 */
 	rc = chainconn_step(fd, hs, &renewed);
 	if (renewed) {
-		if (chainconn_rerecord(fd, hs, &info) < 0)
+		hs = chainconn_rerecord(fd, hs, &info);
+		if (!hs)
 			return CONNTAB_FAILED;
 		conntab_get(fd, &info);
 	}
@@ -151,8 +152,11 @@ tcp_finish_blocking(int fd, const struct conntab_info *info)
 	rc = chainconn_drive(fd, hs, &renewed);
 	if (!(flags & O_NONBLOCK))
 		real.fcntl(fd, F_SETFL, flags);
-	if (renewed && chainconn_rerecord(fd, hs, info) < 0)
-		return -ENOMEM;
+	if (renewed) {
+		hs = chainconn_rerecord(fd, hs, info);
+		if (!hs)
+			return rc < 0 ? rc : -ENOMEM;
+	}
 	if (rc < 0 && rc != -EINTR)
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 	if (rc != -EINTR)

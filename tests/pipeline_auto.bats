@@ -50,11 +50,19 @@ setup() {
 # EXTRA_ENV, under strace; the writes of the run are recorded in $TRACE (a
 # new file each time).  Sets $output, $stderr and $status as bats' run does.
 traced() {
-	local url=$1 v
+	local url=$1 v preload=$LIB
 	shift
 	TRACE_N=$((TRACE_N + 1))
 	TRACE=$BATS_TEST_TMPDIR/trace.$TRACE_N
-	local -a envs=(-E LD_PRELOAD="${SOCKSIFY_TEST_PRELOAD:-$LIB}"
+	# A sanitizer's runtime goes first (SOCKSIFY_TEST_PRELOAD), the library
+	# under test after it unless that list names it already.
+	if [ -n "${SOCKSIFY_TEST_PRELOAD:-}" ]; then
+		case $SOCKSIFY_TEST_PRELOAD in
+		*libsocksify.so*) preload=$SOCKSIFY_TEST_PRELOAD ;;
+		*) preload="$SOCKSIFY_TEST_PRELOAD:$LIB" ;;
+		esac
+	fi
+	local -a envs=(-E LD_PRELOAD="$preload"
 		-E SOCKS_PROXY="$url" -E SOCKSIFY_LOOPBACK=proxy
 		-E SOCKSIFY_LOG=info -E XDG_RUNTIME_DIR="$XDG")
 	for v in "${EXTRA_ENV[@]}"; do
@@ -284,4 +292,18 @@ DETECTED='answered a pipelined greeting but dropped the request.*SOCKSIFY_PIPELI
 		assert_line "EARLY-WRITABLE 0"
 		writes_are 1 0
 	done
+}
+
+@test "a blocking connect that signals interrupt on first contact with microsocks is resumed, retried lock-step and carried" {
+	start_microsocks ms
+	traced "socks5://127.0.0.1:$PORT" "$REPO/build/tests/helpers/sigconnect" \
+		127.0.0.1 "$ECHO_PORT"
+	assert_success
+	# Each EINTR left the exchange pending; connect() again resumed it.
+	[ "$(line_value EINTR)" -ge 5 ]
+	assert_line "CONNECT 0"
+	assert_line --regexp '^PEER-LINE PEER 127\.0\.0\.3 [0-9]+$'
+	assert_line "RESULT ok"
+	writes_are 1 1
+	assert_regex "$stderr" "$DETECTED"
 }
