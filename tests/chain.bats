@@ -280,6 +280,24 @@ nb_modes() {
 	log_has "$MSC_LOG" "127\.0\.0\.5: connected to 127\.0\.0\.1:$ECHO_PORT\$"
 }
 
+@test "dynamic: a middle proxy that never answers is left out after its share of the time" {
+	: >"$SILENT_LOG"
+	run via "socks5://127.0.0.1:$MSA_PORT,socks5://127.0.0.1:$SILENT_PORT,socks5://127.0.0.1:$MSC_PORT" \
+		SOCKSIFY_CHAIN=dynamic SOCKSIFY_TIMEOUT=3 SOCKSIFY_PIPELINE=0 \
+		"$PY" "$HELPERS/client.py" --mode block --send hi 127.0.0.1 "$ECHO_PORT"
+	assert_success
+	assert_line --regexp '^PEER-LINE PEER 127\.0\.0\.7 [0-9]+$'
+	assert_line --partial "via socks5 127.0.0.1:$SILENT_PORT (hop 2 of 3, asked for the next hop, 127.0.0.1:$MSC_PORT): no answer from the proxy within the timeout"
+	assert_line "socksify: proxy 2 of 3 (socks5 127.0.0.1:$SILENT_PORT) is down: skipped for 30 s"
+	# Hop 1 carried the first attempt to the silent proxy, the second past it.
+	log_has "$SILENT_LOG" '^CONN 127\.0\.0\.5 '
+	log_has "$MSA_LOG" "127\.0\.0\.1: connected to 127\.0\.0\.1:$MSC_PORT\$"
+	elapsed=$(line_value ELAPSED)
+	# Three hops, 3 s: the first attempt had a third of it (lock-step, so
+	# that no pipelining probe adds to the time).
+	awk -v e="$elapsed" 'BEGIN { exit !(e >= 0.9 && e < 2) }'
+}
+
 @test "failover: with the first proxy down the second carries the connection within 3 s" {
 	run via "socks5://127.0.0.1:$DOWN_PORT,socks5://127.0.0.1:$MSB_PORT" SOCKSIFY_CHAIN=failover \
 		"$PY" "$HELPERS/client.py" \
