@@ -43,10 +43,14 @@ bindtab_set_closer(bindtab_closer_fn closer)
 bool
 bindtab_maybe(int fd)
 {
-	int mark = fdtable_mark_of(&bindtab_table, fd);
+	/* Beyond the map the mark is FDTABLE_MARK_UNKNOWN: looked up. */
+	return fdtable_mark_of(&bindtab_table, fd) != BINDTAB_MAP_NONE;
+}
 
-	/* Beyond the map: look it up. */
-	return mark == FDTABLE_MARK_UNKNOWN || mark != BINDTAB_MAP_NONE;
+bool
+bindtab_maybe_ctrl(int fd)
+{
+	return fdtable_maybe_mark(&bindtab_table, fd, BINDTAB_MAP_CTRL);
 }
 
 bool

@@ -67,6 +67,8 @@ void bindtab_set_closer(bindtab_closer_fn closer);
 bool bindtab_maybe(int fd);
 /* True when fd may be a listening socket waiting for a peer (no lock). */
 bool bindtab_maybe_active(int fd);
+/* True when fd may be a BIND's control connection (no lock; false is exact). */
+bool bindtab_maybe_ctrl(int fd);
 /* Number of listening sockets waiting for a peer (no lock). */
 int bindtab_active_count(void);
 /* Number of proxied connections recorded (no lock). */

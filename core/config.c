@@ -295,6 +295,24 @@ isolate_one(struct config_proxy *p)
 }
 
 /*
+ * The handshake's steps see only the proxy: it carries the GSSAPI
+ * settings, which only SOCKS5 has a method for.
+ */
+static void
+give_proxy_gssapi(struct config *cfg)
+{
+	struct config_proxy *p = &cfg->proxy;
+
+	p->gssapi = cfg->gssapi;
+	memcpy(p->gss_service, cfg->gss_service, sizeof(p->gss_service));
+	p->gss_protection = cfg->gss_protection;
+	if (cfg->gssapi && p->version != 5)
+		fail(cfg, "SOCKSIFY_GSSAPI",
+		     "needs a socks5:// or socks5h:// proxy, not %s:// (only SOCKS5 has authentication methods)",
+		     proxykind_of(p)->name);
+}
+
+/*
  * SOCKSIFY_ISOLATE=process: a SOCKS5 proxy without credentials in its URL
  * gets the isolation user (isolate.h), whose password each process makes
  * its own.  Credentials in the URL win.  Other kinds cannot carry it: a
@@ -331,11 +349,14 @@ config_load(struct config *cfg, const struct sx_sys *sys,
 	if (cfg == NULL)
 		return;
 	load_defaults(cfg);
-	if (get == NULL)
+	if (get == NULL) {
+		give_proxy_gssapi(cfg);
 		return;
+	}
 	memset(&taken, 0, sizeof(taken));
 	for (size_t i = 0; i < knobs_count; i++)
 		load_knob(cfg, &knobs_table[i], get, &taken);
+	give_proxy_gssapi(cfg);
 
 	if (cfg->valid)
 		isolate_proxy(cfg);

@@ -39,6 +39,19 @@ struct config_proxy {
 	uint16_t port;
 	struct sockaddr_storage addr;	/* resolved address of the proxy */
 	socklen_t addrlen;		/* 0 until resolved */
+	bool gssapi;			/* SOCKS5: offer GSSAPI (RFC 1961) first */
+	char gss_service[256];		/* its service, or a full principal with a '/' */
+	int gss_protection;		/* CONFIG_GSS_PROT_*: the level asked for */
+};
+
+#define CONFIG_GSS_SERVICE_MAX 255
+
+/* SOCKSIFY_GSSAPI_PROTECTION: the per-message protection asked for. */
+enum config_gss_protection {
+	CONFIG_GSS_PROT_NONE,		/* ask for none, take only none */
+	CONFIG_GSS_PROT_INTEGRITY,	/* ask for integrity, take it or more */
+	CONFIG_GSS_PROT_CONFIDENTIALITY,	/* ask for it, take only it */
+	CONFIG_GSS_PROT_ANY,		/* ask for confidentiality, take any */
 };
 
 /* One NO_PROXY entry. */
@@ -119,6 +132,9 @@ struct config {
 	uint8_t fake_prefix;		/* its prefix length, 8..30 */
 	uint8_t fake_net6[16];		/* fake IPv6 range */
 	uint8_t fake_prefix6;		/* its prefix length, 8..120 */
+	bool gssapi;			/* SOCKSIFY_GSSAPI: copied into proxy */
+	char gss_service[CONFIG_GSS_SERVICE_MAX + 1];	/* SOCKSIFY_GSSAPI_SERVICE */
+	int gss_protection;		/* SOCKSIFY_GSSAPI_PROTECTION */
 };
 
 /*

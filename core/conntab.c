@@ -21,44 +21,8 @@
 
 #include "conntab.h"
 #include "fdident.h"
+#include "conntab_int.h"
 #include "fdtable.h"
-
-/* Byte map values: no slot, a slot of an established socket, of an active one. */
-#define CONNTAB_MAP_NONE 0
-#define CONNTAB_MAP_ESTABLISHED 1
-#define CONNTAB_MAP_ACTIVE 2
-
-struct conntab_slot;
-
-/* One proxied socket, shared by all its descriptors. */
-struct conntab_sock {
-	int state;
-	int so_error;
-	int orig_flags;
-	int want;
-	bool busy;			/* a caller has taken the handshake out */
-	bool active;			/* on the active list */
-	int64_t deadline_ms;
-	int64_t wake_ms;		/* pending: step it by then (handshake_wake_ms()) */
-	struct sockaddr_storage peer;
-	socklen_t peerlen;
-	struct handshake *hs;
-	struct conntab_slot *slots;	/* the descriptors, newest first */
-	struct conntab_sock *act_prev, *act_next;
-};
-
-/*
- * One descriptor of a proxied socket: the payload of its entry in the
- * table (fdtable.h keeps the number and the socket's identity).
- */
-struct conntab_slot {
-	int fd;
-	int epfd;			/* the program's epoll set for fd, -1 if none */
-	uint32_t ep_events;
-	uint64_t ep_data;
-	struct conntab_sock *sock;
-	struct conntab_slot *sib_next;	/* the socket's next descriptor */
-};
 
 static bool conntab_stale(void *payload, struct fdtable_stale *stale);
 FDTABLE_DEFINE(conntab_table, struct conntab_slot, conntab_stale)
@@ -82,12 +46,14 @@ conntab_active_count(void)
 	return fdtable_active_count(&conntab_table);
 }
 
-/* The byte map value for the descriptors of s. */
-static uint8_t
+uint8_t
 conntab_map_value(const struct conntab_sock *s)
 {
-	return s->active ? CONNTAB_MAP_ACTIVE : CONNTAB_MAP_ESTABLISHED;
+	if (s->active)
+		return CONNTAB_MAP_ACTIVE;
+	return s->wrap ? CONNTAB_MAP_WRAPPED : CONNTAB_MAP_ESTABLISHED;
 }
+
 
 /* Put s on the active list or take it off, with all its descriptors.  Lock held. */
 static void
@@ -122,7 +88,7 @@ static void
 conntab_drop_handshake(struct conntab_sock *s)
 {
 	if (!s->busy)
-		free(s->hs);
+		handshake_free(s->hs);
 	s->hs = NULL;
 	s->busy = false;
 }
@@ -147,6 +113,7 @@ conntab_slot_delete(struct conntab_slot *sl)
 	conntab_set_active(s, false);
 	/* A thread stepping the handshake frees it in conntab_put_handshake(). */
 	conntab_drop_handshake(s);
+	conntab_sock_wrap(s, NULL);
 	free(s);
 }
 
@@ -200,6 +167,7 @@ conntab_upsert(const struct fdtable_call *call, struct conntab_slot *sl)
 		s = sl->sock;
 		conntab_drop_handshake(s);
 		conntab_set_active(s, false);
+		conntab_sock_wrap(s, NULL);
 		s->so_error = 0;
 		return s;
 	}
@@ -253,7 +221,7 @@ conntab_set_pending(int fd, const struct sockaddr *peer, socklen_t len,
 
 	s = conntab_upsert(&call, fdtable_enter(&conntab_table, fd, &call));
 	if (!s) {
-		free(hs);
+		handshake_free(hs);
 		rc = -ENOMEM;
 		goto out_unlock;
 	}
@@ -360,7 +328,7 @@ conntab_put_handshake(int fd, struct handshake *hs, int rc)
 	s = sl ? sl->sock : NULL;
 	if (!s || s->hs != hs) {
 		/* The descriptor was closed or reused meanwhile. */
-		free(hs);
+		handshake_free(hs);
 		goto out_unlock;
 	}
 	s->busy = false;
@@ -369,6 +337,8 @@ conntab_put_handshake(int fd, struct handshake *hs, int rc)
 		s->wake_ms = handshake_wake_ms(hs, s->deadline_ms);
 		goto out_unlock;
 	}
+	if (rc == SX_DONE)
+		conntab_sock_wrap(s, handshake_take_wrap(hs));
 	conntab_drop_handshake(s);
 	if (rc == SX_DONE) {
 		s->state = CONNTAB_ESTABLISHED;
@@ -493,4 +463,11 @@ conntab_dup(int fd, int newfd)
 	if (sl)
 		conntab_slot_add(newfd, newident, sl->sock);
 	fdtable_leave(&conntab_table, &call);
+}
+
+
+struct fdtable *
+conntab_fdtable(void)
+{
+	return &conntab_table;
 }

@@ -26,6 +26,8 @@
 
 #include "handshake.h"
 
+struct gsswrap;
+
 enum conntab_state {
 	CONNTAB_ESTABLISHED,	/* the proxy said "succeeded" */
 	CONNTAB_PENDING,	/* a handshake is under way */
@@ -106,6 +108,30 @@ int64_t conntab_next_deadline(void);
  * time has passed at now_ms; returns how many.
  */
 int conntab_expired(int64_t now_ms, int *fds, int cap);
+/*
+ * True when fd may carry GSSAPI protection (no lock; one load when no
+ * socket does; a false answer is exact).
+ */
+bool conntab_maybe_wrapped(int fd);
+/* Number of sockets with GSSAPI protection (no lock). */
+int conntab_wrapped_count(void);
+/*
+ * Give established fd (and its copies) the GSSAPI protection w, taken
+ * over (let go of when fd has no established entry).
+ */
+void conntab_set_wrap(int fd, struct gsswrap *w);
+/*
+ * fd's protection with a reference for the caller (gsswrap_put()), or
+ * NULL; checks the entry against the socket, as conntab_get() does.
+ */
+struct gsswrap *conntab_hold_wrap(int fd);
+/* Fill fds (up to cap) with descriptors that carry protection; how many. */
+int conntab_wrapped_fds(int *fds, int cap);
+/*
+ * In a forked child (pthread_atfork()): the locks of every protection as
+ * new, since a thread of the parent may have held one at the fork.
+ */
+void conntab_wrap_after_fork(void);
 /* Forget fd (close, dup2 over it).  Cheap when fd has no entry. */
 void conntab_remove(int fd);
 /* newfd is a copy of fd (dup): it shares fd's socket state from now on. */

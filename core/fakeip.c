@@ -251,10 +251,11 @@ entry_set_name(struct fakemap *m, uint32_t i, const char *name, int n,
 	       uint32_t hv, uint32_t now)
 {
 	struct fakemap_entry *e = at(m, i);
+	char *dst = fakemap_name(m, i, (unsigned)n);
 
 	__atomic_store_n(&e->len, 0, __ATOMIC_RELEASE);
-	memcpy(e->name, name, (size_t)n);
-	e->name[n] = '\0';
+	memcpy(dst, name, (size_t)n);
+	dst[n] = '\0';
 	e->hash = hv;
 	e->used_s = now;
 	e->holds = 0;
@@ -354,7 +355,7 @@ fakeip_lookup_raw(int family, const uint8_t *addr, char *name, size_t cap)
 		goto out_unlock;
 	}
 	fakemap_lru_touch(m, offset, now_seconds());
-	memcpy(name, e->name, (size_t)e->len + 1);
+	memcpy(name, fakemap_name(m, offset, e->len), (size_t)e->len + 1);
 out_unlock:
 	fakemap_unlock(m);
 	return rc;

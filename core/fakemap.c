@@ -28,7 +28,8 @@ fakemap_bytes(uint32_t capacity)
 		return 0;
 	return FAKEMAP_HEAD_BYTES +
 	       ((size_t)capacity + 1) * FAKEMAP_ENTRY_BYTES +
-	       (size_t)fakemap_buckets_for(capacity) * sizeof(uint32_t);
+	       (size_t)fakemap_buckets_for(capacity) * sizeof(uint32_t) +
+	       ((size_t)capacity + 1) * FAKEMAP_LONG_BYTES;
 }
 
 struct fakemap_entry *
@@ -41,6 +42,17 @@ static uint32_t *
 fakemap_bucket_array(struct fakemap *m)
 {
 	return (uint32_t *)fakemap_entry(m, m->shape.capacity + 1);
+}
+
+char *
+fakemap_name(struct fakemap *m, uint32_t i, unsigned len)
+{
+	char *slots;
+
+	if (len <= FAKEMAP_INLINE_MAX)
+		return fakemap_entry(m, i)->name;
+	slots = (char *)(fakemap_bucket_array(m) + m->buckets);
+	return slots + (size_t)i * FAKEMAP_LONG_BYTES;
 }
 
 static bool
@@ -138,7 +150,7 @@ fakemap_find(struct fakemap *m, const char *name, unsigned len, uint32_t hv)
 			return 0;
 		e = fakemap_entry(m, i);
 		if (e->hash == hv && e->len == len &&
-		    fakename_cmp(e->name, name, len) == 0)
+		    fakename_cmp(fakemap_name(m, i, len), name, len) == 0)
 			return i;
 		at = (at + 1) & mask;
 	}
@@ -273,12 +285,17 @@ fakemap_in_use(const struct fakemap *m, bool (*alive)(int32_t pid))
 	return false;
 }
 
-/* Whether entry e holds a whole, valid name. */
+/* Whether entry i holds a whole, valid name. */
 static bool
-fakemap_entry_sound(const struct fakemap_entry *e)
+fakemap_entry_sound(struct fakemap *m, uint32_t i)
 {
-	return e->len > 0 && e->len <= FAKENAME_MAX && e->name[e->len] == '\0' &&
-	       fakename_check(e->name) == (int)e->len;
+	struct fakemap_entry *e = fakemap_entry(m, i);
+	const char *name;
+
+	if (e->len == 0 || e->len > FAKENAME_MAX)
+		return false;
+	name = fakemap_name(m, i, e->len);
+	return name[e->len] == '\0' && fakename_check(name) == (int)e->len;
 }
 
 /* Oldest use first; base is entry 0. */
@@ -304,12 +321,12 @@ fakemap_repair(struct fakemap *m)
 	for (uint32_t i = 1; i < m->next_index; i++) {
 		struct fakemap_entry *e = fakemap_entry(m, i);
 
-		if (!fakemap_entry_sound(e)) {
+		if (!fakemap_entry_sound(m, i)) {
 			e->len = 0;
 			e->name[0] = '\0';
 			continue;
 		}
-		e->hash = fakename_hash(e->name, e->len);
+		e->hash = fakename_hash(fakemap_name(m, i, e->len), e->len);
 		fakemap_index_add(m, i);
 	}
 	/*

@@ -10,11 +10,15 @@
  * the buckets of an open-addressing hash of names (linear probing, a
  * power of two at least twice the capacity, 0: empty, else an entry
  * index; deletion shifts the followers back, so there are no tombstones
- * and a search stops at the first empty bucket).  An entry is a fixed
- * FAKEMAP_ENTRY_BYTES bytes with its name inline, so the block for the
- * largest map (FAKEMAP_MAX_ENTRIES) is about 37 MB of address space; only
- * the pages that entries and buckets actually touch take memory (about
- * 280 bytes per name plus the buckets' pages, at most 1 MB).
+ * and a search stops at the first empty bucket), then one long-name slot
+ * per entry.  An entry is one 64-byte cache line that holds a name of up
+ * to FAKEMAP_INLINE_MAX bytes inline (nearly every host name); a longer
+ * name goes to the entry's own slot of FAKEMAP_LONG_BYTES, so a name
+ * never needs an allocation and a dead holder of the lock never leaves
+ * one half made.  The block for the largest map (FAKEMAP_MAX_ENTRIES) is
+ * about 43 MB of address space; only the pages that are touched take
+ * memory: 64 bytes per name plus its 8 bytes of buckets, and a page of
+ * slots for every 16 long names.
  *
  * The block also lists the processes that use it, so that a new session
  * can remove the blocks of sessions whose processes have all ended.
@@ -37,10 +41,26 @@
 
 /* The most entries a map has, whatever the size of the fake ranges. */
 #define FAKEMAP_MAX_ENTRIES 131070u
+/*
+ * A 32-bit and a 64-bit process cannot share a block: its lock is the C
+ * library's process-shared mutex, whose size and fields differ between
+ * the two, and so does the offset of every field after it.  The magic
+ * says which kind of process laid the block out; the other kind refuses
+ * it (fakemap_check()) and keeps a map of its own (preload/fakeshm.c).
+ */
+#if UINTPTR_MAX > 0xffffffffu
 #define FAKEMAP_MAGIC 0x53784d70u	/* "SxMp" */
-#define FAKEMAP_VERSION 1u
+#else
+#define FAKEMAP_MAGIC 0x53784d33u	/* "SxM3": laid out by a 32-bit process */
+#endif
+#define FAKEMAP_VERSION 2u
 /* How many processes of a session the block lists (fakemap_enrol()). */
 #define FAKEMAP_PIDS 1024
+
+/* The longest name kept inside its entry; longer ones use the long slot. */
+#define FAKEMAP_INLINE_MAX 41u
+/* One long-name slot: the longest name and its NUL, rounded up. */
+#define FAKEMAP_LONG_BYTES 256u
 
 struct fakemap_entry {
 	uint32_t prev;		/* more recently used neighbour, 0: none */
@@ -49,10 +69,14 @@ struct fakemap_entry {
 	uint32_t holds;		/* open connections; > 0: out of the use order */
 	uint32_t hash;		/* fakename_hash() of the name */
 	uint16_t len;		/* name length; 0: names nothing */
-	char name[FAKENAME_MAX + 1];	/* as first given, NUL-terminated */
+	/* The name as first given, NUL-terminated, when len <= FAKEMAP_INLINE_MAX. */
+	char name[FAKEMAP_INLINE_MAX + 1];
 };
 
 #define FAKEMAP_ENTRY_BYTES sizeof(struct fakemap_entry)
+
+_Static_assert(sizeof(struct fakemap_entry) == 64, "an entry is one cache line");
+_Static_assert(FAKEMAP_LONG_BYTES > FAKENAME_MAX, "a long slot holds any name");
 
 /* What the processes of one session must agree on. */
 struct fakemap_shape {
@@ -95,6 +119,11 @@ int fakemap_check(const void *mem, size_t bytes,
 		  const struct fakemap_shape *shape);
 /* Entry i (0..capacity). */
 struct fakemap_entry *fakemap_entry(struct fakemap *m, uint32_t i);
+/*
+ * Where entry i keeps a name of len bytes (and its NUL): inside the entry
+ * for a short name, in the entry's long slot for a longer one.
+ */
+char *fakemap_name(struct fakemap *m, uint32_t i, unsigned len);
 /*
  * Take the lock, repairing the block first when its last holder died with
  * it.  0, or -EIO when the lock is beyond repair.

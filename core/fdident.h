@@ -25,5 +25,56 @@ typedef uint64_t (*fdident_probe_fn)(int fd);
 void fdident_set_probe(fdident_probe_fn probe);
 /* The identity of the socket behind fd: 0 when not a socket or not known. */
 uint64_t fdident_of(int fd);
+/*
+ * Within one call, fd's identity asked at most once: after fdident_pin(fd)
+ * the first fdident_of(fd) in this thread asks the probe and the later ones
+ * answer from memory, until fdident_unpin() (a hook that looks fd up in
+ * several tables, or in one several times, asks once).  One descriptor at
+ * a time per thread.
+ */
+void fdident_pin(int fd);
+void fdident_unpin(void);
+/*
+ * fd now stands for another socket (a retry put a fresh one in its place):
+ * when it is the pinned descriptor, its identity is asked again.
+ */
+void fdident_renewed(int fd);
+
+/*
+ * What kind of socket a descriptor is: family, type (without
+ * SOCK_NONBLOCK and SOCK_CLOEXEC) and protocol, as the kernel's SO_DOMAIN,
+ * SO_TYPE and SO_PROTOCOL give them.  The hooks that make sockets
+ * (socket, accept, socketpair) and copy them (dup, dup2, dup3, fcntl
+ * F_DUPFD) record it, close and close_range forget it, so the hooks that
+ * decide by kind (connect, sendto, sendmsg, bind) ask the kernel nothing.
+ * A descriptor made where no hook saw it (inherited across exec, received
+ * over a UNIX socket, made by the C library for itself) is asked about
+ * once, through a probe the caller installs, and then recorded.  Only
+ * Internet and UNIX sockets are recorded; other kinds are asked about each
+ * time.  A number closed where no hook sees it (fclose(fdopen(s)), a raw
+ * system call) keeps its kind until a hook makes another socket on it:
+ * the kernel still refuses a socket call on what is not a socket, and the
+ * tables that keep state by descriptor check the identity above.
+ */
+struct fdident_kind {
+	int family;
+	int type;
+	int protocol;
+};
+
+/* The kernel's answer for fd: 0, or -errno (-ENOTSOCK, -EBADF). */
+typedef int (*fdident_kind_probe_fn)(int fd, struct fdident_kind *kind);
+
+void fdident_set_kind_probe(fdident_kind_probe_fn probe);
+/* Socket fd was made by socket(family, type, protocol) (or socketpair()). */
+void fdident_kind_made(int fd, int family, int type, int protocol);
+/* newfd is a copy of oldfd, or accepted on listening socket oldfd. */
+void fdident_kind_copy(int oldfd, int newfd);
+/* fd was closed (or is about to be). */
+void fdident_kind_forget(int fd);
+/* Every descriptor in [first, last] was closed. */
+void fdident_kind_forget_range(unsigned int first, unsigned int last);
+/* The kind of socket fd: 0, or -errno from the probe (-ENOSYS without one). */
+int fdident_kind_of(int fd, struct fdident_kind *kind);
 
 #endif

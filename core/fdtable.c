@@ -48,33 +48,6 @@ fdtable_close_stale(struct fdtable *t, const struct fdtable_stale *stale)
 		closer(stale->fd, stale->ident);
 }
 
-bool
-fdtable_maybe(struct fdtable *t, int fd)
-{
-	if (fd < 0)
-		return false;
-	if (fd < FDTABLE_MAP_SIZE)
-		return atomic_load_explicit(&t->map[fd], memory_order_relaxed) != 0;
-	/* Beyond the map: look it up when anything is recorded at all. */
-	return fdtable_count(t) > 0;
-}
-
-int
-fdtable_mark_of(struct fdtable *t, int fd)
-{
-	if (fd < 0)
-		return 0;
-	if (fd >= FDTABLE_MAP_SIZE)
-		return FDTABLE_MARK_UNKNOWN;
-	return atomic_load_explicit(&t->map[fd], memory_order_relaxed);
-}
-
-int
-fdtable_count(struct fdtable *t)
-{
-	return atomic_load_explicit(&t->count, memory_order_relaxed);
-}
-
 /* Count an entry in or out.  Lock held. */
 static void
 fdtable_count_add(struct fdtable *t, int delta)
@@ -82,26 +55,10 @@ fdtable_count_add(struct fdtable *t, int delta)
 	atomic_fetch_add_explicit(&t->count, delta, memory_order_relaxed);
 }
 
-int
-fdtable_active_count(struct fdtable *t)
-{
-	return atomic_load_explicit(&t->active, memory_order_relaxed);
-}
-
 void
 fdtable_active_add(struct fdtable *t, int delta)
 {
 	atomic_fetch_add_explicit(&t->active, delta, memory_order_relaxed);
-}
-
-bool
-fdtable_maybe_active(struct fdtable *t, int fd, uint8_t value)
-{
-	int mark = fdtable_mark_of(t, fd);
-
-	if (mark == FDTABLE_MARK_UNKNOWN)
-		return fdtable_active_count(t) > 0;
-	return mark == value;
 }
 
 void

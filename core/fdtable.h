@@ -92,22 +92,76 @@ void fdtable_set_closer(struct fdtable *t, fdtable_closer_fn closer);
 /* Close what a stale entry left, through the closer.  Lock not held. */
 void fdtable_close_stale(struct fdtable *t, const struct fdtable_stale *stale);
 
+/*
+ * The questions the hooks ask of every call, inline: on a descriptor no
+ * table knows, each is one load and a branch, with no call.
+ */
+
+/* Number of entries (no lock). */
+static inline int
+fdtable_count(struct fdtable *t)
+{
+	return atomic_load_explicit(&t->count, memory_order_relaxed);
+}
+
+/* Number of entries counted active (no lock). */
+static inline int
+fdtable_active_count(struct fdtable *t)
+{
+	return atomic_load_explicit(&t->active, memory_order_relaxed);
+}
+
 /* True when fd may have an entry (no lock; a false answer is exact). */
-bool fdtable_maybe(struct fdtable *t, int fd);
+static inline bool
+fdtable_maybe(struct fdtable *t, int fd)
+{
+	if (fd < 0)
+		return false;
+	if (fd < FDTABLE_MAP_SIZE)
+		return atomic_load_explicit(&t->map[fd], memory_order_relaxed) != 0;
+	/* Beyond the map: look it up when anything is recorded at all. */
+	return fdtable_count(t) > 0;
+}
+
 /*
  * fd's byte map value (no lock): 0 for a negative fd,
  * FDTABLE_MARK_UNKNOWN beyond the map.
  */
-int fdtable_mark_of(struct fdtable *t, int fd);
-/* Number of entries (no lock). */
-int fdtable_count(struct fdtable *t);
-/* Number of entries counted active (no lock). */
-int fdtable_active_count(struct fdtable *t);
+static inline int
+fdtable_mark_of(struct fdtable *t, int fd)
+{
+	if (fd < 0)
+		return 0;
+	if (fd >= FDTABLE_MAP_SIZE)
+		return FDTABLE_MARK_UNKNOWN;
+	return atomic_load_explicit(&t->map[fd], memory_order_relaxed);
+}
+
 /*
  * True when fd may be active: its byte map value is `value` or, beyond the
  * map, any entry is active (no lock; a false answer is exact).
  */
-bool fdtable_maybe_active(struct fdtable *t, int fd, uint8_t value);
+static inline bool
+fdtable_maybe_active(struct fdtable *t, int fd, uint8_t value)
+{
+	int mark = fdtable_mark_of(t, fd);
+
+	if (mark == FDTABLE_MARK_UNKNOWN)
+		return fdtable_active_count(t) > 0;
+	return mark == value;
+}
+
+/*
+ * True when fd's byte map value may be `value`: it is, or fd is beyond the
+ * map (no lock; a false answer is exact).
+ */
+static inline bool
+fdtable_maybe_mark(struct fdtable *t, int fd, uint8_t value)
+{
+	int mark = fdtable_mark_of(t, fd);
+
+	return mark == FDTABLE_MARK_UNKNOWN || mark == value;
+}
 
 void fdtable_lock(struct fdtable *t);
 void fdtable_unlock(struct fdtable *t);

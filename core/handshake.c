@@ -9,6 +9,8 @@
  *   client                                 proxy
  *   HS_SEND_GREETING  VER NMETHODS METHODS  ->
  *   HS_RECV_METHOD                          <-  VER METHOD
+ *   HS_GSSAPI         the GSSAPI exchange (RFC 1961), when that method
+ *                     was chosen (socks5_gssapi.c), or
  *   HS_SEND_AUTH      VER ULEN UNAME PLEN PASSWD ->        (RFC 1929)
  *   HS_RECV_AUTH                            <-  VER STATUS
  *   HS_SEND_REQUEST   VER CMD RSV ATYP DST.ADDR DST.PORT ->
@@ -39,23 +41,13 @@
 #include <string.h>
 
 #include "handshake.h"
+#include "handshake_buf.h"
 #include "handshake_int.h"
 
 void
 hs_set_state(struct handshake *hs, int state)
 {
 	hs->state = state;
-}
-
-int
-hs_fail(struct handshake *hs, int err, const char *reason)
-{
-	/* Nothing queued will be sent now, and it may hold the password. */
-	explicit_bzero(hs->out, sizeof(hs->out));
-	hs->error = err;
-	hs->reason = reason;
-	hs_set_state(hs, HS_FAILED);
-	return err;
 }
 
 /* Speak to the hop at pos of the route from now on. */
@@ -65,8 +57,9 @@ hs_select_hop(struct handshake *hs, uint8_t pos)
 	hs->hop_pos = pos;
 	hs->proxy = hs->hops[pos];
 	hs->kind = proxykind_of(hs->proxy);
+	/* Pipelining needs a greeting that offers one method: not GSSAPI's. */
 	hs->pipeline = (hs->pipeline_hops & (1u << pos)) && hs->kind->pipelines &&
-		       hs->kind->steps->greeting != NULL;
+		       hs->kind->steps->greeting != NULL && !hs->proxy->gssapi;
 	hs->probe = hs->pipeline && (hs->probe_hops & (1u << pos));
 	hs->due_ms = 0;
 	hs->hop_answered = hs->auth_pending = false;
@@ -176,7 +169,7 @@ static int
 hs_queue(struct handshake *hs, ssize_t n)
 {
 	if (n < 0)
-		return hs_fail(hs, (int)n, n == -ENAMETOOLONG ?
+		return hsbuf_fail(hs, (int)n, n == -ENAMETOOLONG ?
 				"host name too long for SOCKS" :
 				"request cannot be encoded");
 	hs->out_len = (uint16_t)(hs->out_len + n);
@@ -196,7 +189,7 @@ hs_refuse_uncarried(struct handshake *hs)
 	if (proxykind_can_carry(hs->kind, hs_command(hs), hs_target(hs)->atyp,
 				&err, &why))
 		return 0;
-	return hs_fail(hs, err, why);
+	return hsbuf_fail(hs, err, why);
 }
 
 int
@@ -239,32 +232,6 @@ hs_queue_greeting(struct handshake *hs)
 					hs_command(hs), hs_target(hs)));
 }
 
-/* Write what is queued; 0 when all of it is out. */
-static int
-hs_flush(struct handshake *hs, const struct sx_sys *sys, int fd)
-{
-	while (hs->out_off < hs->out_len) {
-		ssize_t n = sys->send(fd, hs->out + hs->out_off,
-				      hs->out_len - hs->out_off,
-				      MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == ENOTCONN)
-				return SX_WANT_WRITE;
-			return hs_fail(hs, -errno, hs->proxy_reached ? "" :
-				       "cannot connect to the proxy");
-		}
-		hs->proxy_reached = true;
-		hs->out_off = (uint16_t)(hs->out_off + n);
-	}
-	/* What went out may hold the password (RFC 1929): keep no copy of it. */
-	explicit_bzero(hs->out, hs->out_len);
-	return 0;
-}
-
 /* Queue the hop's first message(s): its greeting, or a request. */
 static int
 hs_open_hop(struct handshake *hs)
@@ -275,7 +242,7 @@ hs_open_hop(struct handshake *hs)
 	if (!hs_at_last_hop(hs) &&
 	    chain_hop_endpoint(hs->proxy, hs->hops[hs->hop_pos + 1],
 			       &hs->hop_dst) < 0)
-		return hs_fail(hs, -EHOSTUNREACH, "the next proxy's host name "
+		return hsbuf_fail(hs, -EHOSTUNREACH, "the next proxy's host name "
 			       "did not resolve here");
 	rc = hs_refuse_uncarried(hs);
 	if (rc < 0)
@@ -284,6 +251,29 @@ hs_open_hop(struct handshake *hs)
 	if (rc < 0)
 		return rc;
 	hs_set_state(hs, greeting ? HS_SEND_GREETING : HS_SEND_REQUEST);
+	return 0;
+}
+
+/* The GSSAPI exchange (handshake_gss.c), then the request. */
+static int
+hs_gssapi(struct handshake *hs, const struct sx_sys *sys, int fd)
+{
+	int rc = handshake_gss_step(hs, sys, fd);
+
+	if (rc < 0)
+		return hsbuf_fail(hs, rc, hs->gss_why);
+	if (rc != 0)
+		return rc;
+	rc = hs_queue_request(hs);
+	if (rc < 0)
+		return rc;
+	/* Under protection the request goes as one wrapped message. */
+	if (hs->wrap != NULL) {
+		rc = handshake_gss_seal(hs);
+		if (rc < 0)
+			return hsbuf_fail(hs, rc, hs->gss_why);
+	}
+	hs_set_state(hs, HS_SEND_REQUEST);
 	return 0;
 }
 
@@ -317,7 +307,7 @@ hs_connect_proxy(struct handshake *hs, const struct sx_sys *sys, int fd)
 		hs->connect_started = true;
 		return 0;
 	}
-	return hs_fail(hs, -errno, "cannot connect to the proxy");
+	return hsbuf_fail(hs, -errno, "cannot connect to the proxy");
 }
 
 /*
@@ -329,7 +319,7 @@ static int
 hs_send_then_wait(struct handshake *hs, const struct sx_sys *sys, int fd,
 		  int next)
 {
-	int rc = hs_flush(hs, sys, fd);
+	int rc = hsbuf_flush(hs, sys, fd);
 
 	if (rc != 0)
 		return rc;
@@ -357,6 +347,9 @@ handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd)
 			break;
 		case HS_RECV_METHOD:
 			rc = hs_recv_method(hs, sys, fd);
+			break;
+		case HS_GSSAPI:
+			rc = hs_gssapi(hs, sys, fd);
 			break;
 		case HS_SEND_AUTH:
 			rc = hs_send_then_wait(hs, sys, fd, HS_RECV_AUTH);

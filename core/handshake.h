@@ -19,6 +19,7 @@
 #include "config.h"
 #include "proxykind.h"
 #include "socks5.h"
+#include "socks5_gssapi.h"
 #include "sx.h"
 #include "sys.h"
 
@@ -26,6 +27,7 @@ enum hs_state {
 	HS_CONNECT_PROXY,	/* start the TCP connect to the proxy */
 	HS_SEND_GREETING,	/* greeting (pipelined: with auth and request) */
 	HS_RECV_METHOD,		/* the answer to the greeting (SOCKS5: the method) */
+	HS_GSSAPI,		/* the GSSAPI exchange (RFC 1961, socks5_gssapi.c) */
 	HS_SEND_AUTH,		/* authentication (RFC 1929 user name and password) */
 	HS_RECV_AUTH,		/* its status */
 	HS_SEND_REQUEST,	/* the request (CONNECT, BIND, UDP ASSOCIATE) */
@@ -79,6 +81,9 @@ struct handshake {
 	uint8_t rep;			/* the proxy's reply code when it refused */
 	const char *reason;		/* static text saying why it failed */
 	struct sx_endpoint bnd;		/* BND of the (last) reply */
+	struct socks5_gssapi *gss;	/* during HS_GSSAPI only */
+	struct gsswrap *wrap;		/* GSSAPI protection from the request on */
+	char gss_why[SOCKS5_GSSAPI_WHY];	/* why the GSSAPI exchange failed */
 	struct proxykind_scan scan;	/* a scanned reply so far (HTTP) */
 	/*
 	 * A chain: one attempt goes through hops[0..hop_count) over the one
@@ -164,6 +169,33 @@ int handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd);
  */
 int handshake_drive(struct handshake *hs, const struct sx_sys *sys, int fd,
 		    int64_t deadline_ms);
+/*
+ * Let go of what a handshake holds besides its own memory (a GSSAPI
+ * exchange under way, the protection it made): for one given up before
+ * HS_DONE or HS_FAILED, or ended without its protection taken.  Safe to
+ * call twice.
+ */
+void handshake_release(struct handshake *hs);
+/*
+ * The GSSAPI protection of a handshake that ended (NULL: none), which the
+ * caller now owns (conntab_set_wrap()).
+ */
+struct gsswrap *handshake_take_wrap(struct handshake *hs);
+/* handshake_release(), then free(hs); NULL is fine. */
+void handshake_free(struct handshake *hs);
+/*
+ * The GSSAPI parts of the handshake (handshake_gss.c), for handshake.c:
+ * each returns 0, SX_WANT_READ/SX_WANT_WRITE, or -errno with hs->gss_why
+ * filled (empty for the proxy's close).  handshake_gss_step() advances
+ * the exchange and, once it is complete, keeps its protection in
+ * hs->wrap; handshake_gss_seal() replaces the request queued in hs->out
+ * by its wrapped message; handshake_gss_fill() reads the reply unwrapped
+ * until hs->in holds need bytes.
+ */
+int handshake_gss_step(struct handshake *hs, const struct sx_sys *sys, int fd);
+int handshake_gss_seal(struct handshake *hs);
+int handshake_gss_fill(struct handshake *hs, const struct sx_sys *sys, int fd,
+		       size_t need);
 /* BIND: wait for the second reply (the peer that connected) next. */
 void handshake_expect_second_reply(struct handshake *hs);
 /* Milliseconds on CLOCK_MONOTONIC. */

@@ -9,15 +9,11 @@
 #include "handshake.h"
 #include "sys.h"
 
-/* Why a proxy that closed during the handshake failed it. */
-extern const char hs_closed_reason[];
 /* Stands for the reason a scanned reply left in hs->scan.why. */
 extern const char hs_scanned_reason[];
 
 /* The one state setter. */
 void hs_set_state(struct handshake *hs, int state);
-/* Fail with -errno err, for reason (static text); returns err. */
-int hs_fail(struct handshake *hs, int err, const char *reason);
 /* Queue the request, or the authentication, as the next message. */
 int hs_queue_request(struct handshake *hs);
 int hs_queue_auth(struct handshake *hs);

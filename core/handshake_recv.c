@@ -10,47 +10,8 @@
 #include <string.h>
 
 #include "handshake.h"
+#include "handshake_buf.h"
 #include "handshake_int.h"
-
-const char hs_closed_reason[] =
-	"proxy closed the connection during the handshake";
-
-/*
- * Read until hs->in holds `need` bytes; 0 when it does.  Never asks for
- * more than `need`, so no byte after the reply is consumed.  A read that
- * brings less than it asked for has emptied the socket: SX_WANT_READ then,
- * without another read that could only say EAGAIN.
- */
-static int
-hs_fill(struct handshake *hs, const struct sx_sys *sys, int fd, size_t need)
-{
-	while (hs->in_len < need) {
-		ssize_t n = sys->recv(fd, hs->in + hs->in_len, need - hs->in_len,
-				      MSG_DONTWAIT);
-
-		if (n == 0)
-			return hs_fail(hs, -ECONNRESET, hs_closed_reason);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return SX_WANT_READ;
-			return hs_fail(hs, -errno, "");
-		}
-		hs->in_len = (uint16_t)(hs->in_len + n);
-		if (hs->in_len < need)
-			return SX_WANT_READ;
-	}
-	return 0;
-}
-
-/* Drop the first n bytes of hs->in (the reply just decoded). */
-static void
-hs_consume(struct handshake *hs, size_t n)
-{
-	memmove(hs->in, hs->in + n, hs->in_len - n);
-	hs->in_len = (uint16_t)(hs->in_len - n);
-}
 
 int
 hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
@@ -65,18 +26,18 @@ hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
 	if (hs->pipeline)
 		need += (hs->auth_pending ? st->auth_answer_len : 0) +
 			st->reply_need(hs->in, 0);
-	rc = hs_fill(hs, sys, fd, hs->in_len >= len ? hs->in_len : need);
+	rc = hsbuf_fill(hs, sys, fd, hs->in_len >= len ? hs->in_len : need);
 	if (rc != 0 && hs->in_len < len)
 		return rc;
 	n = st->greeting_answer(hs->in, hs->in_len, hs->proxy, &a);
 	if (n < 0)
-		return hs_fail(hs, -EPROTO, a.reason);
+		return hsbuf_fail(hs, -EPROTO, a.reason);
 	if (n == 0)
 		return SX_WANT_READ;
-	hs_consume(hs, (size_t)n);
+	hsbuf_consume(hs, (size_t)n);
 	hs->greeting_refused = a.error != 0;
 	if (a.error)
-		return hs_fail(hs, a.error, a.reason);
+		return hsbuf_fail(hs, a.error, a.reason);
 	hs->hop_answered = true;
 	if (hs->pipeline) {
 		if (hs->probe)
@@ -84,6 +45,14 @@ hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
 		hs_set_state(hs, hs->auth_pending ? HS_RECV_AUTH : HS_RECV_REPLY);
 		/* The read found nothing after the answer: wait, rather than read again. */
 		return rc == SX_WANT_READ && hs->in_len == 0 ? SX_WANT_READ : 0;
+	}
+	if (a.gssapi_next) {
+		rc = socks5_gssapi_start(&hs->gss, hs->proxy, hs->cmd, hs->gss_why,
+					 sizeof(hs->gss_why));
+		if (rc < 0)
+			return hsbuf_fail(hs, rc, hs->gss_why);
+		hs_set_state(hs, HS_GSSAPI);
+		return 0;
 	}
 	if (a.auth_next && st->auth) {
 		rc = hs_queue_auth(hs);
@@ -108,19 +77,19 @@ hs_recv_auth(struct handshake *hs, const struct sx_sys *sys, int fd)
 	ssize_t n;
 	int rc;
 
-	rc = hs_fill(hs, sys, fd, hs->in_len >= len ? hs->in_len : len);
+	rc = hsbuf_fill(hs, sys, fd, hs->in_len >= len ? hs->in_len : len);
 	if (rc != 0 && hs->in_len < len)
 		return rc;
 	n = st->auth_answer(hs->in, hs->in_len, &a);
 	if (n < 0)
-		return hs_fail(hs, -EPROTO, a.reason);
+		return hsbuf_fail(hs, -EPROTO, a.reason);
 	if (n == 0)
 		return SX_WANT_READ;
-	hs_consume(hs, (size_t)n);
+	hsbuf_consume(hs, (size_t)n);
 	hs->auth_pending = false;
 	hs->greeting_refused = a.error != 0;
 	if (a.error)
-		return hs_fail(hs, a.error, a.reason);
+		return hsbuf_fail(hs, a.error, a.reason);
 	if (hs->pipeline) {
 		hs_set_state(hs, HS_RECV_REPLY);
 		return 0;
@@ -149,35 +118,35 @@ hs_recv_scanned(struct handshake *hs, const struct sx_sys *sys, int fd)
 	while (!hs->scan.done) {
 		n = sys->recv(fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
 		if (n == 0 && hs->scan.seen == 0)
-			return hs_fail(hs, -ECONNREFUSED, "proxy closed the connection "
+			return hsbuf_fail(hs, -ECONNREFUSED, "proxy closed the connection "
 				       "instead of replying (the destination refused it)");
 		if (n == 0)
-			return hs_fail(hs, -ECONNRESET, hs_closed_reason);
+			return hsbuf_fail(hs, -ECONNRESET, hsbuf_closed_reason);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return SX_WANT_READ;
-			return hs_fail(hs, -errno, "");
+			return hsbuf_fail(hs, -errno, "");
 		}
 		used = st->reply_scan(&hs->scan, peek, (size_t)n, hs->proxy, &a);
 		if (used < 0)
-			return hs_fail(hs, -EPROTO, a.reason);
+			return hsbuf_fail(hs, -EPROTO, a.reason);
 		/* Take what the scan counted: bytes already seen, so all there. */
 		while (used > 0) {
 			got = sys->recv(fd, peek, (size_t)used, MSG_DONTWAIT);
 			if (got < 0 && errno == EINTR)
 				continue;
 			if (got <= 0)
-				return hs_fail(hs, got < 0 ? -errno : -ECONNRESET,
-					       hs_closed_reason);
+				return hsbuf_fail(hs, got < 0 ? -errno : -ECONNRESET,
+					       hsbuf_closed_reason);
 			used -= got;
 		}
 	}
 	hs->rep = a.code;
 	hs->hop_answered = true;
 	if (a.error)
-		return hs_fail(hs, a.error, a.reason == hs->scan.why ?
+		return hsbuf_fail(hs, a.error, a.reason == hs->scan.why ?
 				hs_scanned_reason : a.reason);
 	return 0;
 }
@@ -200,8 +169,8 @@ hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 		if (hs->in_len >= need)
 			break;
 		if (need > sizeof(hs->in))
-			return hs_fail(hs, -EPROTO, "proxy sent a reply too long to hold");
-		rc = hs_fill(hs, sys, fd, need);
+			return hsbuf_fail(hs, -EPROTO, "proxy sent a reply too long to hold");
+		rc = hsbuf_fill(hs, sys, fd, need);
 		/*
 		 * A proxy that closes after the request without a byte of reply
 		 * could not reach the destination: OpenSSH's ssh -D does this
@@ -209,18 +178,18 @@ hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 		 * of a reply stays a reset.
 		 */
 		if (rc == -ECONNRESET && first_reply && hs->in_len == 0 &&
-		    hs->reason == hs_closed_reason)
-			return hs_fail(hs, -ECONNREFUSED, "proxy closed the connection "
+		    hs->reason == hsbuf_closed_reason)
+			return hsbuf_fail(hs, -ECONNREFUSED, "proxy closed the connection "
 				       "instead of replying (the destination refused it)");
 		if (rc != 0)
 			return rc;
 	}
 	n = st->reply(hs->in, hs->in_len, &a);
 	if (n < 0)
-		return hs_fail(hs, -EPROTO, a.reason);
+		return hsbuf_fail(hs, -EPROTO, a.reason);
 	if (n == 0)
 		return SX_WANT_READ;
-	hs_consume(hs, (size_t)n);
+	hsbuf_consume(hs, (size_t)n);
 	hs->rep = a.code;
 	hs->hop_answered = true;
 	/*
@@ -234,7 +203,7 @@ hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
 	if (hs->lockstep_retry && first_reply && hs->hop_pos == hs->lockstep_pos)
 		hs->drops = handshake_now_ms() - hs->mark_ms < hs->window_ms;
 	if (a.error)
-		return hs_fail(hs, a.error, a.reason);
+		return hsbuf_fail(hs, a.error, a.reason);
 	hs->bnd = a.bnd;
 	return 0;
 }

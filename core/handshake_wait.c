@@ -43,6 +43,12 @@ handshake_now_ms(void)
  * EINTR, which a program without SA_RESTART handles anyway).  The cost is
  * four calls per blocking exchange that has to wait (block, signalfd,
  * close, restore) and nothing when the first step finishes it.
+ *
+ * When the process has no handler without SA_RESTART at all (the caller
+ * knows, sys->signals_restart), no signal can end the wait: it is a plain
+ * poll() that goes on after a signal, unless the socket has a send
+ * timeout or a handler without SA_RESTART has come meanwhile, which end it
+ * with -EINTR.  That costs nothing, and is the common case.
  */
 struct hs_signals {
 	int sfd;		/* the signalfd, -1: the plain wait */
@@ -133,12 +139,29 @@ hs_signals_arrived(struct hs_signals *s, const struct sx_sys *sys, int fd)
 	return 0;
 }
 
+/* Whether no signal can end the wait (every handler has SA_RESTART). */
+static bool
+hs_signals_restart(const struct sx_sys *sys)
+{
+	return sys->signals_restart && sys->signals_restart();
+}
+
+/* A signal broke the plain wait's poll(): 0 when the wait goes on, or -EINTR. */
+static int
+hs_plain_interrupted(const struct sx_sys *sys, int fd)
+{
+	if (!hs_signals_restart(sys) || hs_has_send_timeout(sys, fd))
+		return -EINTR;
+	return 0;
+}
+
 int
 handshake_drive(struct handshake *hs, const struct sx_sys *sys, int fd,
 		int64_t deadline_ms)
 {
 	struct hs_signals sigs = { .sfd = -1 };
 	bool blocked = false;
+	bool restart = false;
 	int rc;
 
 	for (;;) {
@@ -159,7 +182,9 @@ handshake_drive(struct handshake *hs, const struct sx_sys *sys, int fd,
 		if (left < 0)
 			left = 0;
 		if (!blocked) {
-			hs_signals_block(&sigs, sys);
+			restart = hs_signals_restart(sys);
+			if (!restart)
+				hs_signals_block(&sigs, sys);
 			blocked = true;
 		}
 		pfd[0].fd = fd;
@@ -172,6 +197,12 @@ handshake_drive(struct handshake *hs, const struct sx_sys *sys, int fd,
 			      left > 60000 ? 60000 : (int)left);
 		if (n < 0 && errno == EINTR && sigs.sfd >= 0)
 			continue;	/* only the C library's own signals get here */
+		if (n < 0 && errno == EINTR && restart) {
+			rc = hs_plain_interrupted(sys, fd);
+			if (rc < 0)
+				break;
+			continue;
+		}
 		if (n < 0) {
 			rc = errno == EINTR ? -EINTR : -errno;
 			break;
@@ -183,5 +214,8 @@ handshake_drive(struct handshake *hs, const struct sx_sys *sys, int fd,
 		}
 	}
 	hs_signals_restore(&sigs, sys);
+	/* A wait that ends for good lets go of an exchange under way. */
+	if (rc < 0 && rc != -EINTR)
+		handshake_release(hs);
 	return rc;
 }

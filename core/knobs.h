@@ -26,6 +26,7 @@ enum knobs_kind {
 	KNOBS_CHOICE,		/* one of up to four words, kept as its index */
 	KNOBS_RANGE4,		/* an IPv4 CIDR block for fake addresses */
 	KNOBS_RANGE6,		/* an IPv6 CIDR block for fake addresses */
+	KNOBS_NAME,		/* a name: 1-255 printable bytes, no space */
 	KNOBS_LAUNCHER,		/* read by scripts/socksify, not by the library */
 };
 

@@ -234,6 +234,28 @@ parse_range(const char *s, int family, uint8_t *net, uint8_t *prefix,
 	return 0;
 }
 
+/* A name: 1-255 printable ASCII bytes without spaces, kept as a string. */
+static int
+parse_name(const char *v, char *field, char *why, size_t whylen)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > CONFIG_GSS_SERVICE_MAX) {
+		text_set_err(why, whylen, "is not a name of 1 to %d bytes",
+			     CONFIG_GSS_SERVICE_MAX);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] <= ' ' || v[i] > '~') {
+			text_set_err(why, whylen, "holds a space or a byte that "
+				     "is not printable ASCII");
+			return -EINVAL;
+		}
+	}
+	memcpy(field, v, n + 1);
+	return 0;
+}
+
 int
 knobval_parse(const struct knobs_knob *k, const char *v, struct config *cfg,
 	      char *why, size_t whylen)
@@ -258,6 +280,8 @@ knobval_parse(const struct knobs_knob *k, const char *v, struct config *cfg,
 	case KNOBS_RANGE6:
 		return parse_range(v, AF_INET6, (uint8_t *)field, prefix, why,
 				   whylen);
+	case KNOBS_NAME:
+		return parse_name(v, field, why, whylen);
 	default:
 		text_set_err(why, whylen, "is not a value of a simple knob");
 		return -EINVAL;

@@ -32,6 +32,7 @@ struct proxykind_answer {
 	const char *reason;	/* with error: static text, never a secret */
 	uint8_t code;		/* the proxy's reply code (HTTP: the status class) */
 	bool auth_next;		/* greeting answer: authentication comes next */
+	bool gssapi_next;	/* greeting answer: the GSSAPI exchange comes next */
 	struct sx_endpoint bnd;	/* reply: the address the proxy names */
 };
 

@@ -9,15 +9,19 @@
 
 #include "isolate.h"
 #include "socks5.h"
+#include "socks5_gssapi.h"
 
 /*
- * The handshake's steps.  The greeting offers one method, so its answer
- * is judged here: X'FF' is a refusal, any other method than the one
- * offered a protocol error.
+ * The handshake's steps.  The greeting offers one method (with GSSAPI
+ * configured, GSSAPI and then user name/password when one is given), so
+ * its answer is judged here: X'FF' is a refusal, any other method than
+ * one offered a protocol error.
  */
 static ssize_t
 socks5_step_greeting(uint8_t *buf, size_t cap, const struct config_proxy *p)
 {
+	if (p->gssapi)
+		return socks5_gssapi_encode_greeting(buf, cap, p->has_auth);
 	return socks5_encode_greeting(buf, cap, p->has_auth);
 }
 
@@ -37,9 +41,21 @@ socks5_step_greeting_answer(const uint8_t *buf, size_t len,
 	if (n == 0)
 		return 0;
 	a->code = method;
+	if (p->gssapi && method != SOCKS5_METHOD_UNACCEPTABLE) {
+		if (!socks5_gssapi_offered(method, p->has_auth)) {
+			a->error = -EPROTO;
+			a->reason = "proxy chose a method that was not offered";
+		}
+		a->gssapi_next = method == SOCKS5_METHOD_GSSAPI;
+		a->auth_next = method == SOCKS5_METHOD_USERPASS;
+		return n;
+	}
 	if (method == SOCKS5_METHOD_UNACCEPTABLE) {
 		a->error = -EACCES;
-		a->reason = p->has_auth ?
+		a->reason = p->gssapi ? (p->has_auth ?
+			"proxy accepts neither GSSAPI nor user name/password authentication" :
+			"proxy does not accept GSSAPI authentication") :
+			p->has_auth ?
 			"proxy does not accept user name/password authentication" :
 			"proxy requires authentication (give user:password in the URL)";
 	} else if (method != (p->has_auth ? SOCKS5_METHOD_USERPASS :

@@ -9,6 +9,7 @@
 
 #include <netdb.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -45,6 +46,12 @@ struct sx_sys {
 	int (*sigaction)(int sig, const struct sigaction *act,
 			 struct sigaction *old);
 	int (*signalfd)(int fd, const sigset_t *mask, int flags);
+	/*
+	 * Whether every signal handler in the process has SA_RESTART: then a
+	 * signal never ends the wait, which needs none of the calls above.
+	 * NULL: not known.
+	 */
+	bool (*signals_restart)(void);
 };
 
 #endif

@@ -22,6 +22,7 @@
 #include "chainconn.h"
 #include "epwatch.h"
 #include "failmsg.h"
+#include "fdident.h"
 #include "log.h"
 #include "pipefile.h"
 #include "preload.h"
@@ -276,11 +277,13 @@ chainconn_rerecord(int fd, struct handshake *hs, const struct conntab_info *info
 		memcpy(moved, hs, sizeof(*moved));
 	conntab_put_handshake(fd, hs, -ECONNABORTED);
 	conntab_remove(fd);
+	/* The new entry is keyed to the new socket, not to the one pinned. */
+	fdident_renewed(fd);
 	if (!moved || conntab_set_pending(fd, (const struct sockaddr *)&info->peer,
 					  info->peerlen, moved, SX_WANT_WRITE,
 					  info->orig_flags,
 					  moved->attempt_deadline_ms) < 0) {
-		shutdown(fd, SHUT_RDWR);
+		real.shutdown(fd, SHUT_RDWR);
 		return NULL;
 	}
 	if (epfd >= 0 || epwatch_get(fd, &epfd, &events, &data)) {

@@ -23,6 +23,7 @@
 #include "failmsg.h"
 #include "bindaddr.h"
 #include "bindtab.h"
+#include "fdident.h"
 #include "conntab.h"
 #include "handshake.h"
 #include "log.h"
@@ -177,6 +178,17 @@ do_accept(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	return accept_hand_over(fd, &info, hs, sa, len, flags);
 }
 
+/* The real accept() or accept4(): the new socket is of its listener's kind. */
+static int
+accept_real(int fd, struct sockaddr *sa, socklen_t *len, int flags, bool four)
+{
+	int rc = four ? real.accept4(fd, sa, len, flags) : real.accept(fd, sa, len);
+
+	if (rc >= 0)
+		fdident_kind_copy(fd, rc);
+	return rc;
+}
+
 static int
 accept_common(int fd, struct sockaddr *sa, socklen_t *len, int flags, bool four)
 {
@@ -184,13 +196,13 @@ accept_common(int fd, struct sockaddr *sa, socklen_t *len, int flags, bool four)
 	int rc;
 
 	if (sx_guarded() || !bindtab_maybe(fd))
-		return four ? real.accept4(fd, sa, len, flags) : real.accept(fd, sa, len);
+		return accept_real(fd, sa, len, flags, four);
 	sx_enter();
 	rc = do_accept(fd, sa, len, flags);
 	sx_leave();
 	if (rc == BINDCTL_PASS) {
 		errno = saved_errno;
-		return four ? real.accept4(fd, sa, len, flags) : real.accept(fd, sa, len);
+		return accept_real(fd, sa, len, flags, four);
 	}
 	return sx_result(rc, saved_errno);
 }

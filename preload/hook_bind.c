@@ -63,6 +63,7 @@
 #include "bindaddr.h"
 #include "bindtab.h"
 #include "conntab.h"
+#include "fdident.h"
 #include "log.h"
 #include "hook_bind.h"
 #include "preload.h"
@@ -162,15 +163,13 @@ static const struct sockaddr *
 bind_addr_as_kernel(int fd, const struct sockaddr *sa, socklen_t *len,
 		    struct sockaddr_in *as_inet)
 {
-	socklen_t optlen = sizeof(int);
-	int domain;
+	struct fdident_kind kind;
 
 	if (*len < sizeof(struct sockaddr_in) || sa->sa_family != AF_UNSPEC)
 		return sa;
 	memcpy(as_inet, sa, sizeof(*as_inet));
 	if (as_inet->sin_addr.s_addr != htonl(INADDR_ANY) ||
-	    real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &optlen) < 0 ||
-	    domain != AF_INET)
+	    fdident_kind_of(fd, &kind) < 0 || kind.family != AF_INET)
 		return sa;
 	as_inet->sin_family = AF_INET;
 	*len = sizeof(*as_inet);
@@ -182,8 +181,8 @@ do_bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct bindtab_info info;
 	struct sockaddr_in as_inet;
-	socklen_t optlen = sizeof(int);
-	int type, domain, primary;
+	struct fdident_kind kind;
+	int primary;
 
 	if (len >= sizeof(sa_family_t))
 		sa = bind_addr_as_kernel(fd, sa, &len, &as_inet);
@@ -197,16 +196,13 @@ do_bind(int fd, const struct sockaddr *sa, socklen_t len)
 			return BINDCTL_PASS;
 		bindtab_remove(fd);
 	}
-	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0 ||
-	    type != SOCK_STREAM)
+	if (fdident_kind_of(fd, &kind) < 0 || kind.type != SOCK_STREAM)
 		return BINDCTL_PASS;
 	primary = bind_find_primary(sa, len, &info);
 	if (primary < 0)
 		return BINDCTL_PASS;
 	/* A family mismatch is the kernel's error to report. */
-	optlen = sizeof(int);
-	if (real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &optlen) < 0 ||
-	    domain != sa->sa_family)
+	if (kind.family != sa->sa_family)
 		return BINDCTL_PASS;
 	if (log_enabled(LOG_LEVEL_DEBUG)) {
 		char want[300], dst[300];

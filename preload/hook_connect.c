@@ -32,8 +32,10 @@
 #include "bindtab.h"
 #include "chainconn.h"
 #include "conntab.h"
+#include "gsswrap.h"
 #include "epwatch.h"
 #include "failmsg.h"
+#include "fdident.h"
 #include "fakepin.h"
 #include "handshake.h"
 #include "hook_connect.h"
@@ -57,6 +59,7 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 {
 	struct handshake *kept;
 	bool renewed = false;
+	struct gsswrap *wrap;
 	int rc;
 
 	if (!(flags & O_NONBLOCK) && real.fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
@@ -85,10 +88,23 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
 		log_info("%s via %s", dst, chainconn_via(hs, via, sizeof(via)));
 	}
-	if (conntab_set_established(fd, sa, len) < 0)
+	wrap = handshake_take_wrap(hs);
+	/* Both tables record the socket's identity: asked once. */
+	fdident_pin(fd);
+	if (conntab_set_established(fd, sa, len) < 0) {
+		/* Unprotected bytes must never follow a GSSAPI exchange. */
+		if (wrap) {
+			gsswrap_put(wrap);
+			tcpsock_renew(fd);
+			fdident_unpin();
+			return -ENOMEM;
+		}
 		log_warn("out of memory: getpeername() will show the proxy");
+	}
+	conntab_set_wrap(fd, wrap);
 	/* The proxy's end, for getsockname() and a later BIND (hook_bind.c). */
 	bindtab_add_conn(fd, sa->sa_family, &hs->dst, &hs->bnd);
+	fdident_unpin();
 	return 0;
 }
 
@@ -222,14 +238,16 @@ static int
 do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct conntab_info info;
+	struct fdident_kind kind;
 	struct handshake hs;
 	struct route r;
-	socklen_t optlen = sizeof(int);
 	int type, flags, rc;
 
 	/* Not a socket we can see into: never a connect we did not decide. */
-	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0)
-		return -errno;
+	rc = fdident_kind_of(fd, &kind);
+	if (rc < 0)
+		return rc;
+	type = kind.type;
 	if (type == SOCK_DGRAM) {
 		/* The UDP layer's, before the table: a UDP socket may connect again. */
 		rc = udp_connect(fd, sa, len);

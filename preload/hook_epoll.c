@@ -5,7 +5,8 @@
  * (one shot at what the exchange waits for) and give it back after.  A
  * listening socket waiting for the peer of a SOCKS BIND stays in the
  * program's set through its control connection, with the program's events
- * and data, so epoll_wait needs nothing of its own for it.
+ * and data, so epoll_wait needs nothing of its own for it.  While any
+ * connection has GSSAPI protection, the waits go through epoll_gss().
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "bindtab.h"
 #include "conntab.h"
 #include "epwatch.h"
+#include "gssio.h"
 #include "handshake.h"
 #include "preload.h"
 #include "readiness.h"
@@ -112,6 +114,8 @@ epoll_claim(int epfd, struct epoll_event *events, int n)
 	return kept;
 }
 
+static int epoll_gss_judge(int epfd, struct epoll_event *events, int n);
+
 static int
 epoll_slow(int epfd, struct epoll_event *events, int maxevents,
 	   int64_t deadline, enum epoll_kind kind, const sigset_t *sigmask)
@@ -134,6 +138,8 @@ epoll_slow(int epfd, struct epoll_event *events, int maxevents,
 		if (n < 0)
 			return n;
 		kept = epoll_claim(epfd, events, n);
+		if (kept > 0 && conntab_wrapped_count() > 0)
+			kept = epoll_gss_judge(epfd, events, kept);
 		if (kept > 0 || readiness_timed_out(deadline) || deadline == 0)
 			return kept;
 	}
@@ -167,6 +173,120 @@ epoll_fast(int epfd, struct epoll_event *events, int maxevents,
 	return epoll_slow(epfd, events, maxevents, deadline, kind, sigmask);
 }
 
+/*
+ * The wait while some connection has GSSAPI protection: its socket is
+ * readable before a whole message has come, and unwrapped bytes kept are
+ * readable with nothing in the socket.  What the kernel reports for a
+ * protected socket is judged after each wait (epoll_gss_judge(), from
+ * epoll_slow()); before it, the protected sockets registered in epfd are
+ * looked at (epoll_gss()): bytes kept end the wait at once, as a
+ * level-triggered registration would report them, EPOLLET or not, and
+ * while a short write left wrapped bytes queued the wait wakes every
+ * EPOLL_GSS_RETRY_MS to send them (their registration need not ask for
+ * EPOLLOUT).  Epoll's poll bits are poll()'s on Linux.
+ */
+
+/* The most protected connections one wait looks after. */
+#define EPOLL_GSS_FDS 64
+#define EPOLL_GSS_RETRY_MS 10
+
+/* A protected connection registered in the set being waited on. */
+struct epoll_gss_fd {
+	int fd;
+	uint32_t events;
+	uint64_t data;
+};
+
+/* The protected connections registered in epfd, into mine; how many. */
+static int
+epoll_gss_mine(int epfd, struct epoll_gss_fd *mine)
+{
+	int fds[EPOLL_GSS_FDS];
+	int count = conntab_wrapped_fds(fds, EPOLL_GSS_FDS), n = 0;
+
+	for (int i = 0; i < count; i++) {
+		uint32_t ev;
+		uint64_t data;
+		int e;
+
+		if (!epwatch_get(fds[i], &e, &ev, &data) || e != epfd)
+			continue;
+		mine[n].fd = fds[i];
+		mine[n].events = ev;
+		mine[n].data = data;
+		n++;
+	}
+	return n;
+}
+
+/* What the program sees of the n events a wait on epfd reported: how many. */
+static int
+epoll_gss_judge(int epfd, struct epoll_event *events, int n)
+{
+	struct epoll_gss_fd mine[EPOLL_GSS_FDS];
+	int nmine = epoll_gss_mine(epfd, mine), kept = 0;
+
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < nmine; j++) {
+			if (mine[j].data != events[i].data.u64)
+				continue;
+			events[i].events = (uint32_t)(uint16_t)gssio_revents(
+				mine[j].fd, (short)(mine[j].events & 0xffff),
+				(short)(events[i].events & 0xffff));
+			break;
+		}
+		if (events[i].events != 0)
+			events[kept++] = events[i];
+	}
+	return kept;
+}
+
+static int
+epoll_gss(int epfd, struct epoll_event *events, int maxevents,
+	  int64_t deadline, enum epoll_kind kind, const sigset_t *sigmask)
+{
+	struct epoll_gss_fd mine[EPOLL_GSS_FDS];
+	struct epoll_event now[EPOLL_GSS_FDS];
+
+	for (;;) {
+		int nmine = epoll_gss_mine(epfd, mine), nnow = 0, n;
+		int64_t until = deadline;
+		bool queued_any = false;
+
+		for (int i = 0; i < nmine; i++) {
+			bool queued;
+			short ready = gssio_ready_now(mine[i].fd,
+						      (short)(mine[i].events & 0xffff),
+						      &queued);
+
+			queued_any = queued_any || queued;
+			if (ready && nnow < maxevents) {
+				now[nnow].events = (uint32_t)(uint16_t)ready;
+				now[nnow].data.u64 = mine[i].data;
+				nnow++;
+			}
+		}
+		if (nnow > 0)
+			until = 0;
+		else if (queued_any && (deadline < 0 || deadline >
+					handshake_now_ms() + EPOLL_GSS_RETRY_MS))
+			until = handshake_now_ms() + EPOLL_GSS_RETRY_MS;
+		n = epoll_slow(epfd, events, maxevents, until, kind, sigmask);
+		if (n < 0)
+			return n;
+		for (int j = 0; j < nnow && n < maxevents; j++) {
+			bool seen = false;
+
+			for (int i = 0; i < n && !seen; i++)
+				seen = events[i].data.u64 == now[j].data.u64;
+			if (!seen)
+				events[n++] = now[j];
+		}
+		if (n > 0 || deadline == 0 || readiness_timed_out(deadline))
+			return n;
+	}
+}
+
 SX_EXPORT int
 epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 {
@@ -175,7 +295,22 @@ epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 	sx_ready();
 	if (sx_guarded())
 		return real.epoll_wait(epfd, events, maxevents, timeout);
+	/*
+	 * A look with nothing pending, as event loops make between waits: the
+	 * call itself, then epoll_fast()'s check for an exchange that another
+	 * thread started meanwhile, without the wait that a zero timeout rules
+	 * out.
+	 */
+	if (timeout == 0 && conntab_active_count() == 0) {
+		int n = real.epoll_wait(epfd, events, maxevents, 0);
+
+		if (n <= 0 || conntab_active_count() == 0)
+			return n;
+		return epoll_claim(epfd, events, n);
+	}
 	deadline = timeout == 0 ? 0 : readiness_deadline_ms(timeout);
+	if (conntab_wrapped_count() > 0)
+		return epoll_gss(epfd, events, maxevents, deadline, EPOLL_WAIT, NULL);
 	if (conntab_active_count() == 0)
 		return epoll_fast(epfd, events, maxevents, deadline, EPOLL_WAIT,
 				  timeout, NULL, NULL);
@@ -192,6 +327,8 @@ epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
 	if (sx_guarded())
 		return real.epoll_pwait(epfd, events, maxevents, timeout, sigmask);
 	deadline = timeout == 0 ? 0 : readiness_deadline_ms(timeout);
+	if (conntab_wrapped_count() > 0)
+		return epoll_gss(epfd, events, maxevents, deadline, EPOLL_PWAIT, sigmask);
 	if (conntab_active_count() == 0)
 		return epoll_fast(epfd, events, maxevents, deadline, EPOLL_PWAIT,
 				  timeout, NULL, sigmask);
@@ -210,6 +347,8 @@ epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 	if (sx_guarded())
 		return real.epoll_pwait2(epfd, events, maxevents, ts, sigmask);
 	deadline = ts && ts->tv_sec == 0 && ts->tv_nsec == 0 ? 0 : readiness_deadline_ts(ts);
+	if (conntab_wrapped_count() > 0)
+		return epoll_gss(epfd, events, maxevents, deadline, EPOLL_PWAIT2, sigmask);
 	if (conntab_active_count() == 0)
 		return epoll_fast(epfd, events, maxevents, deadline, EPOLL_PWAIT2,
 				  0, ts, sigmask);

@@ -22,19 +22,19 @@
 #include "hook_fastopen.h"
 #include "hook_connect.h"
 #include "preload.h"
+#include "fdident.h"
 #include "tcp.h"
 
 bool
 fastopen_wanted(int fd, int flags)
 {
-	socklen_t optlen = sizeof(int);
-	int type;
+	struct fdident_kind kind;
 
 	if (!(flags & MSG_FASTOPEN))
 		return false;
-	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0)
+	if (fdident_kind_of(fd, &kind) < 0)
 		return false;
-	return type == SOCK_STREAM;
+	return kind.type == SOCK_STREAM;
 }
 
 ssize_t

@@ -1,7 +1,8 @@
 /*
  * Descriptor lifetime: close(), close_range() and closefrom() drop the
  * state the library keeps for the descriptors they end, and dup(), dup2(),
- * dup3() and fcntl(F_DUPFD) give a copy the state of its original.  The
+ * dup3() and fcntl(F_DUPFD) give a copy the state of its original (the
+ * socket's kind included, core/fdident.h).  The
  * tables also check each entry against its socket's identity, so a number
  * closed where we could not see it never passes on a stale entry.
  *
@@ -23,7 +24,9 @@
 
 #include "bindtab.h"
 #include "conntab.h"
+#include "gssio.h"
 #include "epwatch.h"
+#include "fdident.h"
 #include "fakepin.h"
 #include "hook_fd.h"
 #include "preload.h"
@@ -56,7 +59,7 @@ fd_is_kept_bind_ctrl(int fd, unsigned int first, unsigned int last)
 {
 	struct bindtab_info info;
 
-	if (!bindtab_maybe(fd) || !bindtab_get(fd, &info) ||
+	if (!bindtab_maybe_ctrl(fd) || !bindtab_get(fd, &info) ||
 	    info.kind != BINDTAB_CTRL || info.owner < 0)
 		return false;
 	return (unsigned int)info.owner < first || (unsigned int)info.owner > last;
@@ -71,12 +74,16 @@ fd_close(int fd)
 		return -EBADF;
 	if (fd >= 0 && fd_is_kept_bind_ctrl(fd, (unsigned int)fd, (unsigned int)fd))
 		return -EBADF;
+	/* What a short write left wrapped and queued goes out first. */
+	if (conntab_maybe_wrapped(fd))
+		gssio_drain(fd);
 	if (conntab_maybe(fd))
 		conntab_remove(fd);
 	fakepin_forget(fd);
 	if (bindtab_maybe(fd))
 		bind_forget(fd);
 	epwatch_forget(fd);
+	fdident_kind_forget(fd);
 	if (real.close(fd) < 0)
 		return -errno;
 	return 0;
@@ -114,6 +121,7 @@ fd_dup_done(int oldfd, int newfd)
 
 	if (oldfd == newfd)
 		return;
+	fdident_kind_copy(oldfd, newfd);
 	if (udpassoc_maybe(oldfd))
 		udp_fd_dup_done(oldfd, newfd);
 	if (conntab_maybe(oldfd))
@@ -295,6 +303,7 @@ fd_close_range(unsigned int first, unsigned int last, int flags)
 		if (bindtab_maybe((int)fd))
 			bind_forget((int)fd);
 		epwatch_forget((int)fd);
+		fdident_kind_forget((int)fd);
 	}
 	if (from > last)
 		return 0;

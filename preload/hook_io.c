@@ -4,8 +4,9 @@
  * never the program's bytes to the proxy before its reply.  A non-blocking
  * socket gets EAGAIN, a blocking one waits for the exchange to end.  On a
  * connected UDP socket with an association, datagrams go through the relay
- * (udp_send.h, udp_recv.h).  On every other descriptor the cost is two
- * loads and two branches.
+ * (udp_send.h, udp_recv.h).  On a connection with GSSAPI protection the
+ * bytes are wrapped and unwrapped (gssio.h).  On every other descriptor
+ * the cost is three loads and three branches.
  */
 #include <errno.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "conntab.h"
+#include "gssio.h"
 #include "preload.h"
 #include "tcp.h"
 #include "udp_recv.h"
@@ -88,12 +90,57 @@ io_udp_writev(int fd, const struct iovec *iov, int n)
 	return io_udp(fd, iov, n, true);
 }
 
+/*
+ * The four calls on a connection with GSSAPI protection (gssio.h): the
+ * bytes are wrapped and unwrapped; a descriptor that turns out to carry
+ * none gets the real call.
+ */
+static ssize_t
+io_read_wrapped(int fd, void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	bool pass;
+	ssize_t rc = gssio_recv(fd, &iov, 1, 0, &pass);
+
+	return pass ? real.read(fd, buf, len) : rc;
+}
+
+static ssize_t
+io_write_wrapped(int fd, const void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	bool pass;
+	ssize_t rc = gssio_send(fd, &iov, 1, 0, &pass);
+
+	return pass ? real.write(fd, buf, len) : rc;
+}
+
+static ssize_t
+io_readv_wrapped(int fd, const struct iovec *iov, int n)
+{
+	bool pass;
+	ssize_t rc = gssio_recv(fd, iov, (size_t)n, 0, &pass);
+
+	return pass ? real.readv(fd, iov, n) : rc;
+}
+
+static ssize_t
+io_writev_wrapped(int fd, const struct iovec *iov, int n)
+{
+	bool pass;
+	ssize_t rc = gssio_send(fd, iov, (size_t)n, 0, &pass);
+
+	return pass ? real.writev(fd, iov, n) : rc;
+}
+
 SX_EXPORT ssize_t
 read(int fd, void *buf, size_t len)
 {
 	sx_ready();
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd) && !sx_guarded())
+		return io_read_wrapped(fd, buf, len);
 	if (udpassoc_maybe(fd))
 		return io_udp_read(fd, buf, len);
 	return real.read(fd, buf, len);
@@ -108,6 +155,8 @@ write(int fd, const void *buf, size_t len)
 	sx_ready();
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd) && !sx_guarded())
+		return io_write_wrapped(fd, buf, len);
 	if (udpassoc_maybe(fd))
 		return io_udp_write(fd, buf, len);
 	return real.write(fd, buf, len);
@@ -123,6 +172,8 @@ readv(int fd, const struct iovec *iov, int n)
 	sx_ready();
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd) && !sx_guarded() && n >= 0)
+		return io_readv_wrapped(fd, iov, n);
 	if (udpassoc_maybe(fd))
 		return io_udp_readv(fd, iov, n);
 	return real.readv(fd, iov, n);
@@ -134,6 +185,8 @@ writev(int fd, const struct iovec *iov, int n)
 	sx_ready();
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd) && !sx_guarded() && n >= 0)
+		return io_writev_wrapped(fd, iov, n);
 	if (udpassoc_maybe(fd))
 		return io_udp_writev(fd, iov, n);
 	return real.writev(fd, iov, n);

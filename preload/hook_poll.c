@@ -9,7 +9,10 @@
  * with nothing pending and saw the exchange of a connect another thread
  * started meanwhile gives those events back the same way.  A listening
  * socket waiting for the peer of a SOCKS BIND is watched through its
- * control connection.
+ * control connection.  A connection with GSSAPI protection is readable
+ * only when a read returns data (gssio.h): unwrapped bytes kept end the
+ * wait at once, and bytes a short write left queued are sent when the
+ * socket takes them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@
 #include "bindtab.h"
 #include "conntab.h"
 #include "epwatch.h"
+#include "gssio.h"
 #include "handshake.h"
 #include "preload.h"
 #include "readiness.h"
@@ -78,16 +82,29 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 	 * it would mostly meet EAGAIN.
 	 */
 	for (;;) {
-		bool failed = false;
+		bool failed = false, kept = false;
 		int wait_ms;
 
 		tcp_expire();
 		for (nfds_t i = 0; i < nfds; i++) {
 			int state;
+			bool queued;
 
 			fds[i].events = orig[i];
 			if (readiness_bind_watch(&fds[i]))
 				continue;
+			/*
+			 * GSSAPI protection: unwrapped bytes kept make the wait
+			 * end at once; bytes left queued are sent when the socket
+			 * takes them.
+			 */
+			if (conntab_maybe_wrapped(fds[i].fd)) {
+				if (gssio_ready_now(fds[i].fd, orig[i], &queued))
+					kept = true;
+				if (queued)
+					fds[i].events |= POLLOUT;
+				continue;
+			}
 			if (!conntab_maybe_active(fds[i].fd))
 				continue;
 			/* What to wait for; the checks after the wait verify it. */
@@ -98,7 +115,8 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 			else if (state == CONNTAB_FAILED)
 				failed = true;
 		}
-		wait_ms = failed ? 0 : tcp_wait_cap(readiness_time_left(deadline));
+		wait_ms = failed || kept ? 0 :
+			  tcp_wait_cap(readiness_time_left(deadline));
 		if (use_ppoll) {
 			struct timespec ts = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
 
@@ -118,6 +136,9 @@ poll_slow(struct pollfd *fds, nfds_t nfds, int64_t deadline, bool use_ppoll,
 			} else if (conntab_maybe_active(fds[i].fd)) {
 				fds[i].revents = readiness_revents(fds[i].fd, orig[i],
 								 fds[i].revents);
+			} else if (conntab_maybe_wrapped(fds[i].fd)) {
+				fds[i].revents = gssio_revents(fds[i].fd, orig[i],
+							       fds[i].revents);
 			}
 			if (fds[i].revents)
 				ready++;

@@ -4,7 +4,8 @@
  * recv_msg(), recv_mmsg()).  Thin: a proxied TCP socket whose SOCKS
  * exchange is under way is held back (tcp.h), as the I/O hooks do; a UDP
  * socket with an association or a proxied default destination receives
- * through the UDP layer (udp_recv.h); everything else is the real call.
+ * through the UDP layer (udp_recv.h); a connection with GSSAPI protection
+ * reads unwrapped bytes (gssio.h); everything else is the real call.
  * While any UDP socket of the process has an association, a receive that
  * goes straight to the kernel asks for the sender even when the program
  * does not, so that udp_recv_late() can judge a datagram that arrived
@@ -17,6 +18,7 @@
 #include <time.h>
 
 #include "conntab.h"
+#include "gssio.h"
 #include "preload.h"
 #include "hook_recv.h"
 #include "tcp.h"
@@ -38,6 +40,14 @@ recv_from(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
 		return real.recvfrom(fd, buf, len, flags, sa, salen);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_recv_buf(fd, buf, len, flags, &pass);
+		if (!pass) {
+			if (rc >= 0 && sa && salen)
+				*salen = 0;
+			return rc;
+		}
+	}
 	iov.iov_base = buf;
 	iov.iov_len = len;
 	memset(&msg, 0, sizeof(msg));
@@ -117,6 +127,11 @@ recv(int fd, void *buf, size_t len, int flags)
 		return real.recv(fd, buf, len, flags);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_recv_buf(fd, buf, len, flags, &pass);
+		if (!pass)
+			return rc;
+	}
 	iov.iov_base = buf;
 	iov.iov_len = len;
 	memset(&msg, 0, sizeof(msg));
@@ -155,6 +170,11 @@ recv_msg(int fd, struct msghdr *msg, int flags)
 		return real.recvmsg(fd, msg, flags);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_recvmsg(fd, msg, flags, &pass);
+		if (!pass)
+			return rc;
+	}
 	if (!udpassoc_maybe(fd)) {
 		struct sockaddr_storage own;
 		struct msghdr m = *msg;
@@ -215,6 +235,11 @@ recv_mmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_mmsg(fd, vec, vlen, flags, false, &pass);
+		if (!pass)
+			return rc;
+	}
 	rc = udp_recv_batch(fd, vec, vlen, flags, timeout, &pass);
 	if (pass)
 		return real.recvmmsg(fd, vec, vlen, flags, timeout);

@@ -4,7 +4,8 @@
  * socket as readiness.c says.  A wait that began with nothing pending
  * cannot give back what another thread's new connect showed: the sets hold
  * the answer by then (a thread rarely selects on a socket another one has
- * not finished connecting).
+ * not finished connecting).  A connection with GSSAPI protection is
+ * judged as poll() judges it (gssio.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "bindtab.h"
 #include "conntab.h"
+#include "gssio.h"
 #include "epwatch.h"
 #include "handshake.h"
 #include "preload.h"
@@ -45,7 +47,7 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 		orig_e = *efds;
 	/* As in poll_slow(), pending sockets are not stepped before the wait. */
 	for (;;) {
-		bool failed = false;
+		bool failed = false, kept = false;
 		int wait_ms, wait_nfds = nfds, ready = 0;
 
 		tcp_expire();
@@ -55,7 +57,18 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 		FD_ZERO(&swapped);
 		for (int fd = 0; fd < nfds; fd++) {
 			int state, ctrl;
+			bool queued;
 
+			/* GSSAPI protection: as in poll_slow(). */
+			if (conntab_maybe_wrapped(fd) &&
+			    (FD_ISSET(fd, &orig_r) || FD_ISSET(fd, &orig_w))) {
+				if (gssio_ready_now(fd, FD_ISSET(fd, &orig_r) ? POLLIN : 0,
+						    &queued))
+					kept = true;
+				if (queued)
+					FD_SET(fd, &w);
+				continue;
+			}
 			if (bindtab_maybe_active(fd) && FD_ISSET(fd, &orig_r)) {
 				ctrl = bindtab_ctrl(fd);
 				if (ctrl >= 0 && ctrl < FD_SETSIZE) {
@@ -85,7 +98,8 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 				failed = true;
 			}
 		}
-		wait_ms = failed ? 0 : tcp_wait_cap(readiness_time_left(deadline));
+		wait_ms = failed || kept ? 0 :
+			  tcp_wait_cap(readiness_time_left(deadline));
 		if (use_pselect) {
 			struct timespec ts = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
 
@@ -114,6 +128,24 @@ select_slow(int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
 		for (int fd = 0; fd < nfds; fd++) {
 			bool hit = FD_ISSET(fd, &r) || FD_ISSET(fd, &w) || FD_ISSET(fd, &e);
 			int state;
+
+			if (conntab_maybe_wrapped(fd) &&
+			    (FD_ISSET(fd, &orig_r) || FD_ISSET(fd, &orig_w))) {
+				short asked = (short)((FD_ISSET(fd, &orig_r) ? POLLIN : 0) |
+						      (FD_ISSET(fd, &orig_w) ? POLLOUT : 0));
+				short seen = (short)((FD_ISSET(fd, &r) ? POLLIN : 0) |
+						     (FD_ISSET(fd, &w) ? POLLOUT : 0) |
+						     (FD_ISSET(fd, &e) ? POLLPRI : 0));
+				short got = gssio_revents(fd, asked, seen);
+
+				FD_CLR(fd, &r);
+				FD_CLR(fd, &w);
+				if (got & (POLLIN | POLLHUP | POLLERR))
+					FD_SET(fd, &r);
+				if (got & POLLOUT)
+					FD_SET(fd, &w);
+				continue;
+			}
 
 			if (!conntab_maybe_active(fd) ||
 			    !(FD_ISSET(fd, &orig_r) || FD_ISSET(fd, &orig_w) ||

@@ -4,7 +4,8 @@
  * send_msg(), send_mmsg(); libuv before 1.45 does, under dig).  Thin: a
  * send with MSG_FASTOPEN on a TCP socket is a connect (hook_fastopen.c);
  * a proxied TCP socket whose SOCKS exchange is under way is held back
- * (tcp.h), as the I/O hooks do; a datagram that may concern the UDP layer
+ * (tcp.h), as the I/O hooks do; a connection with GSSAPI protection
+ * writes wrapped messages (gssio.h); a datagram that may concern the UDP layer
  * goes to udp_send_datagram(); everything else is the real call.  On a
  * socket that is none of these the cost is a few loads and branches.  The
  * UDP layer never calls back here.
@@ -15,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "conntab.h"
+#include "gssio.h"
 #include "hook_fastopen.h"
 #include "preload.h"
 #include "hook_send.h"
@@ -41,7 +43,13 @@ send_to(int fd, const void *buf, size_t len, int flags,
 		return fastopen_sendto(fd, buf, len, flags, sa, salen);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
-	if (!udpassoc_maybe(fd) && !udp_dst_maybe(sa, salen))
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_send_buf(fd, buf, len, flags, &pass);
+		if (!pass)
+			return rc;
+	}
+	if (!udpassoc_maybe(fd) &&
+	    (!udp_dst_maybe(sa, salen) || udp_send_direct_known(sa, salen)))
 		return real.sendto(fd, buf, len, flags, sa, salen);
 	iov.iov_base = (void *)buf;
 	iov.iov_len = len;
@@ -80,6 +88,11 @@ send(int fd, const void *buf, size_t len, int flags)
 		return real.send(fd, buf, len, flags);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_send_buf(fd, buf, len, flags, &pass);
+		if (!pass)
+			return rc;
+	}
 	if (!udpassoc_maybe(fd))
 		return real.send(fd, buf, len, flags);
 	iov.iov_base = (void *)buf;
@@ -114,6 +127,11 @@ send_msg(int fd, const struct msghdr *msg, int flags)
 		return fastopen_sendmsg(fd, msg, flags);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		rc = gssio_sendmsg(fd, msg, flags, &pass);
+		if (!pass)
+			return rc;
+	}
 	if (!udpassoc_maybe(fd) && !udp_dst_maybe(msg->msg_name, msg->msg_namelen))
 		return real.sendmsg(fd, msg, flags);
 	rc = udp_send_datagram(fd, msg, flags, &pass);
@@ -142,6 +160,12 @@ send_mmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (conntab_maybe_wrapped(fd)) {
+		int n = gssio_mmsg(fd, vec, vlen, flags, true, &ours);
+
+		if (!ours)
+			return n;
+	}
 	ours = udpassoc_maybe(fd);
 	for (i = 0; i < vlen && !ours; i++)
 		ours = udp_dst_maybe(vec[i].msg_hdr.msg_name, vec[i].msg_hdr.msg_namelen);

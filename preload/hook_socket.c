@@ -14,14 +14,20 @@
  * outside the library (inherited, or passed over a UNIX socket) is
  * refused at the sends that name a destination instead (udp_dst.c).
  *
+ * Every socket made here has its kind recorded (core/fdident.h), so the
+ * hooks that decide by kind need not ask the kernel.
+ *
  * Raw IP sockets stay allowed: they send only to an address given with
  * the datagram or to the one they are connected to, and both are routed
  * (only loopback and NO_PROXY destinations are let through).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/socket.h>
 
+#include "fdident.h"
 #include "log.h"
 #include "preload.h"
 #include "hook_socket.h"
@@ -37,16 +43,27 @@ socket_is_packet(int domain, int type)
 	       (domain == AF_INET && (type & SOCK_TYPE_BITS) == SOCK_PACKET);
 }
 
+/* The real socket(), its kind recorded (core/fdident.h). */
+static int
+socket_make(int domain, int type, int protocol)
+{
+	int fd = real.socket(domain, type, protocol);
+
+	if (fd >= 0)
+		fdident_kind_made(fd, domain, type, protocol);
+	return fd;
+}
+
 int
 socket_open(int domain, int type, int protocol)
 {
 	if (!real.socket)
 		return sx_fail(ENOSYS);
 	if (sx_guarded() || !socket_is_packet(domain, type))
-		return real.socket(domain, type, protocol);
+		return socket_make(domain, type, protocol);
 	/* An invalid configuration may have meant anything: refused. */
 	if (sx_cfg.valid && sx_cfg.packet_mode == CONFIG_PACKET_DIRECT)
-		return real.socket(domain, type, protocol);
+		return socket_make(domain, type, protocol);
 	log_warn("refusing to open a packet socket (AF_PACKET): its frames would leave around the proxy (SOCKSIFY_PACKET=direct allows it)");
 	return sx_fail(EACCES);
 }
@@ -56,4 +73,30 @@ socket(int domain, int type, int protocol)
 {
 	sx_ready();
 	return socket_open(domain, type, protocol);
+}
+
+/*
+ * socketpair(): the two sockets' kind recorded.  The C library's function
+ * is looked up on first use (init does not need it).
+ */
+SX_EXPORT int
+socketpair(int domain, int type, int protocol, int sv[2])
+{
+	int (*fn)(int, int, int, int *);
+	void *p = __atomic_load_n((void **)&real.socketpair, __ATOMIC_ACQUIRE);
+	int rc;
+
+	if (!p) {
+		p = dlsym(RTLD_NEXT, "socketpair");
+		__atomic_store_n((void **)&real.socketpair, p, __ATOMIC_RELEASE);
+	}
+	if (!p)
+		return sx_fail(ENOSYS);
+	memcpy(&fn, &p, sizeof(fn));
+	rc = fn(domain, type, protocol, sv);
+	if (rc == 0) {
+		fdident_kind_made(sv[0], domain, type, protocol);
+		fdident_kind_made(sv[1], domain, type, protocol);
+	}
+	return rc;
 }

@@ -18,6 +18,7 @@
 #include "preload.h"
 #include "hook_recv.h"
 #include "hook_send.h"
+#include "hook_signal.h"
 #include "hook_socket.h"
 #include "tcp.h"
 
@@ -136,9 +137,12 @@ syscall_socket_call(long (*fn)(long, ...), long number, const long *a,
 					 (socklen_t)a[2]);
 		case SYS_listen:
 			return hook_listen((int)a[0], (int)a[1]);
+#ifdef SYS_accept
+		/* i386 has no accept system call: only accept4 and socketcall. */
 		case SYS_accept:
 			return hook_accept((int)a[0], (struct sockaddr *)a[1],
 					   (socklen_t *)a[2]);
+#endif
 		case SYS_accept4:
 			return hook_accept4((int)a[0], (struct sockaddr *)a[1],
 					    (socklen_t *)a[2], (int)a[3]);
@@ -183,7 +187,8 @@ syscall_socket_call(long (*fn)(long, ...), long number, const long *a,
  * sendmmsg, recvfrom, recvmsg and recvmmsg (and send and recv where they
  * have numbers) go to the bodies of the hooks of the same names; so do
  * bind, listen, accept(4), getsockname, getpeername, getsockopt, close,
- * dup, dup2, dup3 and close_range once init has run.  Every other number
+ * dup, dup2, dup3 and close_range once init has run; rt_sigaction is
+ * made and then read back (hook_signal.c).  Every other number
  * goes to the C library untouched.  Six arguments are
  * always taken and passed on, as the C library's own syscall() reads
  * them.
@@ -212,6 +217,14 @@ syscall(long number, ...)
 	}
 	if (!fn)
 		return sx_fail(ENOSYS);
+	/* A handler installed around the C library: what it is, read back. */
+	if (number == SYS_rt_sigaction) {
+		long rc = fn(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+
+		if (rc == 0 && a[1] != 0)
+			hook_signal_changed((int)a[0]);
+		return rc;
+	}
 	if (!sx_guarded()) {
 		bool taken;
 		long rc = syscall_socket_call(fn, number, a, &taken);

@@ -20,6 +20,7 @@
 #include "fakepin.h"
 #include "fakeshm.h"
 #include "fdident.h"
+#include "gsslib.h"
 #include "isolation.h"
 #include "log.h"
 #include "preload.h"
@@ -45,6 +46,30 @@ sx_fd_ident(int fd)
 		ident = (uint64_t)st.st_ino;
 	errno = saved_errno;
 	return ident;
+}
+
+/* The kernel's kind of socket fd (core/fdident.h): 0 or -errno. */
+static int
+sx_fd_kind(int fd, struct fdident_kind *kind)
+{
+	int saved_errno = errno;
+	socklen_t len = sizeof(int);
+	int rc = 0;
+
+	if (real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &kind->family, &len) < 0)
+		goto out_errno;
+	len = sizeof(int);
+	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &kind->type, &len) < 0)
+		goto out_errno;
+	len = sizeof(int);
+	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &kind->protocol, &len) < 0)
+		goto out_errno;
+	goto out_restore;
+out_errno:
+	rc = -errno;
+out_restore:
+	errno = saved_errno;
+	return rc;
 }
 
 /*
@@ -100,6 +125,7 @@ sx_do_init(void)
 	sx_enter();
 	missing = real_resolve();
 	fdident_set_probe(sx_fd_ident);
+	fdident_set_kind_probe(sx_fd_kind);
 	udpassoc_set_closer(sx_close_stale_ctrl);
 	bindtab_set_closer(sx_close_stale_ctrl);
 	config_load(&sx_cfg, &real_sys, sx_getenv);
@@ -109,6 +135,9 @@ sx_do_init(void)
 			 "the C library lacks functions this library needs");
 	}
 	log_set_level(sx_cfg.log_level);
+	/* The GSS-API library itself is loaded by the first exchange. */
+	if (sx_cfg.proxy.gssapi)
+		socks5_gssapi_use(&gsslib_ops);
 	if (!sx_cfg.valid)
 		log_error("%s; connections through the proxy will fail", sx_cfg.error);
 	/* One map for the session (fakeshm.h), else one for this process. */
@@ -124,6 +153,7 @@ sx_do_init(void)
 	sx_label_list();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	pthread_atfork(NULL, NULL, fakepin_after_fork);
+	pthread_atfork(NULL, NULL, conntab_wrap_after_fork);
 	isolation_start();
 	log_debug("loaded: proxy %s, timeout %d ms", sx_label, sx_cfg.timeout_ms);
 	__atomic_store_n(&sx_up, true, __ATOMIC_RELEASE);
@@ -156,8 +186,17 @@ sx_proxy_label(void)
 	return sx_label;
 }
 
+/*
+ * The constructor only joins or starts the session (fakeshm.h), so that
+ * the programs started from here share one fake-address map; everything
+ * else waits for the first hook (sx_ready()), so a program that never
+ * calls one, or calls one late, pays nothing at start.
+ */
 __attribute__((constructor)) static void
 sx_constructor(void)
 {
-	sx_init();
+	int saved_errno = errno;
+
+	fakeshm_session();
+	errno = saved_errno;
 }

@@ -13,6 +13,7 @@
 
 #include "bindtab.h"
 #include "conntab.h"
+#include "gssio.h"
 #include "handshake.h"
 #include "preload.h"
 #include "readiness.h"
@@ -61,11 +62,16 @@ readiness_state(int fd)
 	return conntab_get(fd, &info) ? info.state : -1;
 }
 
-/* True when a readiness call has nothing of ours to watch. */
+/*
+ * True when a readiness call has nothing of ours to watch: no exchange
+ * under way, no BIND waiting, no connection with GSSAPI protection (whose
+ * socket is readable before a whole message has come).
+ */
 bool
 readiness_idle(void)
 {
-	return conntab_active_count() == 0 && bindtab_active_count() == 0;
+	return conntab_active_count() == 0 && bindtab_active_count() == 0 &&
+	       conntab_wrapped_count() == 0;
 }
 
 /*
@@ -121,6 +127,9 @@ readiness_revents(int fd, short events, short revents)
 	if (real.poll(&p, 1, 0) < 0)
 		p.revents = (short)(events & POLLOUT);
 	errno = saved_errno;
+	/* Under GSSAPI protection readable means a whole message (gssio.h). */
+	if (conntab_maybe_wrapped(fd))
+		return gssio_revents(fd, events, p.revents);
 	return p.revents;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 
+#include "hook_signal.h"
 #include "log.h"
 #include "real.h"
 #include "sx.h"
@@ -92,6 +93,11 @@ static const struct real_sym real_syms[] = {
 	REAL_SYM(getnetbyname_r, false),
 	REAL_SYM(getnetbyaddr_r, false),
 	REAL_SYM(gethostid, false),
+	REAL_SYM(ioctl, true),
+	REAL_SYM(shutdown, true),
+	REAL_SYM(sendfile, true),
+	REAL_SYM(sendfile64, false),
+	REAL_SYM(splice, true),
 };
 
 /* This shared object's loaded address range, found once. */
@@ -176,10 +182,14 @@ real_resolve(void)
 	real_sys.fcntl = real.fcntl;
 	real_sys.getaddrinfo = real.getaddrinfo;
 	real_sys.freeaddrinfo = real.freeaddrinfo;
-	/* Not hooked: the C library's own functions. */
+	/*
+	 * Not hooked: the C library's own functions; sigaction() is hooked
+	 * (hook_signal.c), which also knows whether every handler restarts.
+	 */
 	real_sys.sigprocmask = sigprocmask;
 	real_sys.sigpending = sigpending;
-	real_sys.sigaction = sigaction;
+	real_sys.sigaction = hook_signal_real_sigaction;
+	real_sys.signals_restart = hook_signal_all_restart;
 	real_sys.signalfd = signalfd;
 	return missing;
 }

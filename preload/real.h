@@ -115,6 +115,26 @@ struct real_fns {
 	int (*getnetbyaddr_r)(uint32_t, int, struct netent *, char *, size_t,
 			      struct netent **, int *);
 	long (*gethostid)(void);
+	/* Calls on a connection with GSSAPI protection (gssio.c). */
+	int (*ioctl)(int, unsigned long, ...);
+	int (*shutdown)(int, int);
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	ssize_t (*sendfile64)(int, int, off64_t *, size_t);
+	ssize_t (*splice)(int, off64_t *, int, off64_t *, size_t, unsigned int);
+	/*
+	 * The calls that install signal handlers (hook_signal.c): looked up
+	 * there on first use, not at init.  sysv_signal_ is __sysv_signal.
+	 */
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	sighandler_t (*signal)(int, sighandler_t);
+	sighandler_t (*bsd_signal)(int, sighandler_t);
+	sighandler_t (*ssignal)(int, sighandler_t);
+	sighandler_t (*sysv_signal)(int, sighandler_t);
+	sighandler_t (*sysv_signal_)(int, sighandler_t);
+	sighandler_t (*sigset)(int, sighandler_t);
+	int (*siginterrupt)(int, int);
+	/* Looked up on first use by hook_socket.c. */
+	int (*socketpair)(int, int, int, int *);
 };
 
 extern struct real_fns real;

@@ -16,6 +16,7 @@
 #include "chainconn.h"
 #include "conntab.h"
 #include "failmsg.h"
+#include "fdident.h"
 #include "handshake.h"
 #include "log.h"
 #include "pipefile.h"
@@ -78,7 +79,7 @@ tcp_advance_errno(int fd)
 	if (rc < 0) {
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		/* Readiness as after a failed connect: readable, writable, hung up. */
-		shutdown(fd, SHUT_RDWR);
+		real.shutdown(fd, SHUT_RDWR);
 	} else if (rc == SX_DONE && log_enabled(LOG_LEVEL_INFO)) {
 		char dst[300], via[600];
 
@@ -104,8 +105,12 @@ int
 tcp_advance(int fd)
 {
 	int saved_errno = errno;
-	int state = tcp_advance_errno(fd);
+	int state;
 
+	/* Its entries are looked up several times: the socket is asked once. */
+	fdident_pin(fd);
+	state = tcp_advance_errno(fd);
+	fdident_unpin();
 	errno = saved_errno;
 	return state;
 }

@@ -112,7 +112,7 @@ tcpsock_renew(int fd)
 	int saved_errno = errno;
 
 	if (tcpsock_fresh(fd) < 0)
-		shutdown(fd, SHUT_RDWR);
+		real.shutdown(fd, SHUT_RDWR);
 	errno = saved_errno;
 }
 

@@ -22,6 +22,7 @@
 #include "udp_assoc.h"
 #include "udp_ctrl.h"
 #include "udp_dst.h"
+#include "udp_send.h"
 #include "udpassoc.h"
 
 /*
@@ -95,6 +96,9 @@ udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	bool have;
 	int family, rc;
 
+	/* A socket with no association, to a place known to be direct. */
+	if (!udpassoc_maybe(fd) && udp_send_direct_known(sa, len))
+		return SX_PASS;
 	have = udpassoc_get(fd, &info);
 	if (!udp_dst_is_inet(sa, len)) {
 		/* AF_UNSPEC dissolves the default destination. */
@@ -112,6 +116,7 @@ udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 			udpassoc_clear_peer(fd);
 			conntab_remove(fd);
 		}
+		udp_send_note_direct(sa, len);
 		return SX_PASS;
 	}
 	sx_sockaddr_format(sa, len, where, sizeof(where));

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "fdident.h"
 #include "log.h"
 #include "preload.h"
 #include "proxykind.h"
@@ -51,13 +52,17 @@ udp_dst_packet_refused(const char *where)
 int
 udp_dst_socket_family(int fd, int flags, const struct sockaddr *sa, socklen_t len)
 {
-	socklen_t optlen = sizeof(int);
+	struct fdident_kind kind;
 	char where[300];
-	int type, proto, family;
+	int type, proto, family, rc;
 
 	/* A socket we cannot see into gets no datagram we did not decide. */
-	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0)
-		return -errno;
+	rc = fdident_kind_of(fd, &kind);
+	if (rc < 0)
+		return rc;
+	type = kind.type;
+	family = kind.family;
+	proto = kind.protocol;
 	if (type == SOCK_STREAM && !(flags & MSG_FASTOPEN))
 		return 0;
 	sx_sockaddr_format(sa, len, where, sizeof(where));
@@ -67,17 +72,11 @@ udp_dst_socket_family(int fd, int flags, const struct sockaddr *sa, socklen_t le
 			 where);
 		return -EOPNOTSUPP;
 	}
-	optlen = sizeof(int);
-	if (real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &optlen) < 0)
-		return -errno;
 	if (family == AF_PACKET)
 		return udp_dst_packet_refused(where);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
-	optlen = sizeof(int);
-	if (type == SOCK_DGRAM &&
-	    real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &optlen) == 0 &&
-	    proto == IPPROTO_UDP)
+	if (type == SOCK_DGRAM && proto == IPPROTO_UDP)
 		return family;
 	log_warn("refusing to send to %s: only TCP and UDP can go through a SOCKS proxy",
 		 where);
@@ -89,26 +88,22 @@ udp_dst_as_kernel(int fd, const struct msghdr *msg, struct msghdr *copy,
 		  struct sockaddr_storage *ss)
 {
 	const struct sockaddr *sa = msg->msg_name;
-	socklen_t optlen = sizeof(int), sslen = 0;
-	int family, type, proto, kind;
+	struct fdident_kind sk;
+	socklen_t sslen = 0;
 	char where[300];
+	int kind, rc;
 
-	if (real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &optlen) < 0)
-		return -errno;
-	if (family == AF_PACKET) {
+	rc = fdident_kind_of(fd, &sk);
+	if (rc < 0)
+		return rc;
+	if (sk.family == AF_PACKET) {
 		sx_sockaddr_format(sa, msg->msg_namelen, where, sizeof(where));
 		return udp_dst_packet_refused(where);
 	}
 	if (sa->sa_family != AF_UNSPEC)
 		return 0;
-	optlen = sizeof(int);
-	if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0)
-		return -errno;
-	optlen = sizeof(int);
-	if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &optlen) < 0)
-		return -errno;
-	kind = route_datagram_dst(family, type, proto, sa, msg->msg_namelen, ss,
-				  &sslen);
+	kind = route_datagram_dst(sk.family, sk.type, sk.protocol, sa,
+				  msg->msg_namelen, ss, &sslen);
 	if (kind == ROUTE_DST_AS_GIVEN)
 		return 0;
 	memcpy(copy, msg, sizeof(*copy));

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,57 @@
 
 /* iovec entries kept on the stack; more are allocated. */
 #define UDP_SEND_IOV_STACK 16
+
+/*
+ * IPv4 destinations found to be the kernel's business: a direct route and
+ * no system nameserver answered by the library.  For a socket with no
+ * association that verdict depends on the address and port alone (the
+ * configuration and the nameserver list do not change once read, and a
+ * fake address never goes direct), so it is kept and a later datagram to
+ * the same place skips the decision.  Each slot holds UDP_SEND_KNOWN, the
+ * address and the port as on the wire; the next destination hashed to a
+ * slot takes it over.  Plain atomic words: no lock, no tearing.
+ */
+#define UDP_SEND_KNOWN_SLOTS 16
+#define UDP_SEND_KNOWN ((uint64_t)1 << 63)
+static _Atomic uint64_t udp_send_known[UDP_SEND_KNOWN_SLOTS];
+
+/* The slot and the word for sa: false when sa is not a whole IPv4 address. */
+static bool
+udp_send_known_key(const struct sockaddr *sa, socklen_t len, unsigned int *slot,
+		   uint64_t *word)
+{
+	struct sockaddr_in in;
+
+	if (!sa || len < sizeof(in) || sa->sa_family != AF_INET)
+		return false;
+	memcpy(&in, sa, sizeof(in));
+	*word = UDP_SEND_KNOWN | (uint64_t)in.sin_addr.s_addr << 16 | in.sin_port;
+	*slot = (in.sin_addr.s_addr ^ in.sin_addr.s_addr >> 16 ^ in.sin_port) %
+		UDP_SEND_KNOWN_SLOTS;
+	return true;
+}
+
+bool
+udp_send_direct_known(const struct sockaddr *sa, socklen_t len)
+{
+	unsigned int slot;
+	uint64_t word;
+
+	if (!udp_send_known_key(sa, len, &slot, &word))
+		return false;
+	return atomic_load_explicit(&udp_send_known[slot], memory_order_relaxed) == word;
+}
+
+void
+udp_send_note_direct(const struct sockaddr *sa, socklen_t len)
+{
+	unsigned int slot;
+	uint64_t word;
+
+	if (udp_send_known_key(sa, len, &slot, &word))
+		atomic_store_explicit(&udp_send_known[slot], word, memory_order_relaxed);
+}
 
 /* True when the program's control messages ask for UDP segmentation offload. */
 static bool
@@ -163,8 +215,12 @@ udp_send_datagram(int fd, const struct msghdr *msg, int flags, bool *pass)
 		family = info.family;
 	} else {
 		route_decide(&sx_cfg, sa, msg->msg_namelen, SOCK_DGRAM, &r);
-		if (r.action == ROUTE_DIRECT)
+		if (r.action == ROUTE_DIRECT) {
+			/* The nameserver check above saw this same address. */
+			if (msg != &reread)
+				udp_send_note_direct(sa, msg->msg_namelen);
 			return 0;
+		}
 		if (have) {
 			family = info.family;
 		} else {

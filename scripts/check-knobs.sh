@@ -4,7 +4,8 @@
 #
 #  1. README.md, the table under "### Environment": the same names, and in
 #     its default column the default the table gives (empty when none).
-#  2. "scripts/socksify --help", its "Environment:" section: the same names.
+#  2. "build/socksify --help" (the launcher; $BUILD/socksify when BUILD is
+#     set), its "Environment:" section: the same names.
 #  3. tests/lib/common.bash, the "unset" that scrubs the test environment:
 #     every knob, and no SOCKSIFY_* variable that is not one (the list also
 #     clears other tools' proxy variables, which are not ours to check).
@@ -63,8 +64,9 @@ awk '
 
 # socksify --help: in the "Environment:" section, the lines that start
 # with two spaces and a name (descriptions are indented further).
-sh scripts/socksify --help >"$tmp/help.txt" 2>/dev/null ||
-	die "scripts/socksify --help failed"
+launcher=${BUILD:-build}/socksify
+"$launcher" --help >"$tmp/help.txt" 2>/dev/null ||
+	die "$launcher --help failed (run make first)"
 awk '
 	/^Environment:/ { inside = 1; next }
 	inside && /^[^ ]/ { exit }
@@ -78,7 +80,7 @@ awk '
 				print w[i]
 	}
 ' "$tmp/help.txt" | sort >"$tmp/help"
-[ -s "$tmp/help" ] || die "scripts/socksify --help: no \"Environment:\" section"
+[ -s "$tmp/help" ] || die "$launcher --help: no \"Environment:\" section"
 
 # man/socksify.1: the names on the ".It Ev" lines of the ENVIRONMENT section.
 awk '
@@ -142,7 +144,7 @@ differ() {
 	done
 }
 
-differ "$tmp/help" "scripts/socksify --help" "the Environment section"
+differ "$tmp/help" "$launcher --help" "the Environment section"
 differ "$tmp/man" "man/socksify.1" "the ENVIRONMENT section"
 differ "$tmp/unset" "tests/lib/common.bash" "the unset list" '^SOCKSIFY_'
 

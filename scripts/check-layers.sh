@@ -9,9 +9,11 @@
 #     start of a line) or declared.
 #  4. Library code never ends the host process: no exit, _exit, abort or
 #     assert in core/ or preload/.
-#  5. Rooms stay small: no source file in core/ or preload/ is over
-#     LAYER_MAX_LINES lines (default 500).
+#  5. Rooms stay small: no source file in core/, preload/ or launcher/ is
+#     over LAYER_MAX_LINES lines (default 500).
 #  6. Every preload/X.h has its preload/X.c (the header is the room's door).
+#  7. core/ and preload/ never include a launcher/ header, and launcher/
+#     never includes a preload/ header (the launcher may use core/).
 #
 # Comments and string literals are stripped roughly before matching.  Every
 # failure prints the rule and file:line; the exit status is 1 on any failure.
@@ -38,25 +40,35 @@ for h in preload/*.h; do
 	[ -f "$h" ] && preload_headers="$preload_headers ${h#preload/}"
 done
 
+launcher_headers=
+for h in launcher/*.h; do
+	[ -f "$h" ] && launcher_headers="$launcher_headers ${h#launcher/}"
+done
+
 core_files=$(ls core/*.c core/*.h 2>/dev/null)
 preload_files=$(ls preload/*.c preload/*.h 2>/dev/null)
+launcher_files=$(ls launcher/*.c launcher/*.h 2>/dev/null)
 
 if [ -z "$core_files" ]; then
 	echo "check-layers: no sources in core/" >&2
 	exit 1
 fi
 
-# check LAYER FILE...: run the rules for one layer (core or preload) over the
-# files; print failures; exit status 1 if any.
+# check LAYER FILE...: run the rules for one layer (core, preload or
+# launcher) over the files; print failures; exit status 1 if any.
 check() {
 	layer=$1
 	shift
-	awk -v layer="$layer" -v hooked="$hooked" -v pheaders="$preload_headers" '
+	awk -v layer="$layer" -v hooked="$hooked" -v pheaders="$preload_headers" \
+		-v lheaders="$launcher_headers" '
 	BEGIN {
 		nh = split(hooked, names, " ")
 		np = split(pheaders, ph, " ")
 		for (i = 1; i <= np; i++)
 			is_pheader[ph[i]] = 1
+		nl = split(lheaders, lh, " ")
+		for (i = 1; i <= nl; i++)
+			is_lheader[lh[i]] = 1
 		bad = 0
 	}
 	FNR == 1 { incomment = 0 }
@@ -127,8 +139,36 @@ check() {
 		}
 	}
 
+	# The directory of the file being read, for headers named without one.
+	function dir_of(path) {
+		if (match(path, /.*\//))
+			return substr(path, 1, RLENGTH)
+		return "./"
+	}
+
 	{
 		text = $0
+		if (layer != "launcher" && text ~ /^[ \t]*#[ \t]*include/) {
+			if (text ~ /"([^"]*\/)?launcher\//)
+				fail(layer "/ includes a launcher/ header", text)
+			else if (match(text, /"[^"\/]+\.h"/)) {
+				h = substr(text, RSTART + 1, RLENGTH - 2)
+				if ((h in is_lheader) && system("test -f " dir_of(FILENAME) h) != 0)
+					fail(layer "/ includes a launcher/ header", text)
+			}
+		}
+		if (layer == "launcher") {
+			if (text ~ /^[ \t]*#[ \t]*include/) {
+				if (text ~ /"([^"]*\/)?preload\//)
+					fail("launcher/ includes a preload/ header", text)
+				else if (match(text, /"[^"\/]+\.h"/)) {
+					h = substr(text, RSTART + 1, RLENGTH - 2)
+					if ((h in is_pheader) && system("test -f launcher/" h) != 0)
+						fail("launcher/ includes a preload/ header", text)
+				}
+			}
+			next
+		}
 		if (layer == "core" && text ~ /^[ \t]*#[ \t]*include/) {
 			if (text ~ /<dlfcn\.h>/)
 				fail("core/ includes <dlfcn.h>", text)
@@ -162,9 +202,13 @@ if [ -n "$preload_files" ]; then
 	# shellcheck disable=SC2086
 	check preload $preload_files || status=1
 fi
+if [ -n "$launcher_files" ]; then
+	# shellcheck disable=SC2086
+	check launcher $launcher_files || status=1
+fi
 
 max_lines=${LAYER_MAX_LINES:-500}
-for f in core/*.c core/*.h preload/*.c preload/*.h; do
+for f in core/*.c core/*.h preload/*.c preload/*.h launcher/*.c launcher/*.h; do
 	[ -f "$f" ] || continue
 	n=$(wc -l <"$f")
 	if [ "$n" -gt "$max_lines" ]; then

@@ -15,6 +15,7 @@ unset SOCKS_PROXY ALL_PROXY all_proxy NO_PROXY no_proxy http_proxy HTTP_PROXY \
 	https_proxy HTTPS_PROXY SOCKSIFY_LOG SOCKSIFY_LIB
 repo=$(pwd)
 lib="$repo/build/libsocksify.so"
+launcher="$repo/build/socksify"
 
 say() {
 	printf '%s\n' "$*"
@@ -33,6 +34,7 @@ for cmd in microsocks python3 curl; do
 	command -v "$cmd" >/dev/null 2>&1 || fail "$cmd is not installed (run: make deps)"
 done
 [ -f "$lib" ] || fail "$lib is missing (run: make)"
+[ -x "$launcher" ] || fail "$launcher is missing (run: make)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/socksify-demo.XXXXXX") || fail "cannot create a temporary directory"
 proxy_pid=
@@ -100,10 +102,10 @@ wait_port 127.0.0.1 "$proxy_port" || fail "the proxy did not start: $(cat "$work
 wait_port 127.0.0.2 "$web_port" || fail "the web server did not start: $(cat "$work/web.log")"
 
 step "Fetching the page through the proxy"
-say "\$ SOCKSIFY_LOOPBACK=proxy scripts/socksify -p socks5h://127.0.0.1:$proxy_port curl -sS http://127.0.0.2:$web_port/"
+say "\$ SOCKSIFY_LOOPBACK=proxy build/socksify -p socks5h://127.0.0.1:$proxy_port curl -sS http://127.0.0.2:$web_port/"
 say "(SOCKSIFY_LOOPBACK=proxy: this demo's web server is on loopback, which"
 say "socksify would otherwise reach directly.)"
-page=$(SOCKSIFY_LOOPBACK=proxy timeout 20 scripts/socksify \
+page=$(SOCKSIFY_LOOPBACK=proxy timeout 20 build/socksify \
 	-p "socks5h://127.0.0.1:$proxy_port" curl -sS --max-time 15 \
 	"http://127.0.0.2:$web_port/") || fail "curl through socksify failed"
 say "curl printed: $page"

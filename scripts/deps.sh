@@ -40,8 +40,23 @@ packages="
 	libclang-rt-14-dev
 	lynx
 	chromium
+	libkrb5-dev
+	krb5-kdc
+	krb5-admin-server
+	krb5-user
+	python3-gssapi
 	tinyproxy
 	squid
+	gcc-multilib
+	libc6-dev-i386
+	qemu-user
+	qemu-user-static
+	debhelper
+	dpkg-dev
+	fakeroot
+	lintian
+	golang-go
+	busybox-static
 "
 
 say() {

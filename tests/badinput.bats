@@ -278,13 +278,14 @@ refused_or_accepted() {
 }
 
 # in_process VAR VALUE-EXPRESSION: a Python process sets VAR to the value of
-# the Python expression, loads the library (its constructor reads the
-# environment then) and exits.  This reaches sizes exec() cannot carry.
+# the Python expression, loads the library, calls one of its hooks (init,
+# which reads the environment, runs at the first hook) and exits.  This
+# reaches sizes exec() cannot carry.
 in_process() {
 	run --separate-stderr timeout -k 2 "$CLIENT_TIMEOUT" "$PY" -c '
 import ctypes, os, sys
 os.environ[sys.argv[1]] = eval(sys.argv[2])
-ctypes.CDLL(sys.argv[3])
+ctypes.CDLL(sys.argv[3]).close(-1)
 print("LOADED")
 ' "$1" "$2" "$LIB"
 }

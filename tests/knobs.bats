@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# scripts/check-knobs.sh: the README's variable table, "socksify --help", the
+# scripts/check-knobs.sh: the README's variable table, "build/socksify --help", the
 # man page's ENVIRONMENT section and the test environment's unset list name
 # exactly the knobs of core/knobs.c,
 # and the check catches a knob added to, or left out of, any one of them
@@ -7,11 +7,16 @@
 
 load lib/common
 
-# A copy of the four places and the checker, in a tree of its own.
+# A copy of the four places and the checker, in a tree of its own.  The
+# launcher's help is compiled in, so the tree's build/socksify is a script
+# that prints a copy of it, build/help.txt, which the tests edit.
 make_tree() {
 	local t=$BATS_TEST_TMPDIR/tree
-	mkdir -p "$t/scripts" "$t/core" "$t/tests/lib" "$t/man"
-	cp "$REPO/scripts/check-knobs.sh" "$REPO/scripts/socksify" "$t/scripts/"
+	mkdir -p "$t/scripts" "$t/core" "$t/tests/lib" "$t/man" "$t/build"
+	cp "$REPO/scripts/check-knobs.sh" "$t/scripts/"
+	"$REPO/build/socksify" --help >"$t/build/help.txt"
+	printf '#!/bin/sh\nexec cat "${0%%/*}/help.txt"\n' >"$t/build/socksify"
+	chmod 0755 "$t/build/socksify"
 	cp "$REPO/core/knobs.c" "$t/core/"
 	cp "$REPO/README.md" "$t/"
 	cp "$REPO/tests/lib/common.bash" "$t/tests/lib/"
@@ -25,7 +30,7 @@ add_knob() {
 		"$1/core/knobs.c"
 }
 
-@test "the README, socksify --help and the test environment name exactly the knobs of core/knobs.c" {
+@test "the README, build/socksify --help and the test environment name exactly the knobs of core/knobs.c" {
 	run sh "$REPO/scripts/check-knobs.sh"
 	assert_success
 	assert_output --regexp '^check-knobs: ok \([0-9]+ knobs\)$'
@@ -46,7 +51,7 @@ add_knob() {
 	run sh "$t/scripts/check-knobs.sh"
 	assert_failure 1
 	assert_line 'check-knobs: README.md: the environment table lacks SOCKSIFY_NEWKNOB'
-	assert_line 'check-knobs: scripts/socksify --help: the Environment section lacks SOCKSIFY_NEWKNOB'
+	assert_line 'check-knobs: build/socksify --help: the Environment section lacks SOCKSIFY_NEWKNOB'
 	assert_line 'check-knobs: tests/lib/common.bash: the unset list lacks SOCKSIFY_NEWKNOB'
 	assert_line 'check-knobs: man/socksify.1: the ENVIRONMENT section lacks SOCKSIFY_NEWKNOB'
 }
@@ -56,7 +61,7 @@ add_knob() {
 	t=$(make_tree)
 	add_knob "$t"
 	sed -i 's/^| `SOCKSIFY_LIB` |.*/&\n| `SOCKSIFY_NEWKNOB` | `0` | new |/' "$t/README.md"
-	sed -i 's/^  SOCKSIFY_LIB  .*/&\n  SOCKSIFY_NEWKNOB    new/' "$t/scripts/socksify"
+	sed -i 's/^  SOCKSIFY_LIB  .*/&\n  SOCKSIFY_NEWKNOB    new/' "$t/build/help.txt"
 	sed -i 's/^\tSOCKSIFY_LIB LD_PRELOAD$/\tSOCKSIFY_LIB SOCKSIFY_NEWKNOB LD_PRELOAD/' \
 		"$t/tests/lib/common.bash"
 	sed -i 's/^\.It Ev SOCKSIFY_LIB$/.It Ev SOCKSIFY_NEWKNOB\nnew\n&/' "$t/man/socksify.1"
@@ -103,19 +108,19 @@ add_knob() {
 @test "a knob missing from socksify --help fails the check" {
 	local t
 	t=$(make_tree)
-	sed -i '/^  SOCKSIFY_HOSTS  /d' "$t/scripts/socksify"
+	sed -i '/^  SOCKSIFY_HOSTS  /d' "$t/build/help.txt"
 	run sh "$t/scripts/check-knobs.sh"
 	assert_failure 1
-	assert_output 'check-knobs: scripts/socksify --help: the Environment section lacks SOCKSIFY_HOSTS'
+	assert_output 'check-knobs: build/socksify --help: the Environment section lacks SOCKSIFY_HOSTS'
 }
 
 @test "one of two names on a line of socksify --help missing fails the check" {
 	local t
 	t=$(make_tree)
-	sed -i 's/^  NO_PROXY, no_proxy  /  NO_PROXY            /' "$t/scripts/socksify"
+	sed -i 's/^  NO_PROXY, no_proxy  /  NO_PROXY            /' "$t/build/help.txt"
 	run sh "$t/scripts/check-knobs.sh"
 	assert_failure 1
-	assert_output 'check-knobs: scripts/socksify --help: the Environment section lacks no_proxy'
+	assert_output 'check-knobs: build/socksify --help: the Environment section lacks no_proxy'
 }
 
 @test "a knob missing from the test environment's unset list fails the check" {

@@ -110,3 +110,33 @@ EOF
 	assert_failure
 	assert_output --partial "preload/lonely.h has no preload/lonely.c"
 }
+
+@test "check-layers keeps launcher/ and preload/ apart, and core/ below launcher/" {
+	local t
+	t=$(make_tree)
+	mkdir -p "$t/launcher"
+	printf '#include "core/sx.h"\n#include "sys.h"\nint\nmain(void)\n{\n\texit(0);\n}\n' \
+		>"$t/launcher/main.c"
+	printf '/* The launcher'"'"'s messages. */\n' >"$t/launcher/out.h"
+	run sh "$t/scripts/check-layers.sh"
+	assert_success
+	printf '#include "out.h"\n' >"$t/core/uses_launcher.c"
+	printf '#include "../launcher/out.h"\n' >"$t/preload/uses_launcher.c"
+	printf '#include "real.h"\n#include "../preload/real.h"\n' >"$t/launcher/uses_preload.c"
+	run sh "$t/scripts/check-layers.sh"
+	assert_failure 1
+	assert_output --partial "core/ includes a launcher/ header: core/uses_launcher.c:1:"
+	assert_output --partial "preload/ includes a launcher/ header: preload/uses_launcher.c:1:"
+	assert_output --partial "launcher/ includes a preload/ header: launcher/uses_preload.c:1:"
+	assert_output --partial "launcher/ includes a preload/ header: launcher/uses_preload.c:2:"
+}
+
+@test "check-layers refuses a launcher/ room over the line limit" {
+	local t
+	t=$(make_tree)
+	mkdir -p "$t/launcher"
+	seq 1 501 | sed 's/^/\/\* line /; s/$/ \*\//' >"$t/launcher/big.c"
+	run sh "$t/scripts/check-layers.sh"
+	assert_failure
+	assert_output --partial "a room is too big: launcher/big.c has 501 lines (at most 500)"
+}

@@ -158,20 +158,22 @@ every_level() {
 
 @test "a child sees only the variables the user set, LD_PRELOAD, what -p, -q and -v stand for, and the session id" {
 	[ -z "${SOCKSIFY_TEST_PRELOAD:-}" ] || skip "a sanitizer build adds its own variables"
-	local url="socks5h://alice:$PASSWORD_URL@127.0.0.1:$MSA_PORT" lib
-	lib=$(readlink -f "$LIB")
-	# The wrapper is a POSIX sh script, and sh always exports PWD: the
-	# environments below are given one, as a user's shell gives it.
+	local url="socks5h://alice:$PASSWORD_URL@127.0.0.1:$MSA_PORT"
+	# What the launcher preloads: $LIB is the dynamic linker's to expand.
+	local lib="$REPO/build/\$LIB/socksify/libsocksify.so"
+	# The environments below are given a PWD, as a user's shell gives it.
 	cd "$BATS_TEST_TMPDIR"
 	# The program itself, in a clean environment.
 	run -0 --separate-stderr env -i PWD="$PWD" PATH="$PATH" HOME=/nonexistent USER_VAR=kept SOCKS_PROXY="$url" \
-		"$SOCKSIFY" "$PY" -c 'print(open("/proc/self/environ").read().replace("\0", "\n"), end="")'
-	assert_equal "$(printf '%s\n' "$output" | sort)" "$(printf '%s\n' \
+		"$SOCKSIFY" "$PY" -c 'import os; print(os.getpid()); print(open("/proc/self/environ").read().replace("\0", "\n"), end="")'
+	# The session the launcher started: a random id and the program's pid.
+	assert_line --regexp "^SOCKSIFY_SESSION=[0-9a-f]{32}-${lines[0]}\$"
+	assert_equal "$(printf '%s\n' "${lines[@]:1}" | grep -v '^SOCKSIFY_SESSION=' | sort)" "$(printf '%s\n' \
 		"HOME=/nonexistent" "LD_PRELOAD=$lib" "PATH=$PATH" "PWD=$PWD" "SOCKS_PROXY=$url" \
 		"USER_VAR=kept" | sort)"
 	# A grandchild, started by the program with the environment it got
 	# (a UTF-8 locale, or python3 would add LC_CTYPE for its children),
-	# and the session id of the fake-address map the library set at init.
+	# and the session id of the fake-address map.
 	run -0 --separate-stderr env -i PWD="$PWD" PATH="$PATH" HOME=/nonexistent USER_VAR=kept LANG=C.UTF-8 \
 		SOCKS_PROXY="$url" \
 		"$SOCKSIFY" "$PY" -c 'import subprocess
@@ -183,27 +185,33 @@ subprocess.run(["sh", "-c", "tr \"\\0\" \"\\n\" </proc/$$/environ"])'
 	# -p sets SOCKS_PROXY and -v SOCKSIFY_LOG: what the user asked for.
 	run -0 --separate-stderr env -i PWD="$PWD" PATH="$PATH" USER_VAR=kept \
 		"$SOCKSIFY" -v -p "$url" "$PY" -c 'print(open("/proc/self/environ").read().replace("\0", "\n"), end="")'
-	assert_equal "$(printf '%s\n' "$output" | sort)" "$(printf '%s\n' \
+	assert_equal "$(printf '%s\n' "$output" | grep -v '^SOCKSIFY_SESSION=' | sort)" "$(printf '%s\n' \
 		"LD_PRELOAD=$lib" "PATH=$PATH" "PWD=$PWD" "SOCKSIFY_LOG=debug" "SOCKS_PROXY=$url" \
 		"USER_VAR=kept" | sort)"
 	printf '%s\n' "$stderr" >"$BATS_TEST_TMPDIR/stderr"
 	refute_secret "$BATS_TEST_TMPDIR/stderr"
 	run -0 --separate-stderr env -i PWD="$PWD" PATH="$PATH" USER_VAR=kept \
 		"$SOCKSIFY" -q "$PY" -c 'print(open("/proc/self/environ").read().replace("\0", "\n"), end="")'
-	assert_equal "$(printf '%s\n' "$output" | sort)" "$(printf '%s\n' \
+	assert_equal "$(printf '%s\n' "$output" | grep -v '^SOCKSIFY_SESSION=' | sort)" "$(printf '%s\n' \
 		"LD_PRELOAD=$lib" "PATH=$PATH" "PWD=$PWD" "SOCKSIFY_LOG=error" "USER_VAR=kept" | sort)"
 }
 
 @test "the library sets no environment variable but its session id, and keeps the password only in the configuration" {
-	# One setenv() in the library's code: the session's id (no secret),
-	# set at init by the first process of a session so that the programs
-	# it execs share its fake-address map.  No putenv(), no environ.
-	run grep -nE '\b(setenv|putenv|unsetenv|clearenv)\b|\benviron\b' \
+	# One place in the library's code changes the environment: the
+	# session's id (no secret), put there by the first process of a
+	# session so that the programs it execs share its fake-address map
+	# (preload/fakeshm.c, into environ without an allocation, or with
+	# setenv() for a long environment).  Nothing else: no putenv(), no
+	# unsetenv(), and what is written is FAKESHM_ENV alone.
+	run grep -lE '\b(setenv|putenv|unsetenv|clearenv)\b|\benviron\b' \
 		"$REPO"/preload/*.c "$REPO"/core/*.c
-	assert_success
-	[ "${#lines[@]}" -eq 1 ]
-	assert_output --partial "/preload/fakeshm.c:"
-	assert_output --partial "setenv(FAKESHM_ENV, value, 1)"
+	assert_output "$REPO/preload/fakeshm.c"
+	run grep -nE '^[^*]*\b(setenv|putenv|unsetenv|clearenv)\(' "$REPO"/preload/fakeshm.c
+	assert_output --regexp '^[0-9]+:		return setenv\(FAKESHM_ENV, value, 1\) == 0 \? 0 : -ENOMEM;$'
+	run grep -nE '^[^*]*\benviron(\[n\])? = ' "$REPO"/preload/fakeshm.c
+	assert_equal "${#lines[@]}" 2
+	assert_output --partial "environ[n] = fakeshm_env_entry;"
+	assert_output --partial "environ = fakeshm_env_array;"
 	# The password field is read by the URL parser (which fills it, and
 	# wipes it when the configuration is freed), SOCKS5's authentication
 	# step (which encodes it, RFC 1929), HTTP CONNECT's request (Basic

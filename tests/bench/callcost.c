@@ -9,13 +9,16 @@
  *   sendto    a 32-byte datagram on a UDP socket bound to 127.0.0.1, to
  *             itself (loopback: excluded from proxying by default)
  *   recvfrom  reading those datagrams back
+ *   udp_connect
+ *             connect() of a second UDP socket to that address, over and
+ *             over (loopback: left alone)
  *   dup_close close(dup(fd)) on that socket (a pipe without UDP)
  *   epoll     epoll_wait(timeout 0) on an epoll set holding one idle
  *             AF_UNIX socket
  *   write     a 1-byte write to a pipe
  *   read      a 1-byte read from that pipe
  * Prints one line "RESULT sendto=NS recvfrom=NS dup_close=NS epoll=NS
- * write=NS read=NS".  SCALE (default 1) multiplies the number of calls.
+ * write=NS read=NS udp_connect=NS".  SCALE (default 1) multiplies the number of calls.
  * With --no-udp, or when a first datagram to itself does not come back
  * within a second (a tool that refuses or relays such a socket), sendto
  * and recvfrom are skipped and reported as "na".
@@ -89,7 +92,7 @@ struct series {
 	long n;
 };
 
-enum { S_SENDTO, S_RECVFROM, S_DUP, S_EPOLL, S_WRITE, S_READ, S_COUNT };
+enum { S_SENDTO, S_RECVFROM, S_DUP, S_EPOLL, S_WRITE, S_READ, S_UDP_CONNECT, S_COUNT };
 
 static int
 cmp_double(const void *a, const void *b)
@@ -124,7 +127,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const names[S_COUNT] = {
-		"sendto", "recvfrom", "dup_close", "epoll", "write", "read",
+		"sendto", "recvfrom", "dup_close", "epoll", "write", "read", "udp_connect",
 	};
 	struct series ser[S_COUNT];
 	struct sockaddr_in self;
@@ -133,7 +136,7 @@ main(int argc, char **argv)
 	double t;
 	long scale = 1, rounds;
 	bool udp = true;
-	int fd, ep, idle, p[2];
+	int fd, ep, idle, p[2], uc = -1;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
@@ -160,6 +163,12 @@ main(int argc, char **argv)
 	memset(buf, 'c', sizeof(buf));
 	fd = udp ? udp_self(&self) : -1;
 	udp = fd >= 0;
+	/* A second UDP socket that connects to the first, over and over. */
+	if (udp) {
+		uc = socket(AF_INET, SOCK_DGRAM, 0);
+		if (uc < 0)
+			fail("socket");
+	}
 	/* The descriptor duplicated and the idle one epoll watches: pipes. */
 	if (pipe(p) < 0)
 		fail("pipe");
@@ -191,6 +200,14 @@ main(int argc, char **argv)
 					fail("recvfrom");
 			}
 			add_batch(&ser[S_RECVFROM], t, UDP_BATCH);
+		}
+		for (int b = 0; b < 4 && udp; b++) {
+			t = now_ns();
+			for (int i = 0; i < CALL_BATCH; i++) {
+				if (connect(uc, (struct sockaddr *)&self, sizeof(self)) < 0)
+					fail("connect");
+			}
+			add_batch(&ser[S_UDP_CONNECT], t, CALL_BATCH);
 		}
 		for (int b = 0; b < 4; b++) {
 			t = now_ns();

@@ -3,7 +3,11 @@
  * that a socksifier wraps, or (with --socks5) as a client that speaks
  * SOCKS5 itself: the best any socksifier can do.
  *
- *   netclient connect  [-n N]     [SOCKS] HOST PORT   N x (connect, 64-byte echo, close)
+ *   netclient connect  [-n N] [--nonblock] [SOCKS] HOST PORT
+ *                                       N x (connect, 64-byte echo, close);
+ *                                       --nonblock: each connect() on a
+ *                                       non-blocking socket, waited for with
+ *                                       poll() and SO_ERROR
  *   netclient parallel [-n N] [--poll] [SOCKS] HOST PORT
  *                                       N non-blocking connects at once
  *   netclient bulk     [-b BYTES] [SOCKS] HOST PORT   read BYTES from a source
@@ -64,6 +68,7 @@ struct opts {
 	bool use_poll;
 	bool native;
 	bool pipeline;
+	bool nonblock;
 	struct sockaddr_in proxy;
 	struct sockaddr_in dst;
 };
@@ -345,16 +350,49 @@ socks5_blocking(const struct opts *o, int fd, uint8_t cmd,
 	}
 }
 
+/*
+ * connect() on a non-blocking socket as event loops do: EINPROGRESS, poll()
+ * for POLLOUT, SO_ERROR; then the socket is made blocking again for the
+ * rest of the run.
+ */
+static void
+connect_nonblocking(int fd, const struct sockaddr_in *to)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (connect(fd, (const struct sockaddr *)to, sizeof(*to)) == 0)
+		goto out_blocking;
+	if (errno != EINPROGRESS)
+		fail("connect");
+	while (poll(&pfd, 1, -1) < 0) {
+		if (errno != EINTR)
+			fail("poll");
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		fail("getsockopt");
+	if (err != 0) {
+		errno = err;
+		fail("connect");
+	}
+out_blocking:
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		fail("fcntl");
+}
+
 /* A connected TCP socket to the destination, through the proxy with --socks5. */
 static int
 open_tcp(const struct opts *o)
 {
 	const struct sockaddr_in *to = o->native ? &o->proxy : &o->dst;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = socket(AF_INET, SOCK_STREAM | (o->nonblock ? SOCK_NONBLOCK : 0), 0);
 
 	if (fd < 0)
 		fail("socket");
-	if (connect(fd, (const struct sockaddr *)to, sizeof(*to)) < 0)
+	if (o->nonblock)
+		connect_nonblocking(fd, to);
+	else if (connect(fd, (const struct sockaddr *)to, sizeof(*to)) < 0)
 		fail("connect");
 	if (o->native)
 		socks5_blocking(o, fd, SOCKS5_CMD_CONNECT, &o->dst, NULL);
@@ -792,7 +830,7 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: netclient connect|parallel|bulk|udp|whoami|udpwho [-n N] [-b BYTES] "
-		"[--poll] [-t SECONDS] [--socks5 IP:PORT [--pipeline]] HOST PORT\n");
+		"[--poll] [--nonblock] [-t SECONDS] [--socks5 IP:PORT [--pipeline]] HOST PORT\n");
 	exit(2);
 }
 
@@ -826,6 +864,8 @@ main(int argc, char **argv)
 			o.pipeline = true;
 		} else if (strcmp(a, "--poll") == 0) {
 			o.use_poll = true;
+		} else if (strcmp(a, "--nonblock") == 0) {
+			o.nonblock = true;
 		} else {
 			usage();
 		}

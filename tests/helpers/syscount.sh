@@ -17,6 +17,8 @@
 #   EXTRA <n>               the difference
 #   DIRECT-CALLS <name>:<count> ...
 #   PROXIED-CALLS <name>:<count> ...
+#   PROXIED-IDENTITY <n>    of those, fstat() calls on a descriptor (the
+#                           socket's identity; a stat of a path is not one)
 #   PROCESS-DIRECT <n>      calls of the whole run (what strace -c counts)
 #   PROCESS-PROXIED <n>     the same with the library (its init included)
 #
@@ -61,7 +63,7 @@ for f in "$client" "$lib"; do
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/syscount.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${SYSCOUNT_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 
 # trace NAME [-E VAR=VALUE]...: run the client under strace, with the
 # variables given set for the client alone (not for strace).
@@ -117,5 +119,6 @@ echo "PROXIED $proxied"
 echo "EXTRA $((proxied - direct))"
 echo "DIRECT-CALLS $(calls "$tmp/direct.region" | summary)"
 echo "PROXIED-CALLS $(calls "$tmp/proxied.region" | summary)"
+echo "PROXIED-IDENTITY $(grep -cE '(^|[0-9] +)(fstat\([0-9]+,|newfstatat\([0-9]+, "",)' "$tmp/proxied.region")"
 echo "PROCESS-DIRECT $(calls "$tmp/direct.trace" | wc -l)"
 echo "PROCESS-PROXIED $(calls "$tmp/proxied.trace" | wc -l)"

@@ -17,8 +17,10 @@ REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 # SOCKSIFY_TEST_LIB: another build of the library to test (e.g. build/asan);
 # SOCKSIFY_TEST_PRELOAD: the whole LD_PRELOAD to use with it (a sanitizer
 # runtime first).  scripts/sanitize-check.sh sets both.
+# SOCKSIFY_TEST_LAUNCHER: another build of the launcher (it preloads the
+# library of its own build directory).
 LIB="${SOCKSIFY_TEST_LIB:-$REPO/build/libsocksify.so}"
-SOCKSIFY="$REPO/scripts/socksify"
+SOCKSIFY="${SOCKSIFY_TEST_LAUNCHER:-$REPO/build/socksify}"
 HELPERS="$REPO/tests/helpers"
 if [ -x /usr/bin/python3 ]; then
 	PY=/usr/bin/python3
@@ -37,6 +39,8 @@ unset SOCKS_PROXY ALL_PROXY all_proxy NO_PROXY no_proxy \
 	SOCKS_SERVER SOCKS5_SERVER SOCKS_VERSION \
 	SOCKSIFY_LOG SOCKSIFY_TIMEOUT SOCKSIFY_LOOPBACK SOCKSIFY_PIPELINE SOCKSIFY_CHAIN \
 	SOCKSIFY_UDP SOCKSIFY_PACKET SOCKSIFY_ISOLATE SOCKSIFY_HOSTS SOCKSIFY_FAKE_NET SOCKSIFY_FAKE_NET6 \
+	SOCKSIFY_GSSAPI SOCKSIFY_GSSAPI_SERVICE SOCKSIFY_GSSAPI_PROTECTION \
+	SOCKSIFY_ENFORCE \
 	SOCKSIFY_LIB LD_PRELOAD
 # Tests run curl with -q first (no ~/.curlrc) and wget with --no-config.
 

@@ -112,6 +112,8 @@ test_load_defaults(void)
 	is_int(cfg.fake_prefix, 15, "/15");
 	is_bytes(cfg.fake_net6, fake6, 16, "fake IPv6 range fd53:6f63:6b73::");
 	is_int(cfg.fake_prefix6, 96, "/96");
+	ok(!cfg.proxy.gssapi, "no GSSAPI");
+	is_str(cfg.proxy.gss_service, "rcmd", "its service would be rcmd");
 	is_int(gai_calls, 0, "and no name lookup");
 	config_free(&cfg);
 
@@ -790,6 +792,49 @@ test_load_errors(void)
 	}
 }
 
+static void
+test_load_gssapi(void)
+{
+	static const char *const on[] = {
+		"SOCKS_PROXY", "socks5://10.0.0.1:1080", "SOCKSIFY_GSSAPI", "yes",
+		"SOCKSIFY_GSSAPI_SERVICE", "socks", NULL
+	};
+	static const char *const after[] = {
+		"SOCKSIFY_GSSAPI", "1", "ALL_PROXY", "socks5h://10.0.0.1:1080", NULL
+	};
+	static const char *const socks4[] = {
+		"SOCKS_PROXY", "socks4a://10.0.0.1:1080", "SOCKSIFY_GSSAPI", "1", NULL
+	};
+	static const char *const http[] = {
+		"SOCKS_PROXY", "http://10.0.0.1:8080", "SOCKSIFY_GSSAPI", "1", NULL
+	};
+	struct config cfg;
+
+	load(&cfg, on);
+	ok(cfg.valid && cfg.proxy.gssapi, "SOCKSIFY_GSSAPI reaches the proxy");
+	is_str(cfg.proxy.gss_service, "socks", "and so does the service");
+	is_int(cfg.proxy.gss_protection, CONFIG_GSS_PROT_ANY,
+	       "and the protection, by default any");
+	config_free(&cfg);
+	load(&cfg, after);
+	ok(cfg.valid && cfg.proxy.gssapi,
+	   "whichever variable names the proxy");
+	is_str(cfg.proxy.gss_service, "rcmd", "with the default service");
+	config_free(&cfg);
+	load(&cfg, socks4);
+	ok(!cfg.valid, "GSSAPI with a SOCKS4 proxy is an error");
+	is_str(cfg.error, "SOCKSIFY_GSSAPI: needs a socks5:// or socks5h:// proxy, "
+	       "not socks4a:// (only SOCKS5 has authentication methods)",
+	       "that says why");
+	config_free(&cfg);
+	load(&cfg, http);
+	ok(!cfg.valid, "GSSAPI with an HTTP CONNECT proxy is an error");
+	is_str(cfg.error, "SOCKSIFY_GSSAPI: needs a socks5:// or socks5h:// proxy, "
+	       "not http:// (only SOCKS5 has authentication methods)",
+	       "naming the scheme");
+	config_free(&cfg);
+}
+
 /* SOCKSIFY_ISOLATE=process: the isolation user, unless the URL has one. */
 static void
 test_load_isolate(void)
@@ -864,6 +909,7 @@ int
 main(void)
 {
 	test_load_defaults();
+	test_load_gssapi();
 	test_load_proxy();
 	test_load_resolve();
 	test_load_noproxy();

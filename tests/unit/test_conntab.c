@@ -12,6 +12,7 @@
 #include "bindtab.h"
 #include "conntab.h"
 #include "fdident.h"
+#include "gsswrap.h"
 #include "tap.h"
 #include "udpassoc.h"
 
@@ -130,6 +131,69 @@ test_stale_entry_dropped(void)
 	is_int(conntab_active_count(), 0, "the stale pending socket stopped counting");
 }
 
+/* A fake mechanism: only its context's deletion is counted here. */
+static int wrap_ctx, wrap_drops;
+
+static void
+wrap_drop(void **ctx)
+{
+	wrap_drops++;
+	*ctx = NULL;
+}
+
+static const struct socks5_gssapi_ops wrap_ops = { .drop = wrap_drop };
+
+static void
+test_protection_shared(void)
+{
+	struct sockaddr_in dst = sin_of(0xc0000201, 83);
+	struct gsswrap *w, *held;
+	struct handshake *hs;
+	int fds[4];
+
+	ok(!conntab_maybe_wrapped(50), "no protection, nothing wrapped");
+	is_int(conntab_wrapped_count(), 0, "none counted");
+	ident[50] = 5001;
+	ident[51] = 5001;
+	conntab_set_established(50, (struct sockaddr *)&dst, sizeof(dst));
+	conntab_set_wrap(50, gsswrap_new(&wrap_ops, &wrap_ctx, true));
+	ok(conntab_maybe_wrapped(50), "an established socket takes a protection");
+	is_int(conntab_wrapped_count(), 1, "counted once");
+	conntab_dup(50, 51);
+	w = conntab_hold_wrap(50);
+	held = conntab_hold_wrap(51);
+	ok(w != NULL && w == held, "its copy shares the same protection");
+	ok(conntab_maybe_wrapped(51), "and says so without the lock");
+	is_int(conntab_wrapped_fds(fds, 4), 2, "both descriptors are listed");
+	conntab_remove(50);
+	is_int(wrap_drops, 0, "closing one keeps the context");
+	conntab_remove(51);
+	is_int(conntab_wrapped_count(), 0, "the last close stops the count");
+	is_int(wrap_drops, 0, "a reference still held keeps the context");
+	gsswrap_put(held);
+	gsswrap_put(w);
+	is_int(wrap_drops, 1, "the last reference deletes it");
+
+	/* A pending socket whose exchange ends with protection. */
+	ident[52] = 5002;
+	hs = new_hs();
+	hs->wrap = gsswrap_new(&wrap_ops, &wrap_ctx, false);
+	conntab_set_pending(52, (struct sockaddr *)&dst, sizeof(dst), hs,
+			    SX_WANT_READ, 0, 1000);
+	ok(!conntab_maybe_wrapped(52), "not wrapped while pending");
+	hs = conntab_take_handshake(52);
+	conntab_put_handshake(52, hs, SX_DONE);
+	ok(conntab_maybe_wrapped(52), "wrapped once established");
+	ident[52] = 5003;
+	ok(conntab_hold_wrap(52) == NULL, "a new socket at the number has none");
+	is_int(wrap_drops, 2, "and the stale one's context is deleted");
+	is_int(conntab_wrapped_count(), 0, "nothing counted");
+
+	ident[53] = 5004;
+	conntab_set_wrap(53, gsswrap_new(&wrap_ops, &wrap_ctx, false));
+	is_int(wrap_drops, 3, "a protection for a descriptor with no entry is let go");
+}
+
 static void
 test_udpassoc_stale(void)
 {
@@ -181,6 +245,7 @@ main(void)
 	test_copies_share_pending_state();
 	test_failed_state_shared();
 	test_stale_entry_dropped();
+	test_protection_shared();
 	test_udpassoc_stale();
 	test_bindtab_stale();
 	return tap_done();

@@ -3,7 +3,7 @@
  * and looking up at once on one block, a process killed while it holds
  * the lock (the others go on, and the block is repaired), one killed half
  * way through renaming an entry (the entry names nothing, nothing else is
- * lost), the list of processes using the block, and the attacher that maps
+ * lost), names too long to be kept inside their entry, the list of processes using the block, and the attacher that maps
  * the block on first need.
  */
 #include <errno.h>
@@ -97,7 +97,8 @@ block_sound(void)
 		if (e->holds == 0)
 			want++;
 		if (e->len != 0 &&
-		    fakemap_find(block, e->name, e->len, e->hash) != i)
+		    fakemap_find(block, fakemap_name(block, i, e->len), e->len,
+				 e->hash) != i)
 			return 1;
 	}
 	for (uint32_t i = block->lru_head; i != 0; i = fakemap_entry(block, i)->next) {
@@ -122,8 +123,8 @@ test_layout(void)
 	ok(bytes > 0, "a block for 10 entries has a size");
 	is_int(fakemap_bytes(0), 0, "no block for no entries");
 	is_int(fakemap_bytes(FAKEMAP_MAX_ENTRIES + 1), 0, "nor beyond the most");
-	ok(fakemap_bytes(FAKEMAP_MAX_ENTRIES) < 40u * 1024 * 1024,
-	   "the largest block stays under 40 MB");
+	ok(fakemap_bytes(FAKEMAP_MAX_ENTRIES) < 48u * 1024 * 1024,
+	   "the largest block stays under 48 MB of address space");
 	is_int(fakemap_check(mem, bytes, &shape), -EPROTO, "zeros are no map");
 	is_int(fakemap_format(mem, bytes - 1, &shape), -EINVAL, "a short block is refused");
 	is_int(fakemap_format(mem, bytes, &shape), 0, "format");
@@ -299,6 +300,61 @@ test_killed_holder(void)
 	is_int(block_sound(), 0, "the block is sound");
 }
 
+/* A name of len bytes: labels of "a".."z" joined by dots, ending "x.test". */
+static void
+long_name(char *buf, size_t len, char letter)
+{
+	size_t n = 0;
+
+	while (n + 6 < len) {
+		buf[n] = (n % 20 == 19) ? '.' : letter;
+		n++;
+	}
+	if (buf[n - 1] == '.')
+		buf[n - 1] = letter;
+	memcpy(buf + n, "x.test", 6);
+	buf[len] = '\0';
+}
+
+static void
+test_long_names(void)
+{
+	char short_at_limit[FAKEMAP_INLINE_MAX + 1];
+	char just_over[FAKEMAP_INLINE_MAX + 2];
+	char longest[FAKENAME_MAX + 1];
+	char got[256];
+
+	is_int((int)sizeof(struct fakemap_entry), 64, "an entry is 64 bytes");
+	long_name(short_at_limit, FAKEMAP_INLINE_MAX, 's');
+	long_name(just_over, FAKEMAP_INLINE_MAX + 1, 'j');
+	long_name(longest, FAKENAME_MAX, 'l');
+	fakeip_set_grace(0);
+	fresh_block(3);
+	is_int(assign4(short_at_limit), 1, "a name of the inline limit gets an address");
+	is_int(assign4(just_over), 2, "one byte longer too");
+	is_int(assign4(longest), 3, "and the longest name DNS carries");
+	ok(fakemap_name(block, 1, FAKEMAP_INLINE_MAX) == fakemap_entry(block, 1)->name,
+	   "the short one is kept inside its entry");
+	ok(fakemap_name(block, 2, FAKEMAP_INLINE_MAX + 1) != fakemap_entry(block, 2)->name,
+	   "the longer one in the entry's long slot");
+	is_int(lookup4(1, got), 0, "the short one is found by address");
+	is_str(got, short_at_limit, "whole");
+	is_int(lookup4(2, got), 0, "the long one too");
+	is_str(got, just_over, "whole");
+	is_int(lookup4(3, got), 0, "the longest too");
+	is_str(got, longest, "whole");
+	is_int(assign4(longest), 3, "a long name is found by name");
+	/* The least recently used entry, 1, goes to a long name, then 2 to a short one. */
+	is_int(assign4("c.test"), 1, "the full map reuses the oldest entry");
+	is_int(assign4(short_at_limit), 2, "an entry that held a long name takes a short one");
+	is_int(lookup4(2, got), 0, "and names it");
+	is_str(got, short_at_limit, "whole");
+	kill_holding(NULL);
+	is_int(assign4(longest), 3, "after a repair a long name is still found by name");
+	is_int(block->repairs, 1, "the block was repaired");
+	is_int(block_sound(), 0, "and is sound");
+}
+
 static uint32_t clock_s = 1000;
 
 static uint32_t
@@ -428,6 +484,7 @@ main(void)
 	test_layout();
 	test_processes();
 	test_killed_holder();
+	test_long_names();
 	test_rules_across_processes();
 	test_enrol();
 	test_attacher();

@@ -10,6 +10,9 @@
  *   handler without SA_RESTART       EINTR
  *   SA_RESTART but SO_SNDTIMEO set   EINTR
  *   ignored, or default disposition  nothing happens
+ * And the same when the caller knows that every handler in the process has
+ * SA_RESTART (sys->signals_restart): then the wait is a plain poll() with
+ * no signalfd and no change to the mask.
  */
 #include <errno.h>
 #include <signal.h>
@@ -39,6 +42,19 @@ static int signalfd_open;	/* signalfds not closed yet */
 static bool signalfd_fails;
 static struct timeval sndtimeo;
 static int polls;
+static int signalfd_calls;	/* signalfd() calls */
+static int sigprocmask_calls;	/* sigprocmask() calls */
+static bool restart_answer;	/* what signals_restart() says */
+static bool restart_flips;	/* it says false once a signal came */
+
+/* The caller's knowledge: whether every handler has SA_RESTART. */
+static bool
+all_restart(void)
+{
+	if (restart_flips && polls > 0)
+		return false;
+	return restart_answer;
+}
 
 static void
 fake_reset(int flags, void (*handler)(int))
@@ -55,6 +71,10 @@ fake_reset(int flags, void (*handler)(int))
 	signalfd_fails = false;
 	memset(&sndtimeo, 0, sizeof(sndtimeo));
 	polls = 0;
+	signalfd_calls = 0;
+	sigprocmask_calls = 0;
+	restart_answer = false;
+	restart_flips = false;
 }
 
 static void
@@ -113,6 +133,7 @@ deliver(void)
 static int
 fake_sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
+	sigprocmask_calls++;
 	if (old)
 		*old = mask;
 	if (set && how == SIG_SETMASK)
@@ -149,6 +170,7 @@ fake_signalfd(int fd, const sigset_t *set, int flags)
 {
 	(void)fd;
 	(void)flags;
+	signalfd_calls++;
 	if (signalfd_fails) {
 		errno = EMFILE;
 		return -1;
@@ -306,6 +328,36 @@ main(void)
 	is_int(drive(&hs, &plain, true), -EINTR,
 	       "a table without the signal calls: the plain wait");
 	is_int(polls, 1, "the plain wait: one poll, on the socket alone");
+
+	/* The caller knows every handler has SA_RESTART: the plain wait goes on. */
+	fake_reset(SA_RESTART, on_signal);
+	plain = fake_sys;
+	plain.signals_restart = all_restart;
+	restart_answer = true;
+	is_int(drive(&hs, &plain, true), 0,
+	       "every handler restarts: a signal in the plain wait lets it go on");
+	is_int(handled, 1, "every handler restarts: the handler ran");
+	is_int(signalfd_calls, 0, "every handler restarts: no signalfd");
+	is_int(sigprocmask_calls, 0, "every handler restarts: the mask is left alone");
+
+	fake_reset(SA_RESTART, on_signal);
+	sndtimeo.tv_sec = 3;
+	is_int(drive(&hs, &plain, true), -EINTR,
+	       "every handler restarts, but SO_SNDTIMEO is set: -EINTR");
+
+	fake_reset(0, on_signal);
+	restart_answer = true;
+	restart_flips = true;
+	is_int(drive(&hs, &plain, true), -EINTR,
+	       "a handler without SA_RESTART installed during the wait: -EINTR");
+	is_int(signalfd_calls, 0, "and still no signalfd");
+
+	fake_reset(0, on_signal);
+	restart_answer = false;
+	is_int(drive(&hs, &plain, true), -EINTR,
+	       "a handler without SA_RESTART known before the wait: the signalfd wait");
+	is_int(signalfd_calls, 1, "which opens its signalfd");
+	check_restored("known handler without SA_RESTART");
 
 	return tap_done();
 }

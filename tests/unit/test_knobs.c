@@ -28,6 +28,7 @@ static const char *const kind_names[] = {
 	[KNOBS_CHOICE] = "choice",
 	[KNOBS_RANGE4] = "range4",
 	[KNOBS_RANGE6] = "range6",
+	[KNOBS_NAME] = "name",
 	[KNOBS_LAUNCHER] = "launcher",
 };
 
@@ -61,7 +62,8 @@ is_simple(enum knobs_kind kind)
 	return kind == KNOBS_LEVEL || kind == KNOBS_SECONDS ||
 	       kind == KNOBS_BOOL || kind == KNOBS_AUTOBOOL ||
 	       kind == KNOBS_CHOICE ||
-	       kind == KNOBS_RANGE4 || kind == KNOBS_RANGE6;
+	       kind == KNOBS_RANGE4 || kind == KNOBS_RANGE6 ||
+	       kind == KNOBS_NAME;
 }
 
 static void
@@ -158,6 +160,14 @@ test_choices(void)
 	       "loopback direct");
 	is_str(loopback->words[CONFIG_LOOPBACK_PROXY], "proxy",
 	       "loopback proxy");
+	is_str(knob("SOCKSIFY_GSSAPI_PROTECTION")->words[CONFIG_GSS_PROT_NONE],
+	       "none", "protection none");
+	is_str(knob("SOCKSIFY_GSSAPI_PROTECTION")->words[CONFIG_GSS_PROT_INTEGRITY],
+	       "integrity", "protection integrity");
+	is_str(knob("SOCKSIFY_GSSAPI_PROTECTION")->words[CONFIG_GSS_PROT_CONFIDENTIALITY],
+	       "confidentiality", "protection confidentiality");
+	is_str(knob("SOCKSIFY_GSSAPI_PROTECTION")->words[CONFIG_GSS_PROT_ANY],
+	       "any", "protection any");
 }
 
 /* One variable set, every other unset. */
@@ -182,6 +192,8 @@ bad_value(enum knobs_kind kind)
 	case KNOBS_NOPROXY:
 	case KNOBS_NOPROXY_ALT:
 		return "[";
+	case KNOBS_NAME:
+		return "two words";
 	default:
 		return "nonsense";
 	}

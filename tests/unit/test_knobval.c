@@ -142,6 +142,52 @@ test_ranges(void)
 }
 
 static void
+test_protection(void)
+{
+	const struct knobs_knob *k = knob("SOCKSIFY_GSSAPI_PROTECTION");
+	struct config cfg;
+	char why[CONFIG_ERR_LEN];
+
+	memset(&cfg, 0, sizeof(cfg));
+	is_int(knobval_parse(k, "confidentiality", &cfg, why, sizeof(why)), 0,
+	       "the third of four words");
+	is_int(cfg.gss_protection, CONFIG_GSS_PROT_CONFIDENTIALITY, "kept as its index");
+	is_int(knobval_parse(k, "ANY", &cfg, why, sizeof(why)), 0,
+	       "the fourth, in capitals");
+	is_int(cfg.gss_protection, CONFIG_GSS_PROT_ANY, "kept as its index");
+	refused("SOCKSIFY_GSSAPI_PROTECTION", "strong",
+		"is not none, integrity, confidentiality or any");
+	refused("SOCKSIFY_UDP", "maybe", "is not proxy or direct");
+}
+
+static void
+test_name(void)
+{
+	static char longest[CONFIG_GSS_SERVICE_MAX + 2];
+	struct config cfg;
+	char why[CONFIG_ERR_LEN];
+
+	memset(&cfg, 0, sizeof(cfg));
+	is_int(knobval_parse(knob("SOCKSIFY_GSSAPI_SERVICE"), "socks", &cfg, why,
+			     sizeof(why)), 0, "a service name");
+	is_str(cfg.gss_service, "socks", "is kept as written");
+	is_int(knobval_parse(knob("SOCKSIFY_GSSAPI_SERVICE"),
+			     "rcmd/proxy.example@EXAMPLE.COM", &cfg, why,
+			     sizeof(why)), 0, "a whole principal");
+	is_str(cfg.gss_service, "rcmd/proxy.example@EXAMPLE.COM", "is kept too");
+	memset(longest, 'a', CONFIG_GSS_SERVICE_MAX);
+	is_int(knobval_parse(knob("SOCKSIFY_GSSAPI_SERVICE"), longest, &cfg, why,
+			     sizeof(why)), 0, "255 bytes fit");
+	longest[CONFIG_GSS_SERVICE_MAX] = 'a';
+	refused("SOCKSIFY_GSSAPI_SERVICE", longest, "is not a name of 1 to 255 bytes");
+	refused("SOCKSIFY_GSSAPI_SERVICE", "", "is not a name of 1 to 255 bytes");
+	refused("SOCKSIFY_GSSAPI_SERVICE", "rcmd host",
+		"holds a space or a byte that is not printable ASCII");
+	refused("SOCKSIFY_GSSAPI_SERVICE", "rcmd\tx",
+		"holds a space or a byte that is not printable ASCII");
+}
+
+static void
 test_other_kinds(void)
 {
 	struct config cfg;
@@ -162,6 +208,8 @@ main(void)
 	test_seconds();
 	test_bool_and_choice();
 	test_ranges();
+	test_protection();
+	test_name();
 	test_other_kinds();
 	return tap_done();
 }

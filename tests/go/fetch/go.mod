@@ -1,0 +1,3 @@
+module socksify.test/fetch
+
+go 1.19
