@@ -296,7 +296,7 @@ isolate_one(struct config_proxy *p)
 
 /*
  * The handshake's steps see only the proxy: it carries the GSSAPI
- * settings, which only SOCKS5 has a method for.
+ * settings, which only SOCKS5 has a method for, and only as the one proxy.
  */
 static void
 give_proxy_gssapi(struct config *cfg)
@@ -306,7 +306,15 @@ give_proxy_gssapi(struct config *cfg)
 	p->gssapi = cfg->gssapi;
 	memcpy(p->gss_service, cfg->gss_service, sizeof(p->gss_service));
 	p->gss_protection = cfg->gss_protection;
-	if (cfg->gssapi && p->version != 5)
+	/*
+	 * The protection GSSAPI sets up would have to carry the next hops'
+	 * exchanges too: a list of proxies is refused rather than half done.
+	 */
+	if (cfg->gssapi && cfg->hop_count > 1)
+		fail(cfg, "SOCKSIFY_GSSAPI",
+		     "works with one proxy, not with a list of %zu",
+		     cfg->hop_count);
+	else if (cfg->gssapi && p->version != 5)
 		fail(cfg, "SOCKSIFY_GSSAPI",
 		     "needs a socks5:// or socks5h:// proxy, not %s:// (only SOCKS5 has authentication methods)",
 		     proxykind_of(p)->name);
