@@ -45,6 +45,7 @@ struct check {
 	bool before_request;		/* CONNECT failed before its request */
 	char why_not_tried[200];	/* then why: the other probes are not run */
 	char verdict[300];		/* the first thing needed that failed */
+	char which[64];			/* with a list: "proxy i of n: " */
 };
 
 /* One row of the table: the name, then the text. */
@@ -77,7 +78,7 @@ check_needed_failed(struct check *c, const char *what, const char *why)
 	if (!c->ok)
 		return;
 	c->ok = false;
-	snprintf(c->verdict, sizeof(c->verdict), "%s: %s", what, why);
+	snprintf(c->verdict, sizeof(c->verdict), "%s%s: %s", c->which, what, why);
 }
 
 /* A usage or configuration error: "socksify: " and the parts, exit 2. */
@@ -421,15 +422,56 @@ check_pipeline(struct check *c)
 			  "first connection and goes lock-step with this proxy; %s", r.why, memo);
 }
 
-/* The proxy as the table names it: scheme, host and port, no user. */
+/*
+ * The proxy as the table names it: scheme, host and port, no user; with a
+ * list, which of its proxies this is.
+ */
 static void
-check_proxy_row(const struct check *c)
+check_proxy_row(const struct check *c, size_t i, size_t n)
 {
 	const struct config_proxy *p = &c->cfg.proxy;
 	bool v6 = strchr(p->host, ':') != NULL;
+	char which[96] = "";
 
-	check_row("proxy", "%s://%s%s%s:%u", c->kind->name, v6 ? "[" : "", p->host,
-		  v6 ? "]" : "", (unsigned)p->port);
+	if (n > 1)
+		snprintf(which, sizeof(which), " (proxy %zu of the %zu listed, checked alone)",
+			 i + 1, n);
+	check_row("proxy", "%s://%s%s%s:%u%s", c->kind->name, v6 ? "[" : "", p->host,
+		  v6 ? "]" : "", (unsigned)p->port, which);
+}
+
+/* The table for the proxy in c->cfg.proxy, proxy i of n. */
+static void
+check_one(struct check *c, size_t i, size_t n, bool own_target)
+{
+	struct checkprobe_result reach;
+	char ms[32];
+
+	c->kind = proxykind_of(&c->cfg.proxy);
+	if (n > 1)
+		snprintf(c->which, sizeof(c->which), "proxy %zu of %zu: ", i + 1, n);
+	c->before_request = false;
+	c->why_not_tried[0] = '\0';
+	if (own_target) {
+		sx_endpoint_from_sockaddr(&c->target, (const struct sockaddr *)&c->cfg.proxy.addr,
+					  c->cfg.proxy.addrlen);
+		c->target_what = " (the proxy's own address)";
+	}
+	check_proxy_row(c, i, n);
+	checkprobe_reach(&c->cfg, c->cfg.timeout_ms, &reach);
+	if (reach.rc < 0) {
+		check_row("reachable", "no: %s", reach.why);
+		check_needed_failed(c, "the proxy cannot be reached", reach.why);
+		return;
+	}
+	check_ms(reach.us, ms, sizeof(ms));
+	check_row("reachable", "yes, in %s", ms);
+	check_methods(c);
+	check_connect(c);
+	check_udp(c);
+	check_bind(c);
+	check_ipv6(c);
+	check_pipeline(c);
 }
 
 static ssize_t
@@ -442,8 +484,8 @@ int
 main(int argc, char **argv)
 {
 	struct check c = { .ok = true };
-	struct checkprobe_result reach;
-	char ms[32];
+	struct config_proxy first;
+	size_t n;
 
 	if (argc > 2)
 		check_die("usage: socksify --check [-p URL | --proxy-file FILE] "
@@ -454,34 +496,21 @@ main(int argc, char **argv)
 	if (!c.cfg.valid)
 		check_die(c.cfg.error, NULL);
 	c.kind = proxykind_of(&c.cfg.proxy);
-	if (argc == 2) {
+	if (argc == 2)
 		check_parse_target(&c, argv[1]);
-	} else {
-		sx_endpoint_from_sockaddr(&c.target, (const struct sockaddr *)&c.cfg.proxy.addr,
-					  c.cfg.proxy.addrlen);
-		c.target_what = " (the proxy's own address)";
+	/* A list: each proxy in turn, in its order, as if it stood alone. */
+	n = c.cfg.hop_count > 1 ? c.cfg.hop_count : 1;
+	first = c.cfg.proxy;
+	for (size_t i = 0; i < n; i++) {
+		c.cfg.proxy = i == 0 ? first : c.cfg.hops[i];
+		check_one(&c, i, n, argc != 2);
 	}
-	check_proxy_row(&c);
-	checkprobe_reach(&c.cfg, c.cfg.timeout_ms, &reach);
-	if (reach.rc < 0) {
-		check_row("reachable", "no: %s", reach.why);
-		check_needed_failed(&c, "the proxy cannot be reached", reach.why);
-		goto out;
-	}
-	check_ms(reach.us, ms, sizeof(ms));
-	check_row("reachable", "yes, in %s", ms);
-	check_methods(&c);
-	check_connect(&c);
-	check_udp(&c);
-	check_bind(&c);
-	check_ipv6(&c);
-	check_pipeline(&c);
-
-out:
 	if (c.ok)
-		check_row("verdict", "ok: the proxy carries what the configuration needs");
+		check_row("verdict", "ok: %s carries what the configuration needs",
+			  n > 1 ? "each proxy" : "the proxy");
 	else
 		check_row("verdict", "not ok: %s", c.verdict);
+	proxyurl_wipe_password(&first);
 	proxyurl_wipe_password(&c.cfg.proxy);
 	config_free(&c.cfg);
 	return c.ok ? 0 : 1;
