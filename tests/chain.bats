@@ -431,3 +431,40 @@ nb_modes() {
 	assert_line --partial 'SOCKSIFY_CHAIN: "random" is not strict, dynamic, failover or round-robin'
 	assert_line "ERRNO ENETUNREACH"
 }
+
+@test "socksify -v shows the list of proxies without user or password" {
+	run via "socks5://user:s3cret@127.0.0.1:$MSA_PORT,socks5h://127.0.0.1:$MSB_PORT" -v true
+	assert_success
+	assert_output --partial "; proxy socks5://127.0.0.1:$MSA_PORT,socks5h://127.0.0.1:$MSB_PORT (SOCKS_PROXY)"
+	refute_output --partial "s3cret"
+	refute_output --partial "user"
+}
+
+@test "socksify --check with a list checks each proxy in turn and names the one that fails" {
+	local down
+	down=$(free_port)
+	run via "socks5://127.0.0.1:$MSA_PORT,socks5h://127.0.0.1:$down" --check
+	assert_failure 1
+	assert_line --regexp "^proxy +socks5://127\.0\.0\.1:$MSA_PORT \(proxy 1 of the 2 listed, checked alone\)$"
+	assert_line --regexp "^proxy +socks5h://127\.0\.0\.1:$down \(proxy 2 of the 2 listed, checked alone\)$"
+	assert_line --regexp "^verdict +not ok: proxy 2 of 2: the proxy cannot be reached: Connection refused$"
+}
+
+@test "SOCKSIFY_GSSAPI=1 with a list of proxies is one configuration error, and nothing connects" {
+	: >"$ECHO_LOG"
+	run via "socks5://127.0.0.1:$MSA_PORT,socks5://127.0.0.1:$MSB_PORT" SOCKSIFY_GSSAPI=1 \
+		"$PY" "$HELPERS/client.py" --mode block 127.0.0.1 "$ECHO_PORT"
+	assert_failure
+	assert_line --partial "SOCKSIFY_GSSAPI: works with one proxy, not with a list of 2"
+	[ "$(count_lines "$ECHO_LOG" '^CONN ')" -eq 0 ]
+}
+
+@test "the supervisor refuses a chain with one line, and takes the first proxy for failover" {
+	run via "socks5://127.0.0.1:$MSA_PORT,socks5://127.0.0.1:$MSB_PORT" --enforce true
+	assert_failure
+	assert_line --partial "the supervisor cannot go through a chain of 2 proxies (SOCKSIFY_CHAIN=strict): "
+	run via "socks5://127.0.0.1:$MSA_PORT,socks5://127.0.0.1:$MSB_PORT" SOCKSIFY_CHAIN=failover \
+		--enforce true
+	assert_success
+	assert_line --partial "the supervisor uses only the first of the 2 proxies listed"
+}
