@@ -1,7 +1,8 @@
 /*
  * What the two files of the handshake share, and no other module uses:
  * handshake.c (the machine, and what the client sends) and
- * handshake_recv.c (the proxy's answers).
+ * handshake_recv.c (the proxy's answers).  Both write and read through
+ * handshake_buf.h, which also ends a failed exchange (hsbuf_fail()).
  */
 #ifndef SX_HANDSHAKE_INT_H
 #define SX_HANDSHAKE_INT_H
@@ -12,7 +13,7 @@
 /* Stands for the reason a scanned reply left in hs->scan.why. */
 extern const char hs_scanned_reason[];
 
-/* The one state setter. */
+/* The state setter (hsbuf_fail() sets HS_FAILED itself). */
 void hs_set_state(struct handshake *hs, int state);
 /* Queue the request, or the authentication, as the next message. */
 int hs_queue_request(struct handshake *hs);
