@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chain.h"
 #include "config.h"
 #include "isolate.h"
 #include "knobs.h"
@@ -117,13 +118,32 @@ load_proxy(struct config *cfg, const struct knobs_knob *k,
 	v = env_value(cfg, get, k->name, CONFIG_URL_MAX);
 	if (v == NULL)
 		return;
+	taken->proxy_var = k->name;
+	/*
+	 * A list: each URL into a hop, the first also the proxy, which alone
+	 * keeps its password (chain_hop()).
+	 */
+	if (strchr(v, ',') != NULL) {
+		if (chain_parse_list(v, cfg->hops, CONFIG_MAX_HOPS, &cfg->hop_count,
+				     err, sizeof(err)) < 0) {
+			fail(cfg, k->name, "%s", err);
+			cfg->hops[0] = cfg->proxy;
+			cfg->hop_count = 1;
+			return;
+		}
+		cfg->proxy = cfg->hops[0];
+		proxyurl_wipe_password(&cfg->hops[0]);
+		return;
+	}
 	if (proxyurl_parse(v, &p, err, sizeof(err)) < 0) {
 		fail(cfg, k->name, "%s", err);
 		return;
 	}
 	cfg->proxy = p;
+	cfg->hops[0] = p;
+	cfg->hop_count = 1;
+	proxyurl_wipe_password(&cfg->hops[0]);
 	explicit_bzero(&p, sizeof(p));
-	taken->proxy_var = k->name;
 }
 
 /* NO_PROXY, else no_proxy. */
@@ -185,11 +205,14 @@ load_knob(struct config *cfg, const struct knobs_knob *k,
 	}
 }
 
-/* Resolve the proxy's host name once, and keep the first address. */
+/*
+ * Resolve a proxy's host name once, and keep the first address.  quiet:
+ * a failure is no error (the hop before it resolves the name).
+ */
 static void
-resolve_proxy(struct config *cfg, const struct sx_sys *sys, const char *var)
+resolve_proxy(struct config *cfg, struct config_proxy *p,
+	      const struct sx_sys *sys, const char *var, bool quiet)
 {
-	struct config_proxy *p = &cfg->proxy;
 	struct addrinfo hints, *res = NULL;
 	char shown[TEXT_SHOW_BUF];
 	struct sockaddr_in6 sin6;
@@ -206,6 +229,8 @@ resolve_proxy(struct config *cfg, const struct sx_sys *sys, const char *var)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	rc = sys->getaddrinfo(p->host, NULL, &hints, &res);
+	if (rc != 0 && quiet)
+		return;
 	if (rc != 0) {
 		fail(cfg, var, "cannot resolve proxy host \"%s\": %s", shown,
 		     gai_strerror(rc));
@@ -247,16 +272,31 @@ load_defaults(struct config *cfg)
 
 		if (k->def == NULL)
 			continue;
-		if (k->kind == KNOBS_PROXY)
+		if (k->kind == KNOBS_PROXY) {
 			proxyurl_parse(k->def, &cfg->proxy, NULL, 0);
+			cfg->hops[0] = cfg->proxy;
+			cfg->hop_count = 1;
+		}
 		else
 			knobval_parse(k, k->def, cfg, NULL, 0);
 	}
 }
 
+/* The isolation user for one SOCKS5 proxy without credentials. */
+static void
+isolate_one(struct config_proxy *p)
+{
+	if (p->has_auth || p->version != 5)
+		return;
+	p->has_auth = true;
+	p->isolate = true;
+	/* The password field stays empty: the token is the process's own. */
+	memcpy(p->user, ISOLATE_USER, sizeof(ISOLATE_USER));
+}
+
 /*
  * The handshake's steps see only the proxy: it carries the GSSAPI
- * settings, which only SOCKS5 has a method for.
+ * settings, which only SOCKS5 has a method for, and only as the one proxy.
  */
 static void
 give_proxy_gssapi(struct config *cfg)
@@ -266,7 +306,15 @@ give_proxy_gssapi(struct config *cfg)
 	p->gssapi = cfg->gssapi;
 	memcpy(p->gss_service, cfg->gss_service, sizeof(p->gss_service));
 	p->gss_protection = cfg->gss_protection;
-	if (cfg->gssapi && p->version != 5)
+	/*
+	 * The protection GSSAPI sets up would have to carry the next hops'
+	 * exchanges too: a list of proxies is refused rather than half done.
+	 */
+	if (cfg->gssapi && cfg->hop_count > 1)
+		fail(cfg, "SOCKSIFY_GSSAPI",
+		     "works with one proxy, not with a list of %zu",
+		     cfg->hop_count);
+	else if (cfg->gssapi && p->version != 5)
 		fail(cfg, "SOCKSIFY_GSSAPI",
 		     "needs a socks5:// or socks5h:// proxy, not %s:// (only SOCKS5 has authentication methods)",
 		     proxykind_of(p)->name);
@@ -275,25 +323,29 @@ give_proxy_gssapi(struct config *cfg)
 /*
  * SOCKSIFY_ISOLATE=process: a SOCKS5 proxy without credentials in its URL
  * gets the isolation user (isolate.h), whose password each process makes
- * its own.  Credentials in the URL win.  Other kinds cannot carry it.
+ * its own.  Credentials in the URL win.  Other kinds cannot carry it: a
+ * single proxy of another kind is an error; in a list, the SOCKS5 proxies
+ * get it, and a list without one is an error.
  */
 static void
 isolate_proxy(struct config *cfg)
 {
-	struct config_proxy *p = &cfg->proxy;
+	const struct config_proxy *p = &cfg->proxy;
+	bool socks5 = false;
 
-	if (cfg->isolate_mode != CONFIG_ISOLATE_PROCESS || p->has_auth)
+	if (cfg->isolate_mode != CONFIG_ISOLATE_PROCESS)
 		return;
-	if (p->version != 5) {
+	for (size_t i = 0; i < cfg->hop_count; i++)
+		socks5 = socks5 || cfg->hops[i].version == 5;
+	if (!socks5 && !p->has_auth) {
 		fail(cfg, "SOCKSIFY_ISOLATE",
 		     "process isolation needs a socks5:// or socks5h:// proxy (Tor's SocksPort), not %s://",
 		     proxykind_of(p)->name);
 		return;
 	}
-	p->has_auth = true;
-	p->isolate = true;
-	/* The password field stays empty: the token is the process's own. */
-	memcpy(p->user, ISOLATE_USER, sizeof(ISOLATE_USER));
+	isolate_one(&cfg->proxy);
+	for (size_t i = 0; i < cfg->hop_count; i++)
+		isolate_one(&cfg->hops[i]);
 }
 
 void
@@ -317,8 +369,14 @@ config_load(struct config *cfg, const struct sx_sys *sys,
 	if (cfg->valid)
 		isolate_proxy(cfg);
 	/* No name lookups for a configuration that will not be used. */
-	if (cfg->valid && taken.proxy_var != NULL && cfg->proxy.addrlen == 0)
-		resolve_proxy(cfg, sys, taken.proxy_var);
+	if (!cfg->valid || taken.proxy_var == NULL)
+		return;
+	for (size_t i = 0; i < cfg->hop_count && cfg->valid; i++)
+		if (cfg->hops[i].addrlen == 0)
+			resolve_proxy(cfg, &cfg->hops[i], sys, taken.proxy_var,
+				      chain_hop_by_name(cfg, i));
+	cfg->proxy.addr = cfg->hops[0].addr;
+	cfg->proxy.addrlen = cfg->hops[0].addrlen;
 }
 
 void
@@ -330,4 +388,6 @@ config_free(struct config *cfg)
 	cfg->noproxy = NULL;
 	cfg->noproxy_count = 0;
 	proxyurl_wipe_password(&cfg->proxy);
+	for (size_t i = 0; i < cfg->hop_count; i++)
+		proxyurl_wipe_password(&cfg->hops[i]);
 }

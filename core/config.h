@@ -25,6 +25,7 @@
 #define CONFIG_DEFAULT_FAKE_NET "198.18.0.0/15"
 #define CONFIG_DEFAULT_FAKE_NET6 "fd53:6f63:6b73::/96"
 #define CONFIG_ERR_LEN 256
+#define CONFIG_MAX_HOPS 8		/* proxies in a SOCKS_PROXY list */
 
 /* One proxy, as parsed from a URL in curl's socks and http schemes. */
 struct config_proxy {
@@ -80,6 +81,14 @@ enum config_packet_mode {
 	CONFIG_PACKET_DIRECT,	/* AF_PACKET sockets allowed, their frames go direct */
 };
 
+/* How a list of proxies is used (SOCKSIFY_CHAIN; chain.h). */
+enum config_chain_mode {
+	CONFIG_CHAIN_STRICT,		/* through every proxy, in order */
+	CONFIG_CHAIN_DYNAMIC,		/* as strict, skipping proxies that are down */
+	CONFIG_CHAIN_FAILOVER,		/* one proxy: the first that is up */
+	CONFIG_CHAIN_ROUND_ROBIN,	/* one proxy: the next in turn that is up */
+};
+
 /*
  * Pipelining (SOCKSIFY_PIPELINE): forced off, forced on, or on unless the
  * proxy is known to drop a pipelined request (found out and remembered by
@@ -104,7 +113,11 @@ enum config_isolate_mode {
 struct config {
 	bool valid;			/* false: proxied calls fail closed */
 	char error[CONFIG_ERR_LEN];	/* why not valid: one line, no secrets */
-	struct config_proxy proxy;
+	struct config_proxy proxy;	/* the first proxy of the list */
+	/* The whole list, in order; hops[0] without its password (chain_hop()). */
+	struct config_proxy hops[CONFIG_MAX_HOPS];
+	size_t hop_count;		/* 1 for a single proxy */
+	int chain_mode;			/* enum config_chain_mode */
 	struct config_noproxy *noproxy;	/* NO_PROXY entries */
 	size_t noproxy_count;
 	int log_level;

@@ -16,6 +16,10 @@
  *   HS_SEND_REQUEST   VER CMD RSV ATYP DST.ADDR DST.PORT ->
  *   HS_RECV_REPLY                           <-  VER REP RSV ATYP BND.ADDR BND.PORT
  *
+ * A chain of proxies is one such exchange per hop over the same socket:
+ * each hop but the last is asked to CONNECT to the next (chain.h says to
+ * what); only the last hop gets the program's command and destination.
+ *
  * Pipelined, the three client messages leave in one write and the replies
  * are read back to back; that is only safe because the greeting offers
  * exactly one method.  SOCKS4 and SOCKS4a have no greeting: one request
@@ -31,21 +35,53 @@
  * the proxy dropped the request; a slower one shows a slow destination
  * (handshake_probe.c starts the probe and the retry).
  *
- * Replies are read in as few calls as the protocol allows without reading
- * past the reply into the application's data: fixed-size replies at once,
- * a variable one as the kind's reply_need() step says (SOCKS5: its fixed
- * part with the first address byte, then the rest its ATYP announces).
+ * The answers are read and judged in handshake_recv.c.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "handshake.h"
 #include "handshake_buf.h"
+#include "handshake_int.h"
 
-static void
+void
 hs_set_state(struct handshake *hs, int state)
 {
 	hs->state = state;
+}
+
+/* Speak to the hop at pos of the route from now on. */
+static void
+hs_select_hop(struct handshake *hs, uint8_t pos)
+{
+	hs->hop_pos = pos;
+	hs->proxy = hs->hops[pos];
+	hs->kind = proxykind_of(hs->proxy);
+	/* Pipelining needs a greeting that offers one method: not GSSAPI's. */
+	hs->pipeline = (hs->pipeline_hops & (1u << pos)) && hs->kind->pipelines &&
+		       hs->kind->steps->greeting != NULL && !hs->proxy->gssapi;
+	hs->probe = hs->pipeline && (hs->probe_hops & (1u << pos));
+	hs->due_ms = 0;
+	hs->hop_answered = hs->auth_pending = false;
+	memset(&hs->scan, 0, sizeof(hs->scan));
+}
+
+void
+handshake_set_route(struct handshake *hs,
+		    const struct config_proxy *const *hops, size_t n)
+{
+	for (size_t i = 0; i < n && i < CONFIG_MAX_HOPS; i++)
+		hs->hops[i] = hops[i];
+	hs->hop_count = (uint8_t)(n < CONFIG_MAX_HOPS ? n : CONFIG_MAX_HOPS);
+	hs->error = hs->rep = 0;
+	hs->proxy_reached = hs->connect_started = hs->greeting_refused = false;
+	hs->out_len = hs->out_off = hs->in_len = 0;
+	hs->reason = "";
+	memset(&hs->bnd, 0, sizeof(hs->bnd));
+	hs_select_hop(hs, 0);
+	memcpy(&hs->proxy_addr, &hops[0]->addr, sizeof(hs->proxy_addr));
+	hs->proxy_addrlen = hops[0]->addrlen;
+	hs_set_state(hs, HS_CONNECT_PROXY);
 }
 
 void
@@ -53,24 +89,30 @@ handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 	       uint8_t cmd, const struct sx_endpoint *dst, bool pipeline)
 {
 	memset(hs, 0, sizeof(*hs));
-	hs->proxy = proxy;
-	hs->kind = proxykind_of(proxy);
 	hs->cmd = cmd;
 	hs->dst = *dst;
-	/* Pipelining needs a greeting that offers one method: not GSSAPI's. */
-	hs->pipeline = pipeline && hs->kind->pipelines &&
-		       hs->kind->steps->greeting != NULL && !proxy->gssapi;
-	hs->reason = "";
-	memcpy(&hs->proxy_addr, &proxy->addr, sizeof(hs->proxy_addr));
-	hs->proxy_addrlen = proxy->addrlen;
-	hs_set_state(hs, HS_CONNECT_PROXY);
+	hs->pipeline_hops = pipeline ? 0xff : 0;
+	handshake_set_route(hs, &proxy, 1);
 }
 
-/*
- * Stands for the text a scanned reply left in hs->scan.why, so that the
- * reason holds no pointer into the struct (drivers copy a handshake).
- */
-static const char hs_scanned_reason[] = "the proxy's answer";
+/* The hop spoken to is the last: it gets the program's request. */
+static bool
+hs_at_last_hop(const struct handshake *hs)
+{
+	return hs->hop_pos + 1 >= hs->hop_count;
+}
+
+static const struct sx_endpoint *
+hs_target(const struct handshake *hs)
+{
+	return hs_at_last_hop(hs) ? &hs->dst : &hs->hop_dst;
+}
+
+static uint8_t
+hs_command(const struct handshake *hs)
+{
+	return hs_at_last_hop(hs) ? hs->cmd : SOCKS5_CMD_CONNECT;
+}
 
 /* True while a missing reply to a pipelined request is being timed. */
 static bool
@@ -92,7 +134,7 @@ handshake_wake_ms(const struct handshake *hs, int64_t deadline_ms)
  * The greeting's answer is in: from now on the reply to the pipelined
  * request has the probe's window to begin.
  */
-static void
+void
 hs_arm_probe(struct handshake *hs)
 {
 	int64_t now = handshake_now_ms();
@@ -105,6 +147,12 @@ hs_arm_probe(struct handshake *hs)
 	hs->window_ms = (int)window;
 	hs->due_ms = now + window;
 }
+
+/*
+ * Stands for the text a scanned reply left in hs->scan.why, so that the
+ * reason holds no pointer into the struct (drivers copy a handshake).
+ */
+const char hs_scanned_reason[] = "the proxy's answer";
 
 const char *
 handshake_reason(const struct handshake *hs)
@@ -138,20 +186,22 @@ hs_refuse_uncarried(struct handshake *hs)
 	const char *why;
 	int err;
 
-	if (proxykind_can_carry(hs->kind, hs->cmd, hs->dst.atyp, &err, &why))
+	if (proxykind_can_carry(hs->kind, hs_command(hs), hs_target(hs)->atyp,
+				&err, &why))
 		return 0;
 	return hsbuf_fail(hs, err, why);
 }
 
-static int
+int
 hs_queue_request(struct handshake *hs)
 {
 	hs->out_len = hs->out_off = 0;
 	return hs_queue(hs, hs->kind->steps->request(hs->out, sizeof(hs->out),
-						     hs->proxy, hs->cmd, &hs->dst));
+						     hs->proxy, hs_command(hs),
+						     hs_target(hs)));
 }
 
-static int
+int
 hs_queue_auth(struct handshake *hs)
 {
 	hs->out_len = hs->out_off = 0;
@@ -179,91 +229,28 @@ hs_queue_greeting(struct handshake *hs)
 	}
 	return hs_queue(hs, st->request(hs->out + hs->out_len,
 					sizeof(hs->out) - hs->out_len, hs->proxy,
-					hs->cmd, &hs->dst));
+					hs_command(hs), hs_target(hs)));
 }
 
+/* Queue the hop's first message(s): its greeting, or a request. */
 static int
-hs_recv_method(struct handshake *hs, const struct sx_sys *sys, int fd)
+hs_open_hop(struct handshake *hs)
 {
-	const struct proxykind_steps *st = hs->kind->steps;
-	struct proxykind_answer a;
-	size_t len = st->greeting_answer_len, need = len;
-	ssize_t n;
+	bool greeting = hs->kind->steps->greeting != NULL;
 	int rc;
 
-	/* Pipelined: the auth status and the reply's first part follow at once. */
-	if (hs->pipeline)
-		need += (hs->auth_pending ? st->auth_answer_len : 0) +
-			st->reply_need(hs->in, 0);
-	rc = hsbuf_fill(hs, sys, fd, hs->in_len >= len ? hs->in_len : need);
-	if (rc != 0 && hs->in_len < len)
-		return rc;
-	n = st->greeting_answer(hs->in, hs->in_len, hs->proxy, &a);
-	if (n < 0)
-		return hsbuf_fail(hs, -EPROTO, a.reason);
-	if (n == 0)
-		return SX_WANT_READ;
-	hsbuf_consume(hs, (size_t)n);
-	if (a.error)
-		return hsbuf_fail(hs, a.error, a.reason);
-	if (hs->pipeline) {
-		if (hs->probe)
-			hs_arm_probe(hs);
-		hs_set_state(hs, hs->auth_pending ? HS_RECV_AUTH : HS_RECV_REPLY);
-		/* The read found nothing after the answer: wait, rather than read again. */
-		return rc == SX_WANT_READ && hs->in_len == 0 ? SX_WANT_READ : 0;
-	}
-	if (a.gssapi_next) {
-		rc = socks5_gssapi_start(&hs->gss, hs->proxy, hs->cmd, hs->gss_why,
-					 sizeof(hs->gss_why));
-		if (rc < 0)
-			return hsbuf_fail(hs, rc, hs->gss_why);
-		hs_set_state(hs, HS_GSSAPI);
-		return 0;
-	}
-	if (a.auth_next && st->auth) {
-		rc = hs_queue_auth(hs);
-		if (rc < 0)
-			return rc;
-		hs_set_state(hs, HS_SEND_AUTH);
-		return 0;
-	}
-	rc = hs_queue_request(hs);
+	if (!hs_at_last_hop(hs) &&
+	    chain_hop_endpoint(hs->proxy, hs->hops[hs->hop_pos + 1],
+			       &hs->hop_dst) < 0)
+		return hsbuf_fail(hs, -EHOSTUNREACH, "the next proxy's host name "
+			       "did not resolve here");
+	rc = hs_refuse_uncarried(hs);
 	if (rc < 0)
 		return rc;
-	hs_set_state(hs, HS_SEND_REQUEST);
-	return 0;
-}
-
-static int
-hs_recv_auth(struct handshake *hs, const struct sx_sys *sys, int fd)
-{
-	const struct proxykind_steps *st = hs->kind->steps;
-	struct proxykind_answer a;
-	size_t len = st->auth_answer_len;
-	ssize_t n;
-	int rc;
-
-	rc = hsbuf_fill(hs, sys, fd, hs->in_len >= len ? hs->in_len : len);
-	if (rc != 0 && hs->in_len < len)
-		return rc;
-	n = st->auth_answer(hs->in, hs->in_len, &a);
-	if (n < 0)
-		return hsbuf_fail(hs, -EPROTO, a.reason);
-	if (n == 0)
-		return SX_WANT_READ;
-	hsbuf_consume(hs, (size_t)n);
-	hs->auth_pending = false;
-	if (a.error)
-		return hsbuf_fail(hs, a.error, a.reason);
-	if (hs->pipeline) {
-		hs_set_state(hs, HS_RECV_REPLY);
-		return 0;
-	}
-	rc = hs_queue_request(hs);
+	rc = greeting ? hs_queue_greeting(hs) : hs_queue_request(hs);
 	if (rc < 0)
 		return rc;
-	hs_set_state(hs, HS_SEND_REQUEST);
+	hs_set_state(hs, greeting ? HS_SEND_GREETING : HS_SEND_REQUEST);
 	return 0;
 }
 
@@ -290,122 +277,22 @@ hs_gssapi(struct handshake *hs, const struct sx_sys *sys, int fd)
 	return 0;
 }
 
-/*
- * A reply only a scan of its text can end (HTTP): peek at what has
- * arrived, let the kind's scan say how much of it is the reply, and take
- * exactly that, so the bytes after it stay in the socket for the program.
- */
+/* The hop spoken to said "succeeded": the next one's exchange starts. */
 static int
-hs_recv_scanned(struct handshake *hs, const struct sx_sys *sys, int fd)
+hs_next_hop(struct handshake *hs)
 {
-	const struct proxykind_steps *st = hs->kind->steps;
-	struct proxykind_answer a;
-	uint8_t peek[1024];
-	ssize_t n, used, got;
-
-	memset(&a, 0, sizeof(a));
-	while (!hs->scan.done) {
-		n = sys->recv(fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
-		if (n == 0 && hs->scan.seen == 0)
-			return hsbuf_fail(hs, -ECONNREFUSED, "proxy closed the connection "
-				       "instead of replying (the destination refused it)");
-		if (n == 0)
-			return hsbuf_fail(hs, -ECONNRESET, hsbuf_closed_reason);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return SX_WANT_READ;
-			return hsbuf_fail(hs, -errno, "");
-		}
-		used = st->reply_scan(&hs->scan, peek, (size_t)n, hs->proxy, &a);
-		if (used < 0)
-			return hsbuf_fail(hs, -EPROTO, a.reason);
-		/* Take what the scan counted: bytes already seen, so all there. */
-		while (used > 0) {
-			got = sys->recv(fd, peek, (size_t)used, MSG_DONTWAIT);
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0)
-				return hsbuf_fail(hs, got < 0 ? -errno : -ECONNRESET,
-					       hsbuf_closed_reason);
-			used -= got;
-		}
-	}
-	hs->rep = a.code;
-	if (a.error)
-		return hsbuf_fail(hs, a.error, a.reason == hs->scan.why ?
-				hs_scanned_reason : a.reason);
-	return 0;
-}
-
-/* The reply to the request (or BIND's second reply): BND, or the refusal. */
-static int
-hs_recv_reply(struct handshake *hs, const struct sx_sys *sys, int fd)
-{
-	const struct proxykind_steps *st = hs->kind->steps;
-	bool first_reply = hs->state == HS_RECV_REPLY;
-	struct proxykind_answer a;
-	ssize_t n;
-	int rc;
-
-	if (st->reply_scan != NULL)
-		return hs_recv_scanned(hs, sys, fd);
-	for (;;) {
-		size_t need = st->reply_need(hs->in, hs->in_len);
-
-		if (hs->in_len >= need)
-			break;
-		if (need > sizeof(hs->in))
-			return hsbuf_fail(hs, -EPROTO, "proxy sent a reply too long to hold");
-		rc = hsbuf_fill(hs, sys, fd, need);
-		/*
-		 * A proxy that closes after the request without a byte of reply
-		 * could not reach the destination: OpenSSH's ssh -D does this
-		 * when the target refuses the connection.  A close in the middle
-		 * of a reply stays a reset.
-		 */
-		if (rc == -ECONNRESET && first_reply && hs->in_len == 0 &&
-		    hs->reason == hsbuf_closed_reason)
-			return hsbuf_fail(hs, -ECONNREFUSED, "proxy closed the connection "
-				       "instead of replying (the destination refused it)");
-		if (rc != 0)
-			return rc;
-	}
-	n = st->reply(hs->in, hs->in_len, &a);
-	if (n < 0)
-		return hsbuf_fail(hs, -EPROTO, a.reason);
-	if (n == 0)
-		return SX_WANT_READ;
-	hsbuf_consume(hs, (size_t)n);
-	hs->rep = a.code;
-	/*
-	 * Any reply, a refusal too, shows that the proxy answers a pipelined
-	 * request, or (the retry's, within the window) a lock-step one only.
-	 */
-	if (hs->probe && first_reply)
-		hs->took = true;
-	if (hs->lockstep_retry && first_reply)
-		hs->drops = handshake_now_ms() - hs->mark_ms < hs->window_ms;
-	if (a.error)
-		return hsbuf_fail(hs, a.error, a.reason);
-	hs->bnd = a.bnd;
-	return 0;
+	hs_select_hop(hs, (uint8_t)(hs->hop_pos + 1));
+	return hs_open_hop(hs);
 }
 
 static int
 hs_connect_proxy(struct handshake *hs, const struct sx_sys *sys, int fd)
 {
-	bool greeting = hs->kind->steps->greeting != NULL;
 	int rc;
 
-	rc = hs_refuse_uncarried(hs);
+	rc = hs_open_hop(hs);
 	if (rc < 0)
 		return rc;
-	rc = greeting ? hs_queue_greeting(hs) : hs_queue_request(hs);
-	if (rc < 0)
-		return rc;
-	hs_set_state(hs, greeting ? HS_SEND_GREETING : HS_SEND_REQUEST);
 	if (sys->connect(fd, (const struct sockaddr *)&hs->proxy_addr,
 			 hs->proxy_addrlen) == 0) {
 		hs->connect_started = true;
@@ -438,7 +325,8 @@ hs_send_then_wait(struct handshake *hs, const struct sx_sys *sys, int fd,
 		return rc;
 	/* The probe times the greeting, the retry its request. */
 	if ((hs->probe && next == HS_RECV_METHOD) ||
-	    (hs->lockstep_retry && next == HS_RECV_REPLY))
+	    (hs->lockstep_retry && next == HS_RECV_REPLY &&
+	     hs->hop_pos == hs->lockstep_pos))
 		hs->mark_ms = handshake_now_ms();
 	hs_set_state(hs, next);
 	return hs->in_len == 0 ? SX_WANT_READ : 0;
@@ -475,6 +363,10 @@ handshake_step(struct handshake *hs, const struct sx_sys *sys, int fd)
 		case HS_RECV_REPLY:
 		case HS_RECV_SECOND_REPLY:
 			rc = hs_recv_reply(hs, sys, fd);
+			if (rc == 0 && !hs_at_last_hop(hs)) {
+				rc = hs_next_hop(hs);
+				break;
+			}
 			if (rc == 0) {
 				hs_set_state(hs, HS_DONE);
 				return SX_DONE;

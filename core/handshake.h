@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "chain.h"
 #include "config.h"
 #include "proxykind.h"
 #include "socks5.h"
@@ -84,6 +85,26 @@ struct handshake {
 	struct gsswrap *wrap;		/* GSSAPI protection from the request on */
 	char gss_why[SOCKS5_GSSAPI_WHY];	/* why the GSSAPI exchange failed */
 	struct proxykind_scan scan;	/* a scanned reply so far (HTTP) */
+	/*
+	 * A chain: one attempt goes through hops[0..hop_count) over the one
+	 * socket.  The hop spoken to (hop_pos, hs->proxy) is asked for a
+	 * CONNECT to the next hop (hop_dst); only the last gets cmd and dst.
+	 */
+	const struct config_proxy *hops[CONFIG_MAX_HOPS];
+	uint8_t hop_count;
+	uint8_t hop_pos;
+	bool hop_answered;		/* the hop spoken to answered at least once */
+	bool greeting_refused;		/* it refused the greeting or the password */
+	uint8_t pipeline_hops;		/* bit per place in the route: that hop pipelines */
+	uint8_t probe_hops;		/* bit per place: that hop's pipelining is probed */
+	uint8_t took_hops;		/* bit per place: it answered a pipelined request */
+	uint8_t lockstep_pos;		/* retry: the place of the hop that dropped one */
+	struct sx_endpoint hop_dst;
+	/* The connection's attempts, for the caller that retries (chain.h). */
+	struct chain_plan plan;
+	struct chain_route route;
+	int64_t deadline_ms;		/* the whole set-up's, over every attempt */
+	int64_t attempt_deadline_ms;	/* this attempt's share of it */
 };
 
 /*
@@ -94,6 +115,21 @@ struct handshake {
 void handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 		    uint8_t cmd, const struct sx_endpoint *dst, bool pipeline);
 /*
+ * Make the next attempt go through hops[0..n) (n at least 1, each
+ * outliving hs), from the TCP connect to hops[0] on, keeping the command,
+ * the destination and the plan; hs->proxy_addr is hops[0]'s address.
+ */
+void handshake_set_route(struct handshake *hs,
+			 const struct config_proxy *const *hops, size_t n);
+/*
+ * The pipelining of the next route (handshake_set_route()): bit i of
+ * pipeline_hops makes the hop at place i pipeline (when its kind can), of
+ * probe_hops watch it for a dropped request, with windows of at most
+ * timeout_ms / 2.  What the last route's probe learnt is forgotten.
+ */
+void handshake_pipelining(struct handshake *hs, uint8_t pipeline_hops,
+			  uint8_t probe_hops, int timeout_ms);
+/*
  * Watch a pipelined handshake for a proxy that answers the greeting and
  * drops the request (microsocks): once the greeting's answer is in, a reply
  * that has not begun within the window (HS_PROBE_*, at most timeout_ms / 2)
@@ -103,7 +139,8 @@ void handshake_init(struct handshake *hs, const struct config_proxy *proxy,
 void handshake_probe(struct handshake *hs, int timeout_ms);
 /*
  * After SX_WANT_LOCKSTEP, with fd given a fresh socket by the caller:
- * start over, lock-step, to the same proxy address and destination.  Once
+ * start over, to the same proxy address and destination, with the hop
+ * that dropped the request lock-step (the others of a chain as before).  Once
  * its reply is in (success or refusal), hs->drops says whether it came within the window,
  * that is, whether the proxy drops pipelined requests (a reply slower than
  * the window says that the destination is slow, and nothing about the

@@ -29,9 +29,9 @@ const struct knobs_knob knobs_table[] = {
 		.name = "SOCKS_PROXY",
 		.kind = KNOBS_PROXY,
 		KNOB_SETS(proxy),
-		.values = "socks4://, socks4a://, socks5://, socks5h:// or http:// URL",
+		.values = "socks4://, socks4a://, socks5://, socks5h:// or http:// URL, or a list of them separated by commas",
 		.def = "socks5h://127.0.0.1:1080",
-		.about = "the proxy",
+		.about = "the proxy, or the proxies SOCKSIFY_CHAIN uses",
 	},
 	{
 		.name = "ALL_PROXY",
@@ -77,6 +77,15 @@ const struct knobs_knob knobs_table[] = {
 		.def = "auto",
 		.about = "send the SOCKS5 greeting, authentication and request in one write "
 			 "(auto: unless the proxy is known to drop such a request)",
+	},
+	{
+		.name = "SOCKSIFY_CHAIN",
+		.kind = KNOBS_CHOICE,
+		KNOB_SETS(chain_mode),
+		.words = { "strict", "dynamic", "failover", "round-robin" },
+		.values = "strict, dynamic, failover or round-robin",
+		.def = "strict",
+		.about = "how a list of proxies is used: all in order, or one per connection",
 	},
 	{
 		.name = "SOCKSIFY_UDP",

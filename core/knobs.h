@@ -23,7 +23,7 @@ enum knobs_kind {
 	KNOBS_SECONDS,		/* seconds, decimals allowed, kept in ms */
 	KNOBS_BOOL,		/* 0/1, no/yes, off/on, false/true */
 	KNOBS_AUTOBOOL,		/* auto or a boolean, kept as 2 (auto), 0 or 1 */
-	KNOBS_CHOICE,		/* one of two to four words, kept as its index */
+	KNOBS_CHOICE,		/* one of up to four words, kept as its index */
 	KNOBS_RANGE4,		/* an IPv4 CIDR block for fake addresses */
 	KNOBS_RANGE6,		/* an IPv6 CIDR block for fake addresses */
 	KNOBS_NAME,		/* a name: 1-255 printable bytes, no space */
@@ -36,7 +36,7 @@ struct knobs_knob {
 	const char *sets;	/* the field of struct config it sets, or "" */
 	size_t field;		/* offsetof() that field */
 	size_t field_prefix;	/* RANGE4, RANGE6: offsetof() the prefix length */
-	const char *words[4];	/* CHOICE: the words kept as 0, 1, ... */
+	const char *words[4];	/* CHOICE: the words kept as 0, 1, ... (NULL after the last) */
 	const char *values;	/* the values it takes, for people */
 	const char *def;	/* the default as written, NULL when none */
 	const char *about;	/* what it is for, one line */

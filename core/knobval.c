@@ -151,7 +151,7 @@ parse_autobool(const char *v, int *out, char *why, size_t whylen)
 	return 0;
 }
 
-/* One of the knob's words (two to four), kept as its index. */
+/* One of up to four words, kept as its index; the error lists them all. */
 static int
 parse_choice(const char *v, const char *const words[4], int *out, char *why,
 	     size_t whylen)
@@ -160,17 +160,17 @@ parse_choice(const char *v, const char *const words[4], int *out, char *why,
 	int count = 0;
 
 	for (int i = 0; i < 4 && words[i] != NULL; i++) {
+		count++;
 		if (text_word_is(v, n, words[i])) {
 			*out = i;
 			return 0;
 		}
-		count = i + 1;
 	}
 	if (count == 2)
 		text_set_err(why, whylen, "is not %s or %s", words[0], words[1]);
 	else if (count == 3)
-		text_set_err(why, whylen, "is not %s, %s or %s", words[0],
-			     words[1], words[2]);
+		text_set_err(why, whylen, "is not %s, %s or %s", words[0], words[1],
+			     words[2]);
 	else
 		text_set_err(why, whylen, "is not %s, %s, %s or %s", words[0],
 			     words[1], words[2], words[3]);

@@ -8,13 +8,14 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "chain.h"
 #include "namepolicy.h"
 #include "noproxy.h"
 
 bool
 namepolicy_resolves_locally(const struct config *cfg)
 {
-	return cfg->valid && !cfg->proxy.remote_dns;
+	return cfg->valid && !chain_exit_proxy(cfg)->remote_dns;
 }
 
 size_t

@@ -12,6 +12,7 @@
 
 #include "directset.h"
 #include "fakeip.h"
+#include "chain.h"
 #include "noproxy.h"
 #include "proxykind.h"
 #include "route.h"
@@ -113,30 +114,44 @@ route_is_local(const struct sockaddr *sa, socklen_t len)
 	return false;
 }
 
-bool
-route_is_proxy(const struct config *cfg, const struct sockaddr *sa,
-	       socklen_t len)
+/* dst is the address of proxy p. */
+static bool
+route_is_one_proxy(const struct sx_endpoint *dst, const struct config_proxy *p)
 {
-	struct sx_endpoint dst, proxy;
-	const struct config_proxy *p = &cfg->proxy;
+	struct sx_endpoint proxy;
 
 	if (p->addrlen == 0)
-		return false;
-	if (sx_endpoint_from_sockaddr(&dst, sa, len) < 0)
 		return false;
 	if (sx_endpoint_from_sockaddr(&proxy, (const struct sockaddr *)&p->addr,
 				      p->addrlen) < 0)
 		return false;
-	if (dst.atyp != proxy.atyp || dst.port != proxy.port)
+	if (dst->atyp != proxy.atyp || dst->port != proxy.port)
 		return false;
-	return memcmp(dst.addr, proxy.addr, dst.atyp == SX_ATYP_IPV4 ? 4 : 16) == 0;
+	return memcmp(dst->addr, proxy.addr, dst->atyp == SX_ATYP_IPV4 ? 4 : 16) == 0;
+}
+
+bool
+route_is_proxy(const struct config *cfg, const struct sockaddr *sa,
+	       socklen_t len)
+{
+	struct sx_endpoint dst;
+
+	if (sx_endpoint_from_sockaddr(&dst, sa, len) < 0)
+		return false;
+	if (route_is_one_proxy(&dst, &cfg->proxy))
+		return true;
+	/* Any proxy of a list, reached by the program itself. */
+	for (size_t i = 1; i < cfg->hop_count && i < CONFIG_MAX_HOPS; i++)
+		if (route_is_one_proxy(&dst, &cfg->hops[i]))
+			return true;
+	return false;
 }
 
 void
 route_decide(const struct config *cfg, const struct sockaddr *sa,
 	     socklen_t len, int socktype, struct route *out)
 {
-	const struct proxykind *kind = proxykind_of(&cfg->proxy);
+	const struct proxykind *kind = proxykind_of(chain_exit_proxy(cfg));
 	char name[256];
 	int rc;
 

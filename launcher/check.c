@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkout.h"
 #include "checkprobe.h"
 #include "config.h"
 #include "handshake.h"
@@ -45,30 +46,8 @@ struct check {
 	bool before_request;		/* CONNECT failed before its request */
 	char why_not_tried[200];	/* then why: the other probes are not run */
 	char verdict[300];		/* the first thing needed that failed */
+	char which[64];			/* with a list: "proxy i of n: " */
 };
-
-/* One row of the table: the name, then the text. */
-static void __attribute__((format(printf, 2, 3)))
-check_row(const char *name, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n = snprintf(line, sizeof(line), "%-16s ", name);
-
-	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	for (int off = 0; off < n;) {
-		ssize_t w = write(1, line + off, (size_t)(n - off));
-
-		if (w <= 0)
-			return;
-		off += (int)w;
-	}
-}
 
 /* Record that something the configuration needs does not work. */
 static void
@@ -77,22 +56,7 @@ check_needed_failed(struct check *c, const char *what, const char *why)
 	if (!c->ok)
 		return;
 	c->ok = false;
-	snprintf(c->verdict, sizeof(c->verdict), "%s: %s", what, why);
-}
-
-/* A usage or configuration error: "socksify: " and the parts, exit 2. */
-static void __attribute__((noreturn))
-check_die(const char *what, const char *why)
-{
-	char line[600];
-	int n = snprintf(line, sizeof(line), "socksify: %s%s%s\n", what,
-			 why ? ": " : "", why ? why : "");
-
-	if (n > (int)sizeof(line) - 1)
-		n = (int)sizeof(line) - 1;
-	if (write(2, line, (size_t)n) < 0)
-		exit(2);
-	exit(2);
+	snprintf(c->verdict, sizeof(c->verdict), "%s%s: %s", c->which, what, why);
 }
 
 /* An unusable --check-target: exit 2. */
@@ -102,15 +66,7 @@ check_target_die(const char *arg, const char *why)
 	char what[300];
 
 	snprintf(what, sizeof(what), "--check-target %s", arg);
-	check_die(what, why);
-}
-
-/* Milliseconds with two decimals from microseconds, for the table. */
-static void
-check_ms(int64_t us, char *buf, size_t size)
-{
-	snprintf(buf, size, "%lld.%02lld ms", (long long)(us / 1000),
-		 (long long)(us % 1000 / 10));
+	checkout_die(what, why);
 }
 
 /*
@@ -181,17 +137,17 @@ check_methods(struct check *c)
 	int timeout = c->cfg.timeout_ms;
 
 	if (!c->kind->steps->greeting) {
-		check_row("methods", "none: %s has no authentication methods",
+		checkout_row("methods", "none: %s has no authentication methods",
 			  c->kind->protocol);
 		return;
 	}
 	checkprobe_method(&c->cfg, SOCKS5_METHOD_NONE, timeout, &m_none, &none);
 	checkprobe_method(&c->cfg, SOCKS5_METHOD_USERPASS, timeout, &m_userpass, &userpass);
 	if (none.rc < 0 && userpass.rc < 0) {
-		check_row("methods", "no answer to a greeting: %s", none.why);
+		checkout_row("methods", "no answer to a greeting: %s", none.why);
 		return;
 	}
-	check_row("methods", "no authentication: %s; user and password: %s",
+	checkout_row("methods", "no authentication: %s; user and password: %s",
 		  none.rc < 0 ? none.why :
 		  m_none == SOCKS5_METHOD_NONE ? "accepted" : "refused",
 		  userpass.rc < 0 ? userpass.why :
@@ -213,26 +169,26 @@ check_connect(struct check *c)
 		snprintf(c->why_not_tried, sizeof(c->why_not_tried), "%s", r.why);
 	if (c->cfg.proxy.has_auth && c->kind->steps->auth) {
 		if (r.answered)
-			check_row("authentication", "accepted");
+			checkout_row("authentication", "accepted");
 		else if (r.rc == -EACCES)
-			check_row("authentication", "refused: %s", r.why);
+			checkout_row("authentication", "refused: %s", r.why);
 		else
-			check_row("authentication", "not tried: %s", r.why);
+			checkout_row("authentication", "not tried: %s", r.why);
 	} else if (c->cfg.proxy.has_auth) {
-		check_row("authentication", "the user id goes with the request");
+		checkout_row("authentication", "the user id goes with the request");
 	} else if (r.rc == -EACCES && !r.answered) {
-		check_row("authentication", "none configured, but the proxy wants it: %s",
+		checkout_row("authentication", "none configured, but the proxy wants it: %s",
 			  r.why);
 	} else {
-		check_row("authentication", "none configured");
+		checkout_row("authentication", "none configured");
 	}
 	if (r.rc < 0) {
-		check_row("CONNECT", "refused, to %s%s: %s", where, c->target_what, r.why);
+		checkout_row("CONNECT", "refused, to %s%s: %s", where, c->target_what, r.why);
 		check_needed_failed(c, "CONNECT", r.why);
 		return;
 	}
-	check_ms(r.us, ms, sizeof(ms));
-	check_row("CONNECT", "yes, to %s%s, in %s", where, c->target_what, ms);
+	checkout_ms(r.us, ms, sizeof(ms));
+	checkout_row("CONNECT", "yes, to %s%s, in %s", where, c->target_what, ms);
 }
 
 /*
@@ -245,7 +201,7 @@ check_not_tried(const struct check *c, const char *name)
 {
 	if (!c->before_request)
 		return false;
-	check_row(name, "not tried: %s", c->why_not_tried);
+	checkout_row(name, "not tried: %s", c->why_not_tried);
 	return true;
 }
 
@@ -261,7 +217,7 @@ check_udp(struct check *c)
 	char relay[300];
 
 	if (!c->kind->carries_udp) {
-		check_row("UDP ASSOCIATE", "no: %s%s", c->kind->refuse_udp ?
+		checkout_row("UDP ASSOCIATE", "no: %s%s", c->kind->refuse_udp ?
 			  c->kind->refuse_udp : c->kind->refuse_command, after);
 		return;
 	}
@@ -270,11 +226,11 @@ check_udp(struct check *c)
 	checkprobe_exchange(&c->cfg, SOCKS5_CMD_UDP_ASSOCIATE, &any, false,
 			    c->cfg.timeout_ms, &r);
 	if (r.rc < 0) {
-		check_row("UDP ASSOCIATE", "refused: %s%s", r.why, after);
+		checkout_row("UDP ASSOCIATE", "refused: %s%s", r.why, after);
 		return;
 	}
 	sx_endpoint_format(&r.bnd, relay, sizeof(relay));
-	check_row("UDP ASSOCIATE", "yes, relay at %s", relay);
+	checkout_row("UDP ASSOCIATE", "yes, relay at %s", relay);
 }
 
 /* BIND: a connection back from the destination (FTP active mode). */
@@ -285,7 +241,7 @@ check_bind(struct check *c)
 	char where[300];
 
 	if (!c->kind->carries_bind) {
-		check_row("BIND", "no: %s", c->kind->refuse_command);
+		checkout_row("BIND", "no: %s", c->kind->refuse_command);
 		return;
 	}
 	if (check_not_tried(c, "BIND"))
@@ -293,11 +249,11 @@ check_bind(struct check *c)
 	checkprobe_exchange(&c->cfg, SOCKS5_CMD_BIND, &c->target, false,
 			    c->cfg.timeout_ms, &r);
 	if (r.rc < 0) {
-		check_row("BIND", "refused: %s", r.why);
+		checkout_row("BIND", "refused: %s", r.why);
 		return;
 	}
 	sx_endpoint_format(&r.bnd, where, sizeof(where));
-	check_row("BIND", "yes, listening at %s", where);
+	checkout_row("BIND", "yes, listening at %s", where);
 }
 
 /*
@@ -312,7 +268,7 @@ check_ipv6(struct check *c)
 	struct sx_endpoint v6 = { .atyp = SX_ATYP_IPV6, .port = c->cfg.proxy.port };
 
 	if (!c->kind->carries_ipv6) {
-		check_row("IPv6", "no: %s", c->kind->refuse_ipv6);
+		checkout_row("IPv6", "no: %s", c->kind->refuse_ipv6);
 		return;
 	}
 	if (check_not_tried(c, "IPv6"))
@@ -323,11 +279,11 @@ check_ipv6(struct check *c)
 	checkprobe_exchange(&c->cfg, SOCKS5_CMD_CONNECT, &v6, false,
 			    c->cfg.timeout_ms, &r);
 	if (r.rc == 0)
-		check_row("IPv6", "yes: a CONNECT to an IPv6 address went through");
+		checkout_row("IPv6", "yes: a CONNECT to an IPv6 address went through");
 	else if (r.rc == -EAFNOSUPPORT || !r.answered)
-		check_row("IPv6", "no: %s", r.why);
+		checkout_row("IPv6", "no: %s", r.why);
 	else
-		check_row("IPv6", "yes: the proxy tried an IPv6 destination (%s)", r.why);
+		checkout_row("IPv6", "yes: the proxy tried an IPv6 destination (%s)", r.why);
 }
 
 /*
@@ -380,11 +336,11 @@ check_pipeline(struct check *c)
 	char memo[120];
 
 	if (!c->kind->pipelines || !c->kind->steps->greeting) {
-		check_row("pipelining", "not used with %s", c->kind->protocol);
+		checkout_row("pipelining", "not used with %s", c->kind->protocol);
 		return;
 	}
 	if (c->cfg.proxy.gssapi) {
-		check_row("pipelining", "not used with GSSAPI authentication "
+		checkout_row("pipelining", "not used with GSSAPI authentication "
 			  "(its greeting offers more than one method)");
 		return;
 	}
@@ -396,40 +352,81 @@ check_pipeline(struct check *c)
 	checkprobe_exchange(&c->cfg, SOCKS5_CMD_CONNECT, &c->target, true, wait, &r);
 	/* A refusal of the request is an answer to it: pipelining worked. */
 	if (r.rc < 0 && r.answered) {
-		check_row("pipelining", "accepted: the pipelined request was answered (%s); %s",
+		checkout_row("pipelining", "accepted: the pipelined request was answered (%s); %s",
 			  r.why, memo);
 		return;
 	}
 	if (r.rc == 0) {
 		if (c->cfg.pipeline == CONFIG_PIPELINE_OFF)
-			check_row("pipelining", "accepted; not used (SOCKSIFY_PIPELINE=0); %s", memo);
+			checkout_row("pipelining", "accepted; not used (SOCKSIFY_PIPELINE=0); %s", memo);
 		else
-			check_row("pipelining", "accepted, and used%s; %s",
+			checkout_row("pipelining", "accepted, and used%s; %s",
 				  forced ? " (SOCKSIFY_PIPELINE=1)" : "", memo);
 		return;
 	}
 	if (forced) {
-		check_row("pipelining", "not accepted: %s; unset SOCKSIFY_PIPELINE", r.why);
+		checkout_row("pipelining", "not accepted: %s; unset SOCKSIFY_PIPELINE", r.why);
 		check_needed_failed(c, "pipelining (SOCKSIFY_PIPELINE=1)", r.why);
 		return;
 	}
 	if (c->cfg.pipeline == CONFIG_PIPELINE_OFF)
-		check_row("pipelining", "not accepted: %s (not used: SOCKSIFY_PIPELINE=0); %s",
+		checkout_row("pipelining", "not accepted: %s (not used: SOCKSIFY_PIPELINE=0); %s",
 			  r.why, memo);
 	else
-		check_row("pipelining", "not accepted: %s; the library finds this out at the "
+		checkout_row("pipelining", "not accepted: %s; the library finds this out at the "
 			  "first connection and goes lock-step with this proxy; %s", r.why, memo);
 }
 
-/* The proxy as the table names it: scheme, host and port, no user. */
+/*
+ * The proxy as the table names it: scheme, host and port, no user; with a
+ * list, which of its proxies this is.
+ */
 static void
-check_proxy_row(const struct check *c)
+check_proxy_row(const struct check *c, size_t i, size_t n)
 {
 	const struct config_proxy *p = &c->cfg.proxy;
 	bool v6 = strchr(p->host, ':') != NULL;
+	char which[96] = "";
 
-	check_row("proxy", "%s://%s%s%s:%u", c->kind->name, v6 ? "[" : "", p->host,
-		  v6 ? "]" : "", (unsigned)p->port);
+	if (n > 1)
+		snprintf(which, sizeof(which), " (proxy %zu of the %zu listed, checked alone)",
+			 i + 1, n);
+	checkout_row("proxy", "%s://%s%s%s:%u%s", c->kind->name, v6 ? "[" : "", p->host,
+		  v6 ? "]" : "", (unsigned)p->port, which);
+}
+
+/* The table for the proxy in c->cfg.proxy, proxy i of n. */
+static void
+check_one(struct check *c, size_t i, size_t n, bool own_target)
+{
+	struct checkprobe_result reach;
+	char ms[32];
+
+	c->kind = proxykind_of(&c->cfg.proxy);
+	if (n > 1)
+		snprintf(c->which, sizeof(c->which), "proxy %zu of %zu: ", i + 1, n);
+	c->before_request = false;
+	c->why_not_tried[0] = '\0';
+	if (own_target) {
+		sx_endpoint_from_sockaddr(&c->target, (const struct sockaddr *)&c->cfg.proxy.addr,
+					  c->cfg.proxy.addrlen);
+		c->target_what = " (the proxy's own address)";
+	}
+	check_proxy_row(c, i, n);
+	checkprobe_reach(&c->cfg, c->cfg.timeout_ms, &reach);
+	if (reach.rc < 0) {
+		checkout_row("reachable", "no: %s", reach.why);
+		check_needed_failed(c, "the proxy cannot be reached", reach.why);
+		return;
+	}
+	checkout_ms(reach.us, ms, sizeof(ms));
+	checkout_row("reachable", "yes, in %s", ms);
+	check_methods(c);
+	check_connect(c);
+	check_udp(c);
+	check_bind(c);
+	check_ipv6(c);
+	check_pipeline(c);
 }
 
 static ssize_t
@@ -442,46 +439,33 @@ int
 main(int argc, char **argv)
 {
 	struct check c = { .ok = true };
-	struct checkprobe_result reach;
-	char ms[32];
+	struct config_proxy first;
+	size_t n;
 
 	if (argc > 2)
-		check_die("usage: socksify --check [-p URL | --proxy-file FILE] "
+		checkout_die("usage: socksify --check [-p URL | --proxy-file FILE] "
 			  "[--check-target HOST:PORT]", NULL);
 	config_load(&c.cfg, &syslibc, getenv);
 	log_set_writer(check_log_writer);
 	log_set_level(c.cfg.log_level);
 	if (!c.cfg.valid)
-		check_die(c.cfg.error, NULL);
+		checkout_die(c.cfg.error, NULL);
 	c.kind = proxykind_of(&c.cfg.proxy);
-	if (argc == 2) {
+	if (argc == 2)
 		check_parse_target(&c, argv[1]);
-	} else {
-		sx_endpoint_from_sockaddr(&c.target, (const struct sockaddr *)&c.cfg.proxy.addr,
-					  c.cfg.proxy.addrlen);
-		c.target_what = " (the proxy's own address)";
+	/* A list: each proxy in turn, in its order, as if it stood alone. */
+	n = c.cfg.hop_count > 1 ? c.cfg.hop_count : 1;
+	first = c.cfg.proxy;
+	for (size_t i = 0; i < n; i++) {
+		c.cfg.proxy = i == 0 ? first : c.cfg.hops[i];
+		check_one(&c, i, n, argc != 2);
 	}
-	check_proxy_row(&c);
-	checkprobe_reach(&c.cfg, c.cfg.timeout_ms, &reach);
-	if (reach.rc < 0) {
-		check_row("reachable", "no: %s", reach.why);
-		check_needed_failed(&c, "the proxy cannot be reached", reach.why);
-		goto out;
-	}
-	check_ms(reach.us, ms, sizeof(ms));
-	check_row("reachable", "yes, in %s", ms);
-	check_methods(&c);
-	check_connect(&c);
-	check_udp(&c);
-	check_bind(&c);
-	check_ipv6(&c);
-	check_pipeline(&c);
-
-out:
 	if (c.ok)
-		check_row("verdict", "ok: the proxy carries what the configuration needs");
+		checkout_row("verdict", "ok: %s carries what the configuration needs",
+			  n > 1 ? "each proxy" : "the proxy");
 	else
-		check_row("verdict", "not ok: %s", c.verdict);
+		checkout_row("verdict", "not ok: %s", c.verdict);
+	proxyurl_wipe_password(&first);
 	proxyurl_wipe_password(&c.cfg.proxy);
 	config_free(&c.cfg);
 	return c.ok ? 0 : 1;

@@ -19,24 +19,70 @@
 #define PROXYARG_FILE_MAX 4096
 
 /* The part after the first "://", or the whole URL without one. */
-static const char *
-after_scheme(const char *url)
+/*
+ * The next URL of a list separated by commas, from *pos: its start and
+ * length, without the blanks around it; false after the last.
+ */
+static bool
+next_url(const char **pos, const char **url, size_t *n)
 {
-	const char *p = strstr(url, "://");
+	const char *s = *pos, *comma;
 
-	return p ? p + 3 : url;
+	if (s == NULL)
+		return false;
+	comma = strchr(s, ',');
+	*n = comma ? (size_t)(comma - s) : strlen(s);
+	*pos = comma ? comma + 1 : NULL;
+	while (*n > 0 && (s[0] == ' ' || s[0] == '\t')) {
+		s++;
+		(*n)--;
+	}
+	while (*n > 0 && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
+		(*n)--;
+	*url = s;
+	return true;
 }
 
-bool
-proxyarg_has_password(const char *url)
+/* The "://" in the URL of n bytes, or NULL. */
+static const char *
+find_scheme_end(const char *url, size_t n)
 {
-	const char *rest = after_scheme(url);
-	const char *at = strrchr(rest, '@');
+	for (size_t i = 0; i + 3 <= n; i++) {
+		if (url[i] == ':' && url[i + 1] == '/' && url[i + 2] == '/')
+			return url + i;
+	}
+	return NULL;
+}
+
+/* Does the URL of n bytes hold a password? */
+static bool
+url_has_password(const char *url, size_t n)
+{
+	const char *sep = find_scheme_end(url, n);
+	const char *rest = sep ? sep + 3 : url;
+	const char *at = NULL;
 
 	/* The last '@' ends the user part, as the library reads it. */
+	for (const char *p = rest; p < url + n; p++) {
+		if (*p == '@')
+			at = p;
+	}
 	if (!at)
 		return false;
 	return memchr(rest, ':', (size_t)(at - rest)) != NULL;
+}
+
+bool
+proxyarg_has_password(const char *list)
+{
+	const char *pos = list, *url;
+	size_t n;
+
+	while (next_url(&pos, &url, &n)) {
+		if (url_has_password(url, n))
+			return true;
+	}
+	return false;
 }
 
 /* Append n bytes of s to buf (length *len, size size, kept terminated). */
@@ -65,28 +111,30 @@ port_is_shown(const char *port, size_t n)
 	return true;
 }
 
-void
-proxyarg_redact(const char *url, char *buf, size_t size)
+/* Append the URL of url_len bytes to buf without its user and password. */
+static void
+redact_one(const char *url, size_t url_len, char *buf, size_t size, size_t *lenp)
 {
-	const char *sep = strstr(url, "://");
-	const char *rest, *end, *at, *host, *port = NULL;
-	size_t len = 0, host_len, port_len = 0;
+	const char *sep = find_scheme_end(url, url_len);
+	const char *rest, *end, *at = NULL, *host, *port = NULL;
+	size_t len = *lenp, host_len, port_len = 0;
 
-	if (size == 0)
-		return;
-	buf[0] = '\0';
 	if (!sep) {
 		append(buf, size, &len, "(not a URL)", 11);
+		*lenp = len;
 		return;
 	}
 	rest = sep + 3;
 	/* Without an '@', "user:password" reads as host:port. */
-	at = strrchr(rest, '@');
+	for (const char *p = rest; p < url + url_len; p++) {
+		if (*p == '@')
+			at = p;
+	}
 	if (at)
 		rest = at + 1;
-	end = strchr(rest, '/');
+	end = memchr(rest, '/', (size_t)(url + url_len - rest));
 	if (!end)
-		end = rest + strlen(rest);
+		end = url + url_len;
 	host = rest;
 	host_len = (size_t)(end - rest);
 	if (rest[0] == '[' && memchr(rest, ']', host_len)) {
@@ -107,13 +155,32 @@ proxyarg_redact(const char *url, char *buf, size_t size)
 	append(buf, size, &len, url, (size_t)(sep - url));
 	append(buf, size, &len, "://", 3);
 	append(buf, size, &len, host, host_len);
-	if (port_len == 0)
+	if (port_len > 0) {
+		append(buf, size, &len, ":", 1);
+		if (port_is_shown(port, port_len))
+			append(buf, size, &len, port, port_len);
+		else
+			append(buf, size, &len, "(port not shown)", 16);
+	}
+	*lenp = len;
+}
+
+void
+proxyarg_redact(const char *list, char *buf, size_t size)
+{
+	const char *pos = list, *url;
+	size_t len = 0, n;
+	bool first = true;
+
+	if (size == 0)
 		return;
-	append(buf, size, &len, ":", 1);
-	if (port_is_shown(port, port_len))
-		append(buf, size, &len, port, port_len);
-	else
-		append(buf, size, &len, "(port not shown)", 16);
+	buf[0] = '\0';
+	while (next_url(&pos, &url, &n)) {
+		if (!first)
+			append(buf, size, &len, ",", 1);
+		redact_one(url, n, buf, size, &len);
+		first = false;
+	}
 }
 
 /* Does the value name a socks proxy: "socks...://..." in any case? */

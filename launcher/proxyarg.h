@@ -10,9 +10,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Does the URL hold a password ("user:password@" before the host)? */
+/*
+ * Does the URL, or one URL of a list separated by commas, hold a password
+ * ("user:password@" before the host)?
+ */
 bool proxyarg_has_password(const char *url);
-/* Write "scheme://host[:port]" without user and password into buf. */
+/*
+ * Write "scheme://host[:port]" without user and password into buf, for
+ * each URL of a list separated by commas ("a,b").
+ */
 void proxyarg_redact(const char *url, char *buf, size_t size);
 /* Write the proxy the library will use and where it comes from into buf. */
 void proxyarg_describe(char *buf, size_t size);

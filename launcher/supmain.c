@@ -55,5 +55,22 @@ main(int argc, char **argv)
 		log_error("%s; %s is not run", cfg.error, argv[i]);
 		return SUPMAIN_EXIT_USAGE;
 	}
+	/*
+	 * The supervisor speaks to one proxy (cfg.proxy, the first listed):
+	 * a chain through several would leave from the wrong place, so it is
+	 * refused; one proxy per connection (failover, round-robin) is the
+	 * first, and says so.
+	 */
+	if (cfg.hop_count > 1 && (cfg.chain_mode == CONFIG_CHAIN_STRICT ||
+				  cfg.chain_mode == CONFIG_CHAIN_DYNAMIC)) {
+		log_error("the supervisor cannot go through a chain of %zu proxies "
+			  "(SOCKSIFY_CHAIN=%s): %s is not run", cfg.hop_count,
+			  cfg.chain_mode == CONFIG_CHAIN_STRICT ? "strict" : "dynamic",
+			  argv[i]);
+		return SUPMAIN_EXIT_USAGE;
+	}
+	if (cfg.hop_count > 1)
+		log_warn("the supervisor uses only the first of the %zu proxies listed",
+			 cfg.hop_count);
 	return supervise_run(argv[i], argv + i + 1, &o);
 }

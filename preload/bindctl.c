@@ -157,6 +157,12 @@ bindctl_ask(int fd)
 			real.close(info.ctrl);
 		return info.state == BINDTAB_FAILED ? -info.error : 0;
 	}
+	if (!chain_is_single_hop(&sx_cfg)) {
+		remember = true;
+		rc = -EOPNOTSUPP;
+		log_warn("BIND via %s: %s", sx_proxy_label(), CHAIN_REFUSE_BIND);
+		goto err_put_back;
+	}
 	if (!proxykind_of(&sx_cfg.proxy)->carries_bind) {
 		remember = true;
 		rc = -EOPNOTSUPP;

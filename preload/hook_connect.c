@@ -19,7 +19,7 @@
  * By default the SOCKS5 greeting and request leave together (pipefile.c
  * decides); a proxy that answers the greeting and drops the request is
  * found by the handshake's probe, and the exchange is redone lock-step on a
- * fresh socket under the same descriptor (tcp.c), blocking or not.
+ * fresh socket under the same descriptor (chainconn.c), blocking or not.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +30,7 @@
 #include <sys/epoll.h>
 
 #include "bindtab.h"
+#include "chainconn.h"
 #include "conntab.h"
 #include "gsswrap.h"
 #include "epwatch.h"
@@ -49,47 +50,21 @@
 #include "udp.h"
 
 /*
- * The proxy's address as a socket of family `family` can reach it: an IPv4
- * proxy from an IPv6 socket becomes v4-mapped.  -EAFNOSUPPORT when an IPv4
- * socket would need an IPv6 proxy.
- */
-static int
-proxy_addr_for_family(struct handshake *hs, int family)
-{
-	struct sockaddr_in6 mapped;
-	const struct sockaddr_in *sin;
-
-	if (hs->proxy_addr.ss_family == family)
-		return 0;
-	if (family == AF_INET)
-		return -EAFNOSUPPORT;
-	sin = (const struct sockaddr_in *)&hs->proxy_addr;
-	memset(&mapped, 0, sizeof(mapped));
-	mapped.sin6_family = AF_INET6;
-	mapped.sin6_port = sin->sin_port;
-	mapped.sin6_addr.s6_addr[10] = 0xff;
-	mapped.sin6_addr.s6_addr[11] = 0xff;
-	memcpy(&mapped.sin6_addr.s6_addr[12], &sin->sin_addr, 4);
-	memcpy(&hs->proxy_addr, &mapped, sizeof(mapped));
-	hs->proxy_addrlen = sizeof(mapped);
-	return 0;
-}
-
-/*
  * Drive a handshake to its end on a socket that may be blocking; flags are
  * the socket's file status flags before we touched them.
  */
 static int
 drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
-	       socklen_t len, int flags, int64_t deadline)
+	       socklen_t len, int flags)
 {
 	struct handshake *kept;
+	bool renewed = false;
 	struct gsswrap *wrap;
 	int rc;
 
 	if (!(flags & O_NONBLOCK) && real.fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return -errno;
-	rc = tcp_drive(fd, hs, deadline);
+	rc = chainconn_drive(fd, hs, &renewed);
 	if (!(flags & O_NONBLOCK))
 		real.fcntl(fd, F_SETFL, flags);
 	if (rc == -EINTR) {
@@ -97,7 +72,8 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 		if (!kept)
 			return -ENOMEM;
 		memcpy(kept, hs, sizeof(*kept));
-		conntab_set_pending(fd, sa, len, kept, SX_WANT_READ, flags, deadline);
+		conntab_set_pending(fd, sa, len, kept, SX_WANT_READ, flags,
+				    hs->attempt_deadline_ms);
 		return -EINTR;
 	}
 	pipefile_learn(hs);
@@ -107,10 +83,10 @@ drive_blocking(int fd, struct handshake *hs, const struct sockaddr *sa,
 		return rc;
 	}
 	if (log_enabled(LOG_LEVEL_INFO)) {
-		char dst[300];
+		char dst[300], via[600];
 
 		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
-		log_info("%s via %s", dst, sx_proxy_label());
+		log_info("%s via %s", dst, chainconn_via(hs, via, sizeof(via)));
 	}
 	wrap = handshake_take_wrap(hs);
 	/* Both tables record the socket's identity: asked once. */
@@ -139,6 +115,7 @@ start_nonblocking(int fd, struct handshake *stack_hs, const struct sockaddr *sa,
 {
 	struct handshake *hs = malloc(sizeof(*hs));
 	struct conntab_info info;
+	bool renewed = false;
 	int epfd, rc, step;
 	uint32_t events;
 	uint64_t data;
@@ -146,7 +123,7 @@ start_nonblocking(int fd, struct handshake *stack_hs, const struct sockaddr *sa,
 	if (!hs)
 		return -ENOMEM;
 	memcpy(hs, stack_hs, sizeof(*hs));
-	rc = handshake_step(hs, &real_sys, fd);
+	rc = chainconn_step(fd, hs, &renewed);
 	if (rc < 0 && !hs->connect_started) {
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		free(hs);
@@ -154,7 +131,7 @@ start_nonblocking(int fd, struct handshake *stack_hs, const struct sockaddr *sa,
 	}
 	step = rc;
 	rc = conntab_set_pending(fd, sa, len, hs, step < 0 ? SX_WANT_WRITE : step,
-				 flags, handshake_now_ms() + sx_cfg.timeout_ms);
+				 flags, hs->attempt_deadline_ms);
 	if (rc < 0)
 		return rc;
 	if (step < 0) {
@@ -265,7 +242,6 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	struct handshake hs;
 	struct route r;
 	int type, flags, rc;
-	bool pipeline, probe;
 
 	/* Not a socket we can see into: never a connect we did not decide. */
 	rc = fdident_kind_of(fd, &kind);
@@ -312,17 +288,10 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	flags = real.fcntl(fd, F_GETFL);
 	if (flags < 0)
 		return -errno;
-	pipeline = pipefile_pipelines(&sx_cfg.proxy, sx_cfg.pipeline, &probe);
-	handshake_init(&hs, &sx_cfg.proxy, SOCKS5_CMD_CONNECT, &r.dst, pipeline);
-	if (probe)
-		handshake_probe(&hs, sx_cfg.timeout_ms);
-	rc = proxy_addr_for_family(&hs, sa->sa_family);
-	if (rc < 0) {
-		rc = tcpsock_to_inet6(fd, flags);
-		if (rc < 0)
-			return rc;
-		proxy_addr_for_family(&hs, AF_INET6);
-	}
+	handshake_init(&hs, &sx_cfg.proxy, SOCKS5_CMD_CONNECT, &r.dst, sx_cfg.pipeline);
+	rc = chainconn_begin(fd, &hs, sa->sa_family, flags);
+	if (rc < 0)
+		return rc;
 	/*
 	 * A fake address keeps its name while this socket may use it: held
 	 * until the connect fails here or the program closes the socket.
@@ -331,8 +300,7 @@ do_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (flags & O_NONBLOCK)
 		rc = start_nonblocking(fd, &hs, sa, len, flags);
 	else
-		rc = drive_blocking(fd, &hs, sa, len, flags,
-				    handshake_now_ms() + sx_cfg.timeout_ms);
+		rc = drive_blocking(fd, &hs, sa, len, flags);
 	if (rc < 0 && rc != -EINPROGRESS && rc != -EINTR)
 		fakepin_forget(fd);
 	return rc;

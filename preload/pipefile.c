@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "atfork.h"
+#include "chain.h"
 #include "log.h"
 #include "pipefile.h"
 #include "pipestate.h"
@@ -248,22 +249,16 @@ pipefile_pipelines(const struct config_proxy *p, int mode, bool *probe)
 	return true;
 }
 
-void
-pipefile_learn(const struct handshake *hs)
+/* Remember what hop p of a handshake showed: verdict PIPESTATE_*. */
+static void
+pipefile_learn_hop(const struct config_proxy *p, int verdict)
 {
-	char key[PIPESTATE_KEY_LEN];
+	char key[PIPESTATE_KEY_LEN], label[300];
 	int64_t now;
-	int verdict;
 	bool known;
 
-	if (hs->drops)
-		verdict = PIPESTATE_DROPS;
-	else if (hs->probe && hs->took)
-		verdict = PIPESTATE_TAKES;
-	else
-		return;
-	if (pipestate_key((const struct sockaddr *)&hs->proxy->addr,
-			  hs->proxy->addrlen, key, sizeof(key)) < 0)
+	if (pipestate_key((const struct sockaddr *)&p->addr, p->addrlen, key,
+			  sizeof(key)) < 0)
 		return;
 	now = pipefile_now();
 	pthread_mutex_lock(&pipefile_lock);
@@ -272,10 +267,23 @@ pipefile_learn(const struct handshake *hs)
 	pthread_mutex_unlock(&pipefile_lock);
 	if (known)
 		return;
+	chain_hop_label(p, label, sizeof(label));
 	if (verdict == PIPESTATE_DROPS)
 		log_info("proxy %s answered a pipelined greeting but dropped the "
 			 "request; lock-step handshakes with it from now on "
 			 "(remembered for a day; SOCKSIFY_PIPELINE=0 or 1 decides "
-			 "instead)", sx_proxy_label());
+			 "instead)", label);
 	pipefile_write(key, verdict, now);
+}
+
+void
+pipefile_learn(const struct handshake *hs)
+{
+	/* Each hop of a chain is judged apart: the one that dropped, those that took. */
+	for (size_t i = 0; i < hs->hop_count; i++) {
+		if (hs->drops && i == hs->lockstep_pos)
+			pipefile_learn_hop(hs->hops[i], PIPESTATE_DROPS);
+		else if (hs->took_hops & (1u << i))
+			pipefile_learn_hop(hs->hops[i], PIPESTATE_TAKES);
+	}
 }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "atfork.h"
+#include "chain.h"
 #include "bindtab.h"
 #include "conntab.h"
 #include "fakeip.h"
@@ -85,6 +86,29 @@ sx_close_stale_ctrl(int ctrl, uint64_t ident)
 	errno = saved_errno;
 }
 
+/*
+ * A list of proxies is named as a whole: "socks5 a:1080 > socks5 b:1080"
+ * for a chain, with " | " between proxies used one at a time.
+ */
+static void
+sx_label_list(void)
+{
+	bool chain = !chain_is_single_hop(&sx_cfg);
+	size_t n = 0;
+
+	for (size_t i = 0; i < sx_cfg.hop_count && sx_cfg.hop_count > 1; i++) {
+		char label[300];
+		int w;
+
+		chain_hop_label(&sx_cfg.hops[i], label, sizeof(label));
+		w = snprintf(sx_label + n, sizeof(sx_label) - n, "%s%s",
+			     i == 0 ? "" : chain ? " > " : " | ", label);
+		if (w < 0 || (size_t)w >= sizeof(sx_label) - n)
+			break;
+		n += (size_t)w;
+	}
+}
+
 static char *
 sx_getenv(const char *name)
 {
@@ -126,6 +150,7 @@ sx_do_init(void)
 	snprintf(sx_label, sizeof(sx_label), "%s %s%s%s:%u",
 		 proxykind_of(p)->name, v6 ? "[" : "", p->host,
 		 v6 ? "]" : "", (unsigned)p->port);
+	sx_label_list();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	pthread_atfork(NULL, NULL, fakepin_after_fork);
 	pthread_atfork(NULL, NULL, conntab_wrap_after_fork);

@@ -7,13 +7,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include "bindtab.h"
+#include "chainconn.h"
 #include "conntab.h"
 #include "failmsg.h"
 #include "fdident.h"
@@ -49,77 +49,12 @@ tcp_steer_epoll(int fd, const struct conntab_info *info, int state, int want)
 	real.epoll_ctl(info->epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
-/*
- * The proxy answered the pipelined greeting of fd's exchange and not the
- * request: hs starts over lock-step and fd gets a fresh socket for it.
- * Nothing is sent again on the old connection, where the proxy holds what
- * it swallowed.  0 or -errno (hs then fails as a connect to the proxy).
- */
-static int
-tcp_restart_lockstep(int fd, struct handshake *hs)
-{
-	if (log_enabled(LOG_LEVEL_DEBUG)) {
-		char dst[300];
-
-		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
-		log_debug("%s via %s: no reply to the pipelined request within %d ms; "
-			  "again lock-step on a new connection", dst,
-			  sx_proxy_label(), hs->window_ms);
-	}
-	handshake_restart_lockstep(hs);
-	return tcpsock_fresh(fd);
-}
-
-int
-tcp_drive(int fd, struct handshake *hs, int64_t deadline_ms)
-{
-	int rc = handshake_drive(hs, &real_sys, fd, deadline_ms);
-
-	if (rc != SX_WANT_LOCKSTEP)
-		return rc;
-	rc = tcp_restart_lockstep(fd, hs);
-	if (rc < 0)
-		return rc;
-	return handshake_drive(hs, &real_sys, fd, deadline_ms);
-}
-
-/*
- * fd (entry info, handshake hs taken out) has a new socket since its
- * lock-step retry: the entry was the old socket's, so the old socket's
- * ends failed (a copy of the descriptor made before the retry still
- * stands for it; hs is freed) and fd gets a new one with a copy of hs and
- * the same destination, flags, deadline and epoll registration.  Returns
- * the copy, taken out of the new entry, or NULL when that failed (fd then
- * has no entry, and is shut down when it has none for lack of memory).
- */
-static struct handshake *
-tcp_rekey(int fd, const struct conntab_info *info, struct handshake *hs, int want)
-{
-	struct handshake *moved = malloc(sizeof(*moved));
-
-	if (moved)
-		memcpy(moved, hs, sizeof(*moved));
-	conntab_put_handshake(fd, hs, -ECONNABORTED);
-	conntab_remove(fd);
-	/* The new entry is keyed to the new socket, not to the one pinned. */
-	fdident_renewed(fd);
-	if (!moved || conntab_set_pending(fd, (const struct sockaddr *)&info->peer,
-					  info->peerlen, moved,
-					  want > 0 ? want : SX_WANT_WRITE,
-					  info->orig_flags, info->deadline_ms) < 0) {
-		real.shutdown(fd, SHUT_RDWR);
-		return NULL;
-	}
-	if (info->epfd >= 0)
-		conntab_set_epoll(fd, info->epfd, info->ep_events, info->ep_data);
-	return conntab_take_handshake(fd);
-}
-
 static int
 tcp_advance_errno(int fd)
 {
 	struct conntab_info info;
 	struct handshake *hs;
+	bool renewed = false;
 	int rc;
 
 	if (!conntab_get(fd, &info))
@@ -129,30 +64,27 @@ tcp_advance_errno(int fd)
 	hs = conntab_take_handshake(fd);
 	if (!hs)
 		return CONNTAB_PENDING;	/* another thread is stepping it */
-	rc = handshake_step(hs, &real_sys, fd);
-	if (rc == SX_WANT_LOCKSTEP) {
-		rc = tcp_restart_lockstep(fd, hs);
-		if (rc == 0)
-			rc = handshake_step(hs, &real_sys, fd);
-		hs = tcp_rekey(fd, &info, hs, rc);
-		if (!hs)
-			return -1;
-	}
 	/*
-	 * Past the deadline: fail, leaving the state as it is, since
-	 * failmsg_log() reads it to say which answer never came.
+	 * Past the attempt's deadline it fails, leaving the state as it is,
+	 * since failmsg_log() reads it to say which answer never came; another
+	 * attempt may follow on a fresh socket, recorded anew.
 	 */
-	if (rc > 0 && handshake_now_ms() >= info.deadline_ms)
-		rc = -ETIMEDOUT;
+	rc = chainconn_step(fd, hs, &renewed);
+	if (renewed) {
+		hs = chainconn_rerecord(fd, hs, &info);
+		if (!hs)
+			return CONNTAB_FAILED;
+		conntab_get(fd, &info);
+	}
 	if (rc < 0) {
 		failmsg_log("", &hs->dst, hs, rc, "no answer from the proxy", "");
 		/* Readiness as after a failed connect: readable, writable, hung up. */
 		real.shutdown(fd, SHUT_RDWR);
 	} else if (rc == SX_DONE && log_enabled(LOG_LEVEL_INFO)) {
-		char dst[300];
+		char dst[300], via[600];
 
 		sx_endpoint_format(&hs->dst, dst, sizeof(dst));
-		log_info("%s via %s", dst, sx_proxy_label());
+		log_info("%s via %s", dst, chainconn_via(hs, via, sizeof(via)));
 	}
 	if (rc <= 0)
 		pipefile_learn(hs);
@@ -215,18 +147,18 @@ tcp_finish_blocking(int fd, const struct conntab_info *info)
 {
 	struct handshake *hs = conntab_take_handshake(fd);
 	int flags = info->orig_flags;
+	bool renewed = false;
 	int rc;
 
 	if (!hs)
 		return -EALREADY;
 	if (!(flags & O_NONBLOCK))
 		real.fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-	rc = tcp_drive(fd, hs, info->deadline_ms);
+	rc = chainconn_drive(fd, hs, &renewed);
 	if (!(flags & O_NONBLOCK))
 		real.fcntl(fd, F_SETFL, flags);
-	/* A lock-step retry gave fd a new socket, which needs an entry of its own. */
-	if (hs->lockstep_retry) {
-		hs = tcp_rekey(fd, info, hs, rc > 0 ? rc : SX_WANT_READ);
+	if (renewed) {
+		hs = chainconn_rerecord(fd, hs, info);
 		if (!hs)
 			return rc < 0 ? rc : -ENOMEM;
 	}

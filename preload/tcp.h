@@ -41,12 +41,6 @@ int tcp_wait_cap(int limit_ms);
  */
 int tcp_finish_blocking(int fd, const struct conntab_info *info);
 /*
- * handshake_drive() on fd, and when the proxy drops the pipelined request
- * (SX_WANT_LOCKSTEP), the lock-step retry on a fresh socket under fd,
- * towards the same deadline.  0, -EINTR (pending) or the failure.
- */
-int tcp_drive(int fd, struct handshake *hs, int64_t deadline_ms);
-/*
  * Point the program's epoll registration of fd at what the exchange waits
  * for (state CONNTAB_PENDING: `want`, one shot), or give it back its own
  * events.

@@ -11,6 +11,8 @@
  * directions are shut.  errno is preserved.
  */
 void tcpsock_renew(int fd);
+/* The same without the shutdown: 0, or -errno with fd unchanged.  errno is preserved. */
+int tcpsock_fresh(int fd);
 /*
  * fd gets a fresh, unconnected socket of its family, with its flags,
  * options and epoll registration (the lock-step retry after a proxy dropped

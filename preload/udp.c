@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "chain.h"
 #include "conntab.h"
 #include "localdns.h"
 #include "log.h"
@@ -138,6 +139,8 @@ udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return SX_PASS;
 	if (have && info.state == UDPASSOC_REFUSED)
 		return -info.error;
+	if (!chain_is_single_hop(&sx_cfg))
+		return udp_assoc_cannot_carry(fd, family, &r.dst, CHAIN_REFUSE_UDP);
 	if (!proxykind_of(&sx_cfg.proxy)->carries_udp)
 		return udp_assoc_cannot_carry(fd, family, &r.dst,
 					      proxykind_of(&sx_cfg.proxy)->refuse_udp);

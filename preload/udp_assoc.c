@@ -222,6 +222,8 @@ udp_assoc_open(int fd, int family, const struct sx_endpoint *dst)
 	int64_t deadline;
 	int ctrl, rc;
 
+	if (!chain_is_single_hop(&sx_cfg))
+		return udp_assoc_cannot_carry(fd, family, dst, CHAIN_REFUSE_UDP);
 	if (!proxykind_of(p)->carries_udp)
 		return udp_assoc_cannot_carry(fd, family, dst, proxykind_of(p)->refuse_udp);
 	if (family == AF_INET && p->addr.ss_family == AF_INET6) {
