@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "epwatch.h"
+#include "fdident.h"
 #include "log.h"
 #include "preload.h"
 #include "sx.h"
@@ -79,6 +80,9 @@ tcpsock_replace(int fd, int from, int to, int flags)
 	if (real.dup3(nfd, fd, fdflags > 0 && (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
 		rc = -errno;
 	real.close(nfd);
+	/* The kind recorded for fd is the new socket's (another family, maybe). */
+	if (rc == 0)
+		fdident_kind_made(fd, to, SOCK_STREAM, protocol);
 	if (rc == 0 && epwatch_get(fd, &epfd, &events, &data)) {
 		ev.events = events;
 		ev.data.u64 = data;
