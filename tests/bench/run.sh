@@ -1282,17 +1282,38 @@ ratio() {
 	awk "BEGIN { printf \"%.2f\", $1 / $2 }"
 }
 
-# startup_split: where the start-up of `true` goes, from the dynamic
-# loader's own statistics (LD_DEBUG=statistics), without and with the
-# library.
+# startup_split: where the start-up of `true` goes, measured: one spawn
+# process times, taking turns, a plain start, a start with an empty shared
+# object preloaded (what any preloaded object costs: opening and mapping
+# one more file), one with the library, and the launcher alone
+# (`socksify --version`: one more execve, no program after it); and the
+# dynamic loader's own statistics (LD_DEBUG=statistics) without and with
+# the library.
 startup_split() {
 	local bare ours pat='s/.*total startup time in dynamic loader: *\([0-9]*\).*/\1/p'
+	local out plain empty lib launcher
 
-	bare=$(LD_DEBUG=statistics /bin/true 2>&1 | sed -n "$pat" | head -n1)
-	ours=$(LD_DEBUG=statistics LD_PRELOAD="$LIB" SOCKS_PROXY=socks5h://127.0.0.1:9 \
-		SOCKSIFY_LOG=error /bin/true 2>&1 | sed -n "$pat" | head -n1)
-	[ -n "$bare" ] && [ -n "$ours" ] || return 0
-	printf '%s' "the dynamic loader takes $bare cycles for a plain start and $ours with the library (LD_DEBUG=statistics: opening, mapping and relocating it); the rest is the library's constructor"
+	# The least of five starts each: the first ones after a build are cold.
+	bare=$(for _ in 1 2 3 4 5; do LD_DEBUG=statistics /bin/true 2>&1 | sed -n "$pat"; done |
+		sort -n | head -n1)
+	ours=$(for _ in 1 2 3 4 5; do LD_DEBUG=statistics LD_PRELOAD="$LIB" \
+		SOCKS_PROXY=socks5h://127.0.0.1:9 SOCKSIFY_LOG=error /bin/true 2>&1 | sed -n "$pat"; done |
+		sort -n | head -n1)
+	if [ ! -f "$OUT/empty.so" ]; then
+		printf 'int sx_bench_empty;\n' |
+			"${CC:-cc}" -shared -fPIC -x c -o "$OUT/empty.so" - 2>/dev/null || return 0
+	fi
+	out=$(timeout -k 2 120 "$OUT/spawn" -n "$N_SPAWN" -w 10 -- true ::: \
+		-e "LD_PRELOAD=$OUT/empty.so" -- true ::: \
+		-e "LD_PRELOAD=$LIB" -e SOCKS_PROXY=socks5h://127.0.0.1:9 -e SOCKSIFY_LOG=error -- true ::: \
+		-- "$(wrapper)" --version 2>/dev/null) || return 0
+	p10() { printf '%s\n' "$out" | sed -n "s/^RESULT profile=$1 .* p10_us=\([0-9.]*\).*/\1/p"; }
+	plain=$(p10 0)
+	empty=$(p10 1)
+	lib=$(p10 2)
+	launcher=$(p10 3)
+	[ -n "$plain" ] && [ -n "$empty" ] && [ -n "$lib" ] && [ -n "$launcher" ] || return 0
+	printf '%s' "measured in one spawn run: a plain start $(fmt "$plain" %.0f) µs; any preloaded object adds $(awk "BEGIN { printf \"%.0f\", $empty - $plain }") µs (an empty one), the library $(awk "BEGIN { printf \"%.0f\", $lib - $plain }") µs (its constructor only joins the session; init waits for the first hook, so the rest is the kernel and the loader mapping and relocating a larger object: the loader counts ${bare:-?} cycles for a plain start and ${ours:-?} with the library); the launcher alone ($(wrapper) --version, one execve and nothing after it) takes $(fmt "$launcher" %.0f) µs, most of what the wrapper adds"
 }
 
 # The targets of the issue, in its order.
