@@ -17,8 +17,9 @@
 #   EXTRA <n>               the difference
 #   DIRECT-CALLS <name>:<count> ...
 #   PROXIED-CALLS <name>:<count> ...
-#   PROXIED-IDENTITY <n>    of those, fstat() calls on a descriptor (the
-#                           socket's identity; a stat of a path is not one)
+#   PROXIED-IDENTITY <n>    of those, fstat() calls on a socket (its
+#                           identity; a stat of a path or of a file, such as
+#                           the pipelining state file, is not one)
 #   PROCESS-DIRECT <n>      calls of the whole run (what strace -c counts)
 #   PROCESS-PROXIED <n>     the same with the library (its init included)
 #
@@ -119,6 +120,7 @@ echo "PROXIED $proxied"
 echo "EXTRA $((proxied - direct))"
 echo "DIRECT-CALLS $(calls "$tmp/direct.region" | summary)"
 echo "PROXIED-CALLS $(calls "$tmp/proxied.region" | summary)"
-echo "PROXIED-IDENTITY $(grep -cE '(^|[0-9] +)(fstat\([0-9]+,|newfstatat\([0-9]+, "",)' "$tmp/proxied.region")"
+echo "PROXIED-IDENTITY $(grep -E '(^|[0-9] +)(fstat\([0-9]+,|newfstatat\([0-9]+, "",)' "$tmp/proxied.region" |
+	grep -c 'S_IFSOCK')"
 echo "PROCESS-DIRECT $(calls "$tmp/direct.trace" | wc -l)"
 echo "PROCESS-PROXIED $(calls "$tmp/proxied.trace" | wc -l)"
