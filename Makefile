@@ -241,7 +241,7 @@ fuzz:
 	BUILD="$(BUILD)" FUZZ_SECONDS="$(FUZZ_SECONDS)" sh scripts/fuzz.sh
 
 fuzz-short:
-	BUILD="$(BUILD)" FUZZ_SECONDS=10 sh scripts/fuzz.sh
+	BUILD="$(BUILD)" FUZZ_SECONDS=6 sh scripts/fuzz.sh
 
 fuzz-replay:
 	CC="$(CC)" BUILD="$(BUILD)" sh scripts/fuzz.sh --replay

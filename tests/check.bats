@@ -70,7 +70,7 @@ print("CONNECTED")' "$PORT"
 
 @test "SOCKSIFY_PIPELINE=1 with a proxy that drops pipelined requests fails the check" {
 	start_microsocks msa
-	run --separate-stderr check SOCKSIFY_PIPELINE=1 "$SOCKSIFY" --check -p "socks5://127.0.0.1:$PORT"
+	run --separate-stderr check SOCKSIFY_PIPELINE=1 SOCKSIFY_TIMEOUT=2 "$SOCKSIFY" --check -p "socks5://127.0.0.1:$PORT"
 	assert_failure 1
 	assert_regex "$(row pipelining)" "^not accepted: the proxy answered the greeting but not the pipelined request within the timeout; unset SOCKSIFY_PIPELINE$"
 	assert_regex "$(row verdict)" "^not ok: pipelining \(SOCKSIFY_PIPELINE=1\): "
