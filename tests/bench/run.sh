@@ -1316,7 +1316,7 @@ startup_split() {
 	printf '%s' "measured in one spawn run: a plain start $(fmt "$plain" %.0f) µs; any preloaded object adds $(awk "BEGIN { printf \"%.0f\", $empty - $plain }") µs (an empty one), the library $(awk "BEGIN { printf \"%.0f\", $lib - $plain }") µs (its constructor only joins the session; init waits for the first hook, so the rest is the kernel and the loader mapping and relocating a larger object: the loader counts ${bare:-?} cycles for a plain start and ${ours:-?} with the library); the launcher alone ($(wrapper) --version, one execve and nothing after it) takes $(fmt "$launcher" %.0f) µs, most of what the wrapper adds"
 }
 
-# The targets of the issue, in its order.
+# The targets, in the order the report lists them.
 targets_issue() {
 	local o d n r x px name rt want row why calls
 
@@ -1649,7 +1649,7 @@ $(rows $TOOLS_SPAWN | table s bare %.0f "(µs)" "× no tool" "added ms=add:%+.3f
 
 ## Targets
 
-The issue's targets, each against figures measured in this run.
+The targets, each against figures measured in this run.
 
 EOF
 	targets_issue
