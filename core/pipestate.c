@@ -21,6 +21,18 @@ static const char *const pipestate_words[] = {
 	[PIPESTATE_TAKES] = "takes",
 };
 
+int
+pipestate_runtime_dir(const char *xdg, uid_t uid, char *base, size_t cap)
+{
+	int n;
+
+	if (xdg && xdg[0] == '/')
+		n = snprintf(base, cap, "%s", xdg);
+	else
+		n = snprintf(base, cap, "/run/user/%u", (unsigned)uid);
+	return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
+}
+
 void
 pipestate_clear(struct pipestate *st)
 {

@@ -21,6 +21,10 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+/* The state file: PIPESTATE_DIR/PIPESTATE_NAME in the user's runtime directory. */
+#define PIPESTATE_DIR "socksify"
+#define PIPESTATE_NAME "pipeline"
+
 /* Entries in a set; the oldest goes when a new one finds it full. */
 #define PIPESTATE_MAX 32
 /* "[" IPv6 "]:" port and the NUL. */
@@ -48,6 +52,12 @@ struct pipestate {
 	size_t n;
 };
 
+/*
+ * The user's runtime directory, where PIPESTATE_DIR goes: xdg (the value
+ * of XDG_RUNTIME_DIR) when it is an absolute path, else /run/user/UID,
+ * into base (cap bytes).  0, or -ENAMETOOLONG.
+ */
+int pipestate_runtime_dir(const char *xdg, uid_t uid, char *base, size_t cap);
 /* Empty a set. */
 void pipestate_clear(struct pipestate *st);
 /*

@@ -305,11 +305,10 @@ check_remembered(const struct check *c, char *buf, size_t cap)
 	if (pipestate_key((const struct sockaddr *)&c->cfg.proxy.addr,
 			  c->cfg.proxy.addrlen, key, sizeof(key)) < 0)
 		return;
-	if (base && base[0] == '/')
-		snprintf(path, sizeof(path), "%s/socksify/pipeline", base);
-	else
-		snprintf(path, sizeof(path), "/run/user/%u/socksify/pipeline",
-			 (unsigned)getuid());
+	if (pipestate_runtime_dir(base, getuid(), path, sizeof(path)) < 0 ||
+	    strlen(path) + sizeof("/" PIPESTATE_DIR "/" PIPESTATE_NAME) > sizeof(path))
+		return;
+	strcat(path, "/" PIPESTATE_DIR "/" PIPESTATE_NAME);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return;

@@ -42,8 +42,6 @@
 #include "preload.h"
 #include "proxykind.h"
 
-#define PIPEFILE_DIR "socksify"
-#define PIPEFILE_NAME "pipeline"
 /* Room for the path of the file or of its temporary twin. */
 #define PIPEFILE_PATH_MAX 512
 
@@ -76,23 +74,20 @@ pipefile_now(void)
 static bool
 pipefile_dir(char *dir, size_t cap, uid_t *uid)
 {
-	const char *base = secure_getenv("XDG_RUNTIME_DIR");
-	char fallback[64];
+	char base[PIPEFILE_PATH_MAX];
 	struct stat st;
 	uid_t euid, suid;
 	int n;
 
 	/* AT_SECURE: started setuid, setgid or with file capabilities. */
 	if (getauxval(AT_SECURE) || getresuid(uid, &euid, &suid) != 0 ||
-	    *uid != euid)
+	    *uid != euid ||
+	    pipestate_runtime_dir(secure_getenv("XDG_RUNTIME_DIR"), *uid, base,
+				  sizeof(base)) < 0)
 		return false;
-	if (!base || base[0] != '/') {
-		snprintf(fallback, sizeof(fallback), "/run/user/%u", (unsigned)*uid);
-		base = fallback;
-	}
 	if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != *uid)
 		return false;
-	n = snprintf(dir, cap, "%s/" PIPEFILE_DIR, base);
+	n = snprintf(dir, cap, "%s/" PIPESTATE_DIR, base);
 	return n > 0 && (size_t)n < cap;
 }
 
@@ -146,7 +141,7 @@ pipefile_load(void)
 	bool usable;
 
 	usable = pipefile_dir(dir, sizeof(dir), &uid) &&
-		 (size_t)snprintf(path, sizeof(path), "%s/" PIPEFILE_NAME, dir) < sizeof(path);
+		 (size_t)snprintf(path, sizeof(path), "%s/" PIPESTATE_NAME, dir) < sizeof(path);
 	if (usable)
 		len = pipefile_read(path, uid, text, sizeof(text));
 	pthread_mutex_lock(&pipefile_lock);
@@ -185,8 +180,8 @@ pipefile_write(const char *key, int verdict, int64_t now)
 	if (lstat(dir, &ds) != 0 || !S_ISDIR(ds.st_mode) || ds.st_uid != uid ||
 	    (ds.st_mode & (S_IRWXG | S_IRWXO)))
 		return;
-	if ((size_t)snprintf(path, sizeof(path), "%s/" PIPEFILE_NAME, dir) >= sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/." PIPEFILE_NAME ".%ld", dir,
+	if ((size_t)snprintf(path, sizeof(path), "%s/" PIPESTATE_NAME, dir) >= sizeof(path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/." PIPESTATE_NAME ".%ld", dir,
 			     (long)getpid()) >= sizeof(tmp))
 		return;
 	pipestate_clear(&st);

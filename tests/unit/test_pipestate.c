@@ -182,6 +182,23 @@ test_format(void)
 	   "a full set of the longest keys fits PIPESTATE_TEXT_MAX");
 }
 
+static void
+test_runtime_dir(void)
+{
+	char base[32];
+
+	is_int(pipestate_runtime_dir("/run/user/1000", 1000, base, sizeof(base)), 0,
+	       "XDG_RUNTIME_DIR as it is");
+	is_str(base, "/run/user/1000", "an absolute XDG_RUNTIME_DIR is the base");
+	is_int(pipestate_runtime_dir(NULL, 1000, base, sizeof(base)), 0, "no XDG_RUNTIME_DIR");
+	is_str(base, "/run/user/1000", "without it, /run/user/UID");
+	is_int(pipestate_runtime_dir("relative/dir", 7, base, sizeof(base)), 0,
+	       "a relative XDG_RUNTIME_DIR");
+	is_str(base, "/run/user/7", "is not trusted: /run/user/UID");
+	is_int(pipestate_runtime_dir("/a/very/long/runtime/directory/indeed", 7, base,
+				     sizeof(base)), -ENAMETOOLONG, "too long for the buffer");
+}
+
 int
 main(void)
 {
@@ -189,5 +206,6 @@ main(void)
 	test_set_and_get();
 	test_parse();
 	test_format();
+	test_runtime_dir();
 	return tap_done();
 }
