@@ -8,13 +8,7 @@
 
 #include "epwatch.h"
 
-struct epwatch_slot {
-	_Atomic int epfd1;
-	_Atomic uint32_t events;
-	_Atomic uint64_t data;
-};
-
-static struct epwatch_slot epwatch_slots[EPWATCH_MAX];
+struct epwatch_slot epwatch_slots[EPWATCH_MAX];
 
 void
 epwatch_note(int epfd, int op, int fd, uint32_t events, uint64_t data)
@@ -50,13 +44,4 @@ epwatch_get(int fd, int *epfd, uint32_t *events, uint64_t *data)
 	*events = atomic_load_explicit(&s->events, memory_order_relaxed);
 	*data = atomic_load_explicit(&s->data, memory_order_relaxed);
 	return true;
-}
-
-void
-epwatch_forget(int fd)
-{
-	if (fd < 0 || fd >= EPWATCH_MAX)
-		return;
-	if (atomic_load_explicit(&epwatch_slots[fd].epfd1, memory_order_relaxed))
-		atomic_store_explicit(&epwatch_slots[fd].epfd1, 0, memory_order_relaxed);
 }

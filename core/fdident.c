@@ -27,9 +27,8 @@ static _Thread_local uint64_t fdident_pin_ident;
  * space; only the pages of numbers in use are ever touched).  A word is 0
  * (not known) or FDIDENT_KNOWN | family << 16 | type << 8 | protocol.
  */
-#define FDIDENT_KINDS 65536
 #define FDIDENT_KNOWN 0x80000000u
-static _Atomic uint32_t fdident_kinds[FDIDENT_KINDS];
+_Atomic uint32_t fdident_kinds[FDIDENT_KINDS];
 
 void
 fdident_set_probe(fdident_probe_fn probe)
@@ -113,24 +112,6 @@ void
 fdident_kind_made(int fd, int family, int type, int protocol)
 {
 	fdident_kind_store(fd, fdident_kind_word(family, type, protocol));
-}
-
-void
-fdident_kind_copy(int oldfd, int newfd)
-{
-	uint32_t word = 0;
-
-	if (oldfd == newfd)
-		return;
-	if (oldfd >= 0 && oldfd < FDIDENT_KINDS)
-		word = atomic_load_explicit(&fdident_kinds[oldfd], memory_order_relaxed);
-	fdident_kind_store(newfd, word);
-}
-
-void
-fdident_kind_forget(int fd)
-{
-	fdident_kind_store(fd, 0);
 }
 
 void

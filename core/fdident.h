@@ -15,6 +15,7 @@
 #ifndef SX_FDIDENT_H
 #define SX_FDIDENT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -68,10 +69,32 @@ typedef int (*fdident_kind_probe_fn)(int fd, struct fdident_kind *kind);
 void fdident_set_kind_probe(fdident_kind_probe_fn probe);
 /* Socket fd was made by socket(family, type, protocol) (or socketpair()). */
 void fdident_kind_made(int fd, int family, int type, int protocol);
+
+/* The recorded kinds by descriptor (fdident.c): for the inline calls below. */
+#define FDIDENT_KINDS 65536
+extern _Atomic uint32_t fdident_kinds[FDIDENT_KINDS];
+
 /* newfd is a copy of oldfd, or accepted on listening socket oldfd. */
-void fdident_kind_copy(int oldfd, int newfd);
+static inline void
+fdident_kind_copy(int oldfd, int newfd)
+{
+	uint32_t word = 0;
+
+	if (oldfd == newfd)
+		return;
+	if (oldfd >= 0 && oldfd < FDIDENT_KINDS)
+		word = atomic_load_explicit(&fdident_kinds[oldfd], memory_order_relaxed);
+	if (newfd >= 0 && newfd < FDIDENT_KINDS)
+		atomic_store_explicit(&fdident_kinds[newfd], word, memory_order_relaxed);
+}
+
 /* fd was closed (or is about to be). */
-void fdident_kind_forget(int fd);
+static inline void
+fdident_kind_forget(int fd)
+{
+	if (fd >= 0 && fd < FDIDENT_KINDS)
+		atomic_store_explicit(&fdident_kinds[fd], 0, memory_order_relaxed);
+}
 /* Every descriptor in [first, last] was closed. */
 void fdident_kind_forget_range(unsigned int first, unsigned int last);
 /* The kind of socket fd: 0, or -errno from the probe (-ENOSYS without one). */

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 
+#include "fdany.h"
 #include "fdident.h"
 #include "fdtable.h"
 
@@ -96,6 +97,8 @@ fdtable_mark(struct fdtable *t, int fd, uint8_t value)
 {
 	if (fd >= 0 && fd < FDTABLE_MAP_SIZE)
 		atomic_store_explicit(&t->map[fd], value, memory_order_relaxed);
+	if (value != 0)
+		fdany_note(fd);
 }
 
 void
@@ -108,6 +111,8 @@ fdtable_mark_bits(struct fdtable *t, int fd, uint8_t bits, bool on)
 	v = atomic_load_explicit(&t->map[fd], memory_order_relaxed);
 	v = on ? (uint8_t)(v | bits) : (uint8_t)(v & ~bits);
 	atomic_store_explicit(&t->map[fd], v, memory_order_relaxed);
+	if (v != 0)
+		fdany_note(fd);
 }
 
 void *
@@ -148,6 +153,7 @@ fdtable_add(struct fdtable *t, int fd, uint64_t ident)
 		return NULL;
 	}
 	fdtable_count_add(t, 1);
+	fdany_note(fd);
 	return n->payload;
 }
 

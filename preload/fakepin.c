@@ -10,6 +10,7 @@
 
 #include "fakeip.h"
 #include "fakepin.h"
+#include "fdany.h"
 #include "log.h"
 #include "sx.h"
 
@@ -34,6 +35,7 @@ fakepin_hold(int fd, const struct sockaddr *sa, socklen_t len)
 	}
 	if (fd < 0 || fd >= FAKEPIN_FD_MAX)
 		return;
+	fdany_note(fd);
 	old = atomic_exchange(&fakepin_ticket[fd], ticket);
 	for (int top = atomic_load(&fakepin_top); top <= fd;) {
 		if (atomic_compare_exchange_weak(&fakepin_top, &top, fd + 1))

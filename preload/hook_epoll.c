@@ -19,6 +19,7 @@
 #include "gssio.h"
 #include "handshake.h"
 #include "preload.h"
+#include "rawsys.h"
 #include "readiness.h"
 #include "tcp.h"
 
@@ -302,7 +303,7 @@ epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 	 * out.
 	 */
 	if (timeout == 0 && conntab_active_count() == 0) {
-		int n = real.epoll_wait(epfd, events, maxevents, 0);
+		int n = rawsys_epoll_poll(epfd, events, maxevents);
 
 		if (n <= 0 || conntab_active_count() == 0)
 			return n;

@@ -26,10 +26,12 @@
 #include "conntab.h"
 #include "gssio.h"
 #include "epwatch.h"
+#include "fdany.h"
 #include "fdident.h"
 #include "fakepin.h"
 #include "hook_fd.h"
 #include "preload.h"
+#include "rawsys.h"
 #include "udp.h"
 #include "udpassoc.h"
 
@@ -84,6 +86,7 @@ fd_close(int fd)
 		bind_forget(fd);
 	epwatch_forget(fd);
 	fdident_kind_forget(fd);
+	fdany_clear(fd);
 	if (real.close(fd) < 0)
 		return -errno;
 	return 0;
@@ -92,12 +95,21 @@ fd_close(int fd)
 SX_EXPORT int
 close(int fd)
 {
-	int saved_errno = errno;
+	int (*real_close)(int);
+	int saved_errno;
 	int rc;
 
 	sx_ready();
-	if (!real.close)
+	real_close = real.close;
+	if (!real_close)
 		return sx_fail(ENOSYS);
+	/* A descriptor the library keeps nothing for: its kind goes, and no more. */
+	if (__builtin_expect(!fdany_maybe(fd), 1)) {
+		epwatch_forget(fd);
+		fdident_kind_forget(fd);
+		return real_close(fd);
+	}
+	saved_errno = errno;
 	rc = fd_close(fd);
 	return sx_status(rc, saved_errno);
 }
@@ -162,6 +174,13 @@ dup(int oldfd)
 		return sx_fail(ENOSYS);
 	if (sx_guarded())
 		return real.dup(oldfd);
+	if (__builtin_expect(!fdany_maybe(oldfd), 1)) {
+		/* Nothing kept for oldfd: the copy takes its kind alone. */
+		rc = rawsys_dup(oldfd);
+		if (rc >= 0)
+			fdident_kind_copy(oldfd, rc);
+		return rc;
+	}
 	/* Our control sockets are not the program's to copy. */
 	if (udpassoc_maybe_any(oldfd) && udpassoc_is_ctrl(oldfd))
 		return sx_fail(EBADF);

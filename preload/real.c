@@ -13,11 +13,13 @@
 
 #include "hook_signal.h"
 #include "log.h"
+#include "rawsys.h"
 #include "real.h"
 #include "sx.h"
 
 struct real_fns real;
 struct sx_sys real_sys;
+
 
 struct real_sym {
 	const char *name;
@@ -165,6 +167,7 @@ real_resolve(void)
 			missing++;
 		}
 	}
+	rawsys_init();
 	real_sys.socket = real.socket;
 	real_sys.connect = real.connect;
 	real_sys.bind = real.bind;
