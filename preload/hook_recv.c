@@ -11,9 +11,15 @@
  * does not, so that udp_recv_late() can judge a datagram that arrived
  * while another thread opened an association on the socket.  The UDP
  * layer never calls back here.
+ *
+ * A process with one thread and no signal handler cannot open an
+ * association while this thread waits in a receive: a socket without one
+ * then gets the real call as its last step, with nothing to look at
+ * afterwards (recv_alone()).
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/single_threaded.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -21,16 +27,34 @@
 #include "gssio.h"
 #include "preload.h"
 #include "hook_recv.h"
+#include "hook_signal.h"
 #include "tcp.h"
 #include "udp_recv.h"
 #include "udpassoc.h"
+
+/*
+ * True when nothing can open an association on fd while this thread waits
+ * in a receive on it: fd has none, the process has one thread and no
+ * signal handler (checked for handlers no hook saw once, at the first
+ * receive that asks).
+ */
+static inline bool
+recv_alone(int fd)
+{
+	if (udpassoc_maybe(fd) || !__libc_single_threaded)
+		return false;
+	if (__atomic_load_n(&hook_signal_quiet, __ATOMIC_ACQUIRE))
+		return true;
+	hook_signal_settle();
+	return __atomic_load_n(&hook_signal_quiet, __ATOMIC_ACQUIRE) != 0;
+}
 
 /* The body of the recvfrom() hook (also reached through syscall()). */
 ssize_t
 recv_from(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
 	  socklen_t *salen)
 {
-	int saved_errno = errno;
+	int saved_errno;
 	struct iovec iov;
 	struct msghdr msg;
 	ssize_t rc;
@@ -40,6 +64,9 @@ recv_from(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
 		return real.recvfrom(fd, buf, len, flags, sa, salen);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (!conntab_maybe_wrapped(fd) && recv_alone(fd))
+		return real.recvfrom(fd, buf, len, flags, sa, salen);
+	saved_errno = errno;
 	if (conntab_maybe_wrapped(fd)) {
 		rc = gssio_recv_buf(fd, buf, len, flags, &pass);
 		if (!pass) {
@@ -116,7 +143,7 @@ recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
 SX_EXPORT ssize_t
 recv(int fd, void *buf, size_t len, int flags)
 {
-	int saved_errno = errno;
+	int saved_errno;
 	struct iovec iov;
 	struct msghdr msg;
 	ssize_t rc;
@@ -127,6 +154,9 @@ recv(int fd, void *buf, size_t len, int flags)
 		return real.recv(fd, buf, len, flags);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
+	if (!conntab_maybe_wrapped(fd) && recv_alone(fd))
+		return real.recv(fd, buf, len, flags);
+	saved_errno = errno;
 	if (conntab_maybe_wrapped(fd)) {
 		rc = gssio_recv_buf(fd, buf, len, flags, &pass);
 		if (!pass)

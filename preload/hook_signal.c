@@ -39,6 +39,9 @@ static uint64_t sig_norestart;
 static uint64_t sig_seen;
 /* The handlers no hook saw have been read back. */
 static int sig_synced;
+/* Bit sig - 1: signal sig has a handler (neither default nor ignored). */
+static uint64_t sig_handled;
+int hook_signal_quiet;
 
 static uint64_t
 sig_bit(int sig)
@@ -81,6 +84,24 @@ hook_signal_real_sigaction(int sig, const struct sigaction *act,
 	return fn(sig, act, old);
 }
 
+/* hook_signal_quiet from what is known now. */
+static void
+sig_quiet_update(void)
+{
+	int quiet = __atomic_load_n(&sig_synced, __ATOMIC_ACQUIRE) &&
+		    __atomic_load_n(&sig_handled, __ATOMIC_ACQUIRE) == 0;
+
+	__atomic_store_n(&hook_signal_quiet, quiet, __ATOMIC_RELEASE);
+}
+
+/* A handler is about to be installed: the process is no longer quiet. */
+static void
+sig_installing(sighandler_t handler)
+{
+	if (handler != SIG_DFL && handler != SIG_IGN)
+		__atomic_store_n(&hook_signal_quiet, 0, __ATOMIC_RELEASE);
+}
+
 /* Record the handler act installs for sig. */
 static void
 sig_record(int sig, const struct sigaction *act)
@@ -95,7 +116,18 @@ sig_record(int sig, const struct sigaction *act)
 		__atomic_or_fetch(&sig_norestart, bit, __ATOMIC_RELEASE);
 	else
 		__atomic_and_fetch(&sig_norestart, ~bit, __ATOMIC_RELEASE);
+	if (handler)
+		__atomic_or_fetch(&sig_handled, bit, __ATOMIC_RELEASE);
+	else
+		__atomic_and_fetch(&sig_handled, ~bit, __ATOMIC_RELEASE);
 	__atomic_or_fetch(&sig_seen, bit, __ATOMIC_RELEASE);
+	sig_quiet_update();
+}
+
+void
+hook_signal_installing(void)
+{
+	__atomic_store_n(&hook_signal_quiet, 0, __ATOMIC_RELEASE);
 }
 
 void
@@ -183,11 +215,23 @@ sig_sync(void)
 		/* A hook that ran meanwhile knows better. */
 		if (__atomic_load_n(&sig_seen, __ATOMIC_ACQUIRE) & bit)
 			continue;
-		if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN &&
-		    !(sa.sa_flags & SA_RESTART))
+		if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
+			continue;
+		__atomic_or_fetch(&sig_handled, bit, __ATOMIC_RELEASE);
+		if (!(sa.sa_flags & SA_RESTART))
 			__atomic_or_fetch(&sig_norestart, bit, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&sig_synced, 1, __ATOMIC_RELEASE);
+	sig_quiet_update();
+}
+
+void
+hook_signal_settle(void)
+{
+	int saved_errno = errno;
+
+	sig_sync();
+	errno = saved_errno;
 }
 
 bool
@@ -203,8 +247,11 @@ hook_signal_all_restart(void)
 SX_EXPORT int
 sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	int rc = hook_signal_real_sigaction(sig, act, old);
+	int rc;
 
+	if (act)
+		sig_installing(act->sa_handler);
+	rc = hook_signal_real_sigaction(sig, act, old);
 	if (rc == 0 && act)
 		sig_record(sig, act);
 	return rc;
@@ -229,6 +276,7 @@ sig_install(void **slot, const char *name, int sig, sighandler_t handler)
 		return SIG_ERR;
 	}
 	memcpy(&fn, &p, sizeof(fn));
+	sig_installing(handler);
 	rc = fn(sig, handler);
 	if (rc != SIG_ERR)
 		hook_signal_changed(sig);

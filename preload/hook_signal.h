@@ -21,5 +21,18 @@ int hook_signal_real_sigaction(int sig, const struct sigaction *act,
 			       struct sigaction *old);
 /* Signal sig was changed through syscall(SYS_rt_sigaction): read it back. */
 void hook_signal_changed(int sig);
+/* A handler may be installed where sigaction() is not hooked: not quiet. */
+void hook_signal_installing(void);
+
+/*
+ * 1 while the process is known to have no signal handler at all: the
+ * handlers no hook saw have been read back (hook_signal_settle()) and none
+ * is installed since.  No handler can then run inside a call of this
+ * thread (hook_recv.c).  Read without a lock; cleared before a handler is
+ * installed.
+ */
+extern int hook_signal_quiet;
+/* Read back, once, the handlers no hook saw (errno kept). */
+void hook_signal_settle(void);
 
 #endif

@@ -219,7 +219,11 @@ syscall(long number, ...)
 		return sx_fail(ENOSYS);
 	/* A handler installed around the C library: what it is, read back. */
 	if (number == SYS_rt_sigaction) {
-		long rc = fn(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+		long rc;
+
+		if (a[1] != 0)
+			hook_signal_installing();
+		rc = fn(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 
 		if (rc == 0 && a[1] != 0)
 			hook_signal_changed((int)a[0]);
