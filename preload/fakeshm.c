@@ -44,14 +44,22 @@ static bool fakeshm_setenv_failed;
 static char fakeshm_env_entry[sizeof(FAKESHM_ENV) + SESSMAP_ID_LEN + 16];
 static char *fakeshm_env_array[FAKESHM_ENV_SLOTS];
 
-/* Put FAKESHM_ENV=value into the environment: 0, or -ENOMEM. */
+/*
+ * Put FAKESHM_ENV=value into the environment: 0, or -ENOMEM.  Strings are
+ * joined by hand: the constructor runs in every process started with the
+ * library, and the C library's printf machinery is pages of code that a
+ * program which never prints would not otherwise touch.
+ */
 static int
 fakeshm_env_put(const char *value)
 {
 	static const char name[] = FAKESHM_ENV "=";
-	size_t n = 0;
+	size_t n = 0, vlen = strlen(value);
 
-	snprintf(fakeshm_env_entry, sizeof(fakeshm_env_entry), "%s%s", name, value);
+	if (sizeof(name) - 1 + vlen + 1 > sizeof(fakeshm_env_entry))
+		return -ENOMEM;
+	memcpy(fakeshm_env_entry, name, sizeof(name) - 1);
+	memcpy(fakeshm_env_entry + sizeof(name) - 1, value, vlen + 1);
 	for (; environ && environ[n]; n++) {
 		if (strncmp(environ[n], name, sizeof(name) - 1) == 0) {
 			environ[n] = fakeshm_env_entry;
@@ -85,9 +93,21 @@ fakeshm_session(void)
 	fakeshm_env_bad = env != NULL;
 	rc = sessmap_new_id(fakeshm_id);
 	if (rc == 0) {
+		char digits[12];
+		size_t nd = 0, at = SESSMAP_ID_LEN;
+		uint32_t pid;
+
 		fakeshm_leader = (int32_t)getpid();
-		snprintf(value, sizeof(value), "%s-%ld", fakeshm_id,
-			 (long)fakeshm_leader);
+		pid = (uint32_t)fakeshm_leader;
+		do {
+			digits[nd++] = (char)('0' + pid % 10);
+			pid /= 10;
+		} while (pid > 0);
+		memcpy(value, fakeshm_id, SESSMAP_ID_LEN);
+		value[at++] = '-';
+		while (nd > 0)
+			value[at++] = digits[--nd];
+		value[at] = '\0';
 		if (fakeshm_env_put(value) < 0) {
 			fakeshm_setenv_failed = true;
 			rc = -ENOMEM;
