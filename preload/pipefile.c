@@ -36,6 +36,7 @@
 
 #include "atfork.h"
 #include "chain.h"
+#include "config.h"
 #include "log.h"
 #include "pipefile.h"
 #include "pipestate.h"
@@ -58,6 +59,48 @@ static bool pipefile_loaded;
  */
 static char pipefile_where[PIPEFILE_PATH_MAX];
 static uid_t pipefile_uid;
+
+/*
+ * The key of each proxy address asked about, made once: a connect asks for
+ * its proxy's verdict and then records what it saw, and the text of the
+ * address need not be made twice a connect.  Guarded by pipefile_lock.
+ */
+#define PIPEFILE_KEYS (2 * CONFIG_MAX_HOPS)
+static struct pipefile_key {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	bool ok;
+	char key[PIPESTATE_KEY_LEN];
+} pipefile_keys[PIPEFILE_KEYS];
+static size_t pipefile_nkeys;
+
+/*
+ * The key of p's address (lock held): the cached one, or one made into
+ * buf when the cache is full; NULL when the address makes none.
+ */
+static const char *
+pipefile_key_of(const struct config_proxy *p, char *buf, size_t cap)
+{
+	struct pipefile_key *k;
+	socklen_t len = p->addrlen;
+
+	if (len > sizeof(p->addr))
+		return NULL;
+	for (size_t i = 0; i < pipefile_nkeys; i++) {
+		k = &pipefile_keys[i];
+		if (k->addrlen == len && memcmp(&k->addr, &p->addr, len) == 0)
+			return k->ok ? k->key : NULL;
+	}
+	if (pipefile_nkeys == PIPEFILE_KEYS)
+		return pipestate_key((const struct sockaddr *)&p->addr, len, buf, cap) == 0 ?
+		       buf : NULL;
+	k = &pipefile_keys[pipefile_nkeys++];
+	memcpy(&k->addr, &p->addr, len);
+	k->addrlen = len;
+	k->ok = pipestate_key((const struct sockaddr *)&p->addr, len, k->key,
+			      sizeof(k->key)) == 0;
+	return k->ok ? k->key : NULL;
+}
 
 static int64_t
 pipefile_now(void)
@@ -220,6 +263,7 @@ bool
 pipefile_pipelines(const struct config_proxy *p, int mode, bool *probe)
 {
 	char key[PIPESTATE_KEY_LEN];
+	const char *k;
 	int verdict;
 
 	*probe = false;
@@ -230,16 +274,14 @@ pipefile_pipelines(const struct config_proxy *p, int mode, bool *probe)
 		return false;
 	if (!__atomic_load_n(&pipefile_loaded, __ATOMIC_ACQUIRE))
 		pipefile_load();
-	if (pipestate_key((const struct sockaddr *)&p->addr, p->addrlen, key,
-			  sizeof(key)) == 0) {
-		pthread_mutex_lock(&pipefile_lock);
-		verdict = pipestate_get(&pipefile_known, key, pipefile_now());
-		pthread_mutex_unlock(&pipefile_lock);
-		if (verdict == PIPESTATE_DROPS)
-			return false;
-		if (verdict == PIPESTATE_TAKES)
-			return true;
-	}
+	pthread_mutex_lock(&pipefile_lock);
+	k = pipefile_key_of(p, key, sizeof(key));
+	verdict = k ? pipestate_get(&pipefile_known, k, pipefile_now()) : PIPESTATE_UNKNOWN;
+	pthread_mutex_unlock(&pipefile_lock);
+	if (verdict == PIPESTATE_DROPS)
+		return false;
+	if (verdict == PIPESTATE_TAKES)
+		return true;
 	*probe = true;
 	return true;
 }
@@ -249,16 +291,21 @@ static void
 pipefile_learn_hop(const struct config_proxy *p, int verdict)
 {
 	char key[PIPESTATE_KEY_LEN], label[300];
+	const char *k;
 	int64_t now;
 	bool known;
 
-	if (pipestate_key((const struct sockaddr *)&p->addr, p->addrlen, key,
-			  sizeof(key)) < 0)
-		return;
 	now = pipefile_now();
 	pthread_mutex_lock(&pipefile_lock);
-	known = pipestate_get(&pipefile_known, key, now) == verdict;
-	pipestate_set(&pipefile_known, key, verdict, now);
+	k = pipefile_key_of(p, key, sizeof(key));
+	if (!k) {
+		pthread_mutex_unlock(&pipefile_lock);
+		return;
+	}
+	known = pipestate_get(&pipefile_known, k, now) == verdict;
+	pipestate_set(&pipefile_known, k, verdict, now);
+	if (k != key)
+		memcpy(key, k, sizeof(key));
 	pthread_mutex_unlock(&pipefile_lock);
 	if (known)
 		return;
