@@ -130,6 +130,12 @@ build() {
 				-o "$OUT/$p" "$here/$p.c" || die "building $p failed"
 		fi
 	done
+	# The floor of any launcher: static, no C library, x86-64 only.
+	if [ "$(uname -m)" = x86_64 ] &&
+		{ [ ! -x "$OUT/execonly" ] || [ "$here/execonly.c" -nt "$OUT/execonly" ]; }; then
+		"${CC:-cc}" -std=gnu11 -O2 -Wall -Wextra -static -nostdlib -fno-stack-protector \
+			-o "$OUT/execonly" "$here/execonly.c" 2>/dev/null || rm -f "$OUT/execonly"
+	fi
 }
 
 # Root gets a network namespace of its own for the run.
@@ -1285,13 +1291,14 @@ ratio() {
 # startup_split: where the start-up of `true` goes, measured: one spawn
 # process times, taking turns, a plain start, a start with an empty shared
 # object preloaded (what any preloaded object costs: opening and mapping
-# one more file), one with the library, and the launcher alone
-# (`socksify --version`: one more execve, no program after it); and the
-# dynamic loader's own statistics (LD_DEBUG=statistics) without and with
-# the library.
+# one more file), one with the library, one through the launcher, and one
+# through execonly (the least any launcher ending in an exec costs); and
+# the dynamic loader's own statistics (LD_DEBUG=statistics) without and
+# with the library.  Prints two lines: why for the bare start, why for the
+# start through the launcher.
 startup_split() {
 	local bare ours pat='s/.*total startup time in dynamic loader: *\([0-9]*\).*/\1/p'
-	local out plain empty lib launcher
+	local out plain empty lib floor wrapped truebin sum
 
 	# The least of five starts each: the first ones after a build are cold.
 	bare=$(for _ in 1 2 3 4 5; do LD_DEBUG=statistics /bin/true 2>&1 | sed -n "$pat"; done |
@@ -1303,32 +1310,45 @@ startup_split() {
 		printf 'int sx_bench_empty;\n' |
 			"${CC:-cc}" -shared -fPIC -x c -o "$OUT/empty.so" - 2>/dev/null || return 0
 	fi
-	out=$(timeout -k 2 120 "$OUT/spawn" -n "$N_SPAWN" -w 10 -- true ::: \
+	truebin=$(command -v true)
+	set -- -- true ::: \
 		-e "LD_PRELOAD=$OUT/empty.so" -- true ::: \
 		-e "LD_PRELOAD=$LIB" -e SOCKS_PROXY=socks5h://127.0.0.1:9 -e SOCKSIFY_LOG=error -- true ::: \
-		-- "$(wrapper)" --version 2>/dev/null) || return 0
+		-e SOCKS_PROXY=socks5h://127.0.0.1:9 -e SOCKSIFY_LOG=error -- "$(wrapper)" true
+	[ -x "$OUT/execonly" ] && set -- "$@" ::: -- "$OUT/execonly" "$truebin"
+	out=$(timeout -k 2 120 "$OUT/spawn" -n "$N_SPAWN" -w 10 "$@" 2>/dev/null) || return 0
 	p10() { printf '%s\n' "$out" | sed -n "s/^RESULT profile=$1 .* p10_us=\([0-9.]*\).*/\1/p"; }
 	plain=$(p10 0)
 	empty=$(p10 1)
 	lib=$(p10 2)
-	launcher=$(p10 3)
-	[ -n "$plain" ] && [ -n "$empty" ] && [ -n "$lib" ] && [ -n "$launcher" ] || return 0
-	printf '%s' "measured in one spawn run: a plain start $(fmt "$plain" %.0f) µs; any preloaded object adds $(awk "BEGIN { printf \"%.0f\", $empty - $plain }") µs (an empty one), the library $(awk "BEGIN { printf \"%.0f\", $lib - $plain }") µs (its constructor only joins the session; init waits for the first hook, so the rest is the kernel and the loader mapping and relocating a larger object: the loader counts ${bare:-?} cycles for a plain start and ${ours:-?} with the library); the launcher alone ($(wrapper) --version, one execve and nothing after it) takes $(fmt "$launcher" %.0f) µs, most of what the wrapper adds"
+	wrapped=$(p10 3)
+	floor=$(p10 4)
+	[ -n "$plain" ] && [ -n "$empty" ] && [ -n "$lib" ] && [ -n "$wrapped" ] || return 0
+	d() { awk "BEGIN { printf \"%.0f\", $1 - $2 }"; }
+	printf '%s\n' "measured in one spawn run: a plain start $(fmt "$plain" %.0f) µs; any preloaded object adds $(d "$empty" "$plain") µs (an empty one: the loader opens, maps and relocates one more object), socksify's library $(d "$lib" "$plain") µs, $(d "$lib" "$empty") µs more than the empty object (its constructor only joins the session, init waits for the first hook; the rest is the kernel and the loader mapping a larger object: the loader counts ${bare:-?} cycles for a plain start and ${ours:-?} with the library); the target leaves $(awk "BEGIN { printf \"%.0f\", 0.10 * $plain }") µs, of which an empty object takes $(d "$empty" "$plain")"
+	printf '%s' "measured in one spawn run: a plain start $(fmt "$plain" %.0f) µs, with the library preloaded $(fmt "$lib" %.0f) µs, through the launcher $(fmt "$wrapped" %.0f) µs: the launcher's own part is $(d "$wrapped" "$lib") µs"
+	if [ -n "$floor" ]; then
+		sum=$(awk "BEGIN { printf \"%.2f\", ($lib - $plain + $floor - $plain) / $plain }")
+		printf '%s' "; a launcher that does nothing but exec (tests/bench/execonly.c: static, no C library, one system call) adds $(d "$floor" "$plain") µs by itself: the library and a bare exec alone already add $sum × a plain start, against the 0.15 the target allows"
+	fi
+	printf '\n'
 }
 
 # The targets, in the order the report lists them.
 targets_issue() {
-	local o d n r x px name rt want row why calls
+	local o d n r x px name rt want row why calls split
 
 	# 1. Start-up.
 	o=$(med s ours)
 	d=$(med s bare)
 	r=$(ratio "$o" "$d")
-	why=$(startup_split)
+	split=$(startup_split)
+	why=$(printf '%s\n' "$split" | sed -n 1p)
 	check_le "start-up with LD_PRELOAD: $(fmt "${o:-0}" %.0f) µs against $(fmt "${d:-0}" %.0f) µs without, ${r:-?} × (target ≤ 1.10)" \
 		"$r" 1.10 "$why"
 	o=$(med s ours-w)
 	r=$(ratio "$o" "$d")
+	why=$(printf '%s\n' "$split" | sed -n 2p)
 	check_le "start-up through the wrapper ($(tool_label ours-w)): $(fmt "${o:-0}" %.0f) µs, ${r:-?} × a plain start (target ≤ 1.15)" \
 		"$r" 1.15 "$why"
 	# 2. Round trips by default, through danted over the slow link.
@@ -1349,6 +1369,10 @@ targets_issue() {
 	n=$(med sc_dd native)
 	calls=$(printf '%s\n' "${SYSCOUNT_OUT:-}" | sed -n 's/^PROXIED-CALLS //p')
 	why="the native lock-step client makes ${n:-?}; one connect of socksify by default, by call (tests/helpers/syscount.sh): ${calls:-not counted}"
+	if [ -n "$calls" ]; then
+		cnt() { printf '%s\n' "$calls" | tr ' ' '\n' | sed -n "s/^$1://p"; }
+		why="$why; beyond the native client's: $(cnt fcntl) fcntl (the connect to the proxy runs non-blocking so that SOCKSIFY_TIMEOUT bounds it: the flags are read, set and put back), $(cnt poll) poll (each answer is awaited within the timeout, where the native client blocks without a bound), one fstat of the socket (its identity, kept with the connection's state so that a descriptor number reused behind the library's back never inherits it) and a reply read in two parts (its length shows only in its first bytes, and no byte past it may be taken from the program); the first connect of a process also reads the pipelining state file (getresuid, openat, newfstatat)"
+	fi
 	o=$(med sc_dd ours-ls)
 	check_le "system calls per connect, lock-step (SOCKSIFY_PIPELINE=0): ${o:-?} (target ≤ 10)" "$o" 10 "$why"
 	o=$(med sc_dd ours)
