@@ -71,6 +71,7 @@ elfinfo_read(const char *path, struct elfinfo *out)
 	if ((size_t)len < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG) != 0)
 		goto out_close;
 	out->is_elf = true;
+	out->lsb = buf[EI_DATA] == ELFDATA2LSB;
 	if (buf[EI_CLASS] == ELFCLASS64 && (size_t)len >= sizeof(Elf64_Ehdr)) {
 		Elf64_Ehdr eh;
 

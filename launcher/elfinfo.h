@@ -15,6 +15,7 @@ struct elfinfo {
 	bool is_elf;		/* an ELF file at all (else a script or other) */
 	int elf_class;		/* 32 or 64 */
 	int machine;		/* e_machine (EM_X86_64, EM_386, ...) */
+	bool lsb;		/* little-endian (ELFDATA2LSB) */
 	bool has_interp;	/* a PT_INTERP header: the dynamic linker runs it */
 };
 

@@ -198,13 +198,17 @@ execv(const char *path, char *const argv[])
 
 /*
  * Memory for the few things the launcher allocates (the environment it
- * passes on), taken from the kernel in pages and never given back: the
- * process execs or exits moments later.
+ * passes on), never given back: the process execs or exits moments later.
+ * A static arena first (its pages cost nothing until written, and no
+ * system call), then pages from the kernel.
  */
+#define LIBC_ARENA 16384
+static char libc_arena[LIBC_ARENA] __attribute__((aligned(16)));
+
 void *
 malloc(size_t size)
 {
-	static char *next, *end;
+	static char *next = libc_arena, *end = libc_arena + LIBC_ARENA;
 	void *p;
 
 	size = (size + 15) & ~(size_t)15;

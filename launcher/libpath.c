@@ -238,37 +238,26 @@ static const struct {
 };
 
 /*
- * The index in libpath_abis of the ELF program at path, or -1 when it is
- * none of them (or a script, or unreadable: exec will tell).
+ * The index in libpath_abis of the ELF program described by info (as
+ * elfinfo_read() found it), or -1 when it is none of them (or a script,
+ * or unreadable: exec will tell).
  */
 static int
-abi_of(const char *path)
+abi_of(const struct elfinfo *info)
 {
-	unsigned char hdr[EI_NIDENT + 4];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, hdr, sizeof(hdr));
-	close(fd);
-	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr, ELFMAG, SELFMAG) != 0 ||
-	    hdr[EI_DATA] != ELFDATA2LSB)
+	if (!info || !info->is_elf || !info->lsb)
 		return -1;
 	for (size_t i = 0; i < sizeof(libpath_abis) / sizeof(libpath_abis[0]); i++) {
-		/* e_machine follows e_ident and the two bytes of e_type. */
-		unsigned short machine = (unsigned short)(hdr[EI_NIDENT + 2] |
-							  hdr[EI_NIDENT + 3] << 8);
-
-		if (hdr[EI_CLASS] == libpath_abis[i].elf_class &&
-		    machine == libpath_abis[i].machine)
+		if (info->elf_class == (libpath_abis[i].elf_class == ELFCLASS64 ? 64 : 32) &&
+		    info->machine == libpath_abis[i].machine)
 			return (int)i;
 	}
 	return -1;
 }
 
 void
-libpath_check_abi(const struct libpath *lp, const char *command)
+libpath_check_abi(const struct libpath *lp, const char *command,
+		  const struct elfinfo *info)
 {
 	char file[PATH_MAX];
 	const char *lib;
@@ -278,7 +267,7 @@ libpath_check_abi(const struct libpath *lp, const char *command)
 
 	if (lp->root_len == 0)
 		return;
-	abi = abi_of(command);
+	abi = abi_of(info);
 	if (abi < 0)
 		return;
 	lib = libpath_abis[abi].lib();

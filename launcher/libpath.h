@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+#include "elfinfo.h"
+
 struct libpath {
 	char entry[PATH_MAX];	/* what goes into LD_PRELOAD */
 	char file[PATH_MAX];	/* entry with $LIB expanded for this ABI */
@@ -29,10 +31,12 @@ void libpath_find(struct libpath *lp);
 /*
  * When the command is a program of the other ABI of this machine (a
  * 32-bit i386 program on x86_64), check that $LIB leads to a library for
- * it too; the dynamic linker would only warn and run it unproxied.  On
- * failure exit 127 with one line.
+ * it too; the dynamic linker would only warn and run it unproxied.  info
+ * is what elfinfo_read() found in the command's file (NULL when it could
+ * not be read: nothing to check).  On failure exit 127 with one line.
  */
-void libpath_check_abi(const struct libpath *lp, const char *command);
+void libpath_check_abi(const struct libpath *lp, const char *command,
+		       const struct elfinfo *info);
 /*
  * Write the path of socksify-check, the program "socksify --check" runs,
  * into buf (size PATH_MAX): next to the launcher in the build tree, in

@@ -206,6 +206,8 @@ main(int argc, char **argv)
 	struct opts o = { 0 };
 	struct libpath lp;
 	struct cmdpath cp;
+	struct elfinfo ei;
+	const struct elfinfo *elf;
 	bool supervised = false;
 	int cmd;
 
@@ -234,8 +236,10 @@ main(int argc, char **argv)
 	 * is preloaded all the same, for the dynamic programs they start.
 	 */
 	o.enforce = o.enforce || watch_enforce_env();
-	if (!watch_is_self(cp.path))
-		supervised = o.enforce || watch_is_static(cp.path);
+	/* The command's file is read once, for both questions below. */
+	elf = elfinfo_read(cp.path, &ei) == 0 ? &ei : NULL;
+	if (!watch_is_self(&cp.st))
+		supervised = o.enforce || watch_is_static(cp.path, elf);
 	/* Under a supervisor already, the program stays under that one. */
 	if (supervised && watch_is_supervised()) {
 		supervised = false;
@@ -245,7 +249,7 @@ main(int argc, char **argv)
 	}
 	if (!supervised) {
 		cmdpath_warn_privileged(&cp);
-		libpath_check_abi(&lp, cp.path);
+		libpath_check_abi(&lp, cp.path, elf);
 	}
 	libpath_apply(&lp);
 	session_start();

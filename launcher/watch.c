@@ -43,13 +43,14 @@ watch_script_interp(const char *path, char *interp, size_t size)
 }
 
 bool
-watch_is_static(const char *path)
+watch_is_static(const char *path, const struct elfinfo *known)
 {
 	char interp[PATH_MAX];
 	struct elfinfo info;
 
-	if (elfinfo_read(path, &info) < 0)
+	if (!known)
 		return false;
+	info = *known;
 	if (!info.is_elf) {
 		if (!watch_script_interp(path, interp, sizeof(interp)) ||
 		    elfinfo_read(interp, &info) < 0 || !info.is_elf)
@@ -65,12 +66,12 @@ watch_is_static(const char *path)
 }
 
 bool
-watch_is_self(const char *path)
+watch_is_self(const struct stat *cmd)
 {
-	struct stat self, cmd;
+	struct stat self;
 
-	return stat("/proc/self/exe", &self) == 0 && stat(path, &cmd) == 0 &&
-	       self.st_dev == cmd.st_dev && self.st_ino == cmd.st_ino;
+	return stat("/proc/self/exe", &self) == 0 && self.st_dev == cmd->st_dev &&
+	       self.st_ino == cmd->st_ino;
 }
 
 

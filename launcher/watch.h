@@ -9,21 +9,25 @@
 
 #include <stdbool.h>
 #include <stdnoreturn.h>
+#include <sys/stat.h>
+
+#include "elfinfo.h"
 
 /*
  * Whether the file at path (or, for a "#!" script, its interpreter) is an
- * ELF program without an interpreter.  A file that cannot be read as
- * ELF counts as dynamic: the exec decides what happens to it.  Warns
+ * ELF program without an interpreter, from what elfinfo_read() found in
+ * the file (known; NULL when it could not be read).  A file that cannot
+ * be read as ELF counts as dynamic: the exec decides what happens to it.  Warns
  * when it is a 32-bit static program, whose network calls the
  * supervisor refuses.
  */
-bool watch_is_static(const char *path);
+bool watch_is_static(const char *path, const struct elfinfo *info);
 
 /*
- * Whether the file at path is this launcher itself (socksify inside
- * socksify): it needs no supervisor of its own.
+ * Whether the file whose stat() is cmd is this launcher itself (socksify
+ * inside socksify): it needs no supervisor of its own.
  */
-bool watch_is_self(const char *path);
+bool watch_is_self(const struct stat *cmd);
 
 /*
  * Whether this process already runs under a socksify supervisor:
