@@ -1310,12 +1310,16 @@ startup_split() {
 		printf 'int sx_bench_empty;\n' |
 			"${CC:-cc}" -shared -fPIC -x c -o "$OUT/empty.so" - 2>/dev/null || return 0
 	fi
-	truebin=$(command -v true)
+	# A path for execonly, which looks nothing up (`command -v` names the builtin).
+	truebin=''
+	for truebin in /usr/bin/true /bin/true ''; do
+		[ -x "$truebin" ] && break
+	done
 	set -- -- true ::: \
 		-e "LD_PRELOAD=$OUT/empty.so" -- true ::: \
 		-e "LD_PRELOAD=$LIB" -e SOCKS_PROXY=socks5h://127.0.0.1:9 -e SOCKSIFY_LOG=error -- true ::: \
 		-e SOCKS_PROXY=socks5h://127.0.0.1:9 -e SOCKSIFY_LOG=error -- "$(wrapper)" true
-	[ -x "$OUT/execonly" ] && set -- "$@" ::: -- "$OUT/execonly" "$truebin"
+	[ -x "$OUT/execonly" ] && [ -n "$truebin" ] && set -- "$@" ::: -- "$OUT/execonly" "$truebin"
 	out=$(timeout -k 2 120 "$OUT/spawn" -n "$N_SPAWN" -w 10 "$@" 2>/dev/null) || return 0
 	p10() { printf '%s\n' "$out" | sed -n "s/^RESULT profile=$1 .* p10_us=\([0-9.]*\).*/\1/p"; }
 	plain=$(p10 0)
