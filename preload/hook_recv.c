@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "conntab.h"
+#include "fdany.h"
 #include "gssio.h"
 #include "preload.h"
 #include "hook_recv.h"
@@ -33,15 +34,17 @@
 #include "udpassoc.h"
 
 /*
- * True when nothing can open an association on fd while this thread waits
- * in a receive on it: fd has none, the process has one thread and no
- * signal handler (checked for handlers no hook saw once, at the first
- * receive that asks).
+ * True when the receive on fd is the real call and nothing after it: the
+ * library keeps nothing for fd (no connection, association or GSSAPI
+ * state: one load, fdany.h), and nothing can open an association on fd
+ * while this thread waits in the receive, since the process has one thread
+ * and no signal handler (checked for handlers no hook saw once, at the
+ * first receive that asks).
  */
 static inline bool
 recv_alone(int fd)
 {
-	if (udpassoc_maybe(fd) || !__libc_single_threaded)
+	if (fdany_maybe(fd) || !__libc_single_threaded)
 		return false;
 	if (__atomic_load_n(&hook_signal_quiet, __ATOMIC_ACQUIRE))
 		return true;
@@ -60,12 +63,10 @@ recv_from(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
 	ssize_t rc;
 	bool pass;
 
-	if (sx_guarded())
+	if (sx_guarded() || recv_alone(fd))
 		return real.recvfrom(fd, buf, len, flags, sa, salen);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
-	if (!conntab_maybe_wrapped(fd) && recv_alone(fd))
-		return real.recvfrom(fd, buf, len, flags, sa, salen);
 	saved_errno = errno;
 	if (conntab_maybe_wrapped(fd)) {
 		rc = gssio_recv_buf(fd, buf, len, flags, &pass);
@@ -150,12 +151,10 @@ recv(int fd, void *buf, size_t len, int flags)
 	bool pass;
 
 	sx_ready();
-	if (sx_guarded())
+	if (sx_guarded() || recv_alone(fd))
 		return real.recv(fd, buf, len, flags);
 	if (conntab_maybe_active(fd) && tcp_io_check(fd) < 0)
 		return -1;
-	if (!conntab_maybe_wrapped(fd) && recv_alone(fd))
-		return real.recv(fd, buf, len, flags);
 	saved_errno = errno;
 	if (conntab_maybe_wrapped(fd)) {
 		rc = gssio_recv_buf(fd, buf, len, flags, &pass);
