@@ -228,8 +228,11 @@ sig_sync(void)
 void
 hook_signal_settle(void)
 {
-	int saved_errno = errno;
+	int saved_errno;
 
+	if (__atomic_load_n(&sig_synced, __ATOMIC_ACQUIRE))
+		return;
+	saved_errno = errno;
 	sig_sync();
 	errno = saved_errno;
 }
