@@ -68,7 +68,7 @@ if [ "${BENCH_QUICK:-}" = 1 ]; then
 	N_SPAWN=30
 fi
 
-PROGS="benchsrv delayrelay netclient callcost fakedns spawn"
+PROGS="benchsrv delayrelay netclient callcost fakedns spawn seccompallow"
 PEER_PACKAGES="proxychains4 torsocks dante-client microsocks dante-server strace python3 iproute2"
 
 say() {
@@ -493,6 +493,7 @@ have_tool() {
 	ts) command -v torsocks >/dev/null 2>&1 ;;
 	dante | dante-dns | dante-poll) [ -x /usr/bin/socksify ] ;;
 	ours-sup | sup-calls) [ -x "$SUP" ] ;;
+	sec-floor) [ -x "$OUT/seccompallow" ] ;;
 	*) return 0 ;;
 	esac
 }
@@ -552,6 +553,10 @@ with_tool() {
 	sup-calls)
 		run_pfx env SOCKS_PROXY="socks5h://$(px_addr "$px")" SOCKSIFY_LOG=error \
 			"$SUP" -- "$1" "$@"
+		;;
+	sec-floor)
+		# Any seccomp filter: one that allows every call.
+		run_pfx "$OUT/seccompallow" "$@"
 		;;
 	pc)
 		run_pfx proxychains4 -q -f "$RUN/pc-$px.conf" "$@"
@@ -894,7 +899,7 @@ wl_udp() {
 }
 
 # 6. Calls the tools should leave alone.
-TOOLS_CALLS="bare ours-calls sup-calls pc ts dante"
+TOOLS_CALLS="bare ours-calls sup-calls sec-floor pc ts dante"
 CALLS="sendto recvfrom udp_connect dup_close epoll write read"
 
 wl_calls() {
@@ -1239,7 +1244,7 @@ targets_peers() {
 # The supervisor: a connect costs at most 1.2 × the library's through the
 # same proxy; calls its filter lets through cost at most 1.02 × (or 3 ns).
 targets_supervisor() {
-	local px name o s x c d
+	local px name o s x c d f
 
 	for px in ms dd; do
 		name=microsocks
@@ -1265,6 +1270,10 @@ targets_supervisor() {
 			fcmp "$(awk "BEGIN { print $s - $d }")" le 3; then
 			verdict met "$x"
 		else
+			f=$(med k "$c:sec-floor")
+			if [ -n "$f" ]; then
+				x="$x; a seccomp filter that allows every call (tests/bench/seccompallow.c) costs $(fmt "$f" %.1f) ns here, $(fmt "$(awk "BEGIN { print $f / $d }")" %.3f) ×: the kernel takes its slower system call entry for every call of a process with a filter, whatever the filter says"
+			fi
 			verdict missed "$x"
 		fi
 	done
@@ -1435,6 +1444,7 @@ tool_label() {
 	ours-dns) echo "socksify (socks5h)" ;;
 	ours-sup) echo "socksify's seccomp supervisor (no library)" ;;
 	sup-calls) echo "socksify's seccomp supervisor" ;;
+	sec-floor) echo "a seccomp filter that allows every call" ;;
 	pc) echo "proxychains-ng" ;;
 	pc-dns) echo "proxychains-ng (proxy_dns)" ;;
 	ts) echo "torsocks" ;;
@@ -1647,7 +1657,8 @@ proxychains-ng hooks none of recvfrom, epoll_wait, read and write: its rows
 for those calls show how far apart two processes making the very same libc
 calls land on this machine. Under the supervisor only sendto (it names an
 address) is trapped and answered by the supervisor; the other calls pass its
-seccomp filter.
+seccomp filter. The rows of "a seccomp filter that allows every call"
+(tests/bench/seccompallow.c) are the least any seccomp-based tool costs.
 
 $(call_rows | table k %bare %.1f "(ns)" "× no tool" "added ns=add:%+.1f")
 
