@@ -186,8 +186,9 @@ done
 say "ThreadSanitizer: no report"
 
 # --- helgrind and DRD -----------------------------------------------------
-# The lock-free byte maps and counters of the tables, the recorded socket
-# kinds, the signal handlers' flags, the pipelining verdicts' load flag and
+# The lock-free byte maps and counters of the tables, the map of
+# descriptors with any state (fdany), the recorded socket kinds, the signal
+# handlers' flags, the pipelining verdicts' load flag and
 # the addresses found direct (C11 relaxed atomics),
 # and the fake-IP map's pointer, published once with a release store and
 # read with acquire loads (double-checked under attach_lock): helgrind and
@@ -204,7 +205,8 @@ for tool in helgrind drd; do
 		udpassoc_any udpassoc_nentries_add hosts_checked_get hosts_checked_set \
 		'fdtable_maybe*' 'fdtable_mark*' 'fdtable_count*' 'fdtable_active*' \
 		map_get fakeip_attach 'fdident_kind_*' fdident_of \
-		sig_record sig_sync sig_real hook_signal_all_restart \
+		sig_record sig_sync sig_real hook_signal_all_restart 'fdany_*' recv_alone \
+		sig_quiet_update sig_installing hook_signal_installing hook_signal_settle \
 		pipefile_load pipefile_pipelines 'udp_send_direct_known' 'udp_send_note_direct'; do
 		printf '{\n   relaxed-atomic-%s\n   %s\n   fun:%s\n}\n' "$fn" "$kind" "$fn"
 	done >"$WORK/$tool.supp"
