@@ -1236,7 +1236,7 @@ targets_peers() {
 		elif fcmp "$o" gt "$v"; then
 			verdict met "connect rate through $name ahead of $label: $(fmt "$o" %.0f)/s against $(fmt "$v" %.0f)/s"
 		else
-			verdict missed "connect rate through $name ahead of $label: $(fmt "$o" %.0f)/s against $(fmt "$v" %.0f)/s"
+			verdict missed "connect rate through $name ahead of $label: $(fmt "$o" %.0f)/s against $(fmt "$v" %.0f)/s; system calls per connect: socksify $(med "sc_$px" ours), $label $(med "sc_$px" "$p") (see the system call target above for what socksify's keep)"
 		fi
 	done
 }
