@@ -38,7 +38,7 @@
 #endif
 #define SESSMAP_KIND_LEN (sizeof(SESSMAP_KIND) - 1)
 
-static char sessmap_path[sizeof(SESSMAP_DIR) + 16 + SESSMAP_ID_LEN + SESSMAP_KIND_LEN];
+static char sessmap_path[sizeof(SESSMAP_DIR) + 16 + SESSID_LEN + SESSMAP_KIND_LEN];
 /* The session's map, once mapped. */
 static struct fakemap *sessmap_map;
 /* The process that started the session. */
@@ -48,7 +48,7 @@ static bool sessmap_said;
 /* The OS table, for the calls the preload layer hooks (close). */
 static const struct sx_sys *sessmap_sys;
 
-/* True for SESSMAP_ID_LEN lower-case hex digits. */
+/* True for SESSID_LEN lower-case hex digits. */
 static bool
 sessmap_id_valid(const char *id)
 {
@@ -60,27 +60,27 @@ sessmap_id_valid(const char *id)
 		if (!((id[n] >= '0' && id[n] <= '9') || (id[n] >= 'a' && id[n] <= 'f')))
 			return false;
 	}
-	return n == SESSMAP_ID_LEN;
+	return n == SESSID_LEN;
 }
 
 /* True for "socksify-<id>" followed by exactly this kind's SESSMAP_KIND. */
 static bool
 sessmap_is_map_name(const char *name)
 {
-	char id[SESSMAP_ID_LEN + 1];
+	char id[SESSID_LEN + 1];
 
 	if (strncmp(name, "socksify-", 9) != 0 ||
-	    strnlen(name + 9, SESSMAP_ID_LEN) < SESSMAP_ID_LEN ||
-	    strcmp(name + 9 + SESSMAP_ID_LEN, SESSMAP_KIND) != 0)
+	    strnlen(name + 9, SESSID_LEN) < SESSID_LEN ||
+	    strcmp(name + 9 + SESSID_LEN, SESSMAP_KIND) != 0)
 		return false;
-	memcpy(id, name + 9, SESSMAP_ID_LEN);
-	id[SESSMAP_ID_LEN] = '\0';
+	memcpy(id, name + 9, SESSID_LEN);
+	id[SESSID_LEN] = '\0';
 	return sessmap_id_valid(id);
 }
 
 /*
  * Parse a session, "<id>-<pid>" (the id, then the process that started
- * the session): the id into id (SESSMAP_ID_LEN + 1 bytes) and the pid
+ * the session): the id into id (SESSID_LEN + 1 bytes) and the pid
  * into *leader.  False when malformed.
  */
 bool
@@ -89,13 +89,13 @@ sessmap_parse(const char *env, char *id, int32_t *leader)
 	int64_t pid = 0;
 	const char *p;
 
-	if (!env || strlen(env) < SESSMAP_ID_LEN + 2 || env[SESSMAP_ID_LEN] != '-')
+	if (!env || strlen(env) < SESSID_LEN + 2 || env[SESSID_LEN] != '-')
 		return false;
-	memcpy(id, env, SESSMAP_ID_LEN);
-	id[SESSMAP_ID_LEN] = '\0';
+	memcpy(id, env, SESSID_LEN);
+	id[SESSID_LEN] = '\0';
 	if (!sessmap_id_valid(id))
 		return false;
-	for (p = env + SESSMAP_ID_LEN + 1; *p >= '0' && *p <= '9' && pid < INT32_MAX; p++)
+	for (p = env + SESSID_LEN + 1; *p >= '0' && *p <= '9' && pid < INT32_MAX; p++)
 		pid = pid * 10 + (*p - '0');
 	if (*p != '\0' || pid <= 0 || pid > INT32_MAX)
 		return false;
@@ -103,21 +103,16 @@ sessmap_parse(const char *env, char *id, int32_t *leader)
 	return true;
 }
 
-/* A fresh random id into id (SESSMAP_ID_LEN + 1 bytes); 0 or -errno. */
+/* A fresh random id into id (SESSID_LEN + 1 bytes); 0 or -errno. */
 int
 sessmap_new_id(char *id)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char raw[SESSMAP_ID_BYTES];
+	unsigned char raw[SESSID_BYTES];
 	ssize_t got = getrandom(raw, sizeof(raw), 0);
 
 	if (got != (ssize_t)sizeof(raw))
 		return got < 0 ? -errno : -EIO;
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		id[2 * i] = hex[raw[i] >> 4];
-		id[2 * i + 1] = hex[raw[i] & 15];
-	}
-	id[SESSMAP_ID_LEN] = '\0';
+	sessid_hex(id, raw);
 	return 0;
 }
 
@@ -233,18 +228,18 @@ sessmap_is_ended(int fd)
 static int32_t
 sessmap_maker(const char *name)
 {
-	char id[SESSMAP_ID_LEN + 1];
-	const char *p = name + 9 + SESSMAP_ID_LEN + SESSMAP_KIND_LEN;
+	char id[SESSID_LEN + 1];
+	const char *p = name + 9 + SESSID_LEN + SESSMAP_KIND_LEN;
 	int64_t pid = 0;
 
 	if (strncmp(name, "socksify-", 9) != 0 ||
-	    strnlen(name, 9 + SESSMAP_ID_LEN + SESSMAP_KIND_LEN + 1) <
-		    9 + SESSMAP_ID_LEN + SESSMAP_KIND_LEN + 1 ||
-	    strncmp(name + 9 + SESSMAP_ID_LEN, SESSMAP_KIND, SESSMAP_KIND_LEN) != 0 ||
+	    strnlen(name, 9 + SESSID_LEN + SESSMAP_KIND_LEN + 1) <
+		    9 + SESSID_LEN + SESSMAP_KIND_LEN + 1 ||
+	    strncmp(name + 9 + SESSID_LEN, SESSMAP_KIND, SESSMAP_KIND_LEN) != 0 ||
 	    *p != '.')
 		return 0;
-	memcpy(id, name + 9, SESSMAP_ID_LEN);
-	id[SESSMAP_ID_LEN] = '\0';
+	memcpy(id, name + 9, SESSID_LEN);
+	id[SESSID_LEN] = '\0';
 	if (!sessmap_id_valid(id))
 		return 0;
 	for (p++; *p >= '0' && *p <= '9' && pid < INT32_MAX; p++)

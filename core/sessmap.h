@@ -27,19 +27,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sessid.h"
 #include "sys.h"
 
-/* The environment variable that names the session. */
-#define SESSMAP_ENV "SOCKSIFY_SESSION"
-#define SESSMAP_ID_BYTES 16
-#define SESSMAP_ID_LEN (2 * SESSMAP_ID_BYTES)
-
 /*
- * Parse a session, "<id>-<pid>": the id into id (SESSMAP_ID_LEN + 1
+ * Parse a session, "<id>-<pid>": the id into id (SESSID_LEN + 1
  * bytes) and the pid into *leader.  False when malformed.
  */
 bool sessmap_parse(const char *env, char *id, int32_t *leader);
-/* A fresh random id into id (SESSMAP_ID_LEN + 1 bytes); 0 or -errno. */
+/* A fresh random id into id (SESSID_LEN + 1 bytes); 0 or -errno. */
 int sessmap_new_id(char *id);
 /*
  * Once the fake ranges are set (fakeip_set_ranges()): use session id,

@@ -19,6 +19,7 @@
 #include "libpath.h"
 #include "out.h"
 #include "proxyarg.h"
+#include "sessid.h"
 #include "watch.h"
 
 /* What the options asked for, beyond the variables they set. */
@@ -172,32 +173,17 @@ run_check(const struct opts *o)
 static void
 session_start(void)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char raw[16];
-	char value[2 * sizeof(raw) + 1 + 12];
-	size_t n = 0;
-	unsigned long pid = (unsigned long)getpid();
-	char digits[12];
-	size_t nd = 0;
+	unsigned char raw[SESSID_BYTES];
+	char id[SESSID_LEN + 1], value[SESSID_VALUE_MAX];
 
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
-		unsetenv("SOCKSIFY_SESSION");
+		unsetenv(SESSID_ENV);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		value[n++] = hex[raw[i] >> 4];
-		value[n++] = hex[raw[i] & 15];
-	}
-	value[n++] = '-';
-	do {
-		digits[nd++] = (char)('0' + pid % 10);
-		pid /= 10;
-	} while (pid && nd < sizeof(digits));
-	while (nd)
-		value[n++] = digits[--nd];
-	value[n] = '\0';
-	if (setenv("SOCKSIFY_SESSION", value, 1) != 0)
-		unsetenv("SOCKSIFY_SESSION");
+	sessid_hex(id, raw);
+	sessid_value(value, id, (uint32_t)getpid());
+	if (setenv(SESSID_ENV, value, 1) != 0)
+		unsetenv(SESSID_ENV);
 }
 
 int

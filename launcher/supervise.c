@@ -223,18 +223,18 @@ supervise_serve(const struct supervise_ctx *ctx)
 static int
 supervise_session(const struct config *cfg)
 {
-	char id[SESSMAP_ID_LEN + 1], value[SESSMAP_ID_LEN + 16];
+	char id[SESSID_LEN + 1], value[SESSID_VALUE_MAX];
 	int32_t leader;
 
 	if (fakeip_set_ranges(cfg->fake_net, cfg->fake_prefix, cfg->fake_net6,
 			      cfg->fake_prefix6, 0) < 0)
 		goto own_map;
-	if (!sessmap_parse(getenv(SESSMAP_ENV), id, &leader)) {
+	if (!sessmap_parse(getenv(SESSID_ENV), id, &leader)) {
 		if (sessmap_new_id(id) < 0)
 			goto own_map;
 		leader = (int32_t)getpid();
-		snprintf(value, sizeof(value), "%s-%ld", id, (long)leader);
-		if (setenv(SESSMAP_ENV, value, 1) < 0)
+		sessid_value(value, id, (uint32_t)leader);
+		if (setenv(SESSID_ENV, value, 1) < 0)
 			goto own_map;
 	}
 	sessmap_use(id, leader, &syslibc);

@@ -7,7 +7,6 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,7 +23,7 @@
  * held something else.
  */
 #define FAKESHM_SESSION_UNSET 1
-static char fakeshm_id[SESSMAP_ID_LEN + 1];
+static char fakeshm_id[SESSID_LEN + 1];
 static int32_t fakeshm_leader;
 static int fakeshm_session_rc = FAKESHM_SESSION_UNSET;
 static bool fakeshm_env_bad;
@@ -41,7 +40,7 @@ static bool fakeshm_setenv_failed;
  * of their own.  An environment too long for the copy takes setenv().
  */
 #define FAKESHM_ENV_SLOTS 256
-static char fakeshm_env_entry[sizeof(FAKESHM_ENV) + SESSMAP_ID_LEN + 16];
+static char fakeshm_env_entry[sizeof(FAKESHM_ENV) + SESSID_VALUE_MAX];
 static char *fakeshm_env_array[FAKESHM_ENV_SLOTS];
 
 /*
@@ -80,7 +79,7 @@ void
 fakeshm_session(void)
 {
 	const char *env;
-	char value[SESSMAP_ID_LEN + 16];
+	char value[SESSID_VALUE_MAX];
 	int rc;
 
 	if (fakeshm_session_rc != FAKESHM_SESSION_UNSET)
@@ -93,21 +92,8 @@ fakeshm_session(void)
 	fakeshm_env_bad = env != NULL;
 	rc = sessmap_new_id(fakeshm_id);
 	if (rc == 0) {
-		char digits[12];
-		size_t nd = 0, at = SESSMAP_ID_LEN;
-		uint32_t pid;
-
 		fakeshm_leader = (int32_t)getpid();
-		pid = (uint32_t)fakeshm_leader;
-		do {
-			digits[nd++] = (char)('0' + pid % 10);
-			pid /= 10;
-		} while (pid > 0);
-		memcpy(value, fakeshm_id, SESSMAP_ID_LEN);
-		value[at++] = '-';
-		while (nd > 0)
-			value[at++] = digits[--nd];
-		value[at] = '\0';
+		sessid_value(value, fakeshm_id, (uint32_t)fakeshm_leader);
 		if (fakeshm_env_put(value) < 0) {
 			fakeshm_setenv_failed = true;
 			rc = -ENOMEM;

@@ -13,7 +13,7 @@
 #include "sessmap.h"
 
 /* The environment variable that names the session. */
-#define FAKESHM_ENV SESSMAP_ENV
+#define FAKESHM_ENV SESSID_ENV
 
 /*
  * Join the session named in the environment, or start one and name it

@@ -12,7 +12,7 @@
 static void
 test_parse(void)
 {
-	char id[SESSMAP_ID_LEN + 1];
+	char id[SESSID_LEN + 1];
 	int32_t leader = 0;
 
 	ok(sessmap_parse(ID "-4242", id, &leader), "an id and a pid");
@@ -36,17 +36,17 @@ test_parse(void)
 static void
 test_new_id(void)
 {
-	char a[SESSMAP_ID_LEN + 1], b[SESSMAP_ID_LEN + 1], env[SESSMAP_ID_LEN + 8];
-	char back[SESSMAP_ID_LEN + 1];
+	char a[SESSID_LEN + 1], b[SESSID_LEN + 1], env[SESSID_LEN + 8];
+	char back[SESSID_LEN + 1];
 	int32_t leader;
 
 	is_int(sessmap_new_id(a), 0, "an id is drawn");
 	is_int(sessmap_new_id(b), 0, "and another");
-	is_int((int)strlen(a), SESSMAP_ID_LEN, "32 characters");
-	ok(strspn(a, "0123456789abcdef") == SESSMAP_ID_LEN, "lower-case hex");
+	is_int((int)strlen(a), SESSID_LEN, "32 characters");
+	ok(strspn(a, "0123456789abcdef") == SESSID_LEN, "lower-case hex");
 	ok(strcmp(a, b) != 0, "two ids differ");
-	memcpy(env, a, SESSMAP_ID_LEN);
-	memcpy(env + SESSMAP_ID_LEN, "-7", 3);
+	memcpy(env, a, SESSID_LEN);
+	memcpy(env + SESSID_LEN, "-7", 3);
 	ok(sessmap_parse(env, back, &leader) && strcmp(back, a) == 0,
 	   "a drawn id parses back");
 }
