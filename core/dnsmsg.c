@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "dnsmsg.h"
+#include "log.h"
 
 /*
  * A DNS message (RFC 1035 section 4.1):
@@ -413,4 +414,20 @@ dnsmsg_decode_reverse(const char *name, int *family, uint8_t *addr)
 		return (ssize_t)n;
 	}
 	return -EPROTO;
+}
+
+/* Set once the first refusal is logged. */
+static int dnsmsg_refusal_logged;
+
+void
+dnsmsg_log_refusal(const struct dnsmsg_question *q)
+{
+	if (__atomic_exchange_n(&dnsmsg_refusal_logged, 1, __ATOMIC_RELAXED) == 0)
+		log_warn("refusing a DNS query for \"%s\" (type %u): under remote DNS "
+			 "only address questions are answered, and no query may "
+			 "leave the machine (further refusals are logged at debug level)",
+			 q->name, (unsigned)q->type);
+	else
+		log_debug("refusing a DNS query for \"%s\" (type %u)", q->name,
+			  (unsigned)q->type);
 }

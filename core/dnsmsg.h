@@ -92,6 +92,11 @@ int dnsmsg_family(const struct dnsmsg_question *q);
  * (AF_INET, AF_INET6; 0 for a PTR answer).
  */
 void dnsmsg_answer_init(struct dnsmsg_answer *a, int family);
+/*
+ * Log that question q is refused under remote DNS: a warning the first
+ * time in the process, at debug level after that.
+ */
+void dnsmsg_log_refusal(const struct dnsmsg_question *q);
 
 /*
  * Add an address (addr_len bytes) to a: 0 when added or already there,

@@ -33,8 +33,6 @@ struct supdns_conn {
 	uint8_t buf[2 + SUPDNS_MSG_MAX];
 };
 
-/* Set once the first refused question is logged. */
-static int supdns_refusal_logged;
 static struct supdns_conn supdns_conns[SUPDNS_TCP_MAX];
 
 static void
@@ -157,14 +155,7 @@ supdns_refuse(const struct dnsmsg_question *q, struct dnsmsg_answer *a)
 {
 	dnsmsg_answer_init(a, 0);
 	a->rcode = DNSMSG_RCODE_REFUSED;
-	if (__atomic_exchange_n(&supdns_refusal_logged, 1, __ATOMIC_RELAXED) == 0)
-		log_warn("refusing a DNS query for \"%s\" (type %u): under remote DNS "
-			 "only address questions are answered, and no query may "
-			 "leave the machine (further refusals are logged at debug level)",
-			 q->name, (unsigned)q->type);
-	else
-		log_debug("refusing a DNS query for \"%s\" (type %u)", q->name,
-			  (unsigned)q->type);
+	dnsmsg_log_refusal(q);
 }
 
 ssize_t

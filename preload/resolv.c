@@ -35,23 +35,8 @@
 /* resolv_decide()'s answers besides -errno. */
 #define RESOLV_ANSWER 0
 
-/* Set once the first refusal is logged. */
-static int resolv_refusal_logged;
 /* IDs of the messages res_query() and friends answer. */
 static unsigned int resolv_next_id;
-
-static void
-resolv_log_refusal(const struct dnsmsg_question *q)
-{
-	if (__atomic_exchange_n(&resolv_refusal_logged, 1, __ATOMIC_RELAXED) == 0)
-		log_warn("refusing a DNS query for \"%s\" (type %u): under remote DNS "
-			 "only address questions are answered, and no query may "
-			 "leave the machine (further refusals are logged at debug level)",
-			 q->name, (unsigned)q->type);
-	else
-		log_debug("refusing a DNS query for \"%s\" (type %u)", q->name,
-			  (unsigned)q->type);
-}
 
 /* Set h_errno, and the state's copy for the res_n*() forms. */
 static void
@@ -238,7 +223,7 @@ resolv_query(const struct resolv_call *c, int saved_errno)
 	if (rc == SX_PASS)
 		return resolv_call_real(c);
 	if (rc == -ECONNREFUSED)
-		resolv_log_refusal(&q);
+		dnsmsg_log_refusal(&q);
 	if (rc < 0) {
 		resolv_set_herr(c->statp, rc == -ENOMEM ? NETDB_INTERNAL : NO_RECOVERY);
 		return sx_fail((int)-rc);
@@ -296,7 +281,7 @@ resolv_send(struct __res_state *statp, const unsigned char *msg, int msglen,
 	if (rc == SX_PASS)
 		goto out_real;
 	if (rc == -ECONNREFUSED)
-		resolv_log_refusal(&q);
+		dnsmsg_log_refusal(&q);
 	if (rc < 0) {
 		resolv_set_herr(statp, NO_RECOVERY);
 		return sx_fail((int)-rc);
@@ -360,7 +345,7 @@ resolv_reply(const unsigned char *msg, size_t msglen, unsigned char *answer,
 		rc = -ENOMEM;
 	}
 	if (rc == -ECONNREFUSED || rc == SX_PASS)
-		resolv_log_refusal(&q);
+		dnsmsg_log_refusal(&q);
 	if (rc != RESOLV_ANSWER) {
 		dnsmsg_answer_init(&a, 0);
 		a.rcode = rc == -ENOMEM ? DNSMSG_RCODE_SERVFAIL : DNSMSG_RCODE_REFUSED;
